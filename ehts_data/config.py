@@ -1,0 +1,20 @@
+"""Settings read from the environment at call time, never at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = Path("data") / "ehts.duckdb"
+
+
+def db_path(override: str | os.PathLike | None = None) -> Path:
+    """The store file: an explicit path, else $EHTS_DB, else data/ehts.duckdb."""
+    if override:
+        return Path(override)
+    return Path(os.environ.get("EHTS_DB") or DEFAULT_DB)
+
+
+def public_mode() -> bool:
+    """True when the dashboard runs in publication mode (EHTS_PUBLIC=1)."""
+    return os.environ.get("EHTS_PUBLIC", "").strip().lower() in {"1", "true", "yes"}

@@ -1,0 +1,432 @@
+"""The EHTS data contract (version 1): one pydantic model per input file.
+
+These models are the single statement of the contract. Ingest derives its set-based DuckDB
+checks from them (see `column_specs`), so a rule is written once, here.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+CONTRACT_VERSION = 1
+
+# ---- code lists: the one source of truth for generator, validation, filters and labels ----
+HubType = Literal["family_hub", "satellite_site", "targeted_support_team"]
+Sex = Literal["female", "male", "other", "unknown"]
+EthnicGroup = Literal["white", "mixed", "asian", "black", "other", "unknown"]
+TrueFalse = Literal["true", "false"]
+Source = Literal[
+    "self_or_family",
+    "school",
+    "early_years",
+    "health",
+    "police",
+    "social_care",
+    "housing",
+    "voluntary_sector",
+    "other",
+]
+Decision = Literal[
+    "information_advice", "early_help", "targeted_support", "social_care", "no_further_action"
+]
+Service = Literal["early_help", "targeted_support"]
+StartReason = Literal["new_request", "step_down_from_social_care", "transfer"]
+ClosureReason = Literal[
+    "outcomes_achieved",
+    "step_down_to_universal",
+    "step_up_to_social_care",
+    "transfer",
+    "declined_or_disengaged",
+    "moved_away",
+    "other",
+]
+ThriveGroup = Literal[
+    "thriving", "getting_advice", "getting_help", "getting_more_help", "getting_risk_support"
+]
+Survey = Literal["annual", "monthly"]
+Respondent = Literal["parent_carer", "child_young_person", "professional"]
+Unit = Literal["percent", "count", "rate_per_10k", "days", "score"]
+
+# Need codes grouped by the ten Supporting Families headline outcomes.
+NEED_GROUPS: dict[str, tuple[str, ...]] = {
+    "education": ("school_attendance", "exclusion_risk", "send_support"),
+    "early_years": ("early_development", "speech_language"),
+    "health": ("child_mental_health", "parental_mental_health", "physical_health"),
+    "substance_use": ("parental_substance_use", "child_substance_use"),
+    "relationships": ("parenting", "parental_conflict", "child_behaviour", "young_carer"),
+    "safeguarding": ("neglect_risk", "child_exploitation", "missing_episodes", "online_safety"),
+    "crime": ("antisocial_behaviour", "youth_offending"),
+    "domestic_abuse": ("domestic_abuse",),
+    "housing": ("housing_insecurity", "homelessness_risk"),
+    "financial": ("debt_or_poverty", "worklessness"),
+}
+NeedCode = Literal[
+    "school_attendance",
+    "exclusion_risk",
+    "send_support",
+    "early_development",
+    "speech_language",
+    "child_mental_health",
+    "parental_mental_health",
+    "physical_health",
+    "parental_substance_use",
+    "child_substance_use",
+    "parenting",
+    "parental_conflict",
+    "child_behaviour",
+    "young_carer",
+    "neglect_risk",
+    "child_exploitation",
+    "missing_episodes",
+    "online_safety",
+    "antisocial_behaviour",
+    "youth_offending",
+    "domestic_abuse",
+    "housing_insecurity",
+    "homelessness_risk",
+    "debt_or_poverty",
+    "worklessness",
+]
+NEED_CODES: tuple[str, ...] = get_args(NeedCode)
+NEED_GROUP_OF: dict[str, str] = {n: g for g, ns in NEED_GROUPS.items() for n in ns}
+
+OUTCOME_AREAS: dict[int, str] = {
+    1: "Economic wellbeing and aspiration",
+    2: "School readiness",
+    3: "Positive relationships and community networks",
+    4: "Emotional health and wellbeing",
+    5: "Families better informed about services",
+    6: "Children and young people at the forefront",
+    7: "Supporting parents",
+    8: "Physical health",
+    9: "Keeping families safe",
+}
+
+AGE_BANDS: tuple[str, ...] = ("unborn", "under_1", "1_4", "5_9", "10_15", "16_plus")
+
+
+def codes(literal: Any) -> tuple[str, ...]:
+    """The codes of a Literal type, in contract order."""
+    return tuple(get_args(literal))
+
+
+# ---- field types ----
+def _split_needs(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+Id = Annotated[str, Field(min_length=1)]
+BirthMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+PeriodCode = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
+SnakeCase = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+NeedList = Annotated[list[NeedCode], BeforeValidator(_split_needs)]
+
+
+def unique() -> dict:
+    return {"unique": True}
+
+
+def references(table: str, column: str) -> dict:
+    return {"references": (table, column)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across columns of one row, stated as SQL over the typed columns.
+
+    `valid_sql` is true for a valid row; `column` is the column blamed in the message.
+    The model's `model_validator` states the same rule for row-by-row use.
+    """
+
+    column: str
+    reason: str
+    valid_sql: str
+
+
+class ContractModel(BaseModel):
+    """A row of an input file. Empty cells arrive as None."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    file: ClassVar[str]
+    required_file: ClassVar[bool] = True
+    rules: ClassVar[tuple[Rule, ...]] = ()
+
+
+# ---- reference data ----
+class Locality(ContractModel):
+    file = "localities.csv"
+    locality_id: Id = Field(json_schema_extra=unique())
+    locality_name: Annotated[str, Field(min_length=1)]
+
+
+class Hub(ContractModel):
+    file = "hubs.csv"
+    hub_id: Id = Field(json_schema_extra=unique())
+    hub_name: Annotated[str, Field(min_length=1)]
+    hub_type: HubType
+    locality_id: Id | None = Field(
+        default=..., json_schema_extra=references("localities", "locality_id")
+    )
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    rules = (
+        Rule(
+            "locality_id",
+            "locality_id may be empty only for a targeted_support_team",
+            "locality_id is not null or hub_type = 'targeted_support_team'",
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _locality_needed(self) -> Hub:
+        if self.locality_id is None and self.hub_type != "targeted_support_team":
+            raise ValueError(self.rules[0].reason)
+        return self
+
+
+class Population(ContractModel):
+    file = "population.csv"
+    locality_id: Id = Field(json_schema_extra=references("localities", "locality_id"))
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    age: Annotated[int, Field(ge=0, le=19)]
+    population: Annotated[int, Field(ge=0)]
+    # One row per locality, year and age.
+    key: ClassVar[tuple[str, ...]] = ("locality_id", "year", "age")
+
+
+# ---- case data ----
+class Family(ContractModel):
+    file = "families.csv"
+    family_id: Id = Field(json_schema_extra=unique())
+    locality_id: Id = Field(json_schema_extra=references("localities", "locality_id"))
+    imd_decile: Annotated[int, Field(ge=1, le=10)] | None = None
+
+
+class Child(ContractModel):
+    file = "children.csv"
+    child_id: Id = Field(json_schema_extra=unique())
+    family_id: Id = Field(json_schema_extra=references("families", "family_id"))
+    birth_month: BirthMonth
+    sex: Sex
+    ethnic_group: EthnicGroup
+    send: TrueFalse | None = Field(default=...)
+
+
+class Request(ContractModel):
+    file = "requests.csv"
+    request_id: Id = Field(json_schema_extra=unique())
+    child_id: Id = Field(json_schema_extra=references("children", "child_id"))
+    received_date: date
+    source: Source
+    hub_id: Id | None = Field(default=None, json_schema_extra=references("hubs", "hub_id"))
+    decision: Decision | None = Field(default=...)
+
+
+class Episode(ContractModel):
+    file = "episodes.csv"
+    episode_id: Id = Field(json_schema_extra=unique())
+    child_id: Id = Field(json_schema_extra=references("children", "child_id"))
+    request_id: Id | None = Field(
+        default=None, json_schema_extra=references("requests", "request_id")
+    )
+    service: Service
+    hub_id: Id = Field(json_schema_extra=references("hubs", "hub_id"))
+    start_date: date
+    end_date: date | None = Field(default=...)
+    start_reason: StartReason
+    closure_reason: ClosureReason | None = Field(default=...)
+    rules = (
+        Rule(
+            "end_date",
+            "end_date is before start_date",
+            "end_date is null or end_date >= start_date",
+        ),
+        Rule(
+            "closure_reason",
+            "closure_reason must be empty exactly when end_date is empty",
+            "(closure_reason is null) = (end_date is null)",
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _closure_consistent(self) -> Episode:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError(self.rules[0].reason)
+        if (self.closure_reason is None) != (self.end_date is None):
+            raise ValueError(self.rules[1].reason)
+        return self
+
+
+class Assessment(ContractModel):
+    file = "assessments.csv"
+    required_file = False
+    assessment_id: Id = Field(json_schema_extra=unique())
+    episode_id: Id = Field(json_schema_extra=references("episodes", "episode_id"))
+    completed_date: date
+    thrive_group: ThriveGroup
+    needs: NeedList = Field(default=...)
+
+
+class SurveyResponse(ContractModel):
+    file = "survey_responses.csv"
+    required_file = False
+    response_id: Id = Field(json_schema_extra=unique())
+    hub_id: Id = Field(json_schema_extra=references("hubs", "hub_id"))
+    response_date: date
+    survey: Survey
+    respondent: Respondent
+    outcome_area: Annotated[int, Field(ge=1, le=9)]
+    score: Annotated[int, Field(ge=1, le=5)]
+
+
+class Indicator(ContractModel):
+    file = "indicators.csv"
+    required_file = False
+    indicator_id: SnakeCase
+    period: PeriodCode
+    area: Id
+    value: float
+    unit: Unit
+    source: Annotated[str, Field(min_length=1)]
+    key: ClassVar[tuple[str, ...]] = ("indicator_id", "period", "area")
+    rules = (
+        Rule(
+            "area",
+            "area must be 'all' or a locality_id in localities.csv",
+            "area = 'all' or area in (select locality_id from localities)",
+        ),
+        Rule(
+            "period",
+            "period must be a financial year like 2024-25 or a quarter like 2024-25-Q1",
+            "(cast(substr(period, 1, 4) as integer) + 1) % 100"
+            " = cast(substr(period, 6, 2) as integer)",
+        ),
+    )
+
+
+# Load order: a file's references point only at files before it.
+MODELS: tuple[type[ContractModel], ...] = (
+    Locality,
+    Hub,
+    Population,
+    Family,
+    Child,
+    Request,
+    Episode,
+    Assessment,
+    SurveyResponse,
+    Indicator,
+)
+GEOJSON_FILE = "localities.geojson"
+CSV_FILES: dict[str, type[ContractModel]] = {m.file: m for m in MODELS}
+KNOWN_FILES: frozenset[str] = frozenset([*CSV_FILES, GEOJSON_FILE])
+
+
+def table_name(model: type[ContractModel]) -> str:
+    """The store table a file loads into (the file name without .csv)."""
+    return model.file.removesuffix(".csv")
+
+
+# ---- derivation of column specs for set-based checks ----
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What the contract says about one column, read off the model."""
+
+    name: str
+    kind: str  # text | date | int | float | code | code_list
+    required_column: bool  # must be present in the header
+    nullable: bool  # may be empty
+    codes: tuple[str, ...] = ()
+    ge: float | None = None
+    le: float | None = None
+    pattern: str | None = None
+    unique: bool = False
+    references: tuple[str, str] | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "text": "VARCHAR",
+            "code": "VARCHAR",
+            "date": "DATE",
+            "int": "BIGINT",
+            "float": "DOUBLE",
+            "code_list": "VARCHAR[]",
+        }[self.kind]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list, bool]:
+    """Strip Optional and Annotated: (base type, metadata, nullable)."""
+    metadata: list = []
+    nullable = False
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = get_args(annotation)
+            metadata.extend(extra)
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            nullable = nullable or len(args) < len(get_args(annotation))
+            annotation = args[0]
+        else:
+            return annotation, metadata, nullable
+
+
+def column_specs(model: type[ContractModel]) -> list[ColumnSpec]:
+    """Every column of a file with its type, codes, bounds and links, from the model."""
+    specs = []
+    for name, field in model.model_fields.items():
+        base, metadata, nullable = _unwrap(field.annotation)
+        metadata = [*metadata, *field.metadata]
+        extra = field.json_schema_extra or {}
+        kind, code_list = "text", ()
+        if get_origin(base) is Literal:
+            kind, code_list = "code", get_args(base)
+        elif get_origin(base) is list:
+            kind, code_list = "code_list", get_args(_unwrap(get_args(base)[0])[0])
+        elif base is date:
+            kind = "date"
+        elif base is int:
+            kind = "int"
+        elif base is float:
+            kind = "float"
+        ge = le = pattern = None
+        for item in metadata:
+            if isinstance(item, annotated_types.Ge):
+                ge = item.ge
+            elif isinstance(item, annotated_types.Le):
+                le = item.le
+            elif getattr(item, "pattern", None):
+                pattern = item.pattern
+        specs.append(
+            ColumnSpec(
+                name=name,
+                kind=kind,
+                # Optional columns have a default of None; `default=...` marks a column
+                # that must be present even though its cells may be empty.
+                required_column=field.is_required(),
+                nullable=nullable or kind == "code_list",
+                codes=tuple(code_list),
+                ge=ge,
+                le=le,
+                pattern=pattern,
+                unique=bool(extra.get("unique")),
+                references=extra.get("references"),
+            )
+        )
+    return specs
+
+
+def model_for_file(name: str) -> type[ContractModel] | None:
+    return CSV_FILES.get(name)
+

@@ -1,0 +1,652 @@
+"""Ingest a directory of contract files: read → validate → load → derive facts → switch.
+
+The new store is built in a private file beside the current one and swapped in with an
+atomic rename only when every check has passed, so a failed ingest changes nothing and a
+dashboard holding the old file open keeps working (it reconnects when the file changes).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ehts_data import config, contract, store
+from ehts_data.contract import ColumnSpec, ContractModel
+
+MAX_PROBLEMS = 100
+# Tables that belong to the store rather than to one extract; carried over by every ingest.
+PERSISTENT_TABLES = ("ingest_log",)
+FACT_SCRIPTS = (
+    "derive_request_facts",
+    "derive_episode_facts",
+    "derive_assessment_facts",
+    "derive_survey_facts",
+)
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, with its place."""
+
+    file: str
+    row: int | None  # spreadsheet row: the header is row 1, the first record row 2
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.row is not None:
+            place += f" row {self.row}"
+        if self.column:
+            place += f" column {self.column}"
+        shown = "" if self.value is None else f" (value {self.value!r})"
+        return f"{place}: {self.reason}{shown}"
+
+
+class IngestError(Exception):
+    """Every problem found in a batch (up to a cap) and how many there were in all."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems
+        self.total = len(problems) if total is None else total
+        more = self.total - len(problems)
+        lines = [str(p) for p in problems]
+        if more > 0:
+            lines.append(f"… and {more:,} more problems")
+        super().__init__(
+            f"Ingest rejected: {self.total:,} problem(s); the store was not changed.\n"
+            + "\n".join(lines)
+        )
+
+
+@dataclass
+class IngestResult:
+    """What an ingest loaded."""
+
+    ingest_id: str
+    db: Path
+    source: str
+    fingerprint: str
+    row_counts: dict[str, int]
+    date_from: str | None
+    date_to: str | None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _quiet(message: str, fraction: float) -> None:
+    pass
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier (names come from the contract, never from the file)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Collector:
+    """Gathers problems up to the cap while counting all of them."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def add(self, problem: Problem, count: int = 1) -> None:
+        self.total += count
+        if len(self.problems) < self.cap:
+            self.problems.append(problem)
+
+    def add_rows(self, file: str, column: str | None, reason: str, rows, count: int) -> None:
+        """Add up to the cap of (row, value) pairs found by one check of `count` rows."""
+        self.total += count
+        for row, value in rows:
+            if len(self.problems) >= self.cap:
+                break
+            self.problems.append(Problem(file, int(row), column, _shown(value), reason))
+
+    def room(self) -> int:
+        return max(self.cap - len(self.problems), 0)
+
+
+def _shown(value) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+# ---- reading ----
+def _read_header(path: Path, file: str, problems: _Collector) -> list[str] | None:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as exc:
+        problems.add(Problem(file, None, None, None, f"is not UTF-8 text ({exc.reason})"))
+        return None
+    if not header or all(not h.strip() for h in header):
+        problems.add(Problem(file, 1, None, None, "has no header row (the file is empty)"))
+        return None
+    return header
+
+
+def _check_header(
+    model: type[ContractModel],
+    header: list[str],
+    problems: _Collector,
+    warnings: list[str],
+) -> bool:
+    file = model.file
+    ok = True
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.add(Problem(file, 1, name, name, "column appears twice in the header"))
+            ok = False
+        seen.add(name)
+    known = {spec.name for spec in contract.column_specs(model)}
+    for spec in contract.column_specs(model):
+        if spec.required_column and spec.name not in seen:
+            problems.add(Problem(file, 1, spec.name, None, "required column is missing"))
+            ok = False
+    for name in header:
+        if name not in known:
+            warnings.append(f"{file}: column {name!r} is not in the data contract and was ignored")
+    return ok
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    model: type[ContractModel],
+    path: Path,
+    header: list[str],
+    problems: _Collector,
+) -> bool:
+    """Load the file's contract columns as text into temp table stg_<table>, with row numbers."""
+    table = contract.table_name(model)
+    columns = {name: "VARCHAR" for name in header}
+    selected = []
+    for spec in contract.column_specs(model):
+        if spec.name in columns:
+            selected.append(f"nullif({ident(spec.name)}, '') as {ident(spec.name)}")
+        else:
+            selected.append(f"null::varchar as {ident(spec.name)}")
+    # Row numbers follow the file's record order (DuckDB preserves insertion order).
+    sql = f"""
+        create or replace temp table {ident("stg_" + table)} as
+        select row_number() over () + 1 as _row, {", ".join(selected)}
+        from read_csv($path, header = true, auto_detect = false, columns = $columns,
+                      delim = ',', quote = '"', escape = '"', strict_mode = true)
+    """
+    try:
+        con.execute(sql, {"path": str(path), "columns": columns})
+    except duckdb.Error as exc:
+        message = str(exc).splitlines()[0]
+        problems.add(Problem(model.file, None, None, None, f"could not be read as CSV: {message}"))
+        return False
+    return True
+
+
+# ---- set-based checks derived from the contract ----
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _typed_expr(spec: ColumnSpec) -> str:
+    c = ident(spec.name)
+    if spec.kind == "date":
+        return f"try_strptime({c}, '%Y-%m-%d')::date"
+    if spec.kind == "int":
+        return f"try_cast({c} as bigint)"
+    if spec.kind == "float":
+        return f"try_cast({c} as double)"
+    if spec.kind == "code_list":
+        return (
+            f"list_sort(list_distinct(list_filter(list_transform("
+            f"string_split(coalesce({c}, ''), chr(59)), lambda x: trim(x)), lambda x: x <> '')))"
+        )
+    return c
+
+
+def _field_checks(spec: ColumnSpec) -> list[tuple[str, str, dict]]:
+    """(invalid-row predicate over stg, reason, params) for one column."""
+    c = ident(spec.name)
+    checks: list[tuple[str, str, dict]] = []
+    if not spec.nullable:
+        checks.append((f"{c} is null", "value is missing (this column is required)", {}))
+    if spec.kind == "code":
+        checks.append(
+            (
+                f"{c} is not null and not list_contains($codes, {c})",
+                "unknown code (expected one of: " + ", ".join(spec.codes) + ")",
+                {"codes": list(spec.codes)},
+            )
+        )
+    elif spec.kind == "code_list":
+        checks.append(
+            (
+                f"len(list_filter({_typed_expr(spec)}, lambda x: not list_contains($codes, x))) > 0",
+                "unknown need code (codes are separated by ';'; see the data contract's list)",
+                {"codes": list(spec.codes)},
+            )
+        )
+    elif spec.kind == "date":
+        checks.append(
+            (
+                f"{c} is not null and not (regexp_full_match({c}, $pattern)"
+                f" and {_typed_expr(spec)} is not null)",
+                "not a valid date (expected YYYY-MM-DD)",
+                {"pattern": DATE_PATTERN},
+            )
+        )
+    elif spec.kind == "int":
+        checks.append(
+            (
+                f"{c} is not null and not regexp_full_match({c}, '^-?[0-9]+$')",
+                "not a whole number",
+                {},
+            )
+        )
+    elif spec.kind == "float":
+        checks.append(
+            (
+                f"{c} is not null and (try_cast({c} as double) is null"
+                f" or isnan(try_cast({c} as double)) or isinf(try_cast({c} as double)))",
+                "not a number",
+                {},
+            )
+        )
+    if spec.kind in ("int", "float") and (spec.ge is not None or spec.le is not None):
+        typed = _typed_expr(spec)
+        low = -1e308 if spec.ge is None else spec.ge
+        high = 1e308 if spec.le is None else spec.le
+        if spec.ge is not None and spec.le is not None:
+            bounds = f"between {spec.ge:g} and {spec.le:g}"
+        elif spec.ge is not None:
+            bounds = f"at least {spec.ge:g}"
+        else:
+            bounds = f"at most {spec.le:g}"
+        checks.append(
+            (
+                f"{typed} is not null and not ({typed} between $low and $high)",
+                f"out of range (must be {bounds})",
+                {"low": low, "high": high},
+            )
+        )
+    if spec.pattern and spec.kind == "text":
+        checks.append(
+            (
+                f"{c} is not null and not regexp_full_match({c}, $pattern)",
+                f"does not match the required format {spec.pattern}",
+                {"pattern": spec.pattern},
+            )
+        )
+    return checks
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection,
+    problems: _Collector,
+    file: str,
+    column: str | None,
+    reason: str,
+    source: str,
+    predicate: str,
+    params: dict,
+    value_expr: str | None = None,
+) -> int:
+    """Count rows of `source` matching `predicate`; record the first few. Returns the count."""
+    value_expr = value_expr or (ident(column) if column else "null")
+    where = f"from {source} as checked where {predicate}"
+    count = con.execute(f"select count(*) {where}", params or None).fetchone()[0]
+    if count:
+        rows = con.execute(
+            f"select _row, {value_expr} {where} order by _row limit {problems.room()}",
+            params or None,
+        ).fetchall()
+        problems.add_rows(file, column, reason, rows, count)
+    return count
+
+
+def _check_fields(con, model: type[ContractModel], problems: _Collector) -> None:
+    staged = ident("stg_" + contract.table_name(model))
+    for spec in contract.column_specs(model):
+        for predicate, reason, params in _field_checks(spec):
+            _report(con, problems, model.file, spec.name, reason, staged, predicate, params)
+
+
+def _build_typed(con, model: type[ContractModel]) -> None:
+    """typ_<table>: the staged rows with contract types (invalid cells become null)."""
+    table = contract.table_name(model)
+    specs = contract.column_specs(model)
+    cols = ", ".join(f"{_typed_expr(spec)} as {ident(spec.name)}" for spec in specs)
+    # A cell that failed its type check is already reported; rules skip such rows.
+    failed = " or ".join(
+        f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
+        for s in specs
+        if s.kind in ("date", "int", "float")
+    )
+    con.execute(
+        f"create or replace temp table {ident('typ_' + table)} as "
+        f"select _row, {cols}, coalesce({failed or 'false'}, false) as _cast_failed"
+        f" from {ident('stg_' + table)}"
+    )
+
+
+def _duplicates(typ: str, key: tuple[str, ...]) -> str:
+    """Rows of `typ` whose key repeats an earlier row's, with the first row's number."""
+    cols = ", ".join(ident(k) for k in key)
+    return (
+        f"(select *, min(_row) over (partition by {cols}) as _first from {ident(typ)}"
+        + " where " + " and ".join(f"{ident(k)} is not null" for k in key) + ")"
+    )
+
+
+def _check_keys_and_rules(con, model: type[ContractModel], problems: _Collector) -> None:
+    table = contract.table_name(model)
+    typ = "typ_" + table
+    for spec in contract.column_specs(model):
+        c = ident(spec.name)
+        if spec.unique:
+            _report(
+                con,
+                problems,
+                model.file,
+                spec.name,
+                f"duplicate {spec.name} (each must be unique)",
+                _duplicates(typ, (spec.name,)),
+                "_row > _first",
+                {},
+                value_expr=f"{c} || ' (first on row ' || _first || ')'",
+            )
+        if spec.references:
+            ref_table, ref_col = spec.references
+            _report(
+                con,
+                problems,
+                model.file,
+                spec.name,
+                f"refers to a {ref_col} that does not exist in {ref_table}.csv",
+                ident(typ),
+                f"{c} is not null and not exists (select 1 from {ident(ref_table)} as ref"
+                f" where ref.{ident(ref_col)} = checked.{c})",
+                {},
+            )
+    key = getattr(model, "key", None)
+    if key:
+        _report(
+            con,
+            problems,
+            model.file,
+            ", ".join(key),
+            f"duplicate row for the same {', '.join(key)} (one row each is allowed)",
+            _duplicates(typ, key),
+            "_row > _first",
+            {},
+            value_expr="concat_ws(', ', " + ", ".join(ident(k) for k in key)
+            + ") || ' (first on row ' || _first || ')'",
+        )
+    for rule in model.rules:
+        _report(
+            con,
+            problems,
+            model.file,
+            rule.column,
+            rule.reason,
+            ident(typ),
+            f"not _cast_failed and not coalesce({rule.valid_sql}, true)",
+            {},
+        )
+
+
+def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
+    file = contract.GEOJSON_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.add(Problem(file, None, None, None, f"is not valid JSON ({exc})"))
+        return None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        problems.add(Problem(file, None, "type", None, "must be a GeoJSON FeatureCollection"))
+        return None
+    known = {r[0] for r in con.execute("select locality_id from localities").fetchall()}
+    for i, feature in enumerate(data.get("features") or [], start=1):
+        props = (feature or {}).get("properties") or {}
+        value = props.get("locality_id")
+        if value is None:
+            problems.add(
+                Problem(file, i, "locality_id", None, "feature has no locality_id property")
+            )
+        elif str(value) not in known:
+            problems.add(
+                Problem(
+                    file,
+                    i,
+                    "locality_id",
+                    str(value),
+                    "refers to a locality_id that does not exist in localities.csv",
+                )
+            )
+    return json.dumps(data, separators=(",", ":"))
+
+
+def fingerprint(directory: Path) -> str:
+    """A stable hash of the extract: the names and bytes of its contract files."""
+    digest = hashlib.sha256()
+    for name in sorted(contract.KNOWN_FILES):
+        path = directory / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0")
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+# ---- the storyboard ----
+def ingest(
+    directory: str | os.PathLike,
+    db: str | os.PathLike | None = None,
+    *,
+    progress: Progress = _quiet,
+    max_problems: int = MAX_PROBLEMS,
+) -> IngestResult:
+    """Validate every file in `directory` and, if all is well, replace the store's case data."""
+    started = time.perf_counter()
+    source = Path(directory)
+    target = config.db_path(db)
+    problems = _Collector(max_problems)
+    warnings: list[str] = []
+
+    present = _check_directory(source, problems)
+    if problems.total:
+        raise IngestError(problems.problems, problems.total)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.building")
+    con = duckdb.connect(str(building))
+    try:
+        result = _build(con, source, present, target, problems, warnings, progress)
+        con.execute("checkpoint")
+        con.close()
+        if problems.total:
+            raise IngestError(problems.problems, problems.total)
+        _switch(building, target)
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        Path(str(building) + ".wal").unlink(missing_ok=True)
+        raise
+    result.seconds = time.perf_counter() - started
+    progress("done", 1.0)
+    return result
+
+
+def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
+    if not source.is_dir():
+        problems.add(Problem(str(source), None, None, None, "is not a directory"))
+        return {}
+    present = {}
+    for path in sorted(source.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.name in contract.KNOWN_FILES:
+            present[path.name] = path
+        else:
+            problems.add(
+                Problem(path.name, None, None, None, "is not a file of the data contract")
+            )
+    for model in contract.MODELS:
+        if model.required_file and model.file not in present:
+            problems.add(Problem(model.file, None, None, None, "required file is missing"))
+    return present
+
+
+def _build(con, source, present, target, problems, warnings, progress) -> IngestResult:
+    models = [m for m in contract.MODELS if m.file in present]
+    headers: dict[str, list[str]] = {}
+    for model in models:
+        header = _read_header(present[model.file], model.file, problems)
+        if header is not None and _check_header(model, header, problems, warnings):
+            headers[model.file] = header
+    if problems.total:
+        return None  # header problems: nothing further is meaningful
+
+    steps = len(models) * 2 + len(FACT_SCRIPTS) + 2
+    done = 0
+
+    def step(message: str) -> None:
+        nonlocal done
+        done += 1
+        progress(message, min(done / steps, 0.99))
+
+    row_counts: dict[str, int] = {}
+    for model in models:
+        step(f"reading {model.file}")
+        if _stage(con, model, present[model.file], headers[model.file], problems):
+            table = contract.table_name(model)
+            row_counts[table] = con.execute(
+                f"select count(*) from {ident('stg_' + table)}"
+            ).fetchone()[0]
+    if problems.total:
+        return None
+
+    # Field checks first; then typed tables in load order so references resolve.
+    for model in models:
+        step(f"checking {model.file} ({row_counts[contract.table_name(model)]:,} rows)")
+        _check_fields(con, model, problems)
+        _build_typed(con, model)
+        table = contract.table_name(model)
+        con.execute(
+            f"create table {ident(table)} as"
+            f" select * exclude (_row, _cast_failed) from {ident('typ_' + table)}"
+        )
+    for model in models:
+        _check_keys_and_rules(con, model, problems)
+    for model in contract.MODELS:
+        if model.file not in present:
+            _create_empty(con, model)
+            row_counts[contract.table_name(model)] = 0
+
+    geojson = None
+    if contract.GEOJSON_FILE in present:
+        geojson = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
+    if problems.total:
+        return None
+
+    step("deriving facts")
+    con.execute("create table locality_geojson (geojson varchar)")
+    if geojson is not None:
+        con.execute("insert into locality_geojson values ($g)", {"g": geojson})
+    store.execute_script(con, "schema")
+    con.executemany(
+        "insert into need_codes values ($1, $2, $3)",
+        [
+            (need, contract.NEED_GROUP_OF[need], i)
+            for i, need in enumerate(contract.NEED_CODES, start=1)
+        ],
+    )
+    for script in FACT_SCRIPTS:
+        step(f"deriving {script.removeprefix('derive_')}")
+        store.execute_script(con, script)
+    _carry_over(con, target, warnings)
+
+    date_from, date_to = con.execute(
+        "select min(d)::varchar, max(d)::varchar from ("
+        " select received_date as d from requests union all"
+        " select start_date from episodes union all select end_date from episodes)"
+    ).fetchone()
+    result = IngestResult(
+        ingest_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        db=target,
+        source=str(source.resolve()),
+        fingerprint=fingerprint(source),
+        row_counts=row_counts,
+        date_from=date_from,
+        date_to=date_to,
+        warnings=warnings,
+    )
+    con.execute(
+        "insert into ingest_log values ($id, $at, $source, $fp, $version, $counts, $warnings,"
+        " $date_from, $date_to)",
+        {
+            "id": result.ingest_id,
+            "at": datetime.now(UTC).replace(tzinfo=None),
+            "source": result.source,
+            "fp": result.fingerprint,
+            "version": contract.CONTRACT_VERSION,
+            "counts": json.dumps(row_counts),
+            "warnings": json.dumps(warnings),
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+    )
+    return result
+
+
+def _create_empty(con, model: type[ContractModel]) -> None:
+    cols = ", ".join(
+        f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model)
+    )
+    con.execute(f"create table {ident(contract.table_name(model))} ({cols})")
+
+
+def _carry_over(con, target: Path, warnings: list[str]) -> None:
+    """Copy the store's own tables (ingest history, commentary) from the current store."""
+    if not target.exists():
+        return
+    try:
+        con.execute("attach $path as previous (read_only)", {"path": str(target)})
+    except duckdb.Error as exc:
+        warnings.append(f"the previous store could not be read, so its history was not kept: {exc}")
+        return
+    try:
+        existing = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'previous'"
+            ).fetchall()
+        }
+        for table in PERSISTENT_TABLES:
+            if table in existing:
+                con.execute(f"insert into {ident(table)} select * from previous.{ident(table)}")
+    finally:
+        con.execute("detach previous")
+
+
+def _switch(building: Path, target: Path) -> None:
+    """Put the new store in place atomically. Readers of the old file keep their snapshot."""
+    stale_wal = Path(str(target) + ".wal")
+    stale_wal.unlink(missing_ok=True)
+    os.replace(building, target)

@@ -1,0 +1,183 @@
+"""The metrics engine: one function per metric id, each running one queries/<id>.sql.
+
+Every function takes an open store connection, a Period and a breakdown ('none', 'locality'
+or 'hub') and returns the tidy result shape: metric, group, numerator, denominator, value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from ehts_data import store
+from ehts_data.periods import Period
+
+Breakdown = Literal["none", "locality", "hub"]
+BREAKDOWNS: tuple[str, ...] = ("none", "locality", "hub")
+RESULT_COLUMNS = ["metric", "group", "numerator", "denominator", "value"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric's registry entry: what it is and how it is shown."""
+
+    id: str
+    title: str
+    kind: Literal["count", "share", "per_10k", "days"]
+    counts: str  # what is counted: requests, episodes, assessments, responses
+    description: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("requests", "Requests for support", "count", "requests",
+           "Requests received in the period."),
+    Metric("requests_per_10k", "Requests per 10,000 children aged 0-19", "per_10k", "requests",
+           "Requests received per 10,000 resident children aged 0-19 (ONS mid-year estimate)."),
+    Metric("re_referral_12m_rate", "Re-referral within 12 months", "share", "requests",
+           "Share of requests whose child had another request in the 12 months before "
+           "(referral to referral, DfE rule)."),
+    Metric("episodes_started", "Episodes started", "count", "episodes",
+           "Early help and targeted support episodes started (transfers excluded)."),
+    Metric("episodes_closed", "Episodes closed", "count", "episodes",
+           "Episodes closed (transfers excluded)."),
+    Metric("open_episodes", "Open episodes at period end", "count", "episodes",
+           "Episodes open on the last day of the period."),
+    Metric("re_entry_12m_rate", "Re-entry within 12 months", "share", "episodes",
+           "Share of episodes started whose child had another episode close in the 12 months "
+           "before (closure to start)."),
+    Metric("step_down_rate", "Step-down from social care", "share", "episodes",
+           "Share of episodes started that were step-downs from children's social care."),
+    Metric("step_up_rate", "Step-up to social care", "share", "episodes",
+           "Share of episodes closed that were stepped up to children's social care."),
+    Metric("outcomes_achieved_rate", "Closed with outcomes achieved", "share", "episodes",
+           "Share of episodes closed with outcomes achieved."),
+    Metric("median_episode_days", "Median episode length", "days", "episodes",
+           "Median days from start to end of episodes closed in the period."),
+    Metric("need_prevalence", "Need at assessment", "share", "assessments",
+           "Share of assessments completed in the period that list each need."),
+    Metric("survey_agree_rate", "Family survey agreement", "share", "responses",
+           "Share of survey responses scoring 4 or 5 (agree or strongly agree)."),
+)
+REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
+
+
+def _run(con: duckdb.DuckDBPyConnection, metric_id: str, period: Period, by: Breakdown):
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
+    df = store.run(con, metric_id, start=period.start, end=period.end, by=by)
+    df["numerator"] = df["numerator"].astype("Int64")
+    df["denominator"] = df["denominator"].astype("Int64")
+    df["value"] = df["value"].astype("Float64")
+    return df[RESULT_COLUMNS]
+
+
+def requests(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Requests received in the period."""
+    return _run(con, "requests", period, by)
+
+
+def requests_per_10k(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Requests per 10,000 children aged 0-19 (no rate by hub)."""
+    return _run(con, "requests_per_10k", period, by)
+
+
+def re_referral_12m_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of requests that are re-referrals within 12 months."""
+    return _run(con, "re_referral_12m_rate", period, by)
+
+
+def episodes_started(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Episodes started in the period, transfers excluded."""
+    return _run(con, "episodes_started", period, by)
+
+
+def episodes_closed(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Episodes closed in the period, transfers excluded."""
+    return _run(con, "episodes_closed", period, by)
+
+
+def open_episodes(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Episodes open at the end of the period."""
+    return _run(con, "open_episodes", period, by)
+
+
+def re_entry_12m_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of episodes started that re-enter within 12 months of a closure."""
+    return _run(con, "re_entry_12m_rate", period, by)
+
+
+def step_down_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of episodes started that were step-downs from social care."""
+    return _run(con, "step_down_rate", period, by)
+
+
+def step_up_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of episodes closed that were step-ups to social care."""
+    return _run(con, "step_up_rate", period, by)
+
+
+def outcomes_achieved_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of episodes closed with outcomes achieved."""
+    return _run(con, "outcomes_achieved_rate", period, by)
+
+
+def median_episode_days(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Median length in days of episodes closed in the period."""
+    return _run(con, "median_episode_days", period, by)
+
+
+def need_prevalence(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of assessments listing each need (metric 'need_prevalence:<need>')."""
+    return _run(con, "need_prevalence", period, by)
+
+
+def survey_agree_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Share of survey responses scoring 4 or 5."""
+    return _run(con, "survey_agree_rate", period, by)
+
+
+FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {
+    m.id: globals()[m.id] for m in METRICS
+}
+
+
+def compute(con, metric_id: str, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """One metric by id."""
+    try:
+        function = FUNCTIONS[metric_id]
+    except KeyError:
+        raise ValueError(f"unknown metric {metric_id!r}") from None
+    return function(con, period, by)
+
+
+def compute_all(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+    """Every metric in registry order, stacked in the tidy shape."""
+    return pd.concat([compute(con, m.id, period, by) for m in METRICS], ignore_index=True)
+
+
+def metric_of(result_metric: str) -> Metric:
+    """The registry entry of a result row's metric ('need_prevalence:x' → need_prevalence)."""
+    return REGISTRY[result_metric.split(":", 1)[0]]
+
+
+def to_records(df: pd.DataFrame) -> list[dict]:
+    """Result rows as plain dicts: counts as ints, missing values as None (for JSON)."""
+    out = []
+    for row in df[RESULT_COLUMNS].itertuples(index=False):
+        value = None if pd.isna(row.value) else float(row.value)
+        if value is not None and metric_of(row.metric).kind == "count":
+            value = int(value)
+        out.append(
+            {
+                "metric": row.metric,
+                "group": row.group,
+                "numerator": None if pd.isna(row.numerator) else int(row.numerator),
+                "denominator": None if pd.isna(row.denominator) else int(row.denominator),
+                "value": value,
+            }
+        )
+    return out

@@ -1,0 +1,110 @@
+"""Reporting periods: financial years (1 April – 31 March), their quarters, custom ranges."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-Q([1-4]))?$")
+
+
+class PeriodError(ValueError):
+    """A period that cannot be understood."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A span of days, both ends inclusive, with the label reports print."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def kind(self) -> str:
+        if _PERIOD.match(self.label):
+            return "quarter" if "-Q" in self.label else "year"
+        return "custom"
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        if self.kind == "year":
+            return financial_year(self.start.year - 1)
+        if self.kind == "quarter":
+            fy, q = fy_start_year(self.start), int(self.label[-1])
+            return quarter(fy - 1, 4) if q == 1 else quarter(fy, q - 1)
+        days = (self.end - self.start).days + 1
+        end = self.start - timedelta(days=1)
+        return custom(end - timedelta(days=days - 1), end)
+
+
+def fy_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def fy_start_year(day: date) -> int:
+    """The calendar year in which the financial year containing `day` starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year(start_year: int) -> Period:
+    return Period(date(start_year, 4, 1), date(start_year + 1, 3, 31), fy_label(start_year))
+
+
+def quarter(start_year: int, q: int) -> Period:
+    """Quarter q (1 = April–June … 4 = January–March) of the financial year starting in start_year."""
+    month = 4 + 3 * (q - 1)
+    year = start_year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    first = date(year, month, 1)
+    next_first = date(year + (month + 2) // 12, (month + 2) % 12 + 1, 1)
+    return Period(first, next_first - timedelta(days=1), f"{fy_label(start_year)}-Q{q}")
+
+
+def custom(start: date, end: date) -> Period:
+    if end < start:
+        raise PeriodError(f"the period ends ({end}) before it starts ({start})")
+    return Period(start, end, f"{start.isoformat()} to {end.isoformat()}")
+
+
+def parse(text: str) -> Period:
+    """'2024-25' (financial year) or '2024-25-Q1' (its first quarter, April–June)."""
+    match = _PERIOD.match(text.strip())
+    if not match:
+        raise PeriodError(
+            f"{text!r} is not a period: use a financial year like 2024-25 or a quarter like "
+            "2024-25-Q1"
+        )
+    start_year, short, q = int(match[1]), int(match[2]), match[3]
+    if (start_year + 1) % 100 != short:
+        raise PeriodError(f"{text!r}: a financial year is written like {fy_label(start_year)}")
+    return quarter(start_year, int(q)) if q else financial_year(start_year)
+
+
+def resolve(period: str | None = None, start: date | None = None, end: date | None = None) -> Period:
+    """One period from either a period code or explicit start and end dates."""
+    if period and (start or end):
+        raise PeriodError("give either a period or start and end dates, not both")
+    if period:
+        return parse(period)
+    if start and end:
+        return custom(start, end)
+    raise PeriodError("a period is needed: --period 2024-25, --period 2024-25-Q1 or --start/--end")
+
+
+def quarters_between(first: date, last: date) -> list[Period]:
+    """Every financial quarter overlapping first..last, in order."""
+    out = []
+    fy, q = fy_start_year(first), (((first.month - 4) % 12) // 3) + 1
+    while True:
+        p = quarter(fy, q)
+        if p.start > last:
+            return out
+        out.append(p)
+        fy, q = (fy + 1, 1) if q == 4 else (fy, q + 1)
+
+
+def years_between(first: date, last: date) -> list[Period]:
+    """Every financial year overlapping first..last, in order."""
+    return [financial_year(y) for y in range(fy_start_year(first), fy_start_year(last) + 1)]

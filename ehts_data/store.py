@@ -1,0 +1,77 @@
+"""The DuckDB store: where it is, how to open it, and how to run the named queries."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ehts_data import config
+
+
+class StoreMissing(RuntimeError):
+    """No store has been built at this path yet."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"No EHTS store at {path}. Load data first: `ehts ingest DIR --db {path}` "
+            "(or `ehts ingest sample_data` for the synthetic sample)."
+        )
+        self.path = path
+
+
+def queries_dir() -> Path:
+    """The queries/ folder: inside the package when installed as a wheel, beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "queries", here.parent / "queries"):
+        if (candidate / "schema.sql").is_file():
+            return candidate
+    raise FileNotFoundError("queries/ not found beside or inside the ehts_data package")
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of queries/<name>.sql."""
+    return (queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with bound parameters and return a DataFrame.
+
+    Only the parameters the query names are bound, so callers may pass a common set.
+    """
+    sql = load_sql(name)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return con.cursor().execute(sql, used or None).df()
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run every statement of queries/<name>.sql (schema and derive scripts; no parameters)."""
+    con.execute(load_sql(name))
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = True):
+    """Open the store; read-only unless told otherwise. Raises StoreMissing if absent."""
+    target = config.db_path(path)
+    if not target.exists():
+        raise StoreMissing(target)
+    return duckdb.connect(str(target), read_only=read_only)
+
+
+def store_version(path: str | os.PathLike | None = None) -> str | None:
+    """A key that changes whenever an ingest replaces the store file (None if absent)."""
+    target = config.db_path(path)
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def latest_ingest(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest row of ingest_log as a dict, or None for an empty store."""
+    df = run(con, "latest_ingest")
+    return None if df.empty else df.iloc[0].to_dict()

@@ -1,0 +1,28 @@
+-- derive_assessment_facts: assessment_facts (one row per assessment) and assessment_needs
+-- (one row per assessment and need listed), built once at ingest. An assessment takes its
+-- episode's lead hub and the child's locality of residence. No parameters.
+create or replace table assessment_facts as
+select
+    assessments.assessment_id,
+    assessments.episode_id,
+    episode_facts.child_id,
+    episode_facts.family_id,
+    episode_facts.locality_id,
+    episode_facts.hub_id,
+    episode_facts.service,
+    assessments.completed_date,
+    assessments.thrive_group,
+    assessments.needs,
+    len(assessments.needs) as need_count,
+    episode_facts.imd_decile,
+    age_band(children.birth_month, assessments.completed_date) as age_band
+from assessments
+inner join episode_facts on assessments.episode_id = episode_facts.episode_id
+inner join children on episode_facts.child_id = children.child_id
+order by assessments.completed_date, assessments.assessment_id;
+
+create or replace table assessment_needs as
+select
+    assessment_id,
+    unnest(needs) as need
+from assessments;

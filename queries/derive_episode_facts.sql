@@ -1,0 +1,63 @@
+-- derive_episode_facts: episode_facts, one row per episode, built once at ingest.
+-- Adds locality of residence, age band at start, length in days, and the child's latest
+-- *different* episode that closed on or before this start date (its end date, closure reason
+-- and id). is_re_entry_12m: that closure is on or after start_date minus 12 calendar months.
+-- No parameters.
+create or replace table episode_facts as
+with
+
+episodes_with_child as (
+    select
+        episodes.*,
+        children.family_id,
+        children.birth_month,
+        families.locality_id,
+        families.imd_decile
+    from episodes
+    inner join children on episodes.child_id = children.child_id
+    inner join families on children.family_id = families.family_id
+),
+
+prior_closures as (
+    select
+        this.episode_id,
+        prior.episode_id as previous_episode_id,
+        prior.end_date as previous_end_date,
+        prior.closure_reason as previous_closure_reason,
+        row_number() over (
+            partition by this.episode_id
+            order by prior.end_date desc, prior.episode_id desc
+        ) as recency
+    from episodes as this
+    inner join episodes as prior
+        on
+            this.child_id = prior.child_id
+            and this.episode_id <> prior.episode_id
+            and prior.end_date <= this.start_date
+)
+
+select
+    e.episode_id,
+    e.child_id,
+    e.family_id,
+    e.locality_id,
+    e.hub_id,
+    e.request_id,
+    e.service,
+    e.start_date,
+    e.end_date,
+    e.start_reason,
+    e.closure_reason,
+    e.imd_decile,
+    age_band(e.birth_month, e.start_date) as age_band,
+    date_diff('day', e.start_date, e.end_date) as episode_days,
+    p.previous_episode_id,
+    p.previous_end_date,
+    p.previous_closure_reason,
+    coalesce(
+        p.previous_end_date >= e.start_date - interval 12 month, false
+    ) as is_re_entry_12m
+from episodes_with_child as e
+left join prior_closures as p
+    on e.episode_id = p.episode_id and p.recency = 1
+order by e.start_date, e.episode_id;

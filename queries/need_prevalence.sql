@@ -1,0 +1,67 @@
+-- need_prevalence: for each need code, of the assessments completed in the period, the share
+-- listing that need. An assessment takes its episode's lead hub and the child's locality.
+-- grain: one row per need code and report group; metric is 'need_prevalence:<need code>',
+--        needs in data-contract order
+-- columns: metric, group, numerator (assessments listing the need), denominator (assessments),
+--          value (share from 0 to 1; null when no assessment was completed)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+with
+
+in_period as (
+    select
+        assessment_id,
+        report_group($by, locality_id, hub_id) as report_group
+    from assessment_facts
+    where completed_date between $start and $end
+),
+
+denominators as (
+    select
+        report_group,
+        count(*) as n
+    from in_period
+    group by report_group
+),
+
+need_counts as (
+    select
+        in_period.report_group,
+        assessment_needs.need,
+        count(*) as n
+    from in_period
+    inner join assessment_needs on in_period.assessment_id = assessment_needs.assessment_id
+    group by in_period.report_group, assessment_needs.need
+),
+
+groups as (
+    select
+        coalesce(report_groups.report_group, denominators.report_group) as report_group,
+        coalesce(denominators.n, 0) as n
+    from report_groups($by) as report_groups
+    full outer join denominators on report_groups.report_group = denominators.report_group
+),
+
+final as (
+    select
+        'need_prevalence:' || need_codes.need as metric,
+        groups.report_group as "group",
+        coalesce(need_counts.n, 0) as numerator,
+        groups.n as denominator,
+        coalesce(need_counts.n, 0) / nullif(groups.n, 0) as value,
+        need_codes.sort_order
+    from groups
+    cross join need_codes
+    left join need_counts
+        on
+            groups.report_group = need_counts.report_group
+            and need_codes.need = need_counts.need
+)
+
+select
+    metric,
+    "group",
+    numerator,
+    denominator,
+    value
+from final
+order by sort_order, "group" = 'unknown', "group"

@@ -1,0 +1,35 @@
+-- open_episodes: episodes open at the end of the period: started on or before its last day
+-- and not ended by then (end_date empty or after it). Transfers are not excluded: a transferred
+-- child has one open episode at any moment.
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- columns: metric, group, numerator (the count), denominator (null), value (the count)
+-- parameters: $end (the period's last day), $by ('none' | 'locality' | 'hub')
+with
+
+open_at_end as (
+    select report_group($by, locality_id, hub_id) as report_group
+    from episode_facts
+    where start_date <= $end and (end_date is null or end_date > $end)
+),
+
+counts as (
+    select
+        report_group,
+        count(*) as n
+    from open_at_end
+    group by report_group
+),
+
+final as (
+    select
+        'open_episodes' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.n, 0) as numerator,
+        null::bigint as denominator,
+        coalesce(counts.n, 0)::double as value
+    from report_groups($by) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', "group"

@@ -1,0 +1,39 @@
+-- re_entry_12m_rate: of episodes started in the period (transfer starts excluded), the share
+-- whose child had a different episode that closed on or before the start date and on or after
+-- the start date minus 12 calendar months (closure-to-start; flag derived at ingest).
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
+--          from 0 to 1; null when the denominator is 0)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+with
+
+in_period as (
+    select
+        report_group($by, locality_id, hub_id) as report_group,
+        is_re_entry_12m as is_counted
+    from episode_facts
+    where start_date between $start and $end and start_reason <> 'transfer'
+),
+
+counts as (
+    select
+        report_group,
+        count_if(is_counted) as numerator,
+        count(*) as denominator
+    from in_period
+    group by report_group
+),
+
+final as (
+    select
+        're_entry_12m_rate' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.numerator, 0) as numerator,
+        coalesce(counts.denominator, 0) as denominator,
+        counts.numerator / nullif(counts.denominator, 0) as value
+    from report_groups($by) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', "group"

@@ -1,0 +1,33 @@
+-- requests: requests received in the period (counts requests; a child may have several).
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- columns: metric, group, numerator (the count), denominator (null), value (the count)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+with
+
+in_period as (
+    select report_group($by, locality_id, hub_id) as report_group
+    from request_facts
+    where received_date between $start and $end
+),
+
+counts as (
+    select
+        report_group,
+        count(*) as n
+    from in_period
+    group by report_group
+),
+
+final as (
+    select
+        'requests' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.n, 0) as numerator,
+        null::bigint as denominator,
+        coalesce(counts.n, 0)::double as value
+    from report_groups($by) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', "group"
