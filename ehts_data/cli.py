@@ -1,0 +1,158 @@
+"""The `ehts` command: ingest extracts, compute metrics, generate synthetic data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from ehts_data import config, formatting, ingest, metrics, periods, store
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        help=f"store file (default: $EHTS_DB or {config.DEFAULT_DB})",
+    )
+
+
+def _progress_printer(stream):
+    def show(message: str, fraction: float) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=stream, flush=True)
+
+    return show
+
+
+def cmd_ingest(args) -> int:
+    try:
+        result = ingest.ingest(args.dir, args.db, progress=_progress_printer(sys.stderr))
+    except ingest.IngestError as exc:
+        _print_problems(exc)
+        return 1
+    print(f"Loaded {args.dir} into {result.db} in {result.seconds:.1f} s")
+    print(f"ingest id {result.ingest_id}, fingerprint {result.fingerprint}")
+    print(f"dates from {result.date_from} to {result.date_to}")
+    width = max(len(t) for t in result.row_counts)
+    for table, count in result.row_counts.items():
+        print(f"  {table:<{width}}  {count:>12,} rows")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _print_problems(exc: ingest.IngestError) -> None:
+    print(f"Ingest rejected: {exc.total:,} problem(s); the store was not changed.", file=sys.stderr)
+    rows = [
+        (p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason)
+        for p in exc.problems
+    ]
+    heads = ("file", "row", "column", "value", "reason")
+    widths = [max(len(h), *(min(len(r[i]), 40) for r in rows)) for i, h in enumerate(heads[:4])]
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=False)), file=sys.stderr)
+    for row in rows:
+        cells = [c[:40].ljust(w) for c, w in zip(row[:4], widths, strict=True)] + [row[4]]
+        print("  ".join(cells), file=sys.stderr)
+    more = exc.total - len(exc.problems)
+    if more > 0:
+        print(f"… and {more:,} more problems not listed", file=sys.stderr)
+
+
+def cmd_metrics(args) -> int:
+    try:
+        period = periods.resolve(args.period, args.start, args.end)
+    except periods.PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        con = store.connect(args.db)
+    except store.StoreMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with con:
+        if args.metric:
+            df = metrics.compute(con, args.metric, period, args.by)
+        else:
+            df = metrics.compute_all(con, period, args.by)
+    records = metrics.to_records(df)
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+    elif args.format == "csv":
+        df.to_csv(sys.stdout, index=False)
+    else:
+        print(f"Period {period.label} ({period.start} to {period.end}), by {args.by}")
+        print(formatting.table(records))
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from ehts_data import sample
+
+    out = Path(args.out)
+    counts = sample.write_sample(out, children=args.children, years=args.years, seed=args.seed)
+    print(f"Wrote a synthetic extract to {out}")
+    for name, count in counts.items():
+        print(f"  {name:<22} {count:>12,} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ehts",
+        description="EHTS Insight: load early help extracts and compute service metrics.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "ingest",
+        help="validate a directory of contract CSV files and replace the store's case data",
+        description="Validate every file and row of DIR against the data contract. If all is "
+        "well, replace the store's case data in one step; otherwise list the problems and "
+        "leave the store unchanged.",
+    )
+    p.add_argument("dir", help="directory holding localities.csv, hubs.csv, … (the data contract)")
+    _add_db(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "metrics",
+        help="compute every metric for a period",
+        description="Compute the metrics defined in docs/metrics.md for one period.",
+    )
+    _add_db(p)
+    p.add_argument("--period", help="financial year (2024-25) or quarter (2024-25-Q1)")
+    p.add_argument("--start", type=_date, help="first day of a custom period (YYYY-MM-DD)")
+    p.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
+    p.add_argument("--by", choices=metrics.BREAKDOWNS, default="none", help="breakdown")
+    p.add_argument("--metric", choices=list(metrics.REGISTRY), help="one metric only")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser(
+        "sample",
+        help="write a synthetic extract for a fictional city",
+        description="Write synthetic data in the contract format, deterministic for a seed.",
+    )
+    p.add_argument("--out", required=True, help="directory to write the CSV files into")
+    p.add_argument("--children", type=int, default=60_000, help="resident children aged 0-19")
+    p.add_argument("--years", type=int, default=5, help="financial years of case data")
+    p.add_argument("--seed", type=int, default=2026, help="random seed")
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

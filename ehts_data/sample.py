@@ -1,0 +1,616 @@
+"""The synthetic city: a realistic extract in the data contract's format, at any scale.
+
+Deterministic for a seed. Vectorised with numpy so that national scale (millions of children)
+is generated in minutes; files are written by DuckDB.
+
+What makes it look real (see docs/sample-data.md): a deprivation gradient across localities,
+dips in August and late December and at weekends, siblings referred together, re-referrals and
+re-entries at the rates councils publish, step-downs after social care, step-ups, transfers,
+open episodes at the extract date, and needs that co-occur (domestic abuse with parental mental
+health and substance use).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ehts_data import contract
+from ehts_data.contract import codes
+
+LAST_FY_START = 2025  # the sample's newest financial year is 2025-26 (fixed: outputs are stable)
+CENTRE = (50.905, -2.310)  # a fictional city; the map needs no tiles, only these shapes
+DEFAULT_LOCALITIES = (
+    # id, name, share of children, mean IMD decile, demand multiplier
+    ("NTH", "Northgate", 0.28, 2.6, 1.45),
+    ("RIV", "Riverside", 0.26, 4.0, 1.15),
+    ("WST", "Westbrook", 0.24, 6.0, 0.80),
+    ("EST", "Eastcliff", 0.22, 8.2, 0.55),
+)
+HUB_NAMES = {
+    "NTH": ("Northgate Family Hub", "Moor Lane Satellite", "St Anne's Satellite"),
+    "RIV": ("Riverside Family Hub", "Quayside Satellite", "Mill Street Satellite"),
+    "WST": ("Westbrook Family Hub", "Orchard Park Satellite", "Fernhill Satellite"),
+    "EST": ("Eastcliff Family Hub", "Harbour View Satellite", "Beacon Satellite"),
+}
+REQUESTS_PER_CHILD_YEAR = 0.105  # ≈ 1,050 requests per 10,000 children aged 0-19 a year
+
+
+def _pick(rng: np.random.Generator, options, probs, size: int) -> np.ndarray:
+    """Indices into options, drawn with the given (normalised) probabilities."""
+    p = np.asarray(probs, dtype=float)
+    return rng.choice(len(options), size=size, p=p / p.sum())
+
+
+def _pick_rows(rng: np.random.Generator, prob_matrix: np.ndarray) -> np.ndarray:
+    """One draw per row of a probability matrix (rows need not be normalised)."""
+    cum = np.cumsum(prob_matrix, axis=1)
+    u = rng.random(len(prob_matrix)) * cum[:, -1]
+    return (cum < u[:, None]).sum(axis=1)
+
+
+def _day_weights(first: np.datetime64, days: int) -> np.ndarray:
+    """Relative demand per day: fewer requests at weekends, in August and late December."""
+    day = first + np.arange(days)
+    dow = (day.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
+    month = day.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    dom = (day - day.astype("datetime64[M]")).astype(np.int64) + 1
+    w = np.where(dow >= 5, 0.12, 1.0)
+    w = w * np.where(month == 8, 0.55, 1.0)
+    w = w * np.where((month == 12) & (dom >= 20), 0.35, 1.0)
+    w = w * np.where((month == 1) & (dom <= 2), 0.3, 1.0)
+    w = w * np.where(month == 9, 1.15, 1.0) * np.where(month == 4, 0.9, 1.0)
+    return w / w.sum()
+
+
+def _ids(prefix: str, n: int, width: int | None = None) -> np.ndarray:
+    width = width or max(len(str(n)), 5)
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
+
+
+def _localities(children: int):
+    if children <= 150_000:
+        return list(DEFAULT_LOCALITIES)
+    # Larger runs (region, nation) are many council-sized localities with the same gradient.
+    n = children // 15_000
+    out = []
+    for i in range(n):
+        imd = 1.8 + 7.4 * (i % 10) / 9
+        out.append((f"L{i + 1:04d}", f"Locality {i + 1:04d}", 1.0 / n, imd, 1.6 - 0.11 * (i % 10)))
+    return out
+
+
+def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[str, object]:
+    """Every contract file as a DataFrame (and the GeoJSON as a dict), ready to write."""
+    rng = np.random.default_rng(seed)
+    first_fy = LAST_FY_START - years + 1
+    window_start = np.datetime64(f"{first_fy}-04-01")
+    extract_date = np.datetime64(f"{LAST_FY_START + 1}-03-31")
+    days = int((extract_date - window_start).astype(int)) + 1
+
+    locs = _localities(children)
+    n_loc = len(locs)
+    loc_ids = np.array([loc[0] for loc in locs])
+    loc_share = np.array([loc[2] for loc in locs])
+    loc_imd = np.array([loc[3] for loc in locs])
+    loc_demand = np.array([loc[4] for loc in locs])
+
+    # ---- reference data ----
+    localities = pd.DataFrame({"locality_id": loc_ids, "locality_name": [x[1] for x in locs]})
+    hubs, geo = _hubs_and_shapes(rng, locs)
+
+    # Population: ONS-style single years of age, slowly falling births, small year drift.
+    age_profile = 1.0 + 0.01 * (np.arange(20) - 9.5)
+    age_profile = age_profile / age_profile.sum()
+    pop_rows = []
+    for li in range(n_loc):
+        base = children * loc_share[li] * age_profile
+        for year in range(first_fy - 1, LAST_FY_START + 1):
+            drift = 1 + 0.004 * (year - first_fy) + rng.normal(0, 0.003, 20)
+            # Fewer babies each year: the youngest ages shrink a little faster.
+            births = 1 - 0.01 * (year - first_fy) * (np.arange(20) < 5)
+            pop_rows.append(
+                pd.DataFrame(
+                    {
+                        "locality_id": loc_ids[li],
+                        "year": year,
+                        "age": np.arange(20),
+                        "population": np.round(base * drift * births).astype(np.int64),
+                    }
+                )
+            )
+    population = pd.concat(pop_rows, ignore_index=True)
+
+    # ---- children known to the service, in families ----
+    total_requests = children * REQUESTS_PER_CHILD_YEAR * years
+    n_children = int(total_requests / 1.38)
+    child_loc_p = loc_share * loc_demand
+    family_sizes = rng.choice([1, 2, 3, 4], size=int(n_children / 1.45) + 10, p=[0.68, 0.2, 0.09, 0.03])
+    family_sizes = family_sizes[np.cumsum(family_sizes) <= n_children]
+    n_families = len(family_sizes)
+    n_children = int(family_sizes.sum())
+    fam_loc = _pick(rng, loc_ids, child_loc_p, n_families)
+    fam_imd = np.clip(np.round(rng.normal(loc_imd[fam_loc] - 0.8, 1.9)), 1, 10).astype(np.int64)
+    fam_imd_missing = rng.random(n_families) < 0.025
+    family_ids = _ids("F", n_families)
+    families = pd.DataFrame(
+        {
+            "family_id": family_ids,
+            "locality_id": loc_ids[fam_loc],
+            "imd_decile": pd.array(np.where(fam_imd_missing, 0, fam_imd), dtype="Int64"),
+        }
+    )
+    families.loc[fam_imd_missing, "imd_decile"] = pd.NA
+    # Family-level adversity: deprived families carry more, and it shapes every need.
+    fam_adversity = rng.normal(0, 1, n_families) + (5.5 - fam_imd) * 0.12
+
+    child_family = np.repeat(np.arange(n_families), family_sizes)
+    sibling_rank = np.arange(n_children) - np.repeat(np.cumsum(family_sizes) - family_sizes, family_sizes)
+
+    # First request: seasonal day in the window; siblings often referred the same day.
+    weights = _day_weights(window_start, days)
+    own_day = rng.choice(days, size=n_children, p=weights)
+    family_first = own_day[np.cumsum(family_sizes) - family_sizes]
+    together = (sibling_rank > 0) & (rng.random(n_children) < 0.55)
+    first_day = np.where(together, np.repeat(family_first, family_sizes), own_day)
+
+    # Age at first request: some unborn (pre-birth referrals), peaks in early years and early teens.
+    age_groups = np.array([-1, 0, 2, 4, 7, 10, 13, 15, 17])
+    age_p = np.array([0.035, 0.09, 0.12, 0.11, 0.15, 0.17, 0.19, 0.1, 0.035])
+    age_first = age_groups[_pick(rng, age_groups, age_p, n_children)] + rng.integers(0, 3, n_children)
+    age_first = np.clip(age_first, -1, 18)
+    first_date = window_start + first_day
+    months_back = age_first * 12 + rng.integers(0, 12, n_children)
+    months_back = np.where(age_first < 0, -rng.integers(1, 7, n_children), months_back)
+    birth_month = first_date.astype("datetime64[M]") - months_back.astype("timedelta64[M]")
+    child_ids = _ids("C", n_children)
+    children_df = pd.DataFrame(
+        {
+            "child_id": child_ids,
+            "family_id": family_ids[child_family],
+            "birth_month": np.datetime_as_string(birth_month, unit="M"),
+            "sex": np.array(codes(contract.Sex))[
+                _pick(rng, codes(contract.Sex), [0.49, 0.495, 0.005, 0.01], n_children)
+            ],
+            "ethnic_group": np.array(codes(contract.EthnicGroup))[
+                _pick(rng, codes(contract.EthnicGroup), [0.8, 0.055, 0.065, 0.04, 0.02, 0.02], n_children)
+            ],
+            "send": np.array(["true", "false", ""])[_pick(rng, "tfu", [0.16, 0.79, 0.05], n_children)],
+        }
+    )
+
+    # ---- requests: first ones, then returns (re-referrals) ----
+    req_child = [np.arange(n_children)]
+    req_day = [first_day]
+    current_child, current_day = np.arange(n_children), first_day
+    adversity = fam_adversity[child_family]
+    for _ in range(5):
+        again = rng.random(len(current_child)) < np.clip(
+            0.35 + 0.07 * adversity[current_child], 0.12, 0.6
+        )
+        soon = rng.random(again.sum()) < 0.62
+        gap = np.where(
+            soon,
+            rng.integers(7, 365, again.sum()),
+            rng.integers(366, 1100, again.sum()),
+        )
+        current_child = current_child[again]
+        current_day = current_day[again] + gap
+        keep = current_day < days
+        current_child, current_day = current_child[keep], current_day[keep]
+        req_child.append(current_child)
+        req_day.append(current_day)
+    r_child = np.concatenate(req_child)
+    r_day = np.concatenate(req_day)
+    order = np.lexsort((r_child, r_day))
+    r_child, r_day = r_child[order], r_day[order]
+    n_req = len(r_child)
+    r_date = window_start + r_day
+    r_age = ((r_date.astype("datetime64[M]") - birth_month[r_child]).astype(np.int64)) // 12
+    r_loc = fam_loc[child_family[r_child]]
+
+    sources = codes(contract.Source)
+    # rows: under 5 (or unborn), 5-15, 16+; columns in contract order
+    source_p = np.array(
+        [
+            [0.16, 0.06, 0.2, 0.34, 0.06, 0.08, 0.04, 0.04, 0.02],
+            [0.12, 0.38, 0.0, 0.14, 0.1, 0.08, 0.04, 0.09, 0.05],
+            [0.18, 0.22, 0.0, 0.14, 0.18, 0.07, 0.07, 0.08, 0.06],
+        ]
+    )
+    age_row = np.where(r_age < 5, 0, np.where(r_age < 16, 1, 2))
+    r_source = _pick_rows(rng, source_p[age_row])
+
+    decisions = codes(contract.Decision)
+    decision_p = np.array([0.26, 0.36, 0.11, 0.09, 0.18])
+    adv_r = adversity[r_child]
+    dec_matrix = np.tile(decision_p, (n_req, 1))
+    dec_matrix[:, 2] *= np.exp(0.35 * adv_r)  # targeted support for higher adversity
+    dec_matrix[:, 3] *= np.exp(0.45 * adv_r)  # social care too
+    r_decision = _pick_rows(rng, dec_matrix)
+    undecided = (r_day > days - 21) & (rng.random(n_req) < 0.7) | (rng.random(n_req) < 0.004)
+
+    # Receiving hub: mostly a hub in the family's locality; some to the citywide team or none.
+    hubs_by_loc = [np.flatnonzero(hubs["locality_id"].to_numpy() == lid) for lid in loc_ids]
+    hub_ids = hubs["hub_id"].to_numpy()
+    tst_index = np.flatnonzero(hubs["hub_type"].to_numpy() == "targeted_support_team")
+    local_slot = _pick(rng, range(3), [0.6, 0.22, 0.18], n_req)
+    hub_table = np.array([h[:3] for h in hubs_by_loc])
+    r_hub = hub_table[r_loc, local_slot]
+    r_hub = np.where(rng.random(n_req) < 0.05, tst_index[r_loc % len(tst_index)], r_hub)
+    no_hub = rng.random(n_req) < 0.04
+    request_ids = _ids("R", n_req)
+    requests = pd.DataFrame(
+        {
+            "request_id": request_ids,
+            "child_id": child_ids[r_child],
+            "received_date": r_date,
+            "source": np.array(sources)[r_source],
+            "hub_id": np.where(no_hub, "", hub_ids[r_hub]),
+            "decision": np.where(undecided, "", np.array(decisions)[r_decision]),
+        }
+    )
+
+    # ---- episodes ----
+    episodes = _episodes(
+        rng, requests, r_child, r_day, r_decision, undecided, r_hub, r_loc, adversity,
+        hub_table, hub_ids, tst_index, child_ids, days, window_start, decisions,
+    )
+    assessments = _assessments(rng, episodes, children_df, birth_month, child_ids, fam_adversity,
+                               child_family, extract_date)
+    survey = _survey(rng, hubs, locs, first_fy, years)
+    indicators = _indicators(rng, locs, first_fy, years)
+    return {
+        "localities.csv": localities,
+        "hubs.csv": hubs,
+        "population.csv": population,
+        "families.csv": families,
+        "children.csv": children_df,
+        "requests.csv": requests,
+        "episodes.csv": episodes,
+        "assessments.csv": assessments,
+        "survey_responses.csv": survey,
+        "indicators.csv": indicators,
+        "localities.geojson": geo,
+    }
+
+
+def _hubs_and_shapes(rng, locs):
+    """Three hubs per locality (one family hub, two satellites), citywide targeted teams,
+    and a square-ish polygon per locality around the city centre."""
+    n = len(locs)
+    cols = math.ceil(math.sqrt(n))
+    size = 0.06 if n <= 4 else 0.03
+    rows, features = [], []
+    for i, loc in enumerate(locs):
+        lid = loc[0]
+        r, c = divmod(i, cols)
+        lat0 = CENTRE[0] + (r - 0.5 * (math.ceil(n / cols) - 1) - 0.5) * size
+        lon0 = CENTRE[1] + (c - 0.5 * (cols - 1) - 0.5) * size * 1.6
+        ring = [
+            [round(lon0 + dx * size * 1.6, 5), round(lat0 + dy * size, 5)]
+            for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1), (0, 0))
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"locality_id": lid, "locality_name": loc[1]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+        names = HUB_NAMES.get(lid) or (
+            f"{loc[1]} Family Hub", f"{loc[1]} Satellite A", f"{loc[1]} Satellite B"
+        )
+        for j, (name, kind) in enumerate(
+            zip(names, ("family_hub", "satellite_site", "satellite_site"), strict=True)
+        ):
+            rows.append(
+                {
+                    "hub_id": f"{lid}-{'FH' if j == 0 else f'S{j}'}",
+                    "hub_name": name,
+                    "hub_type": kind,
+                    "locality_id": lid,
+                    "latitude": round(lat0 + size * (0.3 + 0.4 * rng.random()), 5),
+                    "longitude": round(lon0 + size * 1.6 * (0.2 + 0.6 * rng.random()), 5),
+                }
+            )
+    for k in range(max(1, n // 4)):
+        rows.append(
+            {
+                "hub_id": f"TST{k + 1:02d}" if n > 4 else "TST",
+                "hub_name": "Citywide Targeted Support Team" + (f" {k + 1}" if n > 4 else ""),
+                "hub_type": "targeted_support_team",
+                "locality_id": "",
+                "latitude": None,
+                "longitude": None,
+            }
+        )
+    return pd.DataFrame(rows), {"type": "FeatureCollection", "features": features}
+
+
+def _episodes(rng, requests, r_child, r_day, r_decision, undecided, r_hub, r_loc, adversity,
+              hub_table, hub_ids, tst_index, child_ids, days, window_start, decisions):
+    n_req = len(r_child)
+    eh, ts, sc = decisions.index("early_help"), decisions.index("targeted_support"), decisions.index(
+        "social_care"
+    )
+    # Requests decided early help / targeted support start an episode a few days later.
+    starts = (~undecided) & np.isin(r_decision, [eh, ts]) & (rng.random(n_req) < 0.93)
+    idx = np.flatnonzero(starts)
+    start_day = r_day[idx] + rng.integers(2, 28, len(idx))
+    service = np.where(r_decision[idx] == ts, 1, 0)
+    family_hub = hub_table[r_loc[idx], 0]
+    lead = np.where(service == 1, np.where(rng.random(len(idx)) < 0.6, tst_index[r_loc[idx] % len(tst_index)], family_hub), r_hub[idx])
+    main = dict(
+        child=r_child[idx], request=idx, service=service, hub=lead, start=start_day,
+        reason=np.zeros(len(idx), dtype=np.int64), adv=adversity[r_child[idx]],
+    )
+    # Step-downs: some social care decisions come back to early help months later.
+    sd = np.flatnonzero((~undecided) & (r_decision == sc) & (rng.random(n_req) < 0.45))
+    sd_service = (rng.random(len(sd)) < 0.35).astype(np.int64)
+    stepdown = dict(
+        child=r_child[sd], request=np.full(len(sd), -1), service=sd_service,
+        hub=np.where(sd_service == 1, tst_index[r_loc[sd] % len(tst_index)], hub_table[r_loc[sd], 0]),
+        start=r_day[sd] + rng.integers(45, 260, len(sd)),
+        reason=np.ones(len(sd), dtype=np.int64), adv=adversity[r_child[sd]] + 0.4,
+    )
+    parts = [main, stepdown]
+    ep = {k: np.concatenate([p[k] for p in parts]) for k in main}
+    keep = ep["start"] < days
+    ep = {k: v[keep] for k, v in ep.items()}
+    n = len(ep["start"])
+
+    closure = codes(contract.ClosureReason)
+    base = np.array([0.54, 0.12, 0.065, 0.06, 0.12, 0.045, 0.05])
+    m = np.tile(base, (n, 1))
+    m[:, 2] *= np.exp(0.5 * ep["adv"]) * np.where(ep["reason"] == 1, 1.8, 1.0)
+    m[:, 0] *= np.exp(-0.15 * ep["adv"])
+    reason_idx = _pick_rows(rng, m)
+    median = np.where(ep["service"] == 1, 190, 140)
+    length = np.clip(np.round(rng.lognormal(np.log(median), 0.55)), 0, 900).astype(np.int64)
+    # A few episodes open and close on one day (e.g. declined at first visit).
+    length = np.where(rng.random(n) < 0.01, 0, length)
+    end = ep["start"] + length
+
+    # Transfers: the child moves to the other service the same day, without a break.
+    tr = np.flatnonzero((reason_idx == closure.index("transfer")) & (end < days))
+    t_service = 1 - ep["service"][tr]
+    t_len = np.clip(np.round(rng.lognormal(np.log(160), 0.5, len(tr))), 1, 900).astype(np.int64)
+    t_reason = _pick_rows(rng, np.tile(np.delete(base, closure.index("transfer")), (len(tr), 1)))
+    t_reason = np.where(t_reason >= closure.index("transfer"), t_reason + 1, t_reason)
+    t_hub = np.where(t_service == 1, tst_index[0], ep["hub"][tr])
+    all_child = np.concatenate([ep["child"], ep["child"][tr]])
+    all_request = np.concatenate([ep["request"], np.full(len(tr), -1)])
+    all_service = np.concatenate([ep["service"], t_service])
+    all_hub = np.concatenate([ep["hub"], t_hub])
+    all_start = np.concatenate([ep["start"], end[tr]])
+    all_end = np.concatenate([end, end[tr] + t_len])
+    all_start_reason = np.concatenate([ep["reason"], np.full(len(tr), 2)])
+    all_closure = np.concatenate([reason_idx, t_reason])
+    order = np.lexsort((all_child, all_start))
+    open_ = all_end[order] >= days  # still open at the extract date
+    start_reasons = np.array(codes(contract.StartReason))
+    request_ids = requests["request_id"].to_numpy()
+    req = all_request[order]
+    return pd.DataFrame(
+        {
+            "episode_id": _ids("E", len(order)),
+            "child_id": child_ids[all_child[order]],
+            "request_id": np.where(req >= 0, request_ids[np.maximum(req, 0)], ""),
+            "service": np.array(codes(contract.Service))[all_service[order]],
+            "hub_id": hub_ids[all_hub[order]],
+            "start_date": window_start + all_start[order],
+            "end_date": pd.Series(window_start + all_end[order]).where(~open_, pd.NaT),
+            "start_reason": start_reasons[all_start_reason[order]],
+            "closure_reason": np.where(open_, "", np.array(closure)[all_closure[order]]),
+        }
+    )
+
+
+# Base log-odds of each need at assessment, and how strongly the family's adversity and
+# the "toxic trio" factor load on it. Tuned to the England mix in domain.md, a little lower.
+NEED_MODEL = {
+    # need: (base prevalence, adversity loading, trio loading, age rule)
+    "school_attendance": (0.22, 0.3, 0.1, "school"),
+    "exclusion_risk": (0.08, 0.4, 0.1, "school"),
+    "send_support": (0.15, 0.1, 0.0, "any"),
+    "early_development": (0.30, 0.2, 0.0, "under5"),
+    "speech_language": (0.28, 0.1, 0.0, "under5"),
+    "child_mental_health": (0.20, 0.3, 0.2, "older"),
+    "parental_mental_health": (0.22, 0.4, 1.0, "any"),
+    "physical_health": (0.08, 0.2, 0.0, "any"),
+    "parental_substance_use": (0.08, 0.4, 1.0, "any"),
+    "child_substance_use": (0.08, 0.4, 0.2, "teen"),
+    "parenting": (0.32, 0.3, 0.3, "any"),
+    "parental_conflict": (0.18, 0.3, 0.6, "any"),
+    "child_behaviour": (0.24, 0.3, 0.2, "school"),
+    "young_carer": (0.05, 0.3, 0.5, "older"),
+    "neglect_risk": (0.12, 0.6, 0.5, "any"),
+    "child_exploitation": (0.04, 0.5, 0.2, "teen"),
+    "missing_episodes": (0.05, 0.5, 0.2, "teen"),
+    "online_safety": (0.07, 0.1, 0.0, "older"),
+    "antisocial_behaviour": (0.07, 0.5, 0.2, "teen"),
+    "youth_offending": (0.04, 0.5, 0.2, "teen"),
+    "domestic_abuse": (0.20, 0.4, 1.1, "any"),
+    "housing_insecurity": (0.12, 0.5, 0.2, "any"),
+    "homelessness_risk": (0.05, 0.6, 0.2, "any"),
+    "debt_or_poverty": (0.2, 0.7, 0.2, "any"),
+    "worklessness": (0.14, 0.6, 0.1, "any"),
+}
+
+
+def _assessments(rng, episodes, children_df, birth_month, child_ids, fam_adversity, child_family,
+                 extract_date):
+    n_ep = len(episodes)
+    start = episodes["start_date"].to_numpy().astype("datetime64[D]")
+    end = episodes["end_date"].to_numpy().astype("datetime64[D]")
+    end = np.where(np.isnat(end), extract_date, end)
+    first = start + rng.integers(7, 42, n_ep)
+    has_first = (first <= end) & (episodes["start_reason"].to_numpy() != "transfer") | (
+        (first <= end) & (rng.random(n_ep) < 0.5)
+    )
+    review = first + rng.integers(80, 130, n_ep)
+    has_review = has_first & (review <= end) & (rng.random(n_ep) < 0.45)
+    ep_idx = np.concatenate([np.flatnonzero(has_first), np.flatnonzero(has_review)])
+    when = np.concatenate([first[has_first], review[has_review]])
+    order = np.lexsort((ep_idx, when))
+    ep_idx, when = ep_idx[order], when[order]
+    n = len(ep_idx)
+
+    child_pos = np.searchsorted(child_ids, episodes["child_id"].to_numpy()[ep_idx])
+    age = (when.astype("datetime64[M]") - birth_month[child_pos]).astype(np.int64) // 12
+    adv = fam_adversity[child_family[child_pos]]
+    trio = 0.7 * adv + rng.normal(0, 0.8, n)
+    service_ts = episodes["service"].to_numpy()[ep_idx] == "targeted_support"
+    needs = np.zeros((n, len(contract.NEED_CODES)), dtype=bool)
+    for j, need in enumerate(contract.NEED_CODES):
+        p0, a_load, t_load, rule = NEED_MODEL[need]
+        logit = np.log(p0 / (1 - p0)) + a_load * adv * 0.6 + t_load * trio * 0.8 + 0.4 * service_ts
+        applies = {
+            "any": np.ones(n, dtype=bool),
+            "under5": age < 5,
+            "school": (age >= 4) & (age <= 16),
+            "older": age >= 8,
+            "teen": age >= 11,
+        }[rule]
+        needs[:, j] = applies & (rng.random(n) < 1 / (1 + np.exp(-logit)))
+    need_codes = np.array(contract.NEED_CODES)
+    need_text = [";".join(need_codes[row]) for row in needs]
+
+    thrive = codes(contract.ThriveGroup)
+    severity = needs.sum(axis=1) + 1.5 * service_ts + rng.normal(0, 1.2, n)
+    cuts = np.array([0.5, 2.0, 4.0, 6.5])
+    thrive_idx = np.searchsorted(cuts, severity)
+    return pd.DataFrame(
+        {
+            "assessment_id": _ids("A", n),
+            "episode_id": episodes["episode_id"].to_numpy()[ep_idx],
+            "completed_date": when,
+            "thrive_group": np.array(thrive)[thrive_idx],
+            "needs": need_text,
+        }
+    )
+
+
+def _survey(rng, hubs, locs, first_fy, years):
+    """The annual Family Hubs survey (every outcome area, each February) and the monthly
+    engagement question (one area a month), with agreement rising slowly over the years."""
+    loc_imd = {loc[0]: loc[3] for loc in locs}
+    respondents = codes(contract.Respondent)
+    frames = []
+    hub_rows = hubs.to_dict("records")
+    for h_i, hub in enumerate(hub_rows):
+        imd = loc_imd.get(hub["locality_id"], 4.0)
+        hub_effect = (imd - 5) * 0.04 + (0.15 if hub["hub_type"] == "family_hub" else 0.0)
+        for fy in range(first_fy, first_fy + years):
+            trend = 0.12 * (fy - first_fy)
+            # annual survey: 18-40 respondents answering all nine areas
+            k = int(rng.integers(18, 41))
+            day = np.datetime64(f"{fy + 1}-02-01") + rng.integers(0, 27, k)
+            who = _pick(rng, respondents, [0.7, 0.2, 0.1], k)
+            for area in range(1, 10):
+                area_effect = (0.2 if area in (5, 7) else 0.0) - (0.25 if area in (1, 9) else 0.0)
+                latent = 3.7 + hub_effect + trend + area_effect + rng.normal(0, 0.9, k)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "hub_id": hub["hub_id"],
+                            "response_date": day,
+                            "survey": "annual",
+                            "respondent": np.array(respondents)[who],
+                            "outcome_area": area,
+                            "score": np.clip(np.round(latent), 1, 5).astype(np.int64),
+                        }
+                    )
+                )
+            # monthly engagement question: 6-20 answers a month
+            for month in range(12):
+                first = np.datetime64(f"{fy}-04") + np.timedelta64(month, "M")
+                k = int(rng.integers(6, 21))
+                day = first.astype("datetime64[D]") + rng.integers(0, 28, k)
+                latent = 3.8 + hub_effect + trend + 0.02 * month + rng.normal(0, 0.85, k)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "hub_id": hub["hub_id"],
+                            "response_date": day,
+                            "survey": "monthly",
+                            "respondent": np.array(respondents)[_pick(rng, respondents, [0.85, 0.15, 0.0], k)],
+                            "outcome_area": (month + h_i) % 9 + 1,
+                            "score": np.clip(np.round(latent), 1, 5).astype(np.int64),
+                        }
+                    )
+                )
+    survey = pd.concat(frames, ignore_index=True)
+    survey = survey.sort_values(["response_date", "hub_id"], kind="stable", ignore_index=True)
+    survey.insert(0, "response_id", _ids("S", len(survey)))
+    return survey
+
+
+def _indicators(rng, locs, first_fy, years):
+    """Bell-weather outcomes from outside the case data, by year, for the city and localities."""
+    specs = [
+        # id, unit, city level, slope per year, deprivation effect per IMD decile, source
+        ("eyfsp_good_level_of_development_pct", "percent", 66.0, 0.6, 1.6,
+         "Synthetic; modelled on DfE Early years foundation stage profile results"),
+        ("persistent_absence_pct", "percent", 21.0, -0.8, -1.5,
+         "Synthetic; modelled on DfE Pupil absence in schools in England"),
+        ("neet_16_17_pct", "percent", 5.4, -0.15, -0.5,
+         "Synthetic; modelled on DfE NEET and participation (16-17 year olds)"),
+        ("reception_obesity_pct", "percent", 9.8, -0.1, -0.6,
+         "Synthetic; modelled on NHS England National Child Measurement Programme"),
+    ]
+    rows = []
+    mean_imd = float(np.mean([loc[3] for loc in locs]))
+    for fy in range(first_fy, first_fy + years):
+        label = f"{fy}-{(fy + 1) % 100:02d}"
+        for ind, unit, level, slope, dep, source in specs:
+            base = level + slope * (fy - first_fy)
+            rows.append((ind, label, "all", round(base + rng.normal(0, 0.2), 1), unit, source))
+            for loc in locs:
+                value = base + dep * (loc[3] - mean_imd) + rng.normal(0, 0.5)
+                rows.append((ind, label, loc[0], round(value, 1), unit, source))
+    return pd.DataFrame(rows, columns=["indicator_id", "period", "area", "value", "unit", "source"])
+
+
+def write_sample(out: str | Path, children: int = 60_000, years: int = 5, seed: int = 2026) -> dict:
+    """Write the synthetic extract into `out`; returns rows written per file."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = generate(children=children, years=years, seed=seed)
+    counts = {}
+    con = duckdb.connect()
+    for name, frame in data.items():
+        path = out / name
+        if name.endswith(".geojson"):
+            path.write_text(json.dumps(frame, indent=1) + "\n", encoding="utf-8")
+            counts[name] = len(frame["features"])
+            continue
+        _write_csv(con, frame, path)
+        counts[name] = len(frame)
+    con.close()
+    return counts
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, path: Path) -> None:
+    """Write with DuckDB (fast at national scale): dates as YYYY-MM-DD, empty text as empty cells."""
+    columns = []
+    for name in frame.columns:
+        column = duckdb.ColumnExpression(name)
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            column = column.cast(duckdb.sqltype("DATE"))
+        elif frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name]):
+            column = duckdb.FunctionExpression("nullif", column, duckdb.ConstantExpression(""))
+        columns.append(column.alias(name))
+    con.from_df(frame).select(*columns).write_csv(str(path), header=True)
+
+
+def today_fy() -> str:
+    """The sample's newest financial year label (for defaults in the dashboard)."""
+    return f"{LAST_FY_START}-{(LAST_FY_START + 1) % 100:02d}"
+

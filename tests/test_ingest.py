@@ -1,0 +1,333 @@
+"""Ingest: every kind of bad input is reported with its place, and changes nothing."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from ehts_data import ingest, store
+from tests.conftest import write_extract
+
+GOOD_REQUESTS = """
+    request_id,child_id,received_date,source,hub_id,decision
+    R1,C1,2024-05-01,school,H1,early_help
+    R2,C2,2024-05-01,health,,
+"""
+GOOD_EPISODES = """
+    episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+    E1,C1,R1,early_help,H1,2024-05-10,2024-09-01,new_request,outcomes_achieved
+    E2,C2,,targeted_support,T1,2024-06-01,,step_down_from_social_care,
+"""
+
+
+@pytest.fixture
+def loaded_store(tmp_path):
+    """A store holding a good extract; yields (db path, ingest id)."""
+    db = tmp_path / "ehts.duckdb"
+    good = write_extract(tmp_path / "good", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES)
+    result = ingest.ingest(good, db)
+    return db, result.ingest_id
+
+
+def _state(db):
+    with store.connect(db) as con:
+        return (
+            con.execute("select ingest_id from ingest_log order by ingested_at").fetchall(),
+            con.execute("select count(*) from requests").fetchone()[0],
+            con.execute("select count(*) from episodes").fetchone()[0],
+        )
+
+
+def rejected(tmp_path, loaded_store, **files) -> ingest.IngestError:
+    """Ingest a bad extract over a good store; assert the store is unchanged."""
+    db, _ = loaded_store
+    before = _state(db)
+    bad = write_extract(tmp_path / "bad", **files)
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db)
+    assert _state(db) == before
+    assert not list(tmp_path.glob(".*building*")), "the half-built store was not removed"
+    return info.value
+
+
+def only(error: ingest.IngestError) -> ingest.Problem:
+    assert len(error.problems) == 1, [str(p) for p in error.problems]
+    return error.problems[0]
+
+
+def test_missing_required_file_is_named_and_store_unchanged(tmp_path, loaded_store):
+    error = rejected(tmp_path, loaded_store, episodes__csv=None, requests__csv=GOOD_REQUESTS)
+    problem = only(error)
+    assert problem.file == "episodes.csv"
+    assert "required file is missing" in problem.reason
+
+
+def test_missing_required_column_is_named(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv="""
+            request_id,child_id,received_date,hub_id,decision
+            R1,C1,2024-05-01,H1,early_help
+        """,
+        episodes__csv=GOOD_EPISODES.replace("R1,", ","),
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column) == ("requests.csv", 1, "source")
+    assert "required column is missing" in problem.reason
+
+
+def test_unknown_code_names_file_row_column_and_value(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS.replace("R2,C2,2024-05-01,health", "R2,C2,2024-05-01,schol"),
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "requests.csv",
+        3,
+        "source",
+        "schol",
+    )
+    assert "unknown code" in problem.reason and "school" in problem.reason
+
+
+@pytest.mark.parametrize("bad_date", ["2024-02-30", "01/05/2024", "2024-5-1", "yesterday"])
+def test_bad_date_is_reported(tmp_path, loaded_store, bad_date):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS.replace("R1,C1,2024-05-01", f"R1,C1,{bad_date}"),
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "requests.csv",
+        2,
+        "received_date",
+        bad_date,
+    )
+    assert "YYYY-MM-DD" in problem.reason
+
+
+def test_end_before_start_is_reported(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS,
+        episodes__csv=GOOD_EPISODES.replace("2024-05-10,2024-09-01", "2024-05-10,2024-05-09"),
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column) == ("episodes.csv", 2, "end_date")
+    assert "before start_date" in problem.reason
+
+
+def test_closure_reason_without_end_date_is_reported(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS,
+        episodes__csv=GOOD_EPISODES.replace("step_down_from_social_care,", "step_down_from_social_care,other"),
+    )
+    problem = only(error)
+    assert (problem.row, problem.column) == (3, "closure_reason")
+
+
+def test_duplicate_id_names_the_first_row(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS + "R1,C3,2024-06-01,police,H2,no_further_action\n",
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column) == ("requests.csv", 4, "request_id")
+    assert "duplicate" in problem.reason and "first on row 2" in problem.value
+
+
+def test_dangling_reference_is_reported(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS.replace("R2,C2,", "R2,C99,"),
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "requests.csv",
+        3,
+        "child_id",
+        "C99",
+    )
+    assert "does not exist in children.csv" in problem.reason
+
+
+def test_extra_column_is_ignored_with_a_warning_and_never_stored(tmp_path):
+    source = write_extract(
+        tmp_path / "x",
+        children__csv="""
+            child_id,family_id,birth_month,sex,ethnic_group,send,child_name,date_of_birth
+            C1,F1,2015-06,female,white,false,Alice Smith,2015-06-14
+        """,
+    )
+    result = ingest.ingest(source, tmp_path / "s.duckdb")
+    assert any("child_name" in w for w in result.warnings)
+    assert any("date_of_birth" in w for w in result.warnings)
+    with store.connect(tmp_path / "s.duckdb") as con:
+        stored = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns"
+            ).fetchall()
+        }
+        text = con.execute("select * from children").fetchall()
+    assert "child_name" not in stored and "date_of_birth" not in stored
+    assert "Alice Smith" not in str(text) and "2015-06-14" not in str(text)
+
+
+def test_unlisted_file_is_an_error(tmp_path, loaded_store):
+    db, _ = loaded_store
+    bad = write_extract(tmp_path / "bad")
+    (bad / "names.csv").write_text("child_id,name\nC1,Alice\n")
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db)
+    assert only(info.value).file == "names.csv"
+
+
+def test_every_problem_is_reported_in_one_go(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-13-01,school,H1,early_help
+            R2,C9,2024-05-01,health,H9,maybe
+        """,
+        episodes__csv=GOOD_EPISODES.replace("R1,", ","),
+    )
+    found = {(p.row, p.column) for p in error.problems}
+    assert found == {(2, "received_date"), (3, "child_id"), (3, "hub_id"), (3, "decision")}
+
+
+def test_problem_list_is_capped_but_all_are_counted(tmp_path, loaded_store):
+    lines = ["request_id,child_id,received_date,source,hub_id,decision"]
+    lines += [f"R{i},C1,2024-05-01,nonsense,H1,early_help" for i in range(250)]
+    db, _ = loaded_store
+    bad = write_extract(tmp_path / "bad", requests__csv="\n".join(lines))
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db, max_problems=20)
+    assert len(info.value.problems) == 20
+    assert info.value.total == 250
+    assert "230 more" in str(info.value)
+
+
+def test_utf8_bom_and_column_order_are_accepted(tmp_path):
+    source = write_extract(tmp_path / "x")
+    text = "family_id,locality_id,imd_decile\nF1,L1,1\nF2,L1,\nF3,L2,9\nF4,L2,5\n"
+    (source / "families.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (source / "localities.csv").write_text("locality_name,locality_id\nNorth,L1\nSouth,L2\n")
+    result = ingest.ingest(source, tmp_path / "s.duckdb")
+    assert result.row_counts["families"] == 4
+
+
+def test_optional_column_may_be_left_out(tmp_path):
+    source = write_extract(
+        tmp_path / "x",
+        hubs__csv="""
+            hub_id,hub_name,hub_type,locality_id
+            H1,North Family Hub,family_hub,L1
+            H2,South Satellite,satellite_site,L2
+            T1,Citywide Targeted Support,targeted_support_team,
+        """,
+    )
+    ingest.ingest(source, tmp_path / "s.duckdb")
+
+
+def test_hub_without_locality_must_be_a_targeted_support_team(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        hubs__csv="""
+            hub_id,hub_name,hub_type,locality_id
+            H1,North Family Hub,family_hub,
+            H2,South Satellite,satellite_site,L2
+            T1,Citywide Targeted Support,targeted_support_team,
+        """,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column) == ("hubs.csv", 2, "locality_id")
+
+
+def test_unknown_need_code_in_a_list_is_reported(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS,
+        episodes__csv=GOOD_EPISODES,
+        assessments__csv="""
+            assessment_id,episode_id,completed_date,thrive_group,needs
+            A1,E1,2024-06-01,getting_help,domestic_abuse;debt
+        """,
+    )
+    problem = only(error)
+    assert (problem.file, problem.row, problem.column) == ("assessments.csv", 2, "needs")
+
+
+def test_population_out_of_range_and_duplicate_key(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        population__csv="""
+            locality_id,year,age,population
+            L1,2024,20,10
+            L1,2024,3,-1
+            L2,2024,5,100
+            L2,2024,5,200
+        """,
+    )
+    found = {(p.row, p.column) for p in error.problems}
+    assert found == {(2, "age"), (3, "population"), (5, "locality_id, year, age")}
+
+
+def test_malformed_csv_is_reported_not_raised_raw(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS + 'R3,C3,2024-05-01,school,H1,early_help,extra,"\n',
+        episodes__csv=GOOD_EPISODES,
+    )
+    assert only(error).file == "requests.csv"
+
+
+def test_ingest_while_a_reader_holds_the_store_open(tmp_path, loaded_store):
+    """The dashboard keeps a read-only connection; an ingest must still succeed and the
+    next connection must see the new data."""
+    db, first_id = loaded_store
+    reader = duckdb.connect(str(db), read_only=True)
+    assert reader.execute("select count(*) from requests").fetchone()[0] == 2
+    more = GOOD_REQUESTS + "R3,C3,2024-07-01,police,H2,no_further_action\n"
+    source = write_extract(tmp_path / "next", requests__csv=more, episodes__csv=GOOD_EPISODES)
+    result = ingest.ingest(source, db)
+    # the old connection still reads its snapshot; a new one sees the new ingest
+    assert reader.execute("select count(*) from requests").fetchone()[0] == 2
+    reader.close()
+    with store.connect(db) as con:
+        assert con.execute("select count(*) from requests").fetchone()[0] == 3
+        ids = [r[0] for r in con.execute("select ingest_id from ingest_log").fetchall()]
+    assert set(ids) == {first_id, result.ingest_id}, "ingest history is carried over"
+
+
+def test_store_version_changes_when_an_ingest_lands(tmp_path, loaded_store):
+    db, _ = loaded_store
+    before = store.store_version(db)
+    source = write_extract(tmp_path / "next", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES)
+    ingest.ingest(source, db)
+    assert store.store_version(db) != before
+
+
+def test_sample_data_passes_validation_with_no_warnings(sample_db):
+    with store.connect(sample_db) as con:
+        latest = store.latest_ingest(con)
+    assert latest["warnings"] == "[]"
