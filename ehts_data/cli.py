@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
     p.add_argument("--by", choices=metrics.BREAKDOWNS, default="none", help="breakdown")
     p.add_argument("--metric", choices=list(metrics.REGISTRY), help="one metric only")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+    )
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser(

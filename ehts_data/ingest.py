@@ -348,7 +348,9 @@ def _duplicates(typ: str, key: tuple[str, ...]) -> str:
     cols = ", ".join(ident(k) for k in key)
     return (
         f"(select *, min(_row) over (partition by {cols}) as _first from {ident(typ)}"
-        + " where " + " and ".join(f"{ident(k)} is not null" for k in key) + ")"
+        + " where "
+        + " and ".join(f"{ident(k)} is not null" for k in key)
+        + ")"
     )
 
 
@@ -393,7 +395,8 @@ def _check_keys_and_rules(con, model: type[ContractModel], problems: _Collector)
             _duplicates(typ, key),
             "_row > _first",
             {},
-            value_expr="concat_ws(', ', " + ", ".join(ident(k) for k in key)
+            value_expr="concat_ws(', ', "
+            + ", ".join(ident(k) for k in key)
             + ") || ' (first on row ' || _first || ')'",
         )
     for rule in model.rules:
@@ -504,9 +507,7 @@ def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
         if path.name in contract.KNOWN_FILES:
             present[path.name] = path
         else:
-            problems.add(
-                Problem(path.name, None, None, None, "is not a file of the data contract")
-            )
+            problems.add(Problem(path.name, None, None, None, "is not a file of the data contract"))
     for model in contract.MODELS:
         if model.required_file and model.file not in present:
             problems.add(Problem(model.file, None, None, None, "required file is missing"))
@@ -616,9 +617,7 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
 
 
 def _create_empty(con, model: type[ContractModel]) -> None:
-    cols = ", ".join(
-        f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model)
-    )
+    cols = ", ".join(f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model))
     con.execute(f"create table {ident(contract.table_name(model))} ({cols})")
 
 

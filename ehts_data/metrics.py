@@ -33,34 +33,95 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("requests", "Requests for support", "count", "requests",
-           "Requests received in the period."),
-    Metric("requests_per_10k", "Requests per 10,000 children aged 0-19", "per_10k", "requests",
-           "Requests received per 10,000 resident children aged 0-19 (ONS mid-year estimate)."),
-    Metric("re_referral_12m_rate", "Re-referral within 12 months", "share", "requests",
-           "Share of requests whose child had another request in the 12 months before "
-           "(referral to referral, DfE rule)."),
-    Metric("episodes_started", "Episodes started", "count", "episodes",
-           "Early help and targeted support episodes started (transfers excluded)."),
-    Metric("episodes_closed", "Episodes closed", "count", "episodes",
-           "Episodes closed (transfers excluded)."),
-    Metric("open_episodes", "Open episodes at period end", "count", "episodes",
-           "Episodes open on the last day of the period."),
-    Metric("re_entry_12m_rate", "Re-entry within 12 months", "share", "episodes",
-           "Share of episodes started whose child had another episode close in the 12 months "
-           "before (closure to start)."),
-    Metric("step_down_rate", "Step-down from social care", "share", "episodes",
-           "Share of episodes started that were step-downs from children's social care."),
-    Metric("step_up_rate", "Step-up to social care", "share", "episodes",
-           "Share of episodes closed that were stepped up to children's social care."),
-    Metric("outcomes_achieved_rate", "Closed with outcomes achieved", "share", "episodes",
-           "Share of episodes closed with outcomes achieved."),
-    Metric("median_episode_days", "Median episode length", "days", "episodes",
-           "Median days from start to end of episodes closed in the period."),
-    Metric("need_prevalence", "Need at assessment", "share", "assessments",
-           "Share of assessments completed in the period that list each need."),
-    Metric("survey_agree_rate", "Family survey agreement", "share", "responses",
-           "Share of survey responses scoring 4 or 5 (agree or strongly agree)."),
+    Metric(
+        "requests", "Requests for support", "count", "requests", "Requests received in the period."
+    ),
+    Metric(
+        "requests_per_10k",
+        "Requests per 10,000 children aged 0-19",
+        "per_10k",
+        "requests",
+        "Requests received per 10,000 resident children aged 0-19 (ONS mid-year estimate).",
+    ),
+    Metric(
+        "re_referral_12m_rate",
+        "Re-referral within 12 months",
+        "share",
+        "requests",
+        "Share of requests whose child had another request in the 12 months before "
+        "(referral to referral, DfE rule).",
+    ),
+    Metric(
+        "episodes_started",
+        "Episodes started",
+        "count",
+        "episodes",
+        "Early help and targeted support episodes started (transfers excluded).",
+    ),
+    Metric(
+        "episodes_closed",
+        "Episodes closed",
+        "count",
+        "episodes",
+        "Episodes closed (transfers excluded).",
+    ),
+    Metric(
+        "open_episodes",
+        "Open episodes at period end",
+        "count",
+        "episodes",
+        "Episodes open on the last day of the period.",
+    ),
+    Metric(
+        "re_entry_12m_rate",
+        "Re-entry within 12 months",
+        "share",
+        "episodes",
+        "Share of episodes started whose child had another episode close in the 12 months "
+        "before (closure to start).",
+    ),
+    Metric(
+        "step_down_rate",
+        "Step-down from social care",
+        "share",
+        "episodes",
+        "Share of episodes started that were step-downs from children's social care.",
+    ),
+    Metric(
+        "step_up_rate",
+        "Step-up to social care",
+        "share",
+        "episodes",
+        "Share of episodes closed that were stepped up to children's social care.",
+    ),
+    Metric(
+        "outcomes_achieved_rate",
+        "Closed with outcomes achieved",
+        "share",
+        "episodes",
+        "Share of episodes closed with outcomes achieved.",
+    ),
+    Metric(
+        "median_episode_days",
+        "Median episode length",
+        "days",
+        "episodes",
+        "Median days from start to end of episodes closed in the period.",
+    ),
+    Metric(
+        "need_prevalence",
+        "Need at assessment",
+        "share",
+        "assessments",
+        "Share of assessments completed in the period that list each need.",
+    ),
+    Metric(
+        "survey_agree_rate",
+        "Family survey agreement",
+        "share",
+        "responses",
+        "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
+    ),
 )
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
@@ -140,9 +201,7 @@ def survey_agree_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFra
     return _run(con, "survey_agree_rate", period, by)
 
 
-FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {
-    m.id: globals()[m.id] for m in METRICS
-}
+FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {m.id: globals()[m.id] for m in METRICS}
 
 
 def compute(con, metric_id: str, period: Period, by: Breakdown = "none") -> pd.DataFrame:

@@ -82,7 +82,9 @@ def parse(text: str) -> Period:
     return quarter(start_year, int(q)) if q else financial_year(start_year)
 
 
-def resolve(period: str | None = None, start: date | None = None, end: date | None = None) -> Period:
+def resolve(
+    period: str | None = None, start: date | None = None, end: date | None = None
+) -> Period:
     """One period from either a period code or explicit start and end dates."""
     if period and (start or end):
         raise PeriodError("give either a period or start and end dates, not both")

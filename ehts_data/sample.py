@@ -68,6 +68,18 @@ def _day_weights(first: np.datetime64, days: int) -> np.ndarray:
     return w / w.sum()
 
 
+def _seasonal(rng: np.random.Generator, day: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Move days that fall on quiet dates (weekends, holidays) a little later, as returns
+    to the service follow the same calendar as first requests."""
+    relative = weights / weights.max()
+    day = day.copy()
+    for _ in range(4):
+        inside = day < len(weights)
+        quiet = inside & (rng.random(len(day)) > relative[np.minimum(day, len(weights) - 1)])
+        day[quiet] += rng.integers(1, 10, quiet.sum())
+    return day
+
+
 def _ids(prefix: str, n: int, width: int | None = None) -> np.ndarray:
     width = width or max(len(str(n)), 5)
     return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
@@ -130,7 +142,9 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
     total_requests = children * REQUESTS_PER_CHILD_YEAR * years
     n_children = int(total_requests / 1.38)
     child_loc_p = loc_share * loc_demand
-    family_sizes = rng.choice([1, 2, 3, 4], size=int(n_children / 1.45) + 10, p=[0.68, 0.2, 0.09, 0.03])
+    family_sizes = rng.choice(
+        [1, 2, 3, 4], size=int(n_children / 1.45) + 10, p=[0.68, 0.2, 0.09, 0.03]
+    )
     family_sizes = family_sizes[np.cumsum(family_sizes) <= n_children]
     n_families = len(family_sizes)
     n_children = int(family_sizes.sum())
@@ -150,7 +164,9 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
     fam_adversity = rng.normal(0, 1, n_families) + (5.5 - fam_imd) * 0.12
 
     child_family = np.repeat(np.arange(n_families), family_sizes)
-    sibling_rank = np.arange(n_children) - np.repeat(np.cumsum(family_sizes) - family_sizes, family_sizes)
+    sibling_rank = np.arange(n_children) - np.repeat(
+        np.cumsum(family_sizes) - family_sizes, family_sizes
+    )
 
     # First request: seasonal day in the window; siblings often referred the same day.
     weights = _day_weights(window_start, days)
@@ -162,7 +178,9 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
     # Age at first request: some unborn (pre-birth referrals), peaks in early years and early teens.
     age_groups = np.array([-1, 0, 2, 4, 7, 10, 13, 15, 17])
     age_p = np.array([0.035, 0.09, 0.12, 0.11, 0.15, 0.17, 0.19, 0.1, 0.035])
-    age_first = age_groups[_pick(rng, age_groups, age_p, n_children)] + rng.integers(0, 3, n_children)
+    age_first = age_groups[_pick(rng, age_groups, age_p, n_children)] + rng.integers(
+        0, 3, n_children
+    )
     age_first = np.clip(age_first, -1, 18)
     first_date = window_start + first_day
     months_back = age_first * 12 + rng.integers(0, 12, n_children)
@@ -178,9 +196,16 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
                 _pick(rng, codes(contract.Sex), [0.49, 0.495, 0.005, 0.01], n_children)
             ],
             "ethnic_group": np.array(codes(contract.EthnicGroup))[
-                _pick(rng, codes(contract.EthnicGroup), [0.8, 0.055, 0.065, 0.04, 0.02, 0.02], n_children)
+                _pick(
+                    rng,
+                    codes(contract.EthnicGroup),
+                    [0.8, 0.055, 0.065, 0.04, 0.02, 0.02],
+                    n_children,
+                )
             ],
-            "send": np.array(["true", "false", ""])[_pick(rng, "tfu", [0.16, 0.79, 0.05], n_children)],
+            "send": np.array(["true", "false", ""])[
+                _pick(rng, "tfu", [0.16, 0.79, 0.05], n_children)
+            ],
         }
     )
 
@@ -200,7 +225,7 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
             rng.integers(366, 1100, again.sum()),
         )
         current_child = current_child[again]
-        current_day = current_day[again] + gap
+        current_day = _seasonal(rng, current_day[again] + gap, weights)
         keep = current_day < days
         current_child, current_day = current_child[keep], current_day[keep]
         req_child.append(current_child)
@@ -258,11 +283,33 @@ def generate(children: int = 60_000, years: int = 5, seed: int = 2026) -> dict[s
 
     # ---- episodes ----
     episodes = _episodes(
-        rng, requests, r_child, r_day, r_decision, undecided, r_hub, r_loc, adversity,
-        hub_table, hub_ids, tst_index, child_ids, days, window_start, decisions,
+        rng,
+        requests,
+        r_child,
+        r_day,
+        r_decision,
+        undecided,
+        r_hub,
+        r_loc,
+        adversity,
+        hub_table,
+        hub_ids,
+        tst_index,
+        child_ids,
+        days,
+        window_start,
+        decisions,
     )
-    assessments = _assessments(rng, episodes, children_df, birth_month, child_ids, fam_adversity,
-                               child_family, extract_date)
+    assessments = _assessments(
+        rng,
+        episodes,
+        children_df,
+        birth_month,
+        child_ids,
+        fam_adversity,
+        child_family,
+        extract_date,
+    )
     survey = _survey(rng, hubs, locs, first_fy, years)
     indicators = _indicators(rng, locs, first_fy, years)
     return {
@@ -304,7 +351,9 @@ def _hubs_and_shapes(rng, locs):
             }
         )
         names = HUB_NAMES.get(lid) or (
-            f"{loc[1]} Family Hub", f"{loc[1]} Satellite A", f"{loc[1]} Satellite B"
+            f"{loc[1]} Family Hub",
+            f"{loc[1]} Satellite A",
+            f"{loc[1]} Satellite B",
         )
         for j, (name, kind) in enumerate(
             zip(names, ("family_hub", "satellite_site", "satellite_site"), strict=True)
@@ -333,11 +382,29 @@ def _hubs_and_shapes(rng, locs):
     return pd.DataFrame(rows), {"type": "FeatureCollection", "features": features}
 
 
-def _episodes(rng, requests, r_child, r_day, r_decision, undecided, r_hub, r_loc, adversity,
-              hub_table, hub_ids, tst_index, child_ids, days, window_start, decisions):
+def _episodes(
+    rng,
+    requests,
+    r_child,
+    r_day,
+    r_decision,
+    undecided,
+    r_hub,
+    r_loc,
+    adversity,
+    hub_table,
+    hub_ids,
+    tst_index,
+    child_ids,
+    days,
+    window_start,
+    decisions,
+):
     n_req = len(r_child)
-    eh, ts, sc = decisions.index("early_help"), decisions.index("targeted_support"), decisions.index(
-        "social_care"
+    eh, ts, sc = (
+        decisions.index("early_help"),
+        decisions.index("targeted_support"),
+        decisions.index("social_care"),
     )
     # Requests decided early help / targeted support start an episode a few days later.
     starts = (~undecided) & np.isin(r_decision, [eh, ts]) & (rng.random(n_req) < 0.93)
@@ -345,19 +412,33 @@ def _episodes(rng, requests, r_child, r_day, r_decision, undecided, r_hub, r_loc
     start_day = r_day[idx] + rng.integers(2, 28, len(idx))
     service = np.where(r_decision[idx] == ts, 1, 0)
     family_hub = hub_table[r_loc[idx], 0]
-    lead = np.where(service == 1, np.where(rng.random(len(idx)) < 0.6, tst_index[r_loc[idx] % len(tst_index)], family_hub), r_hub[idx])
+    lead = np.where(
+        service == 1,
+        np.where(rng.random(len(idx)) < 0.6, tst_index[r_loc[idx] % len(tst_index)], family_hub),
+        r_hub[idx],
+    )
     main = dict(
-        child=r_child[idx], request=idx, service=service, hub=lead, start=start_day,
-        reason=np.zeros(len(idx), dtype=np.int64), adv=adversity[r_child[idx]],
+        child=r_child[idx],
+        request=idx,
+        service=service,
+        hub=lead,
+        start=start_day,
+        reason=np.zeros(len(idx), dtype=np.int64),
+        adv=adversity[r_child[idx]],
     )
     # Step-downs: some social care decisions come back to early help months later.
     sd = np.flatnonzero((~undecided) & (r_decision == sc) & (rng.random(n_req) < 0.45))
     sd_service = (rng.random(len(sd)) < 0.35).astype(np.int64)
     stepdown = dict(
-        child=r_child[sd], request=np.full(len(sd), -1), service=sd_service,
-        hub=np.where(sd_service == 1, tst_index[r_loc[sd] % len(tst_index)], hub_table[r_loc[sd], 0]),
+        child=r_child[sd],
+        request=np.full(len(sd), -1),
+        service=sd_service,
+        hub=np.where(
+            sd_service == 1, tst_index[r_loc[sd] % len(tst_index)], hub_table[r_loc[sd], 0]
+        ),
         start=r_day[sd] + rng.integers(45, 260, len(sd)),
-        reason=np.ones(len(sd), dtype=np.int64), adv=adversity[r_child[sd]] + 0.4,
+        reason=np.ones(len(sd), dtype=np.int64),
+        adv=adversity[r_child[sd]] + 0.4,
     )
     parts = [main, stepdown]
     ep = {k: np.concatenate([p[k] for p in parts]) for k in main}
@@ -444,8 +525,9 @@ NEED_MODEL = {
 }
 
 
-def _assessments(rng, episodes, children_df, birth_month, child_ids, fam_adversity, child_family,
-                 extract_date):
+def _assessments(
+    rng, episodes, children_df, birth_month, child_ids, fam_adversity, child_family, extract_date
+):
     n_ep = len(episodes)
     start = episodes["start_date"].to_numpy().astype("datetime64[D]")
     end = episodes["end_date"].to_numpy().astype("datetime64[D]")
@@ -540,7 +622,9 @@ def _survey(rng, hubs, locs, first_fy, years):
                             "hub_id": hub["hub_id"],
                             "response_date": day,
                             "survey": "monthly",
-                            "respondent": np.array(respondents)[_pick(rng, respondents, [0.85, 0.15, 0.0], k)],
+                            "respondent": np.array(respondents)[
+                                _pick(rng, respondents, [0.85, 0.15, 0.0], k)
+                            ],
                             "outcome_area": (month + h_i) % 9 + 1,
                             "score": np.clip(np.round(latent), 1, 5).astype(np.int64),
                         }
@@ -556,14 +640,38 @@ def _indicators(rng, locs, first_fy, years):
     """Bell-weather outcomes from outside the case data, by year, for the city and localities."""
     specs = [
         # id, unit, city level, slope per year, deprivation effect per IMD decile, source
-        ("eyfsp_good_level_of_development_pct", "percent", 66.0, 0.6, 1.6,
-         "Synthetic; modelled on DfE Early years foundation stage profile results"),
-        ("persistent_absence_pct", "percent", 21.0, -0.8, -1.5,
-         "Synthetic; modelled on DfE Pupil absence in schools in England"),
-        ("neet_16_17_pct", "percent", 5.4, -0.15, -0.5,
-         "Synthetic; modelled on DfE NEET and participation (16-17 year olds)"),
-        ("reception_obesity_pct", "percent", 9.8, -0.1, -0.6,
-         "Synthetic; modelled on NHS England National Child Measurement Programme"),
+        (
+            "eyfsp_good_level_of_development_pct",
+            "percent",
+            66.0,
+            0.6,
+            1.6,
+            "Synthetic; modelled on DfE Early years foundation stage profile results",
+        ),
+        (
+            "persistent_absence_pct",
+            "percent",
+            21.0,
+            -0.8,
+            -1.5,
+            "Synthetic; modelled on DfE Pupil absence in schools in England",
+        ),
+        (
+            "neet_16_17_pct",
+            "percent",
+            5.4,
+            -0.15,
+            -0.5,
+            "Synthetic; modelled on DfE NEET and participation (16-17 year olds)",
+        ),
+        (
+            "reception_obesity_pct",
+            "percent",
+            9.8,
+            -0.1,
+            -0.6,
+            "Synthetic; modelled on NHS England National Child Measurement Programme",
+        ),
     ]
     rows = []
     mean_imd = float(np.mean([loc[3] for loc in locs]))
@@ -613,4 +721,3 @@ def _write_csv(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, path: Path) 
 def today_fy() -> str:
     """The sample's newest financial year label (for defaults in the dashboard)."""
     return f"{LAST_FY_START}-{(LAST_FY_START + 1) % 100:02d}"
-

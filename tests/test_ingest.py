@@ -24,7 +24,9 @@ GOOD_EPISODES = """
 def loaded_store(tmp_path):
     """A store holding a good extract; yields (db path, ingest id)."""
     db = tmp_path / "ehts.duckdb"
-    good = write_extract(tmp_path / "good", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES)
+    good = write_extract(
+        tmp_path / "good", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES
+    )
     result = ingest.ingest(good, db)
     return db, result.ingest_id
 
@@ -129,7 +131,9 @@ def test_closure_reason_without_end_date_is_reported(tmp_path, loaded_store):
         tmp_path,
         loaded_store,
         requests__csv=GOOD_REQUESTS,
-        episodes__csv=GOOD_EPISODES.replace("step_down_from_social_care,", "step_down_from_social_care,other"),
+        episodes__csv=GOOD_EPISODES.replace(
+            "step_down_from_social_care,", "step_down_from_social_care,other"
+        ),
     )
     problem = only(error)
     assert (problem.row, problem.column) == (3, "closure_reason")
@@ -178,9 +182,7 @@ def test_extra_column_is_ignored_with_a_warning_and_never_stored(tmp_path):
     with store.connect(tmp_path / "s.duckdb") as con:
         stored = {
             r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns"
-            ).fetchall()
+            for r in con.execute("select column_name from information_schema.columns").fetchall()
         }
         text = con.execute("select * from children").fetchall()
     assert "child_name" not in stored and "date_of_birth" not in stored
@@ -322,7 +324,9 @@ def test_ingest_while_a_reader_holds_the_store_open(tmp_path, loaded_store):
 def test_store_version_changes_when_an_ingest_lands(tmp_path, loaded_store):
     db, _ = loaded_store
     before = store.store_version(db)
-    source = write_extract(tmp_path / "next", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES)
+    source = write_extract(
+        tmp_path / "next", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES
+    )
     ingest.ingest(source, db)
     assert store.store_version(db) != before
 

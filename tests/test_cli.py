@@ -1,0 +1,102 @@
+"""The `ehts` command: documented, stable JSON, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ehts_data import cli
+from tests.conftest import write_extract
+
+
+def subcommands():
+    parser = cli.build_parser()
+    return parser._subparsers._group_actions[0].choices  # noqa: SLF001
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_command_has_help_text(name):
+    sub = subcommands()[name]
+    assert sub.description
+    for action in sub._actions:  # noqa: SLF001
+        if action.dest != "help":
+            assert action.help, f"ehts {name} {action.dest} has no help text"
+
+
+def test_metrics_json_has_exactly_the_stable_keys(sample_db, capsys):
+    assert (
+        cli.main(["metrics", "--db", str(sample_db), "--period", "2024-25", "--format", "json"])
+        == 0
+    )
+    records = json.loads(capsys.readouterr().out)
+    assert records and all(
+        list(r) == ["metric", "group", "numerator", "denominator", "value"] for r in records
+    )
+    first = records[0]
+    assert first["metric"] == "requests" and first["group"] == "all"
+    assert isinstance(first["value"], int) and first["denominator"] is None
+
+
+def test_metrics_by_locality_with_custom_dates_as_csv(sample_db, capsys):
+    code = cli.main(
+        [
+            "metrics",
+            "--db",
+            str(sample_db),
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-01-31",
+            "--by",
+            "locality",
+            "--format",
+            "csv",
+            "--metric",
+            "requests",
+        ]
+    )
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "metric,group,numerator,denominator,value"
+    assert len(lines) == 5  # four localities
+
+
+def test_metrics_table_prints_report_formats(sample_db, capsys):
+    cli.main(["metrics", "--db", str(sample_db), "--period", "2024-25"])
+    out = capsys.readouterr().out
+    assert "per 10,000" in out and "%" in out and "days" in out
+
+
+def test_metrics_without_a_store_says_how_to_load_one(tmp_path, capsys):
+    code = cli.main(["metrics", "--db", str(tmp_path / "none.duckdb"), "--period", "2024-25"])
+    assert code == 1
+    assert "ehts ingest" in capsys.readouterr().err
+
+
+def test_bad_period_is_a_clear_error(sample_db, capsys):
+    assert cli.main(["metrics", "--db", str(sample_db), "--period", "2024"]) == 2
+    assert "2024-25" in capsys.readouterr().err
+
+
+def test_ingest_reports_problems_as_a_table_and_exits_non_zero(tmp_path, capsys):
+    source = write_extract(
+        tmp_path / "x",
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-05-01,carrier_pigeon,H1,
+        """,
+    )
+    assert cli.main(["ingest", str(source), "--db", str(tmp_path / "s.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "requests.csv" in err and "carrier_pigeon" in err and "unknown code" in err
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_ingest_prints_a_summary_and_uses_ehts_db(tmp_path, capsys, monkeypatch):
+    source = write_extract(tmp_path / "x")
+    monkeypatch.setenv("EHTS_DB", str(tmp_path / "env.duckdb"))
+    assert cli.main(["ingest", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "children" in out and "5 rows" in out
+    assert (tmp_path / "env.duckdb").exists()

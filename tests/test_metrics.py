@@ -1,0 +1,317 @@
+"""Every metric on tiny hand-built extracts whose answers are worked out in the comments.
+
+The base city (tests/conftest.py): localities L1, L2; hubs H1 (L1), H2 (L2), T1 (citywide
+targeted support team, no locality); children C1, C2 (siblings, family F1, L1), C3 (F2, L1),
+C4 (F3, L2), C5 (F4, L2, born May 2024). Population 2024: L1 4,000, L2 6,000 aged 0-19.
+Unless a test says otherwise the period is 2024-25: 2024-04-01 to 2025-03-31, both inclusive.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from ehts_data import metrics, periods
+
+FY = periods.parse("2024-25")
+EMPTY = periods.parse("2010-11")  # before any event, so even open_episodes is 0
+
+REQUESTS = """
+    request_id,child_id,received_date,source,hub_id,decision
+    R01,C1,2023-05-01,school,H1,early_help
+    R02,C1,2024-05-01,school,H1,early_help
+    R03,C2,2023-04-30,health,H1,information_advice
+    R04,C2,2024-05-01,school,,early_help
+    R05,C3,2024-02-29,health,H1,early_help
+    R06,C3,2025-02-28,police,H1,targeted_support
+    R07,C4,2024-06-10,school,H2,early_help
+    R08,C4,2024-06-10,health,T1,early_help
+    R09,C5,2025-04-01,health,H2,
+    R10,C5,2023-02-28,health,H2,no_further_action
+    R11,C5,2024-02-29,health,H2,no_further_action
+"""
+# Re-referrals in 2024-25 (another request for the same child earlier, on or after date - 12m):
+#   R02 C1: R01 2023-05-01 = 2024-05-01 minus exactly 12 months          -> yes
+#   R04 C2: R03 2023-04-30 is 12 months and a day before; C1's R02 the same
+#           day is a sibling's request, not this child's                     -> no
+#   R06 C3: R05 2024-02-29; 2025-02-28 minus 12 months = 2024-02-28 <= R05   -> yes
+#   R07 C4: first request for C4 (R08 is the same day but sorts after R07)   -> no
+#   R08 C4: R07 the same day, earlier by id                                  -> yes
+# R09 is received after the period; R01, R03, R05, R10, R11 before it.
+# So 3 of 5 requests. L1 (C1-C3): R02 yes, R04 no, R06 yes = 2/3; L2: R07 no, R08 yes = 1/2.
+# Hubs: H1 R02 yes, R06 yes = 2/2; H2 R07 no = 0/1; T1 R08 yes = 1/1; unknown R04 no = 0/1.
+
+EPISODES = """
+    episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+    E01,C1,R01,early_help,H1,2023-03-01,2023-06-15,new_request,outcomes_achieved
+    E02,C1,R02,early_help,H1,2024-06-15,,new_request,
+    E03,C2,,early_help,H1,2023-01-01,2023-06-14,new_request,declined_or_disengaged
+    E04,C2,R04,early_help,H1,2024-06-15,,new_request,
+    E05,C3,,early_help,H2,2024-04-01,2024-04-01,new_request,other
+    E06,C3,,early_help,T1,2024-04-01,2024-10-01,new_request,transfer
+    E07,C3,,targeted_support,T1,2024-10-01,,transfer,
+    E08,C4,R07,early_help,H2,2024-05-01,2024-12-01,new_request,step_up_to_social_care
+    E09,C4,,early_help,H2,2024-07-01,2025-03-31,new_request,outcomes_achieved
+    E10,C5,,targeted_support,T1,2025-03-31,,step_down_from_social_care,
+"""
+# Starts in 2024-25, transfer starts (E07) excluded: E02 E04 E05 E06 E08 E09 E10 = 7.
+# Re-entry (a *different* episode of the child closed on or before the start date and on or
+# after the start date minus 12 months):
+#   E02 C1: E01 closed 2023-06-15 = 2024-06-15 minus exactly 12 months   -> yes
+#   E04 C2: E03 closed 2023-06-14, a day too early                        -> no
+#   E05 C3: its own same-day closure does not count; nothing else         -> no
+#   E06 C3: E05 closed 2024-04-01, the same day E06 starts                -> yes
+#   E08 C4: nothing closed before                                         -> no
+#   E09 C4: E08 is open on 2024-07-01 (closes later)                      -> no
+#   E10 C5: nothing closed before                                         -> no
+# So 2/7. L1 (E02 E04 E05 E06) 2/4; L2 (E08 E09 E10) 0/3.
+# Step-down: E10 only = 1/7.
+# Closures in 2024-25, transfer closures (E06) excluded: E05 other, E08 step-up,
+# E09 outcomes achieved = 3. Step-up 1/3, outcomes achieved 1/3.
+# Lengths: E05 0 days, E08 2024-05-01..2024-12-01 = 214, E09 2024-07-01..2025-03-31 = 273;
+# median 214.
+# Open at 2025-03-31: E02, E04 (no end), E07 (transfer in, still open), E10 (started that
+# day). E09 ended that day, so it is not open. = 4.
+
+
+def clean(v):
+    return None if pd.isna(v) else v
+
+
+def rows(df):
+    """{group: (numerator, denominator, value)} with missing values as None."""
+    return {
+        r.group: (clean(r.numerator), clean(r.denominator), clean(r.value)) for r in df.itertuples()
+    }
+
+
+@pytest.fixture
+def con(load):
+    return load(requests__csv=REQUESTS, episodes__csv=EPISODES)
+
+
+def test_requests_counts_events_on_both_boundary_days(load):
+    con = load(
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            A,C1,2024-03-31,school,H1,early_help
+            B,C1,2024-04-01,school,H1,early_help
+            C,C2,2025-03-31,school,H1,early_help
+            D,C2,2025-04-01,school,H1,early_help
+        """
+    )
+    # B (first day) and C (last day) are in 2024-25; A and D are just outside.
+    assert rows(metrics.requests(con, FY)) == {"all": (2, None, 2.0)}
+
+
+def test_requests_by_locality_and_hub_report_unknown_hub(con):
+    # In period: R02 (H1, L1), R04 (no hub, L1), R06 (H1, L1), R07 (H2, L2), R08 (T1, L2).
+    assert rows(metrics.requests(con, FY, "locality")) == {
+        "L1": (3, None, 3.0),
+        "L2": (2, None, 2.0),
+    }
+    assert rows(metrics.requests(con, FY, "hub")) == {
+        "H1": (2, None, 2.0),
+        "H2": (1, None, 1.0),
+        "T1": (1, None, 1.0),
+        "unknown": (1, None, 1.0),
+    }
+
+
+def test_requests_per_10k_uses_locality_population(con):
+    # L1 3 requests / 4,000 × 10,000 = 7.5; L2 2 / 6,000 × 10,000 = 3.333…; all 5 / 10,000.
+    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    assert result["L1"] == (3, 4000, 7.5)
+    assert result["L2"][:2] == (2, 6000)
+    assert result["L2"][2] == pytest.approx(10000 * 2 / 6000)
+    assert rows(metrics.requests_per_10k(con, FY)) == {"all": (5, 10000, 5.0)}
+
+
+def test_requests_per_10k_by_hub_has_no_rate(con):
+    result = rows(metrics.requests_per_10k(con, FY, "hub"))
+    assert result["H1"] == (2, None, None)
+    assert all(value is None for _, _, value in result.values())
+
+
+def test_requests_per_10k_falls_back_to_latest_earlier_population_year(load):
+    con = load(
+        population__csv="""
+            locality_id,year,age,population
+            L1,2023,0,1000
+            L1,2025,0,9999
+            L2,2022,0,500
+            L2,2024,0,2000
+        """,
+        requests__csv=REQUESTS,
+    )
+    # 2024-25 starts in 2024: L1 has no 2024, so its latest earlier year 2023 (1,000; the
+    # later 2025 is never used); L2 has 2024 (2,000). All = 3,000.
+    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    assert result["L1"] == (3, 1000, 30.0)
+    assert result["L2"] == (2, 2000, 10.0)
+    # 2022-23 starts in 2022: L1 has no year on or before 2022, so no rate; L2 uses 2022
+    # (500) for its one request in that year (R10, 2023-02-28): 1 / 500 × 10,000 = 20.
+    earlier = rows(metrics.requests_per_10k(con, periods.parse("2022-23"), "locality"))
+    assert earlier["L1"] == (0, None, None)
+    assert earlier["L2"] == (1, 500, 20.0)
+    # A custom period starting in January 2025 uses mid-2025 where it exists (L1: R06).
+    jan = periods.custom(date(2025, 1, 1), date(2025, 3, 31))
+    result = rows(metrics.requests_per_10k(con, jan, "locality"))
+    assert result["L1"] == (1, 9999, pytest.approx(10000 / 9999))
+
+
+def test_re_referral_rate_worked_example(con):
+    assert rows(metrics.re_referral_12m_rate(con, FY)) == {"all": (3, 5, 0.6)}
+    by_locality = rows(metrics.re_referral_12m_rate(con, FY, "locality"))
+    assert by_locality["L1"][:2] == (2, 3) and by_locality["L2"] == (1, 2, 0.5)
+    assert rows(metrics.re_referral_12m_rate(con, FY, "hub")) == {
+        "H1": (2, 2, 1.0),
+        "H2": (0, 1, 0.0),
+        "T1": (1, 1, 1.0),
+        "unknown": (0, 1, 0.0),
+    }
+
+
+def test_re_referral_on_29_february_looks_back_to_28_february(con):
+    # 2024-01-01..2024-03-31: R05 (C3, 2024-02-29, first request) no; R11 (C5, 2024-02-29)
+    # with R10 on 2023-02-28 = 2024-02-29 minus 12 months -> yes. 1/2.
+    q = periods.custom(date(2024, 1, 1), date(2024, 3, 31))
+    assert rows(metrics.re_referral_12m_rate(con, q)) == {"all": (1, 2, 0.5)}
+
+
+def test_episode_counts_exclude_transfers(con):
+    assert rows(metrics.episodes_started(con, FY)) == {"all": (7, None, 7.0)}
+    assert rows(metrics.episodes_closed(con, FY)) == {"all": (3, None, 3.0)}
+
+
+def test_open_episodes_at_period_end(con):
+    assert rows(metrics.open_episodes(con, FY)) == {"all": (4, None, 4.0)}
+    # At the end of 2024-25-Q1 (2024-06-30): E02, E04 (started 06-15), E06 (to 10-01),
+    # E08 (to 12-01) are open; E05 closed 04-01; E09 starts in July. = 4.
+    assert rows(metrics.open_episodes(con, periods.parse("2024-25-Q1"))) == {"all": (4, None, 4.0)}
+
+
+def test_re_entry_rate_worked_example(con):
+    assert rows(metrics.re_entry_12m_rate(con, FY)) == {"all": (2, 7, pytest.approx(2 / 7))}
+    by_locality = rows(metrics.re_entry_12m_rate(con, FY, "locality"))
+    assert by_locality["L1"] == (2, 4, 0.5)
+    assert by_locality["L2"] == (0, 3, 0.0)
+
+
+def test_step_down_and_step_up_and_outcomes_shares(con):
+    assert rows(metrics.step_down_rate(con, FY)) == {"all": (1, 7, pytest.approx(1 / 7))}
+    assert rows(metrics.step_up_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    assert rows(metrics.outcomes_achieved_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    # By hub: the step-down E10 was led by T1, where E06 also started (E07 is a transfer).
+    assert rows(metrics.step_down_rate(con, FY, "hub"))["T1"] == (1, 2, 0.5)
+
+
+def test_median_episode_days_includes_same_day_episodes(con):
+    assert rows(metrics.median_episode_days(con, FY)) == {"all": (None, 3, 214.0)}
+    # L2 closures: E08 214 and E09 273 -> the mean of the middle two, 243.5.
+    assert rows(metrics.median_episode_days(con, FY, "locality"))["L2"] == (None, 2, 243.5)
+
+
+def test_empty_period_gives_zero_counts_and_null_rates(con):
+    for metric in metrics.METRICS:
+        df = metrics.compute(con, metric.id, EMPTY)
+        assert len(df) >= 1, metric.id
+        for numerator, denominator, value in rows(df).values():
+            if metric.kind == "count":
+                assert (numerator, value) == (0, 0.0), metric.id
+            elif metric.id != "requests_per_10k":
+                assert value is None, metric.id
+                assert denominator == 0, metric.id
+
+
+def test_every_group_is_listed_even_without_events(con):
+    # Nothing happened at H2 in this quarter, but the hub still has a row.
+    q = periods.parse("2024-25-Q4")
+    result = rows(metrics.step_up_rate(con, q, "hub"))
+    assert set(result) == {"H1", "H2", "T1"}
+    assert result["H1"] == (0, 0, None)
+
+
+ASSESSMENTS = """
+    assessment_id,episode_id,completed_date,thrive_group,needs
+    A1,E02,2024-07-01,getting_help,domestic_abuse;parental_mental_health
+    A2,E04,2024-07-01,getting_more_help,domestic_abuse; domestic_abuse
+    A3,E08,2024-06-01,getting_advice,
+    A4,E01,2023-05-01,getting_help,domestic_abuse
+"""
+
+
+def test_need_prevalence_worked_example(load):
+    con = load(requests__csv=REQUESTS, episodes__csv=EPISODES, assessments__csv=ASSESSMENTS)
+    # In 2024-25: A1, A2, A3 (A4 is earlier). A2 lists domestic abuse twice: counted once.
+    # A3 lists no need but is still an assessment. Domestic abuse 2/3, parental MH 1/3.
+    result = metrics.need_prevalence(con, FY)
+    by_metric = {r.metric: (r.numerator, r.denominator, r.value) for r in result.itertuples()}
+    assert len(by_metric) == 25
+    assert by_metric["need_prevalence:domestic_abuse"] == (2, 3, pytest.approx(2 / 3))
+    assert by_metric["need_prevalence:parental_mental_health"] == (1, 3, pytest.approx(1 / 3))
+    assert by_metric["need_prevalence:worklessness"] == (0, 3, 0.0)
+    # By locality: L1 is A1 and A2 (C1, C2) -> 2/2; L2 is A3 (C4) -> 0/1.
+    local = metrics.need_prevalence(con, FY, "locality")
+    da = local[local.metric == "need_prevalence:domestic_abuse"]
+    assert rows(da) == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
+
+
+def test_survey_agree_rate_and_citywide_team_locality(load):
+    con = load(
+        survey_responses__csv="""
+            response_id,hub_id,response_date,survey,respondent,outcome_area,score
+            S1,H1,2024-05-01,annual,parent_carer,1,5
+            S2,H1,2024-05-01,annual,parent_carer,2,4
+            S3,H1,2024-05-01,annual,parent_carer,3,3
+            S4,T1,2024-05-01,monthly,child_young_person,5,1
+            S5,T1,2024-05-01,monthly,professional,5,4
+            S6,H2,2023-01-01,monthly,parent_carer,5,5
+        """
+    )
+    # In period S1-S5; agree (4 or 5): S1, S2, S5 = 3/5. S6 is outside.
+    assert rows(metrics.survey_agree_rate(con, FY)) == {"all": (3, 5, 0.6)}
+    # The citywide team has no locality: its responses are reported as 'unknown'.
+    by_locality = rows(metrics.survey_agree_rate(con, FY, "locality"))
+    assert by_locality == {
+        "L1": (2, 3, pytest.approx(2 / 3)),
+        "L2": (0, 0, None),
+        "unknown": (1, 2, 0.5),
+    }
+
+
+@pytest.mark.parametrize(
+    ("child", "on", "band"),
+    [
+        ("C5", "2024-04-30", "unborn"),  # born 2024-05: the month starts after the event
+        ("C5", "2024-05-01", "under_1"),  # first day of the birth month
+        ("C5", "2025-04-30", "under_1"),
+        ("C5", "2025-05-01", "1_4"),
+        ("C1", "2020-05-31", "1_4"),  # born 2015-06
+        ("C1", "2020-06-01", "5_9"),
+        ("C4", "2026-08-31", "10_15"),  # born 2010-09
+        ("C4", "2026-09-01", "16_plus"),
+    ],
+)
+def test_age_band_at_request(load, child, on, band):
+    con = load(
+        requests__csv=f"""
+            request_id,child_id,received_date,source,hub_id,decision
+            X,{child},{on},health,H1,
+        """
+    )
+    assert con.execute("select age_band from request_facts").fetchone()[0] == band
+
+
+def test_compute_all_returns_every_metric_in_the_tidy_shape(con):
+    df = metrics.compute_all(con, FY, "locality")
+    assert list(df.columns) == ["metric", "group", "numerator", "denominator", "value"]
+    ids = {m.split(":")[0] for m in df.metric}
+    assert ids == set(metrics.REGISTRY)
+
+
+def test_unknown_breakdown_is_refused(con):
+    with pytest.raises(ValueError, match="breakdown"):
+        metrics.requests(con, FY, "ward")

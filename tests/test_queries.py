@@ -1,0 +1,38 @@
+"""Every query file states its grain and parameters, and runs on the sample store."""
+
+from __future__ import annotations
+
+import pytest
+
+from ehts_data import metrics, periods, store
+
+QUERIES = sorted(p.stem for p in store.queries_dir().glob("*.sql"))
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_query_file_starts_with_a_header(name):
+    text = store.load_sql(name)
+    assert text.startswith(f"-- {name}:"), f"{name}.sql must start with '-- {name}: …'"
+
+
+@pytest.mark.parametrize("name", [q for q in QUERIES if not q.startswith(("schema", "derive_"))])
+def test_query_header_names_grain_columns_and_parameters(name):
+    header = store.load_sql(name).split("\nwith", 1)[0].split("\nselect", 1)[0]
+    for word in ("grain:", "columns:", "parameters:"):
+        assert word in header, f"{name}.sql header lacks '{word}'"
+
+
+@pytest.mark.parametrize("metric_id", list(metrics.REGISTRY))
+@pytest.mark.parametrize("by", metrics.BREAKDOWNS)
+def test_every_metric_query_runs_on_the_sample(sample_db, metric_id, by):
+    with store.connect(sample_db) as con:
+        df = metrics.compute(con, metric_id, periods.parse("2024-25-Q3"), by)
+    assert not df.empty
+    assert list(df.columns) == metrics.RESULT_COLUMNS
+
+
+def test_every_metric_in_the_registry_has_one_query_and_is_documented():
+    docs = (store.queries_dir().parent / "docs" / "metrics.md").read_text()
+    for metric_id in metrics.REGISTRY:
+        assert metric_id in QUERIES
+        assert f"`{metric_id}`" in docs, f"docs/metrics.md does not define {metric_id}"
