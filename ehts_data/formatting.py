@@ -59,3 +59,61 @@ def table(records: list[dict]) -> str:
         cells += [c.rjust(w) for c, w in zip(row[2:], widths[2:], strict=True)]
         lines.append("  ".join(cells))
     return "\n".join(lines)
+
+
+# Codes as people say them; anything not listed is the code with spaces, capitalised.
+LABELS = {
+    "unborn": "Unborn",
+    "under_1": "Under 1",
+    "1_4": "1–4",
+    "5_9": "5–9",
+    "10_15": "10–15",
+    "16_plus": "16+",
+    "self_or_family": "Self or family",
+    "step_down_from_social_care": "Step-down from social care",
+    "step_up_to_social_care": "Step-up to social care",
+    "step_down_to_universal": "Step-down to universal",
+    "declined_or_disengaged": "Declined or disengaged",
+    "no_further_action": "No further action",
+    "information_advice": "Information and advice",
+    "no_episode": "No episode",
+    "still_open": "Still open",
+    "none": "No earlier episode",
+    "getting_advice": "Getting advice",
+    "getting_help": "Getting help",
+    "getting_more_help": "Getting more help",
+    "getting_risk_support": "Getting risk support",
+    "debt_or_poverty": "Debt or poverty",
+    "send_support": "SEND support",
+    "parental_mental_health": "Parental mental health",
+    "parental_substance_use": "Parental substance use",
+    "antisocial_behaviour": "Antisocial behaviour",
+    "early_years": "Early years",
+    "substance_use": "Substance use",
+    "domestic_abuse": "Domestic abuse",
+    "unknown": "Unknown",
+    "all": "All",
+}
+
+
+def label(code) -> str:
+    """A code as a report prints it: 'step_up_to_social_care' → 'Step-up to social care'."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return "Unknown"
+    text = str(code)
+    return LABELS.get(text) or (text.replace("_", " ").capitalize())
+
+
+def change(kind: str, now, before) -> str | None:
+    """The change from `before` to `now` as a report prints it (None when either is missing)."""
+    if _missing(now) or _missing(before):
+        return None
+    diff = now - before
+    if kind == "share":
+        return f"{diff * 100:+.1f} pp"
+    if kind == "count":
+        relative = f" ({diff / before:+.0%})" if before else ""
+        return f"{diff:+,.0f}{relative}"
+    if kind == "per_10k":
+        return f"{diff:+,.1f} per 10,000"
+    return f"{diff:+,.0f} days"

@@ -30,6 +30,7 @@ class Metric:
     kind: Literal["count", "share", "per_10k", "days"]
     counts: str  # what is counted: requests, episodes, assessments, responses
     description: str
+    better: Literal["up", "down"] | None = None  # which way is better, where it is clear
 
 
 METRICS: tuple[Metric, ...] = (
@@ -50,6 +51,7 @@ METRICS: tuple[Metric, ...] = (
         "requests",
         "Share of requests whose child had another request in the 12 months before "
         "(referral to referral, DfE rule).",
+        better="down",
     ),
     Metric(
         "episodes_started",
@@ -79,6 +81,7 @@ METRICS: tuple[Metric, ...] = (
         "episodes",
         "Share of episodes started whose child had another episode close in the 12 months "
         "before (closure to start).",
+        better="down",
     ),
     Metric(
         "step_down_rate",
@@ -100,6 +103,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "episodes",
         "Share of episodes closed with outcomes achieved.",
+        better="up",
     ),
     Metric(
         "median_episode_days",
@@ -121,101 +125,153 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
+        better="up",
     ),
 )
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
 
-def _run(con: duckdb.DuckDBPyConnection, metric_id: str, period: Period, by: Breakdown):
+@dataclass(frozen=True)
+class Scope:
+    """Dashboard filters: one locality, one hub, one service (None = all).
+
+    The service filter applies to episodes and assessments; requests and survey responses
+    have no service.
+    """
+
+    locality: str | None = None
+    hub: str | None = None
+    service: str | None = None
+
+
+ALL = Scope()
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    metric_id: str,
+    period: Period,
+    by: Breakdown,
+    scope: Scope = ALL,
+):
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
-    df = store.run(con, metric_id, start=period.start, end=period.end, by=by)
+    df = store.run(
+        con,
+        metric_id,
+        start=period.start,
+        end=period.end,
+        by=by,
+        locality=scope.locality,
+        hub=scope.hub,
+        service=scope.service,
+    )
     df["numerator"] = df["numerator"].astype("Int64")
     df["denominator"] = df["denominator"].astype("Int64")
     df["value"] = df["value"].astype("Float64")
     return df[RESULT_COLUMNS]
 
 
-def requests(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def requests(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Requests received in the period."""
-    return _run(con, "requests", period, by)
+    return _run(con, "requests", period, by, scope)
 
 
-def requests_per_10k(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def requests_per_10k(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Requests per 10,000 children aged 0-19 (no rate by hub)."""
-    return _run(con, "requests_per_10k", period, by)
+    return _run(con, "requests_per_10k", period, by, scope)
 
 
-def re_referral_12m_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def re_referral_12m_rate(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of requests that are re-referrals within 12 months."""
-    return _run(con, "re_referral_12m_rate", period, by)
+    return _run(con, "re_referral_12m_rate", period, by, scope)
 
 
-def episodes_started(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def episodes_started(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Episodes started in the period, transfers excluded."""
-    return _run(con, "episodes_started", period, by)
+    return _run(con, "episodes_started", period, by, scope)
 
 
-def episodes_closed(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def episodes_closed(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Episodes closed in the period, transfers excluded."""
-    return _run(con, "episodes_closed", period, by)
+    return _run(con, "episodes_closed", period, by, scope)
 
 
-def open_episodes(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def open_episodes(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Episodes open at the end of the period."""
-    return _run(con, "open_episodes", period, by)
+    return _run(con, "open_episodes", period, by, scope)
 
 
-def re_entry_12m_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def re_entry_12m_rate(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of episodes started that re-enter within 12 months of a closure."""
-    return _run(con, "re_entry_12m_rate", period, by)
+    return _run(con, "re_entry_12m_rate", period, by, scope)
 
 
-def step_down_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def step_down_rate(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Share of episodes started that were step-downs from social care."""
-    return _run(con, "step_down_rate", period, by)
+    return _run(con, "step_down_rate", period, by, scope)
 
 
-def step_up_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def step_up_rate(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Share of episodes closed that were step-ups to social care."""
-    return _run(con, "step_up_rate", period, by)
+    return _run(con, "step_up_rate", period, by, scope)
 
 
-def outcomes_achieved_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def outcomes_achieved_rate(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of episodes closed with outcomes achieved."""
-    return _run(con, "outcomes_achieved_rate", period, by)
+    return _run(con, "outcomes_achieved_rate", period, by, scope)
 
 
-def median_episode_days(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def median_episode_days(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Median length in days of episodes closed in the period."""
-    return _run(con, "median_episode_days", period, by)
+    return _run(con, "median_episode_days", period, by, scope)
 
 
-def need_prevalence(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def need_prevalence(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of assessments listing each need (metric 'need_prevalence:<need>')."""
-    return _run(con, "need_prevalence", period, by)
+    return _run(con, "need_prevalence", period, by, scope)
 
 
-def survey_agree_rate(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def survey_agree_rate(
+    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of survey responses scoring 4 or 5."""
-    return _run(con, "survey_agree_rate", period, by)
+    return _run(con, "survey_agree_rate", period, by, scope)
 
 
 FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {m.id: globals()[m.id] for m in METRICS}
 
 
-def compute(con, metric_id: str, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def compute(
+    con, metric_id: str, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> pd.DataFrame:
     """One metric by id."""
     try:
         function = FUNCTIONS[metric_id]
     except KeyError:
         raise ValueError(f"unknown metric {metric_id!r}") from None
-    return function(con, period, by)
+    return function(con, period, by, scope)
 
 
-def compute_all(con, period: Period, by: Breakdown = "none") -> pd.DataFrame:
+def compute_all(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Every metric in registry order, stacked in the tidy shape."""
-    return pd.concat([compute(con, m.id, period, by) for m in METRICS], ignore_index=True)
+    return pd.concat([compute(con, m.id, period, by, scope) for m in METRICS], ignore_index=True)
 
 
 def metric_of(result_metric: str) -> Metric:

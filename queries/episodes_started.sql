@@ -1,13 +1,17 @@
 -- episodes_started: episodes whose start_date is in the period, transfer starts excluded.
 -- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
     select report_group($by, locality_id, hub_id) as report_group
     from episode_facts
     where start_date between $start and $end and start_reason <> 'transfer'
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
 ),
 
 counts as (
@@ -25,7 +29,7 @@ final as (
         coalesce(counts.n, 0) as numerator,
         null::bigint as denominator,
         coalesce(counts.n, 0)::double as value
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -3,7 +3,8 @@
 -- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
 --          value (median days; null when no episode closed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub, $service (null = all)
 with
 
 closed_in_period as (
@@ -12,6 +13,9 @@ closed_in_period as (
         episode_days
     from episode_facts
     where end_date between $start and $end and closure_reason <> 'transfer'
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
 ),
 
 medians as (
@@ -30,7 +34,7 @@ final as (
         null::bigint as numerator,
         coalesce(medians.n, 0) as denominator,
         medians.median_days::double as value
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join medians on report_groups.report_group = medians.report_group
 )
 

@@ -4,7 +4,8 @@
 --        needs in data-contract order
 -- columns: metric, group, numerator (assessments listing the need), denominator (assessments),
 --          value (share from 0 to 1; null when no assessment was completed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
@@ -13,6 +14,9 @@ in_period as (
         report_group($by, locality_id, hub_id) as report_group
     from assessment_facts
     where completed_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
 ),
 
 denominators as (
@@ -37,7 +41,7 @@ groups as (
     select
         coalesce(report_groups.report_group, denominators.report_group) as report_group,
         coalesce(denominators.n, 0) as n
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join denominators on report_groups.report_group = denominators.report_group
 ),
 

@@ -3,13 +3,17 @@
 -- child has one open episode at any moment.
 -- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $end (the period's last day), $by ('none' | 'locality' | 'hub')
+-- parameters: $end (the period's last day), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub, $service (null = all)
 with
 
 open_at_end as (
     select report_group($by, locality_id, hub_id) as report_group
     from episode_facts
     where start_date <= $end and (end_date is null or end_date > $end)
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
 ),
 
 counts as (
@@ -27,7 +31,7 @@ final as (
         coalesce(counts.n, 0) as numerator,
         null::bigint as denominator,
         coalesce(counts.n, 0)::double as value
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -3,7 +3,8 @@
 -- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
@@ -12,6 +13,9 @@ in_period as (
         closure_reason = 'outcomes_achieved' as is_counted
     from episode_facts
     where end_date between $start and $end and closure_reason <> 'transfer'
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
 ),
 
 counts as (
@@ -30,7 +34,7 @@ final as (
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -4,7 +4,8 @@
 -- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub')
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--             filters $locality, $hub (null = all)
 with
 
 in_period as (
@@ -13,6 +14,8 @@ in_period as (
         is_re_referral_12m as is_counted
     from request_facts
     where received_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
 ),
 
 counts as (
@@ -31,7 +34,7 @@ final as (
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -48,10 +48,19 @@ create or replace macro report_group(breakdown, locality_id, hub_id) as (
     end
 );
 
--- Every group a breakdown reports, present in the data or not: 'all', each locality or each hub.
-create or replace macro report_groups(breakdown) as table
+-- A dashboard filter: true when no value is wanted or the value is the one wanted.
+create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
+
+-- Every group a breakdown reports, present in the data or not: 'all', each locality or each
+-- hub (within the locality and hub filters, when set).
+create or replace macro report_groups(breakdown, locality, hub) as table
     select 'all' as report_group where breakdown = 'none'
     union all
-    select locality_id from localities where breakdown = 'locality'
+    select locality_id from localities
+    where breakdown = 'locality' and in_filter(locality_id, locality)
     union all
-    select hub_id from hubs where breakdown = 'hub';
+    select hub_id from hubs
+    where
+        breakdown = 'hub'
+        and in_filter(hub_id, hub)
+        and (locality is null or locality_id = locality);

@@ -1,0 +1,266 @@
+"""DataFrame → plotly figure, one factory per chart type. Never calls streamlit.
+
+Colours come from the Okabe–Ito palette and the cividis scale, which stay distinct for the
+common forms of colour blindness; no chart relies on red against green.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+SEQUENTIAL = "cividis"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1f1f1f")
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
+        font=FONT,
+        template="plotly_white",
+        margin=dict(l=10, r=10, t=60, b=10),
+        colorway=PALETTE,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title=None),
+        **extra,
+    )
+    fig.update_xaxes(title_text=x_title, automargin=True)
+    fig.update_yaxes(title_text=y_title, automargin=True)
+    return fig
+
+
+def bar(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    color: str | None = None,
+    horizontal: bool = False,
+    text: str | None = None,
+    customdata: str | None = None,
+    value_format: str = ",.0f",
+    stacked: bool = True,
+) -> go.Figure:
+    """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`."""
+    fig = go.Figure()
+    groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
+    for i, (name, part) in enumerate(groups):
+        cats, vals = part[x], part[y]
+        fig.add_trace(
+            go.Bar(
+                x=vals if horizontal else cats,
+                y=cats if horizontal else vals,
+                orientation="h" if horizontal else "v",
+                name=None if name is None else str(name),
+                marker_color=PALETTE[i % len(PALETTE)],
+                text=None if text is None else part[text],
+                textposition="auto" if text else None,
+                customdata=None if customdata is None else part[customdata],
+                hovertemplate=(
+                    f"%{{{'y' if horizontal else 'x'}}}: "
+                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}<extra>"
+                    + ("" if name is None else str(name))
+                    + "</extra>"
+                ),
+                showlegend=name is not None,
+            )
+        )
+    fig = _layout(
+        fig,
+        title,
+        y_title if horizontal else x_title,
+        x_title if horizontal else y_title,
+        barmode="stack" if stacked else "group",
+    )
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+        fig.update_xaxes(tickformat=value_format)
+    else:
+        fig.update_yaxes(tickformat=value_format)
+    return fig
+
+
+def line(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    color: str | None = None,
+    value_format: str = ",.0f",
+) -> go.Figure:
+    """Lines of y over x, one per `color` group, with markers so single points show."""
+    fig = go.Figure()
+    groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
+    symbols = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon"]
+    for i, (name, part) in enumerate(groups):
+        fig.add_trace(
+            go.Scatter(
+                x=part[x],
+                y=part[y],
+                mode="lines+markers",
+                name=None if name is None else str(name),
+                line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
+                marker=dict(symbol=symbols[i % len(symbols)], size=7),
+                hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra>"
+                + ("" if name is None else str(name))
+                + "</extra>",
+                showlegend=name is not None,
+            )
+        )
+    fig = _layout(fig, title, x_title, y_title)
+    fig.update_yaxes(tickformat=value_format, rangemode="tozero")
+    return fig
+
+
+def heatmap(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    z: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    colorbar_title: str,
+    value_format: str = ".0%",
+    x_order: list | None = None,
+    y_order: list | None = None,
+) -> go.Figure:
+    """A grid of z by x and y, values written in the cells."""
+    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=False)
+    if x_order is not None:
+        grid = grid.reindex(columns=[c for c in x_order if c in grid.columns])
+    if y_order is not None:
+        grid = grid.reindex(index=[r for r in y_order if r in grid.index])
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=[str(c) for c in grid.columns],
+            y=[str(r) for r in grid.index],
+            colorscale=SEQUENTIAL,
+            colorbar=dict(title=colorbar_title, tickformat=value_format),
+            texttemplate=f"%{{z:{value_format}}}",
+            hovertemplate=f"%{{y}} × %{{x}}: %{{z:{value_format}}}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig = _layout(fig, title, x_title, y_title)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: str) -> go.Figure:
+    """A flow diagram from links (source, target, value); node names are the labels."""
+    nodes = list(dict.fromkeys([*links[source], *links[target]]))
+    index = {name: i for i, name in enumerate(nodes)}
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(
+                label=nodes,
+                color=[PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+                pad=18,
+                thickness=16,
+                line=dict(color="#444", width=0.5),
+            ),
+            link=dict(
+                source=[index[s] for s in links[source]],
+                target=[index[t] for t in links[target]],
+                value=links[value],
+                color="rgba(120,120,120,0.35)",
+                hovertemplate="%{source.label} → %{target.label}: %{value:,}<extra></extra>",
+            ),
+        )
+    )
+    return _layout(fig, title, None, None)
+
+
+def locality_map(
+    geojson: dict | None,
+    areas: pd.DataFrame,
+    hubs: pd.DataFrame,
+    *,
+    title: str,
+    value: str,
+    value_title: str,
+    label_col: str,
+) -> go.Figure:
+    """A choropleth of `value` by locality with hub markers. Uses a blank map style, so it
+    needs no tile server, token or network."""
+    fig = go.Figure()
+    if geojson is not None and not areas.empty:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson,
+                featureidkey="properties.locality_id",
+                locations=areas["locality_id"],
+                z=areas[value],
+                text=areas[label_col],
+                colorscale=SEQUENTIAL,
+                marker=dict(opacity=0.75, line=dict(width=1.5, color="#333")),
+                colorbar=dict(title=value_title),
+                hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
+                name="Localities",
+            )
+        )
+    located = hubs.dropna(subset=["latitude", "longitude"])
+    if not located.empty:
+        fig.add_trace(
+            go.Scattermap(
+                lat=located["latitude"],
+                lon=located["longitude"],
+                mode="markers+text",
+                text=located["hub_name"],
+                textposition="top center",
+                customdata=located["hub_id"],
+                marker=dict(
+                    size=[14 if t == "family_hub" else 9 for t in located["hub_type"]],
+                    color="#E69F00",
+                ),
+                hovertemplate="%{text}<extra>hub</extra>",
+                name="Hubs",
+            )
+        )
+    lats, lons = located["latitude"], located["longitude"]
+    if geojson is not None:
+        coords = [
+            pt
+            for f in geojson.get("features", [])
+            for ring in _rings(f.get("geometry") or {})
+            for pt in ring
+        ]
+        if coords:
+            lons = pd.Series([c[0] for c in coords])
+            lats = pd.Series([c[1] for c in coords])
+    center = dict(lat=float(lats.mean()), lon=float(lons.mean())) if len(lats) else None
+    span = (
+        max(float(lats.max() - lats.min()), float(lons.max() - lons.min()) / 1.6, 0.01)
+        if len(lats)
+        else 1
+    )
+    zoom = max(1.0, min(14.0, 8.6 - 1.44 * math.log2(span / 0.1)))
+    fig.update_layout(
+        map=dict(style="white-bg", center=center, zoom=zoom),
+        showlegend=False,
+    )
+    fig = _layout(fig, title, None, None)
+    fig.update_layout(height=460)
+    return fig
+
+
+def _rings(geometry: dict):
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    if kind == "Polygon":
+        yield from coords
+    elif kind == "MultiPolygon":
+        for polygon in coords:
+            yield from polygon

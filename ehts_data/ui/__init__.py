@@ -1,0 +1,21 @@
+"""The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
+
+from ehts_data.ui.data import current_store, get, has_data
+from ehts_data.ui.filters import Filters, filter_bar, filters, request_filter
+from ehts_data.ui.layout import chart, download_name, no_data, page_header, require_data, tiles
+
+__all__ = [
+    "Filters",
+    "chart",
+    "current_store",
+    "download_name",
+    "filter_bar",
+    "filters",
+    "get",
+    "has_data",
+    "no_data",
+    "page_header",
+    "request_filter",
+    "require_data",
+    "tiles",
+]

@@ -1,0 +1,121 @@
+"""Page furniture shared by every page: header, empty state, chart block, headline tiles."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from ehts_data import config
+from ehts_data.ui.data import current_store, has_data
+from ehts_data.ui.filters import filters
+
+# How a column is shown in a chart's table: Streamlit number formats by kind.
+TABLE_FORMATS = {"count": "localized", "share": "percent", "per_10k": "%.1f", "days": "%.0f"}
+
+
+def no_data() -> None:
+    """The page shown when there is no store or an empty one: how to load data."""
+    path = current_store().path
+    st.title("No data loaded yet")
+    st.info(
+        f"EHTS Insight reads the store at `{path}`, which holds no data yet. "
+        "Load an extract from the command line and then reload this page:"
+    )
+    st.code(
+        f"ehts ingest path/to/extract --db {path}\n\n"
+        f"# or the synthetic sample city:\nehts ingest sample_data --db {path}",
+        language="bash",
+    )
+    st.markdown(
+        "The extract is a folder of CSV files in the EHTS data contract format "
+        "(`localities.csv`, `hubs.csv`, `population.csv`, `families.csv`, `children.csv`, "
+        "`requests.csv`, `episodes.csv`, and optionally assessments, survey responses, "
+        "indicators and locality boundaries). `make run` loads the sample automatically."
+    )
+
+
+def require_data() -> None:
+    """Stop the page with the empty state when there is nothing to show."""
+    if not has_data():
+        no_data()
+        st.stop()
+
+
+def page_header(title: str, intro: str) -> None:
+    """The page title, what it shows, and the filters in force."""
+    require_data()
+    st.title(title)
+    st.caption(f"{intro}  \nShowing **{filters().describe()}**.")
+
+
+def download_name(key: str) -> str:
+    f = filters()
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"ehts_{key}_{f.describe()}") + ".csv"
+
+
+def chart(
+    fig,
+    data: pd.DataFrame,
+    key: str,
+    *,
+    formats: dict[str, str] | None = None,
+    select: bool = False,
+    caption: str | None = None,
+):
+    """A chart, with its numbers as a table on request and a CSV download of them.
+
+    `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
+    With `select`, clicking a point reruns the page and the selection is returned.
+    """
+    event = st.plotly_chart(
+        fig,
+        key=key,
+        on_select="rerun" if select else "ignore",
+        selection_mode="points",
+        config={"displaylogo": False, "responsive": True},
+    )
+    if caption:
+        st.caption(caption)
+    column_config = {
+        col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
+        for col, kind in (formats or {}).items()
+    }
+    left, right = st.columns([3, 1])
+    with left, st.expander("Show as table"):
+        st.dataframe(data, hide_index=True, column_config=column_config)
+    with right:
+        st.download_button(
+            "Download data",
+            data.to_csv(index=False).encode("utf-8"),
+            file_name=download_name(key),
+            mime="text/csv",
+            key=f"{key}_download",
+            icon=":material/download:",
+            help="The numbers behind this chart, as CSV"
+            + (" (publication mode)" if config.public_mode() else ""),
+        )
+    return event
+
+
+def tiles(rows: list[dict], columns: int = 4) -> None:
+    """Headline figures: each dict has title, value (text), delta (text or None), help,
+    and 'better' ('up', 'down' or None) to colour the change by polarity."""
+    for start in range(0, len(rows), columns):
+        cols = st.columns(columns)
+        for col, row in zip(cols, rows[start : start + columns], strict=False):
+            with col:
+                better = row.get("better")
+                st.metric(
+                    row["title"],
+                    row["value"],
+                    delta=row.get("delta"),
+                    delta_color="normal"
+                    if better == "up"
+                    else "inverse"
+                    if better == "down"
+                    else "off",
+                    help=row.get("help"),
+                    border=True,
+                )

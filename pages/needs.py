@@ -1,0 +1,174 @@
+"""Needs analysis: what families present with at assessment."""
+
+import streamlit as st
+
+from ehts_data import charts, explore, formatting, ui
+from ehts_data.contract import AGE_BANDS, NEED_CODES, ThriveGroup, codes
+
+ui.page_header(
+    "Needs analysis",
+    "Needs recorded at early help assessments and reviews completed in the period, as a share "
+    "of those assessments (an assessment can list several needs). Headline groups are the ten "
+    "Supporting Families outcomes.",
+)
+f = ui.filters()
+names = ui.get(explore.group_names)["locality"]
+NEED_LABELS = [formatting.label(n) for n in NEED_CODES]
+SHARE = {"Share": "share", "Assessments listing": "count", "Assessments": "count"}
+
+overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
+overall["Need"] = overall["need"].map(formatting.label)
+overall["Headline group"] = overall["need_group"].map(formatting.label)
+ranked = overall.sort_values("share", ascending=False)
+columns = {
+    "assessments_listing": "Assessments listing",
+    "assessments": "Assessments",
+    "share": "Share",
+}
+left, right = st.columns(2)
+with left:
+    ui.chart(
+        charts.bar(
+            ranked,
+            "Need",
+            "share",
+            title="Share of assessments listing each need",
+            x_title="Share of assessments (%)",
+            y_title="Need",
+            horizontal=True,
+            value_format=".0%",
+        ),
+        ranked.rename(columns=columns)[
+            ["Need", "Headline group", "Assessments listing", "Assessments", "Share"]
+        ],
+        "needs_prevalence",
+        formats=SHARE,
+    )
+with right:
+    groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
+    groups["Headline group"] = groups["need_group"].map(formatting.label)
+    ui.chart(
+        charts.bar(
+            groups,
+            "Headline group",
+            "share",
+            title="Share of assessments with a need in each headline outcome group",
+            x_title="Share of assessments (%)",
+            y_title="Supporting Families outcome",
+            horizontal=True,
+            value_format=".0%",
+        ),
+        groups.rename(columns=columns)[
+            ["Headline group", "Assessments listing", "Assessments", "Share"]
+        ],
+        "needs_groups",
+        formats=SHARE,
+    )
+
+st.subheader("Needs by locality, age and deprivation")
+dimension = st.segmented_control(
+    "Compare by",
+    ["locality", "age_band", "imd_decile", "thrive_group"],
+    default="locality",
+    format_func={
+        "locality": "Locality",
+        "age_band": "Age band",
+        "imd_decile": "IMD decile",
+        "thrive_group": "i-THRIVE group",
+    }.get,
+    key="needs_dimension",
+)
+dimension = dimension or "locality"
+by = ui.get(explore.need_prevalence_by, dimension, f.period, f.scope)
+by["Need"] = by["need"].map(formatting.label)
+if dimension == "locality":
+    by["Category"] = by["category"].map(lambda c: names.get(c, formatting.label(c)))
+    order = None
+elif dimension == "imd_decile":
+    by["Category"] = by["category"].map(lambda c: c if c == "unknown" else f"Decile {c}")
+    order = [f"Decile {d}" for d in range(1, 11)] + ["unknown"]
+else:
+    by["Category"] = by["category"].map(formatting.label)
+    source = AGE_BANDS if dimension == "age_band" else codes(ThriveGroup)
+    order = [formatting.label(c) for c in source]
+ui.chart(
+    charts.heatmap(
+        by,
+        "Category",
+        "Need",
+        "share",
+        title="Share of assessments listing each need (1 = most deprived IMD decile)",
+        x_title={
+            "locality": "Locality",
+            "age_band": "Age band at assessment",
+            "imd_decile": "Index of Multiple Deprivation decile",
+            "thrive_group": "i-THRIVE group",
+        }[dimension],
+        y_title="Need",
+        colorbar_title="Share",
+        x_order=order,
+        y_order=NEED_LABELS,
+    ),
+    by.rename(columns={**columns, "Category": "Group"})[
+        ["Need", "Group", "Assessments listing", "Assessments", "Share"]
+    ],
+    f"needs_by_{dimension}",
+    formats=SHARE,
+)
+
+left, right = st.columns([3, 2])
+with left:
+    pairs = ui.get(explore.need_cooccurrence, f.period, f.scope)
+    pairs["Need"] = pairs["need"].map(formatting.label)
+    pairs["Also listed"] = pairs["also_need"].map(formatting.label)
+    ui.chart(
+        charts.heatmap(
+            pairs,
+            "Also listed",
+            "Need",
+            "share",
+            title="Needs that appear together: of assessments with the row need, "
+            "the share also listing the column need",
+            x_title="Also listed",
+            y_title="Need",
+            colorbar_title="Share",
+            x_order=NEED_LABELS,
+            y_order=NEED_LABELS,
+        ),
+        pairs.rename(
+            columns={
+                "assessments_listing_need": "Assessments listing",
+                "assessments_listing_both": "Listing both",
+                "share": "Share",
+            }
+        )[["Need", "Also listed", "Assessments listing", "Listing both", "Share"]],
+        "needs_cooccurrence",
+        formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
+    )
+with right:
+    thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
+    thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
+    thrive["Service"] = thrive["service"].map(formatting.label)
+    order = [formatting.label(c) for c in codes(ThriveGroup)]
+    thrive = (
+        thrive.set_index("i-THRIVE group")
+        .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
+        .reset_index()
+    )
+    ui.chart(
+        charts.bar(
+            thrive,
+            "i-THRIVE group",
+            "assessments",
+            title="i-THRIVE grouping at assessment",
+            x_title="Assessments",
+            y_title="i-THRIVE group",
+            color="Service",
+            horizontal=True,
+        ),
+        thrive.rename(columns={"assessments": "Assessments"})[
+            ["i-THRIVE group", "Service", "Assessments"]
+        ],
+        "needs_thrive",
+        formats={"Assessments": "count"},
+    )

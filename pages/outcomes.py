@@ -1,0 +1,122 @@
+"""Outcomes and family voice: how episodes close, how long they last, what families say."""
+
+import streamlit as st
+
+from ehts_data import charts, explore, formatting, metrics, ui
+from ehts_data.contract import OUTCOME_AREAS
+
+ui.page_header(
+    "Outcomes and family voice",
+    "How episodes closed in the period and how long they ran (children's episodes), and "
+    "agreement in the Family Hubs survey (share of answers scoring 4 or 5 out of 5).",
+)
+f = ui.filters()
+names = ui.get(explore.group_names)
+
+left, right = st.columns(2)
+with left:
+    closures = ui.get(explore.closure_reasons, f.period, f.scope)
+    closures["Closure reason"] = closures["closure_reason"].map(formatting.label)
+    closures["Service"] = closures["service"].map(formatting.label)
+    ui.chart(
+        charts.bar(
+            closures,
+            "Closure reason",
+            "episodes",
+            title="Episodes closed, by reason",
+            x_title="Episodes closed",
+            y_title="Closure reason",
+            color="Service",
+            horizontal=True,
+        ),
+        closures.rename(columns={"episodes": "Episodes closed"})[
+            ["Closure reason", "Service", "Episodes closed"]
+        ],
+        "outcomes_closures",
+        formats={"Episodes closed": "count"},
+    )
+with right:
+    median = ui.get(metrics.median_episode_days, f.period, "locality", f.scope)
+    median["Locality"] = median["group"].map(
+        lambda g: names["locality"].get(g, formatting.label(g))
+    )
+    ui.chart(
+        charts.bar(
+            median,
+            "Locality",
+            "value",
+            title="Median episode length, by locality",
+            x_title="Locality of residence",
+            y_title="Median length (days)",
+        ),
+        median.rename(columns={"denominator": "Episodes closed", "value": "Median days"})[
+            ["Locality", "Episodes closed", "Median days"]
+        ],
+        "outcomes_median_days",
+        formats={"Episodes closed": "count", "Median days": "days"},
+    )
+
+st.subheader("Family survey")
+areas = ui.get(explore.survey_agree_by_area, f.period, f.scope)
+areas["Hub"] = areas["hub_id"].map(lambda h: names["hub"].get(h, h))
+areas["Outcome area"] = areas["outcome_area"].map(lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}")
+ui.chart(
+    charts.heatmap(
+        areas,
+        "Outcome area",
+        "Hub",
+        "share",
+        title="Survey agreement by hub and outcome framework area",
+        x_title="Outcome framework area",
+        y_title="Hub or team",
+        colorbar_title="Agree",
+        x_order=[f"{a}. {t}" for a, t in OUTCOME_AREAS.items()],
+    ),
+    areas.rename(columns={"agree": "Agree (4 or 5)", "responses": "Answers", "share": "Share"})[
+        ["Hub", "Outcome area", "Agree (4 or 5)", "Answers", "Share"]
+    ],
+    "outcomes_survey_areas",
+    formats={"Share": "share", "Agree (4 or 5)": "count", "Answers": "count"},
+)
+
+left, right = st.columns(2)
+with left:
+    hub_rate = ui.get(metrics.survey_agree_rate, f.period, "hub", f.scope)
+    hub_rate["Hub"] = hub_rate["group"].map(lambda h: names["hub"].get(h, formatting.label(h)))
+    ui.chart(
+        charts.bar(
+            hub_rate.sort_values("value", ascending=False),
+            "Hub",
+            "value",
+            title="Survey agreement by hub (all questions)",
+            x_title="Share of answers agreeing (%)",
+            y_title="Hub or team",
+            horizontal=True,
+            value_format=".0%",
+        ),
+        hub_rate.rename(columns={"numerator": "Agree", "denominator": "Answers", "value": "Share"})[
+            ["Hub", "Agree", "Answers", "Share"]
+        ],
+        "outcomes_survey_hubs",
+        formats={"Share": "share", "Agree": "count", "Answers": "count"},
+    )
+with right:
+    two_years = f.period.previous()
+    span = type(f.period)(two_years.start, f.period.end, f"{two_years.label} to {f.period.label}")
+    monthly = ui.get(explore.survey_monthly_trend, span, f.scope)
+    ui.chart(
+        charts.line(
+            monthly,
+            "month",
+            "share",
+            title="Monthly engagement question: share agreeing (this period and last)",
+            x_title="Month",
+            y_title="Share agreeing (%)",
+            value_format=".0%",
+        ),
+        monthly.rename(
+            columns={"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}
+        )[["Month", "Agree", "Answers", "Share"]],
+        "outcomes_survey_monthly",
+        formats={"Share": "share", "Agree": "count", "Answers": "count"},
+    )
