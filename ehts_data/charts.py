@@ -70,13 +70,8 @@ def bar(
                 showlegend=name is not None,
             )
         )
-    fig = _layout(
-        fig,
-        title,
-        y_title if horizontal else x_title,
-        x_title if horizontal else y_title,
-        barmode="stack" if stacked else "group",
-    )
+    # Axis titles are as seen on screen: x along the bottom, y up the side.
+    fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_xaxes(tickformat=value_format)
@@ -218,40 +213,33 @@ def locality_map(
             go.Scattermap(
                 lat=located["latitude"],
                 lon=located["longitude"],
-                mode="markers+text",
+                mode="markers",
                 text=located["hub_name"],
-                textposition="top center",
                 customdata=located["hub_id"],
                 marker=dict(
-                    size=[14 if t == "family_hub" else 9 for t in located["hub_type"]],
+                    size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
                     color="#E69F00",
                 ),
-                hovertemplate="%{text}<extra>hub</extra>",
+                hovertemplate="%{text}<extra></extra>",
                 name="Hubs",
             )
         )
-    lats, lons = located["latitude"], located["longitude"]
-    if geojson is not None:
-        coords = [
-            pt
-            for f in geojson.get("features", [])
-            for ring in _rings(f.get("geometry") or {})
-            for pt in ring
-        ]
-        if coords:
-            lons = pd.Series([c[0] for c in coords])
-            lats = pd.Series([c[1] for c in coords])
-    center = dict(lat=float(lats.mean()), lon=float(lons.mean())) if len(lats) else None
-    span = (
-        max(float(lats.max() - lats.min()), float(lons.max() - lons.min()) / 1.6, 0.01)
-        if len(lats)
-        else 1
-    )
-    zoom = max(1.0, min(14.0, 8.6 - 1.44 * math.log2(span / 0.1)))
-    fig.update_layout(
-        map=dict(style="white-bg", center=center, zoom=zoom),
-        showlegend=False,
-    )
+    points = [
+        (lon, lat)
+        for f in (geojson or {}).get("features", [])
+        for ring in _rings(f.get("geometry") or {})
+        for lon, lat in ring
+    ] or list(zip(located["longitude"], located["latitude"], strict=True))
+    view = dict(style="white-bg")
+    if points:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        # Zoom so the whole area fits: a zoom-z map shows about 360 / 2^z degrees of
+        # longitude per 256 pixels; latitude degrees look longer away from the equator.
+        mid_lat = (max(lats) + min(lats)) / 2
+        span = max(max(lons) - min(lons), (max(lats) - min(lats)) / math.cos(math.radians(mid_lat)))
+        view["center"] = dict(lat=mid_lat, lon=(max(lons) + min(lons)) / 2)
+        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.6))
+    fig.update_layout(map=view, showlegend=False)
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)
     return fig

@@ -30,6 +30,13 @@ def days(value) -> str:
     return "–" if _missing(value) else f"{value:,.0f} days"
 
 
+def headline(metric: str, v) -> str:
+    """A value for a tile whose title already names the unit (no 'per 10,000' suffix)."""
+    if metric_of(metric).kind == "per_10k" and not _missing(v):
+        return f"{v:,.1f}"
+    return value(metric, v)
+
+
 def value(metric: str, v) -> str:
     """A result value formatted for its metric's kind."""
     if isinstance(v, str):  # already a symbol such as 'c'

@@ -40,7 +40,6 @@ with left:
             x_title="Locality of residence",
             y_title="Requests per 10,000 children aged 0-19",
             customdata="group",
-            value_format=",.1f",
         ),
         table,
         "demand_rate_by_locality",

@@ -17,7 +17,7 @@ for row in heads.itertuples():
     tiles.append(
         {
             "title": metric.title,
-            "value": formatting.value(row.metric, row.value),
+            "value": formatting.headline(row.metric, row.value),
             "delta": formatting.change(metric.kind, row.value, row.previous_value),
             "better": metric.better,
             "help": f"{metric.description} Change against {row.previous_period}.",

@@ -82,7 +82,7 @@ def chart(
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()
     }
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 2])
     with left, st.expander("Show as table"):
         st.dataframe(data, hide_index=True, column_config=column_config)
     with right:

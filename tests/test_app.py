@@ -1,0 +1,117 @@
+"""The dashboard under streamlit's AppTest: every page runs on the sample store and on an
+empty one, and the figures it shows are the metrics engine's for the same filters."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ehts_data import explore, formatting, metrics, periods, store
+from ehts_data.metrics import Scope
+from tests.conftest import ROOT
+
+PAGES = [
+    "pages/overview.py",
+    "pages/demand.py",
+    "pages/reentry.py",
+    "pages/steps.py",
+    "pages/needs.py",
+    "pages/outcomes.py",
+    "pages/data_quality.py",
+]
+
+
+def app(monkeypatch, db, **url) -> AppTest:
+    """The app after its first run; `url` are query parameters, as in a copied link.
+
+    (AppTest re-runs only the page after the first run with st.navigation, so filters are
+    set through the URL here; tests/test_browser.py sets them through the sidebar.)
+    """
+    monkeypatch.setenv("EHTS_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for name, value in url.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_the_sample_store(monkeypatch, sample_db, page):
+    at = app(monkeypatch, sample_db)
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title and at.title[0].value != "No data loaded yet"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_explains_how_to_load_data_when_there_is_no_store(monkeypatch, tmp_path, page):
+    at = app(monkeypatch, tmp_path / "missing.duckdb")
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title[0].value == "No data loaded yet"
+    assert "ehts ingest" in at.code[0].value
+
+
+def test_custom_dates_in_the_url_become_a_custom_period(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db, start="2024-01-01", end="2024-02-15")
+    shown = {m.label: m.value for m in at.metric}
+    period = periods.custom(periods.date(2024, 1, 1), periods.date(2024, 2, 15))
+    assert shown == expected_tiles(sample_db, period, Scope())
+
+
+def test_an_empty_store_file_shows_the_same_guidance(monkeypatch, tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    at = app(monkeypatch, empty)
+    assert at.title[0].value == "No data loaded yet"
+
+
+def expected_tiles(db, period, scope):
+    with store.connect(db) as con:
+        heads = explore.headlines(con, period, scope)
+    return {
+        metrics.REGISTRY[r.metric].title: formatting.headline(r.metric, r.value)
+        for r in heads.itertuples()
+    }
+
+
+def test_overview_tiles_equal_the_metrics_engine(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == expected_tiles(sample_db, periods.parse("2025-26"), Scope())
+
+
+def test_overview_tiles_follow_the_filters_in_the_url(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db, locality="NTH", period="2024-25-Q3")
+    assert at.selectbox(key="flt_locality").value == "NTH"
+    assert at.radio(key="flt_kind").value == "Quarter"
+    shown = {m.label: m.value for m in at.metric}
+    expected = expected_tiles(sample_db, periods.parse("2024-25-Q3"), Scope(locality="NTH"))
+    assert shown == expected
+
+
+def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/demand.py").run()
+    table = at.dataframe[0].value
+    with store.connect(sample_db) as con:
+        counts = metrics.requests(con, periods.parse("2025-26"), "locality")
+        rates = metrics.requests_per_10k(con, periods.parse("2025-26"), "locality")
+    assert list(table["Requests"]) == list(counts["value"])
+    assert list(table["Requests per 10,000 children"]) == pytest.approx(list(rates["value"]))
+
+
+def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db, service="targeted_support")
+    at.switch_page("pages/steps.py").run()
+    assert not at.exception
+    with store.connect(sample_db) as con:
+        expected = metrics.step_up_rate(
+            con, periods.parse("2025-26"), "locality", Scope(service="targeted_support")
+        )
+    # share tables in page order: step-down by locality, then step-up by locality
+    tables = [d.value for d in at.dataframe if "Share" in d.value.columns]
+    step_up = tables[1]
+    assert list(step_up["Count"]) == list(expected["numerator"])
