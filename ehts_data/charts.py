@@ -135,6 +135,8 @@ def heatmap(
         grid = grid.reindex(columns=[c for c in x_order if c in grid.columns])
     if y_order is not None:
         grid = grid.reindex(index=[r for r in y_order if r in grid.index])
+    # Values are written in the cells only while they stay readable.
+    show_values = grid.shape[0] * grid.shape[1] <= 160
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
@@ -142,14 +144,17 @@ def heatmap(
             y=[str(r) for r in grid.index],
             colorscale=SEQUENTIAL,
             colorbar=dict(title=colorbar_title, tickformat=value_format),
-            texttemplate=f"%{{z:{value_format}}}",
+            texttemplate=f"%{{z:{value_format}}}" if show_values else None,
             hovertemplate=f"%{{y}} × %{{x}}: %{{z:{value_format}}}<extra></extra>",
             xgap=1,
             ygap=1,
         )
     )
     fig = _layout(fig, title, x_title, y_title)
-    fig.update_yaxes(autorange="reversed")
+    # One readable row per category: every label shown.
+    fig.update_layout(height=max(360, 170 + 24 * grid.shape[0]))
+    fig.update_yaxes(autorange="reversed", dtick=1)
+    fig.update_xaxes(dtick=1)
     return fig
 
 

@@ -16,7 +16,7 @@ cols = st.columns(3)
 cols[0].metric("Last ingest", f"{latest['ingested_at']:%d %b %Y %H:%M} UTC", border=True)
 cols[1].metric("Data from", f"{latest['date_from']:%d %b %Y}", border=True)
 cols[2].metric("Data to", f"{latest['date_to']:%d %b %Y}", border=True)
-st.caption(
+st.markdown(
     f"Source folder: `{latest['source']}` · fingerprint `{latest['fingerprint']}` · "
     f"ingest id `{latest['ingest_id']}`"
 )

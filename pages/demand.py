@@ -50,9 +50,7 @@ with left:
         },
         select=True,
     )
-    picked = [p.get("customdata") for p in event.selection.points] if event else []
-    if picked and picked[0] != f.scope.locality and picked[0] in names:
-        ui.request_filter(locality=picked[0])
+    ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
     geo = ui.get(explore.locality_geojson)
     areas = by_locality.rename(columns={"group": "locality_id"})
@@ -93,9 +91,7 @@ event = ui.chart(
     formats={"Requests": "count"},
     select=True,
 )
-picked = [p.get("customdata") for p in event.selection.points] if event else []
-if picked and picked[0] != f.scope.hub and picked[0] in hub_names:
-    ui.request_filter(hub=picked[0])
+ui.filter_on_click(event, "hub", "demand_by_hub", hub_names)
 
 st.subheader("Monthly trend")
 three_years = periods.custom(

@@ -52,7 +52,7 @@ with right:
             groups,
             "Headline group",
             "share",
-            title="Share of assessments with a need in each headline outcome group",
+            title="Share of assessments with a need in each headline group",
             x_title="Share of assessments (%)",
             y_title="Supporting Families outcome",
             horizontal=True,
@@ -116,36 +116,34 @@ ui.chart(
     formats=SHARE,
 )
 
-left, right = st.columns([3, 2])
-with left:
-    pairs = ui.get(explore.need_cooccurrence, f.period, f.scope)
-    pairs["Need"] = pairs["need"].map(formatting.label)
-    pairs["Also listed"] = pairs["also_need"].map(formatting.label)
-    ui.chart(
-        charts.heatmap(
-            pairs,
-            "Also listed",
-            "Need",
-            "share",
-            title="Needs that appear together: of assessments with the row need, "
-            "the share also listing the column need",
-            x_title="Also listed",
-            y_title="Need",
-            colorbar_title="Share",
-            x_order=NEED_LABELS,
-            y_order=NEED_LABELS,
-        ),
-        pairs.rename(
-            columns={
-                "assessments_listing_need": "Assessments listing",
-                "assessments_listing_both": "Listing both",
-                "share": "Share",
-            }
-        )[["Need", "Also listed", "Assessments listing", "Listing both", "Share"]],
-        "needs_cooccurrence",
-        formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
-    )
-with right:
+pairs = ui.get(explore.need_cooccurrence, f.period, f.scope)
+pairs["Need"] = pairs["need"].map(formatting.label)
+pairs["Also listed"] = pairs["also_need"].map(formatting.label)
+ui.chart(
+    charts.heatmap(
+        pairs,
+        "Also listed",
+        "Need",
+        "share",
+        title="Needs that appear together: of assessments with the row need, "
+        "the share also listing the column need",
+        x_title="Also listed",
+        y_title="Need",
+        colorbar_title="Share",
+        x_order=NEED_LABELS,
+        y_order=NEED_LABELS,
+    ),
+    pairs.rename(
+        columns={
+            "assessments_listing_need": "Assessments listing",
+            "assessments_listing_both": "Listing both",
+            "share": "Share",
+        }
+    )[["Need", "Also listed", "Assessments listing", "Listing both", "Share"]],
+    "needs_cooccurrence",
+    formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
+)
+with st.container():
     thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
     thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
     thrive["Service"] = thrive["service"].map(formatting.label)

@@ -27,15 +27,22 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def browser_page(sample_db):
+def browser():
     assert Path(CHROMIUM).exists(), "Debian chromium is missing: run tests/setup_browser.sh"
     assert AXE.exists(), "axe-core is not vendored: run tests/setup_browser.sh"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_app(sample_db) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(sample_db, browser):
+    with running_app(sample_db) as base:
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
         yield base, page
-        browser.close()
+        page.close()
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -82,3 +89,34 @@ def test_filter_chosen_in_the_sidebar_reaches_the_url(browser_page):
     settle(page)
     assert "locality NTH" in page.locator('[data-testid="stMain"]').inner_text()
     page.screenshot(path=str(ARTIFACTS / "demand-filtered.png"), full_page=True)
+
+
+def test_clicking_a_locality_bar_filters_the_page(browser_page):
+    base, page = browser_page
+    page.goto(f"{base}/demand?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    bars = page.locator(".js-plotly-plot").first.locator("g.point path")
+    assert bars.count() == 4
+    # Plotly's drag layer takes the click, so click where the second bar (Northgate) is drawn.
+    box = bars.nth(1).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    settle(page)
+    page.wait_for_url("**locality=NTH**", timeout=15_000)
+    assert "2025-26 · locality NTH" in page.locator('[data-testid="stMain"]').inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_copied_link_opens_the_same_view_on_a_fresh_server(sample_db, browser):
+    """The first request a new server sees is a deep link to a filtered page."""
+    with running_app(sample_db) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{base}/reentry?period=2024-25-Q2&locality=RIV")
+        settle(page)
+        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "2024-25-Q2 · locality RIV" in main
+        assert "Re-entry and re-referral" in main
+        page.close()

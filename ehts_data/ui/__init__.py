@@ -1,7 +1,7 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
 from ehts_data.ui.data import current_store, get, has_data
-from ehts_data.ui.filters import Filters, filter_bar, filters, request_filter
+from ehts_data.ui.filters import Filters, filter_bar, filter_on_click, filters, request_filter
 from ehts_data.ui.layout import chart, download_name, no_data, page_header, require_data, tiles
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "current_store",
     "download_name",
     "filter_bar",
+    "filter_on_click",
     "filters",
     "get",
     "has_data",

@@ -50,9 +50,40 @@ def request_filter(**values: str | None) -> None:
     st.rerun()
 
 
+def filter_on_click(event, field: str, key: str, allowed) -> None:
+    """Filter the page to the locality or hub clicked in a chart (its customdata).
+
+    A chart keeps its selection across reruns, so only a new click applies; clearing the
+    filter in the sidebar afterwards is not undone by the old selection.
+    """
+    points = event.selection.points if event else []
+    value = points[0].get("customdata") if points else None
+    memory = f"{key}_last_click"
+    if value == st.session_state.get(memory):
+        return
+    st.session_state[memory] = value
+    if value in allowed and value != getattr(filters().scope, field):
+        request_filter(**{field: value})
+
+
 def filters() -> Filters:
     """The filters chosen in the sidebar for this run."""
+    if _STATE not in st.session_state:
+        _run_through_app()
     return st.session_state[_STATE]
+
+
+def _run_through_app() -> None:
+    """A link to a page opened as the very first request to a new server is run by
+    Streamlit's older `pages/`-folder mode, which skips app.py and so the filter bar. Turn
+    that mode off and rerun, so app.py's navigation serves the page; failing that, draw the
+    filter bar here."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    filter_bar()
 
 
 def _from_url(years: list[str], quarters: list[str], localities: list, hubs: list) -> None:
@@ -153,7 +184,7 @@ def filter_bar() -> Filters | None:
             format_func=lambda v: "Early help and targeted support" if v is None else label(v),
             help="Applies to episodes and assessments; requests and survey answers have no service.",
         )
-        st.caption(f"Data from {first_day:%d %b %Y} to {last_day:%d %b %Y}")
+        st.markdown(f"Data from {first_day:%d %b %Y} to {last_day:%d %b %Y}")
 
     params = (
         {"period": period.label}

@@ -47,7 +47,7 @@ def page_header(title: str, intro: str) -> None:
     """The page title, what it shows, and the filters in force."""
     require_data()
     st.title(title)
-    st.caption(f"{intro}  \nShowing **{filters().describe()}**.")
+    st.markdown(f"{intro}  \nShowing **{filters().describe()}**.")
 
 
 def download_name(key: str) -> str:
@@ -77,7 +77,7 @@ def chart(
         config={"displaylogo": False, "responsive": True},
     )
     if caption:
-        st.caption(caption)
+        st.markdown(caption)
     column_config = {
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()

@@ -1,0 +1,39 @@
+"""How long each dashboard page takes to compute and render on a store, cold and cached.
+
+    EHTS_DB=data/ehts.duckdb .venv/bin/python scripts/time_pages.py
+
+Uses streamlit's AppTest (no browser): cold = caches cleared before the page runs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["overview", "demand", "reentry", "steps", "needs", "outcomes", "data_quality"]
+
+
+def main() -> None:
+    print(f"{'page':<14} {'cold (s)':>9} {'cached (s)':>11}")
+    for name in PAGES:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.run()  # the entry page, to set up the session and filters
+        st.cache_data.clear()
+        started = time.perf_counter()
+        at.switch_page(f"pages/{name}.py").run()
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        at.switch_page(f"pages/{name}.py").run()
+        warm = time.perf_counter() - started
+        assert not at.exception, at.exception
+        print(f"{name:<14} {cold:>9.2f} {warm:>11.2f}")
+
+
+if __name__ == "__main__":
+    main()
