@@ -26,6 +26,7 @@ page = st.navigation(
         ],
         "Data": [
             st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+            st.Page("pages/publish.py", title="Publish", icon=":material/publish:"),
         ],
     }
 )

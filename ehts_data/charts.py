@@ -23,7 +23,8 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
         template="plotly_white",
         margin=dict(l=10, r=10, t=60, b=10),
         colorway=PALETTE,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title=None),
+        # Below the plot, so a long legend never runs into the title.
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, title=None),
         **extra,
     )
     fig.update_xaxes(title_text=x_title, automargin=True)

@@ -104,6 +104,38 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_snapshot(args) -> int:
+    from ehts_data import snapshot
+
+    try:
+        period = periods.resolve(args.period, args.start, args.end)
+    except periods.PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        folder = snapshot.publish(
+            period,
+            args.db,
+            args.out,
+            threshold=args.threshold,
+            audience=args.audience,
+            progress=_progress_printer(sys.stderr),
+        )
+    except (store.StoreMissing, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    manifest = json.loads((folder / "manifest.json").read_text())
+    cells = manifest["suppressed_cells"]
+    print(f"Snapshot for {period.label} ({args.audience}) written to {folder}")
+    print(
+        f"suppression K={args.threshold}: {cells['primary']} primary, {cells['secondary']} "
+        f"secondary, {cells['rates']} rates withheld"
+    )
+    for path in sorted(folder.iterdir()):
+        print(f"  {path.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ehts",
@@ -137,6 +169,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser(
+        "snapshot",
+        help="publish a dated snapshot with small numbers suppressed",
+        description="Write report.html, tables.xlsx, one CSV per table and manifest.json for "
+        "a period into a folder named for the period, audience and data fingerprint. Counts "
+        "from 1 to K-1 are suppressed, with secondary suppression (docs/publishing.md).",
+    )
+    _add_db(p)
+    p.add_argument("--period", help="financial year (2024-25) or quarter (2024-25-Q1)")
+    p.add_argument("--start", type=_date, help="first day of a custom period (YYYY-MM-DD)")
+    p.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
+    p.add_argument(
+        "--out", help="folder for snapshots (default: $EHTS_SNAPSHOTS or data/snapshots)"
+    )
+    p.add_argument(
+        "--threshold", type=int, default=6, help="K: counts from 1 to K-1 are suppressed (6)"
+    )
+    p.add_argument(
+        "--audience",
+        choices=("public", "partners"),
+        default="public",
+        help="public: locality tables; partners: hub tables too",
+    )
+    p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser(
         "sample",

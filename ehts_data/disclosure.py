@@ -122,8 +122,13 @@ def suppress_crosstab(
 
 
 def publish_rate(
-    value, numerator_hidden: bool, denominator_hidden: bool, denominator, places: int = 1,
-    rate_min: int = RATE_MIN_DENOMINATOR, scale: float = 100.0,
+    value,
+    numerator_hidden: bool,
+    denominator_hidden: bool,
+    denominator,
+    places: int = 1,
+    rate_min: int = RATE_MIN_DENOMINATOR,
+    scale: float = 100.0,
 ):
     """A rate as published: 'c' if its parts are hidden or the denominator is under rate_min,
     'z' when the denominator is zero, else rounded (to one decimal place of a percentage)."""

@@ -185,3 +185,17 @@ def group_names(con) -> dict[str, dict[str, str]]:
         "locality": dict(zip(loc.locality_id, loc.locality_name, strict=True)),
         "hub": dict(zip(hub.hub_id, hub.hub_name, strict=True)),
     }
+
+
+def requests_crosstab(con, dimension: str, period: Period) -> pd.DataFrame:
+    """Requests by locality and source, age band or decision (for published cross-tables)."""
+    if dimension not in ("source", "age_band", "decision"):
+        raise ValueError(f"unknown dimension {dimension!r}")
+    return store.run(
+        con, "requests_crosstab", start=period.start, end=period.end, dimension=dimension
+    )
+
+
+def closures_crosstab(con, period: Period) -> pd.DataFrame:
+    """Episodes closed by locality and closure reason, transfers left out."""
+    return store.run(con, "closures_crosstab", start=period.start, end=period.end)

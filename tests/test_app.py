@@ -19,6 +19,7 @@ PAGES = [
     "pages/needs.py",
     "pages/outcomes.py",
     "pages/data_quality.py",
+    "pages/publish.py",
 ]
 
 
@@ -115,3 +116,22 @@ def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):
     tables = [d.value for d in at.dataframe if "Share" in d.value.columns]
     step_up = tables[1]
     assert list(step_up["Count"]) == list(expected["numerator"])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_in_publication_mode(monkeypatch, sample_db, page):
+    monkeypatch.setenv("EHTS_PUBLIC", "1")
+    at = app(monkeypatch, sample_db, period="2025-26-Q3", hub="NTH-S2")
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_publish_page_generates_a_snapshot(monkeypatch, sample_db, tmp_path):
+    monkeypatch.setenv("EHTS_SNAPSHOTS", str(tmp_path))
+    at = app(monkeypatch, sample_db, period="2025-26-Q1")
+    at.switch_page("pages/publish.py").run()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("2025-26-Q1_public_")
+    assert (folders[0] / "report.html").exists()

@@ -23,6 +23,7 @@ PAGES = {
     "needs": "needs",
     "outcomes": "outcomes",
     "data_quality": "data_quality",
+    "publish": "publish",
 }
 
 
@@ -128,3 +129,27 @@ def test_a_copied_link_opens_the_same_view_on_a_fresh_server(sample_db, browser)
         assert "2024-25-Q2 · locality RIV" in main
         assert "Re-entry and re-referral" in main
         page.close()
+
+
+def test_snapshot_report_renders_every_chart_with_the_network_off(sample_db, browser, tmp_path):
+    from ehts_data import periods, snapshot
+
+    folder = snapshot.publish(periods.parse("2025-26"), sample_db, tmp_path, audience="partners")
+    tables = json.loads((folder / "manifest.json").read_text())["tables"]
+    context = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((folder / "report.html").as_uri())
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(tables)}",
+        timeout=30_000,
+    )
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].map("
+        "p => p.querySelectorAll('.point, path.bars, .trace').length)"
+    )
+    assert len(drawn) == len(tables) and all(n > 0 for n in drawn), drawn
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    page.screenshot(path=str(ARTIFACTS / "snapshot-report.png"), full_page=True)
+    context.close()

@@ -93,8 +93,12 @@ def test_no_small_count_is_published_and_no_hidden_cell_is_recoverable(rows, k):
 @given(values=st.lists(st.integers(0, 30), min_size=1, max_size=12))
 def test_download_tables_in_publication_mode_hide_small_counts_and_their_rates(values):
     df = pd.DataFrame(
-        {"Group": [f"g{i}" for i in range(len(values))], "Count": values,
-         "Out of": [v + 12 for v in values], "Share": [v / (v + 12) for v in values]}
+        {
+            "Group": [f"g{i}" for i in range(len(values))],
+            "Count": values,
+            "Out of": [v + 12 for v in values],
+            "Share": [v / (v + 12) for v in values],
+        }
     )
     safe = disclosure.suppress_frame(df, {"Count": "count", "Out of": "count", "Share": "share"})
     for row in safe.itertuples():

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ehts_data import config
+from ehts_data import config, disclosure
 from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
@@ -78,6 +78,9 @@ def chart(
     )
     if caption:
         st.markdown(caption)
+    if config.public_mode():
+        # Publication mode: what can be seen or downloaded is suppressed like a snapshot.
+        data = disclosure.suppress_frame(data, formats or {})
     column_config = {
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()

@@ -1,0 +1,568 @@
+"""Publishing snapshots: dated, reproducible, self-contained, small numbers suppressed.
+
+The storyboard (`publish`): open the store → build the tables from the metrics engine →
+suppress (ehts_data.disclosure) → write CSVs, tables.xlsx, report.html and manifest.json into
+one folder named for the period and the data fingerprint. Raw counts never leave this module
+unsuppressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import os
+import platform
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.offline
+
+from ehts_data import charts, disclosure, explore, metrics, store
+from ehts_data.contract import AGE_BANDS, NEED_CODES
+from ehts_data.formatting import label
+from ehts_data.periods import Period
+
+AUDIENCES = ("public", "partners")
+DEFAULT_DIR = Path("data") / "snapshots"
+TOTAL = "Total"
+
+Progress = Callable[[str, float], None]
+
+
+def _quiet(message: str, fraction: float) -> None:
+    pass
+
+
+def snapshots_dir(override: str | os.PathLike | None = None) -> Path:
+    """Where snapshots go: an explicit folder, else $EHTS_SNAPSHOTS, else data/snapshots."""
+    return Path(override or os.environ.get("EHTS_SNAPSHOTS") or DEFAULT_DIR)
+
+
+@dataclass
+class Table:
+    """One published table: a name (file and sheet), a title, what it counts, the
+    suppressed frame, and the chart drawn from the published numbers."""
+
+    name: str
+    title: str
+    description: str
+    frame: pd.DataFrame
+    figure: go.Figure | None = None
+
+
+# ---- building the tables (raw) and suppressing them ----
+def _headline_table(con, period: Period, by: str, names: dict, k: int, tally) -> pd.DataFrame:
+    """Every headline metric by group with the whole authority as the Total row.
+
+    Each metric's numerators over groups and total form one line, as do its denominators."""
+    rows = []
+    primary = secondary = hidden_rates = 0
+    for metric in metrics.METRICS:
+        if metric.id == "need_prevalence":
+            continue
+        groups = metrics.compute(con, metric.id, period, by)
+        whole = metrics.compute(con, metric.id, period, "none")
+        df = pd.concat([groups, whole.assign(group=TOTAL)], ignore_index=True)
+        line = [list(range(len(df)))]
+        num = df["numerator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        den = df["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        num_mask = np.zeros(len(df), bool)
+        den_mask = np.zeros(len(df), bool)
+        if metric.kind in ("count", "share", "per_10k"):
+            num_mask, p, s = disclosure.suppress_lines(num, line, k)
+            primary, secondary = primary + p, secondary + s
+        if metric.kind in ("share", "days"):  # population denominators are public
+            den_mask, p, s = disclosure.suppress_lines(den, line, k)
+            primary, secondary = primary + p, secondary + s
+        for i, row in df.iterrows():
+            value = row["value"]
+            if metric.kind == "count":
+                shown = disclosure.CONFIDENTIAL if num_mask[i] else int(row["numerator"])
+            elif metric.kind == "share":
+                shown = disclosure.publish_rate(value, num_mask[i], den_mask[i], row["denominator"])
+            elif metric.kind == "per_10k":
+                shown = (
+                    disclosure.NOT_APPLICABLE
+                    if pd.isna(row["denominator"])
+                    else disclosure.publish_rate(value, num_mask[i], False, None, scale=1.0)
+                )
+            else:  # median days over n closed episodes: withheld with n
+                n = row["denominator"]
+                shown = (
+                    disclosure.NOT_APPLICABLE
+                    if n == 0
+                    else disclosure.CONFIDENTIAL
+                    if den_mask[i]
+                    else round(float(value), 1)
+                )
+            if metric.kind != "count" and shown == disclosure.CONFIDENTIAL:
+                hidden_rates += 1
+            rows.append(
+                {
+                    "measure": metric.title,
+                    "metric_id": metric.id,
+                    "unit": _unit(metric),
+                    "group": row["group"]
+                    if row["group"] == TOTAL
+                    else names.get(row["group"], label(row["group"])),
+                    "numerator": _cell(row["numerator"], num_mask[i]),
+                    "denominator": _cell(row["denominator"], den_mask[i]),
+                    "value": shown,
+                }
+            )
+    tally.add(f"headlines_by_{by}", primary, secondary, hidden_rates)
+    return pd.DataFrame(rows)
+
+
+def _unit(metric: metrics.Metric) -> str:
+    return {
+        "count": metric.counts,
+        "share": f"% of {metric.counts}",
+        "per_10k": "requests per 10,000 children aged 0-19",
+        "days": "days (median)",
+    }[metric.kind]
+
+
+def _cell(value, hidden: bool):
+    if value is None or pd.isna(value):
+        return ""
+    return disclosure.CONFIDENTIAL if hidden else int(value)
+
+
+def _crosstab_table(raw: pd.DataFrame, value: str, names: dict, order, k: int, tally, name: str):
+    grid = raw.pivot_table(
+        index="locality_id", columns="category", values=value, aggfunc="sum", fill_value=0
+    )
+    grid = grid.reindex(
+        index=sorted(names) + [i for i in grid.index if i not in names], fill_value=0
+    )
+    columns = [c for c in order if c in grid.columns] + [c for c in grid.columns if c not in order]
+    grid = grid.reindex(columns=columns, fill_value=0)
+    grid = grid.reindex(index=[i for i in grid.index], fill_value=0)
+    published, primary, secondary = disclosure.suppress_crosstab(grid, k, TOTAL)
+    tally.add(name, primary, secondary, 0)
+    published.index = [names.get(i, label(i)) if i != TOTAL else TOTAL for i in published.index]
+    published.columns = [label(c) if c != TOTAL else TOTAL for c in published.columns]
+    return published.rename_axis("Locality").reset_index()
+
+
+def _needs_table(con, period: Period, names: dict, k: int, tally) -> pd.DataFrame:
+    raw = explore.need_prevalence_by(con, "locality", period)
+    whole = explore.need_prevalence_by(con, "all", period)
+    localities = sorted(set(raw["category"]))
+    primary = secondary = hidden_rates = 0
+    denominators = (
+        raw.drop_duplicates("category").set_index("category")["assessments"].reindex(localities)
+    )
+    total_assessments = int(whole["assessments"].iloc[0]) if not whole.empty else 0
+    den_values = np.append(denominators.to_numpy(dtype=float), total_assessments)
+    den_mask, p, s = disclosure.suppress_lines(den_values, [list(range(len(den_values)))], k)
+    primary, secondary = primary + p, secondary + s
+    rows = []
+    for need in NEED_CODES:
+        part = raw[raw.need == need].set_index("category").reindex(localities)
+        total = whole[whole.need == need]
+        counts = np.append(
+            part["assessments_listing"].to_numpy(dtype=float),
+            float(total["assessments_listing"].iloc[0]) if not total.empty else 0.0,
+        )
+        mask, p, s = disclosure.suppress_lines(counts, [list(range(len(counts)))], k)
+        primary, secondary = primary + p, secondary + s
+        row = {"Need": label(need)}
+        for i, loc in enumerate([*localities, TOTAL]):
+            share = counts[i] / den_values[i] if den_values[i] else None
+            shown = disclosure.publish_rate(share, mask[i], den_mask[i], den_values[i])
+            hidden_rates += shown == disclosure.CONFIDENTIAL
+            row[f"{names.get(loc, label(loc)) if loc != TOTAL else TOTAL} (%)"] = shown
+        rows.append(row)
+    rows.append(
+        {"Need": "Assessments (denominator)"}
+        | {
+            f"{names.get(loc, label(loc)) if loc != TOTAL else TOTAL} (%)": _cell(
+                den_values[i], den_mask[i]
+            )
+            for i, loc in enumerate([*localities, TOTAL])
+        }
+    )
+    tally.add("needs_by_locality", primary, secondary, hidden_rates)
+    return pd.DataFrame(rows)
+
+
+def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Table]:
+    """Every published table for the audience, suppressed, with its chart."""
+    names = explore.group_names(con)
+    tables = [
+        Table(
+            "headlines_by_locality",
+            "Headline measures by locality",
+            "Every headline measure for each locality of residence and the whole authority "
+            "(Total). Shares are percentages to one decimal place.",
+            _headline_table(con, period, "locality", names["locality"], k, tally),
+        )
+    ]
+    if audience == "partners":
+        tables.append(
+            Table(
+                "headlines_by_hub",
+                "Headline measures by hub or team",
+                "Every headline measure for each receiving or lead hub and team, and the whole "
+                "authority (Total). For partners; not for public release.",
+                _headline_table(con, period, "hub", names["hub"], k, tally),
+            )
+        )
+    for dim, title, order in (
+        ("source", "Requests by locality and source", []),
+        ("age_band", "Requests by locality and age of child", list(AGE_BANDS)),
+        ("decision", "Requests by locality and decision", []),
+    ):
+        raw = explore.requests_crosstab(con, dim, period)
+        tables.append(
+            Table(
+                f"requests_by_{dim}",
+                title,
+                "Requests received in the period (counts requests), by the family's locality "
+                "of residence.",
+                _crosstab_table(
+                    raw, "requests", names["locality"], order, k, tally, f"requests_by_{dim}"
+                ),
+            )
+        )
+    tables.append(
+        Table(
+            "closures_by_reason",
+            "Episodes closed by locality and reason",
+            "Episodes of early help and targeted support closed in the period (transfers left "
+            "out), by the child's locality of residence.",
+            _crosstab_table(
+                explore.closures_crosstab(con, period),
+                "episodes",
+                names["locality"],
+                [],
+                k,
+                tally,
+                "closures_by_reason",
+            ),
+        )
+    )
+    tables.append(
+        Table(
+            "needs_by_locality",
+            "Needs at assessment by locality",
+            "Share of early help assessments completed in the period listing each need (an "
+            "assessment can list several).",
+            _needs_table(con, period, names["locality"], k, tally),
+        )
+    )
+    for table in tables:
+        table.figure = _figure(table)
+    return tables
+
+
+# ---- charts from published numbers only ----
+def _numeric(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.where(~series.isin(["c", "z", "x", ""])), errors="coerce")
+
+
+def _figure(table: Table) -> go.Figure:
+    df = table.frame
+    if table.name.startswith("headlines"):
+        shares = df[df.unit.str.startswith("%") & (df.group != TOTAL)].copy()
+        shares["value"] = _numeric(shares["value"])
+        return charts.bar(
+            shares,
+            "group",
+            "value",
+            title=f"{table.title}: shares (%)",
+            x_title="Group",
+            y_title="Percent",
+            color="measure",
+            stacked=False,
+            value_format=",.1f",
+        )
+    if table.name == "needs_by_locality":
+        needs = df[df.Need != "Assessments (denominator)"].copy()
+        needs["Total (%)"] = _numeric(needs["Total (%)"])
+        return charts.bar(
+            needs.sort_values("Total (%)", ascending=False),
+            "Need",
+            "Total (%)",
+            title="Share of assessments listing each need (whole authority, %)",
+            x_title="Percent of assessments",
+            y_title="Need",
+            horizontal=True,
+            value_format=",.1f",
+        )
+    body = df[df.Locality != TOTAL].drop(columns=[TOTAL])
+    long = body.melt(id_vars="Locality", var_name="Category", value_name="Count")
+    long["Count"] = _numeric(long["Count"])
+    return charts.bar(
+        long,
+        "Locality",
+        "Count",
+        title=f"{table.title} (suppressed cells left out)",
+        x_title="Locality of residence",
+        y_title="Count",
+        color="Category",
+    )
+
+
+# ---- writing ----
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _xlsx_bytes(
+    tables: list[Table], definitions: pd.DataFrame, meta: dict, stamp: datetime
+) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in tables:
+        ws = wb.create_sheet(table.name[:31])
+        ws.append([table.title])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append([table.description])
+        ws.append([])
+        ws.append(list(table.frame.columns))
+        for cell in ws[4]:
+            cell.font = Font(bold=True)
+        for row in table.frame.itertuples(index=False):
+            ws.append([_excel(v) for v in row])
+    ws = wb.create_sheet("definitions")
+    ws.append(list(definitions.columns))
+    for row in definitions.itertuples(index=False):
+        ws.append(list(row))
+    ws = wb.create_sheet("metadata")
+    ws.append(["field", "value"])
+    for key, value in meta.items():
+        ws.append([key, value if isinstance(value, str | int | float) else json.dumps(value)])
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "EHTS Insight"
+    raw = io.BytesIO()
+    wb.save(raw)
+    return _fixed_zip(raw.getvalue(), stamp)
+
+
+def _excel(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
+    """The same zip with every entry dated `stamp`, so identical content is identical bytes."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time as "modified"; use the data's time instead.
+                content = re.sub(
+                    rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
+                    rb"<dcterms:modified\1>"
+                    + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                    + rb"</dcterms:modified>",
+                    content,
+                )
+            dst.writestr(fixed, content)
+    return out.getvalue()
+
+
+def _definitions() -> pd.DataFrame:
+    return pd.DataFrame(
+        [(m.id, m.title, m.description, _unit(m)) for m in metrics.METRICS],
+        columns=["metric_id", "measure", "definition", "unit"],
+    )
+
+
+def _report_html(tables: list[Table], meta: dict, generated: str) -> str:
+    sections = []
+    for table in tables:
+        figure = table.figure.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{table.name}",
+            config={"displaylogo": False, "responsive": True},
+        )
+        sections.append(
+            f'<section id="{table.name}"><h2>{html.escape(table.title)}</h2>'
+            f"<p>{html.escape(table.description)}</p>{figure}"
+            f"<h3>Table: {html.escape(table.title)}</h3>"
+            + table.frame.astype(str).to_html(index=False, border=0, classes="data")
+            + "</section>"
+        )
+    rule = html.escape(meta["suppression_rule"])
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>EHTS Insight snapshot {html.escape(meta["period"])}</title>
+<style>
+body {{ font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 2rem auto; max-width: 1100px; }}
+table.data {{ border-collapse: collapse; margin: 0.5rem 0 2rem; font-size: 0.9rem; }}
+table.data th, table.data td {{ border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: right; }}
+table.data th {{ background: #eef2f6; }}
+table.data td:first-child, table.data td:nth-child(2) {{ text-align: left; }}
+.meta {{ background: #f6f6f6; padding: 0.75rem 1rem; border-left: 4px solid #00558C; }}
+</style>
+<script>{plotly.offline.get_plotlyjs()}</script>
+</head><body>
+<h1>Early Help and Targeted Support: {html.escape(meta["period"])}</h1>
+<div class="meta">
+<p>Period {html.escape(meta["period_start"])} to {html.escape(meta["period_end"])} ·
+audience: {html.escape(meta["audience"])} · data from {html.escape(str(meta["data_from"]))} to
+{html.escape(str(meta["data_to"]))} · source fingerprint {html.escape(meta["fingerprint"])}</p>
+<p>Small numbers: {rule} Threshold K = {meta["threshold"]}: counts 1 to {meta["threshold"] - 1}
+are shown as c. Symbols: c confidential, z not applicable, x not available.</p>
+<p class="generated">Generated {html.escape(generated)} by EHTS Insight {html.escape(meta["versions"]["ehts-insight"])}.</p>
+</div>
+{"".join(sections)}
+</body></html>
+"""
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("ehts-insight", "duckdb", "pandas", "plotly", "pydantic", "openpyxl"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "unknown"
+    return out
+
+
+def publish(
+    period: Period,
+    db: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    *,
+    threshold: int = disclosure.DEFAULT_K,
+    audience: str = "public",
+    progress: Progress = _quiet,
+    now: datetime | None = None,
+) -> Path:
+    """Write a snapshot for the period; returns its folder."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+    if threshold < 2:
+        raise ValueError("the threshold K must be at least 2")
+    progress("opening the store", 0.02)
+    with store.connect(db) as con:
+        ingest = store.latest_ingest(con)
+        if ingest is None:
+            raise store.StoreMissing(Path(db or ""))
+        tally = disclosure.Tally()
+        progress("building and suppressing tables", 0.1)
+        tables = build_tables(con, period, threshold, audience, tally)
+    folder = snapshots_dir(out) / f"{period.label}_{audience}_{ingest['fingerprint']}"
+    folder.mkdir(parents=True, exist_ok=True)
+    generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
+    files = {}
+    for i, table in enumerate(tables):
+        progress(f"writing {table.name}.csv", 0.2 + 0.4 * i / len(tables))
+        data = _csv_bytes(table.frame)
+        (folder / f"{table.name}.csv").write_bytes(data)
+        files[f"{table.name}.csv"] = hashlib.sha256(data).hexdigest()
+    meta = {
+        "period": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "audience": audience,
+        "fingerprint": ingest["fingerprint"],
+        "ingest_id": ingest["ingest_id"],
+        "data_from": str(pd.Timestamp(ingest["date_from"]).date()),
+        "data_to": str(pd.Timestamp(ingest["date_to"]).date()),
+        "suppression_rule": disclosure.RULE.format(rate_min=disclosure.RATE_MIN_DENOMINATOR),
+        "threshold": threshold,
+        "rate_min_denominator": disclosure.RATE_MIN_DENOMINATOR,
+        "suppressed_cells": {
+            "primary": tally.primary,
+            "secondary": tally.secondary,
+            "rates": tally.rates,
+            "by_table": tally.by_table,
+        },
+        "tables": [t.name for t in tables],
+        "versions": _versions(),
+    }
+    progress("writing tables.xlsx", 0.65)
+    xlsx = _xlsx_bytes(tables, _definitions(), meta, stamp)
+    (folder / "tables.xlsx").write_bytes(xlsx)
+    files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
+    progress("writing report.html", 0.8)
+    (folder / "report.html").write_text(_report_html(tables, meta, generated), encoding="utf-8")
+    manifest = {**meta, "generated_at": generated, "files": files}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    progress("done", 1.0)
+    return folder
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The snapshot folder as one zip (for the dashboard's download button)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.iterdir()):
+            z.write(path, f"{folder.name}/{path.name}")
+    return out.getvalue()
+
+
+def published(out: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Snapshots already written, newest first, from their manifests."""
+    rows = []
+    for manifest in sorted(snapshots_dir(out).glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        rows.append(
+            {
+                "folder": manifest.parent.name,
+                "period": data.get("period"),
+                "audience": data.get("audience"),
+                "fingerprint": data.get("fingerprint"),
+                "threshold": data.get("threshold"),
+                "generated_at": data.get("generated_at"),
+                "suppressed": sum(
+                    data.get("suppressed_cells", {}).get(k, 0)
+                    for k in ("primary", "secondary", "rates")
+                ),
+            }
+        )
+    columns = [
+        "folder",
+        "period",
+        "audience",
+        "fingerprint",
+        "threshold",
+        "generated_at",
+        "suppressed",
+    ]
+    return pd.DataFrame(rows, columns=columns).sort_values("generated_at", ascending=False)
+
+
+def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Table], pd.DataFrame]:
+    """The suppressed tables a snapshot would publish, and how many cells each step hid in
+    each table (table, step, cells), without writing anything."""
+    tally = disclosure.Tally()
+    tables = build_tables(con, period, threshold, audience, tally)
+    counts = pd.DataFrame(
+        [(t, step, n) for t, steps in tally.by_table.items() for step, n in steps.items()],
+        columns=["table", "step", "cells"],
+    )
+    return tables, counts

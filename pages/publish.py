@@ -1,0 +1,104 @@
+"""Publish: preview suppressed tables, generate a snapshot, download it; list past snapshots."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ehts_data import charts, disclosure, formatting, snapshot, ui
+
+ui.page_header(
+    "Publish a snapshot",
+    "A dated, reproducible report (HTML), workbook (Excel), CSV tables and manifest for a "
+    "period, with small numbers suppressed: counts from 1 to K-1 become c, with secondary "
+    "suppression so no hidden number can be worked out from a total.",
+)
+f = ui.filters()
+left, middle, right = st.columns(3)
+audience = left.radio(
+    "Audience",
+    snapshot.AUDIENCES,
+    format_func={"public": "Public (localities)", "partners": "Partners (hubs too)"}.get,
+    key="publish_audience",
+)
+threshold = middle.number_input(
+    "Suppression threshold K",
+    min_value=2,
+    max_value=20,
+    value=disclosure.DEFAULT_K,
+    help="Counts from 1 to K-1 are suppressed. DfE uses K = 6 (1 to 5 suppressed); some NHS "
+    "partners expect K = 8.",
+    key="publish_threshold",
+)
+right.markdown(
+    f"**Period:** {f.period.label} ({f.period.start:%d %b %Y} to {f.period.end:%d %b %Y})"
+)
+right.markdown("Change the period in the sidebar.")
+
+preview, hidden = ui.get(snapshot.preview, f.period, int(threshold), audience)
+hidden["Step"] = hidden["step"].map(
+    {"primary": "Primary (1 to K-1)", "secondary": "Secondary", "rates": "Rates withheld"}
+)
+hidden["Table"] = hidden["table"].map(formatting.label)
+ui.chart(
+    charts.bar(
+        hidden,
+        "Table",
+        "cells",
+        title=f"Cells suppressed in each table (K = {threshold})",
+        x_title="Cells shown as c",
+        y_title="Published table",
+        color="Step",
+        horizontal=True,
+    ),
+    hidden.rename(columns={"cells": "Cells"})[["Table", "Step", "Cells"]],
+    "publish_suppressed",
+    formats={"Cells": "count"},
+)
+st.subheader("Preview of the published tables")
+for table in preview:
+    with st.expander(f"{table.title} ({len(table.frame)} rows)"):
+        st.markdown(table.description)
+        st.dataframe(table.frame.astype(str), hide_index=True)
+
+if st.button("Generate snapshot", type="primary", icon=":material/publish:"):
+    bar = st.progress(0.0, text="Starting")
+    folder = snapshot.publish(
+        f.period,
+        ui.current_store().path,
+        threshold=int(threshold),
+        audience=audience,
+        progress=lambda message, fraction: bar.progress(fraction, text=message),
+    )
+    st.session_state["publish_folder"] = str(folder)
+    st.success(f"Snapshot written to `{folder}`.")
+
+folder = st.session_state.get("publish_folder")
+if folder:
+    path = Path(folder)
+    st.download_button(
+        f"Download {path.name}.zip",
+        snapshot.zip_folder(path),
+        file_name=f"{path.name}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+    )
+
+st.subheader("Snapshots already published")
+done = snapshot.published()
+if done.empty:
+    st.markdown("None yet in `" + str(snapshot.snapshots_dir()) + "`.")
+else:
+    st.dataframe(
+        done.rename(
+            columns={
+                "folder": "Folder",
+                "period": "Period",
+                "audience": "Audience",
+                "fingerprint": "Data fingerprint",
+                "threshold": "K",
+                "generated_at": "Generated",
+                "suppressed": "Cells suppressed",
+            }
+        ),
+        hide_index=True,
+    )
