@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "demand", "reentry", "steps", "needs", "outcomes", "data_quality"]
+PAGES = ["overview", "demand", "reentry", "steps", "needs", "outcomes", "data_quality", "publish"]
 
 
 def main() -> None:
