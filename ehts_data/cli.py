@@ -97,7 +97,7 @@ def cmd_sample(args) -> int:
     from ehts_data import sample
 
     out = Path(args.out)
-    counts = sample.write_sample(out, children=args.children, years=args.years, seed=args.seed)
+    counts = sample.write_sample(out, args.children, args.years, args.seed, args.requests_per_child)
     print(f"Wrote a synthetic extract to {out}")
     for name, count in counts.items():
         print(f"  {name:<22} {count:>12,} rows")
@@ -133,6 +133,19 @@ def cmd_snapshot(args) -> int:
     )
     for path in sorted(folder.iterdir()):
         print(f"  {path.name}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from ehts_data import bench
+
+    out = Path(args.out or f"bench/results-{args.scale}.json")
+    result = bench.run(
+        args.scale, args.workdir, args.repeats, say=lambda m: print(m, file=sys.stderr)
+    )
+    bench.write(result, out)
+    print(bench.markdown(result))
+    print(f"Wrote {out} and {out.with_suffix('.md')}")
     return 0
 
 
@@ -196,6 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser(
+        "bench",
+        help="measure ingest, metric and page speed on generated data",
+        description="Generate data at a scale, ingest it with full validation, and time every "
+        "metric, each page's data and a pandas baseline. Writes JSON and a markdown table.",
+    )
+    p.add_argument(
+        "--scale",
+        choices=("la", "region", "national"),
+        default="la",
+        help="la: 60,000 children; region: 1 million; national: 12 million",
+    )
+    p.add_argument("--out", help="result JSON (default bench/results-SCALE.json; .md beside it)")
+    p.add_argument("--workdir", help="folder for the generated extract and store (default: temp)")
+    p.add_argument("--repeats", type=int, default=15, help="runs per metric query")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
         "sample",
         help="write a synthetic extract for a fictional city",
         description="Write synthetic data in the contract format, deterministic for a seed.",
@@ -204,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--children", type=int, default=60_000, help="resident children aged 0-19")
     p.add_argument("--years", type=int, default=5, help="financial years of case data")
     p.add_argument("--seed", type=int, default=2026, help="random seed")
+    p.add_argument(
+        "--requests-per-child",
+        type=float,
+        default=0.105,
+        help="requests a year per resident child (0.105, a typical council; raise for benchmarks)",
+    )
     p.set_defaults(func=cmd_sample)
     return parser
 

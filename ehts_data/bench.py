@@ -1,0 +1,268 @@
+"""The benchmark behind `ehts bench`: generate → ingest → time every metric → time the pages'
+data → compare with a pandas notebook baseline → write JSON and a markdown table.
+
+Speed is measured here, never asserted in a unit test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ehts_data import explore, ingest, metrics, periods, sample, store
+
+SCALES = {
+    "la": {"children": 60_000, "years": 5, "requests_per_child_year": 0.105},
+    "region": {"children": 1_000_000, "years": 5, "requests_per_child_year": 0.105},
+    # The issue's national extract: 12 million children, about 30 million requests.
+    "national": {"children": 12_000_000, "years": 5, "requests_per_child_year": 0.5},
+}
+TARGET_MS = {"la": 10, "region": 100, "national": 100}
+
+Say = Callable[[str], None]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _summary(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(p95, 2), "runs": len(ms)}
+
+
+# ---- the pandas baseline: how a typical analyst notebook computes three metrics ----
+def baseline_re_entry(con, period: periods.Period) -> float:
+    episodes = con.table("episodes").df()
+    closed = episodes.dropna(subset=["end_date"])[["child_id", "episode_id", "end_date"]]
+    starts = episodes[
+        (episodes.start_date >= pd.Timestamp(period.start))
+        & (episodes.start_date <= pd.Timestamp(period.end))
+        & (episodes.start_reason != "transfer")
+    ]
+    pairs = starts.merge(closed, on="child_id", suffixes=("", "_prev"))
+    pairs = pairs[
+        (pairs.episode_id != pairs.episode_id_prev)
+        & (pairs.end_date_prev <= pairs.start_date)
+        & (pairs.end_date_prev >= pairs.start_date - pd.DateOffset(months=12))
+    ]
+    return pairs.episode_id.nunique() / len(starts) if len(starts) else float("nan")
+
+
+def baseline_re_referral(con, period: periods.Period) -> float:
+    requests = con.table("requests").df().sort_values(["child_id", "received_date", "request_id"])
+    requests["previous"] = requests.groupby("child_id")["received_date"].shift()
+    in_period = requests[
+        (requests.received_date >= pd.Timestamp(period.start))
+        & (requests.received_date <= pd.Timestamp(period.end))
+    ]
+    hit = in_period.previous >= in_period.received_date - pd.DateOffset(months=12)
+    return hit.mean() if len(in_period) else float("nan")
+
+
+def baseline_demand_by_locality(con, period: periods.Period) -> pd.Series:
+    requests = con.table("requests").df()
+    children = con.table("children").df()
+    families = con.table("families").df()
+    merged = requests.merge(children, on="child_id").merge(families, on="family_id")
+    merged = merged[
+        (merged.received_date >= pd.Timestamp(period.start))
+        & (merged.received_date <= pd.Timestamp(period.end))
+    ]
+    return merged.groupby("locality_id").size()
+
+
+BASELINES = {
+    "re_entry_12m_rate": (baseline_re_entry, "none"),
+    "re_referral_12m_rate": (baseline_re_referral, "none"),
+    "requests": (baseline_demand_by_locality, "locality"),
+}
+
+# The data each page computes (the calls its page file makes), without Streamlit.
+PAGE_DATA = {
+    "overview": lambda con, p: [
+        explore.headlines(con, p),
+        explore.metric_by_quarter(con, "requests", p.previous(), p),
+    ],
+    "demand": lambda con, p: [
+        metrics.requests(con, p, "locality"),
+        metrics.requests_per_10k(con, p, "locality"),
+        metrics.requests(con, p, "hub"),
+        explore.requests_monthly(con, p),
+        *(explore.requests_by(con, d, p) for d in ("source", "age_band", "decision")),
+    ],
+    "reentry": lambda con, p: [
+        *(
+            metrics.compute(con, m, p, by)
+            for m in ("re_entry_12m_rate", "re_referral_12m_rate")
+            for by in ("locality", "hub")
+        ),
+        explore.metric_by_quarter(
+            con, ("re_entry_12m_rate", "re_referral_12m_rate"), p.previous().previous(), p
+        ),
+        explore.re_entry_by_previous_closure(con, p),
+    ],
+    "steps": lambda con, p: [
+        explore.episode_flow(con, p),
+        *(
+            metrics.compute(con, m, p, by)
+            for m in ("step_down_rate", "step_up_rate")
+            for by in ("locality", "hub")
+        ),
+        explore.metric_by_quarter(
+            con, ("step_down_rate", "step_up_rate"), p.previous().previous(), p
+        ),
+        explore.step_up_timing(con, p),
+    ],
+    "needs": lambda con, p: [
+        explore.need_prevalence_by(con, "all", p),
+        explore.need_group_prevalence(con, "all", p),
+        explore.need_prevalence_by(con, "locality", p),
+        explore.need_cooccurrence(con, p),
+        explore.thrive_distribution(con, p),
+    ],
+    "outcomes": lambda con, p: [
+        explore.closure_reasons(con, p),
+        metrics.median_episode_days(con, p, "locality"),
+        explore.survey_agree_by_area(con, p),
+        metrics.survey_agree_rate(con, p, "hub"),
+        explore.survey_monthly_trend(con, p),
+    ],
+    "data_quality": lambda con, p: [
+        store.latest_ingest(con),
+        explore.table_coverage(con),
+        explore.field_completeness(con),
+        explore.ingest_history(con),
+    ],
+}
+
+
+def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = print) -> dict:
+    """Run the benchmark at one scale; returns the result dict."""
+    params = SCALES[scale]
+    workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
+    extract, db = workdir / "extract", workdir / "ehts.duckdb"
+    result: dict = {
+        "scale": scale,
+        "params": params,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "platform": platform.platform(),
+        },
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    say(f"generating {scale} extract in {extract}")
+    started = time.perf_counter()
+    counts = sample.write_sample(
+        extract, params["children"], params["years"], 2026, params["requests_per_child_year"]
+    )
+    result["generate_s"] = round(time.perf_counter() - started, 1)
+    result["rows"] = counts
+    say(f"ingesting ({sum(counts.values()):,} rows)")
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    ingest.ingest(extract, db)
+    seconds = time.perf_counter() - started
+    total_rows = sum(v for k, v in counts.items() if k.endswith(".csv"))
+    result["ingest"] = {
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(total_rows / seconds),
+        "peak_rss_mb_so_far": round(_peak_mb()),
+    }
+
+    period = periods.parse(f"{sample.LAST_FY_START}-{(sample.LAST_FY_START + 1) % 100:02d}")
+    con = store.connect(db)
+    say("timing every metric by none, locality and hub")
+    result["metrics"] = {}
+    for metric in metrics.METRICS:
+        for by in metrics.BREAKDOWNS:
+            ms = _timed(lambda m=metric.id, b=by: metrics.compute(con, m, period, b), repeats)
+            result["metrics"][f"{metric.id}/{by}"] = _summary(ms)
+
+    say("timing each page's data, cold (new connection) and warm")
+    result["pages"] = {}
+    for page, compute in PAGE_DATA.items():
+        cold_con = store.connect(db)
+        started = time.perf_counter()
+        compute(cold_con, period)
+        cold = (time.perf_counter() - started) * 1000
+        warm = _timed(lambda c=cold_con, f=compute: f(c, period), 3)
+        cold_con.close()
+        result["pages"][page] = {"cold_ms": round(cold, 1), "warm_ms": round(min(warm), 1)}
+
+    say("pandas baseline")
+    result["baseline"] = {}
+    for metric_id, (baseline, by) in BASELINES.items():
+        ours = _summary(_timed(lambda m=metric_id, b=by: metrics.compute(con, m, period, b), 5))
+        theirs = _summary(_timed(lambda f=baseline: f(con, period), 3))
+        result["baseline"][f"{metric_id}/{by}"] = {
+            "ours_ms": ours["median_ms"],
+            "pandas_ms": theirs["median_ms"],
+            "ratio": round(ours["median_ms"] / theirs["median_ms"], 4),
+        }
+    con.close()
+    result["peak_rss_mb"] = round(_peak_mb())
+    return result
+
+
+def markdown(result: dict) -> str:
+    """The result as the markdown tables the README shows."""
+    target = TARGET_MS[result["scale"]]
+    m = result["machine"]
+    lines = [
+        f"### Scale `{result['scale']}` ({result['params']['children']:,} children, "
+        f"{result['rows']['requests.csv']:,} requests, {result['rows']['episodes.csv']:,} "
+        f"episodes) — {result['run_at']}",
+        "",
+        f"Machine: {m['cores']} cores, Python {m['python']}, DuckDB {m['duckdb']}, {m['platform']}.",
+        "",
+        f"- generate: {result['generate_s']} s; ingest with full validation: "
+        f"{result['ingest']['seconds']} s ({result['ingest']['rows_per_second']:,} rows/s); "
+        f"peak memory of the process: {result['peak_rss_mb']:,} MB",
+        "",
+        f"| metric / breakdown | median ms | p95 ms | under {target} ms |",
+        "|---|---:|---:|:---:|",
+    ]
+    for name, s in result["metrics"].items():
+        ok = "yes" if s["median_ms"] < target else "**no**"
+        lines.append(f"| {name} | {s['median_ms']} | {s['p95_ms']} | {ok} |")
+    lines += ["", "| page | data cold ms | data warm ms |", "|---|---:|---:|"]
+    for page, s in result["pages"].items():
+        lines.append(f"| {page} | {s['cold_ms']} | {s['warm_ms']} |")
+    lines += [
+        "",
+        "| metric (vs pandas notebook) | ours ms | pandas ms | ours ÷ pandas |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, s in result["baseline"].items():
+        lines.append(f"| {name} | {s['ours_ms']} | {s['pandas_ms']} | {s['ratio']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(result: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    out.with_suffix(".md").write_text(markdown(result))
