@@ -425,7 +425,3 @@ def column_specs(model: type[ContractModel]) -> list[ColumnSpec]:
             )
         )
     return specs
-
-
-def model_for_file(name: str) -> type[ContractModel] | None:
-    return CSV_FILES.get(name)

@@ -514,7 +514,8 @@ def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
     return present
 
 
-def _build(con, source, present, target, problems, warnings, progress) -> IngestResult:
+def _build(con, source, present, target, problems, warnings, progress) -> IngestResult | None:
+    """Load, check and derive into the new store; None when problems were found."""
     models = [m for m in contract.MODELS if m.file in present]
     headers: dict[str, list[str]] = {}
     for model in models:

@@ -731,8 +731,3 @@ def _write_csv(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, path: Path) 
             column = duckdb.FunctionExpression("nullif", column, duckdb.ConstantExpression(""))
         columns.append(column.alias(name))
     con.from_df(frame).select(*columns).write_csv(str(path), header=True)
-
-
-def today_fy() -> str:
-    """The sample's newest financial year label (for defaults in the dashboard)."""
-    return f"{LAST_FY_START}-{(LAST_FY_START + 1) % 100:02d}"

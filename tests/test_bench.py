@@ -1,0 +1,33 @@
+"""The benchmark runs at council scale (a smoke test: speed is never asserted), and the pandas
+baseline it compares against gives the same numbers as the metrics engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ehts_data import bench, metrics, periods, store
+
+
+def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
+    result = bench.run("la", tmp_path / "work", repeats=2, say=lambda _: None)
+    bench.write(result, tmp_path / "out" / "la.json")
+    saved = json.loads((tmp_path / "out" / "la.json").read_text())
+    assert saved["rows"]["requests.csv"] > 20_000
+    assert set(saved["pages"]) == set(bench.PAGE_DATA)
+    assert len(saved["metrics"]) == len(metrics.METRICS) * 3
+    assert "| page | data cold ms |" in (tmp_path / "out" / "la.md").read_text()
+
+
+@pytest.mark.parametrize("period", ["2024-25", "2025-26-Q3"])
+def test_pandas_baseline_agrees_with_the_metrics_engine(sample_db, period):
+    p = periods.parse(period)
+    with store.connect(sample_db) as con:
+        for metric_id in ("re_entry_12m_rate", "re_referral_12m_rate"):
+            ours = metrics.compute(con, metric_id, p).iloc[0]["value"]
+            baseline = bench.BASELINES[metric_id][0](con, p)
+            assert ours == pytest.approx(baseline), metric_id
+        by_locality = metrics.requests(con, p, "locality").set_index("group")["value"]
+        baseline = bench.baseline_demand_by_locality(con, p)
+        assert by_locality.to_dict() == pytest.approx(baseline.astype(float).to_dict())
