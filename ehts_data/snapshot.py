@@ -148,7 +148,6 @@ def _crosstab_table(raw: pd.DataFrame, value: str, names: dict, order, k: int, t
     )
     columns = [c for c in order if c in grid.columns] + [c for c in grid.columns if c not in order]
     grid = grid.reindex(columns=columns, fill_value=0)
-    grid = grid.reindex(index=[i for i in grid.index], fill_value=0)
     published, primary, secondary = disclosure.suppress_crosstab(grid, k, TOTAL)
     tally.add(name, primary, secondary, 0)
     published.index = [names.get(i, label(i)) if i != TOTAL else TOTAL for i in published.index]

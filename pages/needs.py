@@ -143,30 +143,29 @@ ui.chart(
     "needs_cooccurrence",
     formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
 )
-with st.container():
-    thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
-    thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
-    thrive["Service"] = thrive["service"].map(formatting.label)
-    order = [formatting.label(c) for c in codes(ThriveGroup)]
-    thrive = (
-        thrive.set_index("i-THRIVE group")
-        .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
-        .reset_index()
-    )
-    ui.chart(
-        charts.bar(
-            thrive,
-            "i-THRIVE group",
-            "assessments",
-            title="i-THRIVE grouping at assessment",
-            x_title="Assessments",
-            y_title="i-THRIVE group",
-            color="Service",
-            horizontal=True,
-        ),
-        thrive.rename(columns={"assessments": "Assessments"})[
-            ["i-THRIVE group", "Service", "Assessments"]
-        ],
-        "needs_thrive",
-        formats={"Assessments": "count"},
-    )
+thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
+thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
+thrive["Service"] = thrive["service"].map(formatting.label)
+order = [formatting.label(c) for c in codes(ThriveGroup)]
+thrive = (
+    thrive.set_index("i-THRIVE group")
+    .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
+    .reset_index()
+)
+ui.chart(
+    charts.bar(
+        thrive,
+        "i-THRIVE group",
+        "assessments",
+        title="i-THRIVE grouping at assessment",
+        x_title="Assessments",
+        y_title="i-THRIVE group",
+        color="Service",
+        horizontal=True,
+    ),
+    thrive.rename(columns={"assessments": "Assessments"})[
+        ["i-THRIVE group", "Service", "Assessments"]
+    ],
+    "needs_thrive",
+    formats={"Assessments": "count"},
+)
