@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -695,6 +696,21 @@ def _indicators(rng, locs, first_fy, years):
     return pd.DataFrame(rows, columns=["indicator_id", "period", "area", "value", "unit", "source"])
 
 
+# Above this many children the extract is generated in parts of this size (each a group of
+# localities with its own hubs), so memory stays bounded at region and national scale.
+PART_CHILDREN = 1_000_000
+ID_COLUMNS = (
+    "locality_id",
+    "hub_id",
+    "family_id",
+    "child_id",
+    "request_id",
+    "episode_id",
+    "assessment_id",
+    "response_id",
+)
+
+
 def write_sample(
     out: str | Path,
     children: int = 60_000,
@@ -705,19 +721,56 @@ def write_sample(
     """Write the synthetic extract into `out`; returns rows written per file."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    data = generate(children, years, seed, requests_per_child_year)
-    counts = {}
+    parts = max(1, math.ceil(children / PART_CHILDREN))
+    counts: dict[str, int] = {}
+    features: list = []
     con = duckdb.connect()
-    for name, frame in data.items():
-        path = out / name
-        if name.endswith(".geojson"):
-            path.write_text(json.dumps(frame, indent=1) + "\n", encoding="utf-8")
-            counts[name] = len(frame["features"])
-            continue
-        _write_csv(con, frame, path)
-        counts[name] = len(frame)
+    for part in range(parts):
+        size = children if parts == 1 else min(PART_CHILDREN, children - part * PART_CHILDREN)
+        data = generate(size, years, seed + part, requests_per_child_year)
+        if parts > 1:
+            _prefix_ids(data, f"P{part + 1:02d}-")
+        if part > 0:  # the authority-wide indicator rows come from the first part only
+            indicators = data["indicators.csv"]
+            data["indicators.csv"] = indicators[indicators["area"] != "all"]
+        for name, frame in data.items():
+            if name.endswith(".geojson"):
+                features += frame["features"]
+                continue
+            target = out / name
+            if part == 0:
+                _write_csv(con, frame, target)
+            else:
+                scratch = out / f".part-{name}"
+                _write_csv(con, frame, scratch)
+                with scratch.open("rb") as src, target.open("ab") as dst:
+                    src.readline()  # the header is already there
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                scratch.unlink()
+            counts[name] = counts.get(name, 0) + len(frame)
+        del data
     con.close()
+    geo = {"type": "FeatureCollection", "features": features}
+    (out / "localities.geojson").write_text(json.dumps(geo, indent=1) + "\n", encoding="utf-8")
+    counts["localities.geojson"] = len(features)
     return counts
+
+
+def _prefix_ids(data: dict, prefix: str) -> None:
+    """Make one part's ids distinct from the other parts' (an id is opaque text)."""
+    for name, frame in data.items():
+        if name.endswith(".geojson"):
+            for feature in frame["features"]:
+                feature["properties"]["locality_id"] = prefix + feature["properties"]["locality_id"]
+            continue
+        for column in ID_COLUMNS:
+            if column in frame:
+                values = frame[column].astype(str)
+                frame[column] = values.where(values == "", prefix + values)
+        if "area" in frame:
+            frame["area"] = frame["area"].where(frame["area"] == "all", prefix + frame["area"])
+        if "locality_name" in frame:
+            frame["locality_name"] = prefix + frame["locality_name"]
 
 
 def _write_csv(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, path: Path) -> None:
