@@ -158,8 +158,46 @@ PAGE_DATA = {
 }
 
 
-def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = print) -> dict:
-    """Run the benchmark at one scale; returns the result dict."""
+def _baseline_child(db: str, metric_id: str, label: str, runs: int, cap_gb: int, queue) -> None:
+    # A notebook-style pandas run can exhaust the machine at national scale, so it runs in a
+    # child process with an address-space cap and reports how it ended.
+    resource.setrlimit(resource.RLIMIT_AS, (cap_gb << 30, cap_gb << 30))
+    try:
+        con = store.connect(db)
+        function, _ = BASELINES[metric_id]
+        queue.put(("ok", _timed(lambda: function(con, periods.parse(label)), runs)))
+    except MemoryError:
+        queue.put(("out of memory", None))
+    except Exception as exc:  # noqa: BLE001  (DuckDB raises its own error when the cap bites)
+        queue.put((f"failed: {type(exc).__name__}: {str(exc)[:120]}", None))
+
+
+def _baseline(db: Path, metric_id: str, period: periods.Period, runs: int, cap_gb: int) -> dict:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(
+        target=_baseline_child, args=(str(db), metric_id, period.label, runs, cap_gb, queue)
+    )
+    child.start()
+    child.join()
+    if queue.empty():
+        return {"status": f"killed (exit {child.exitcode})", "ms": None}
+    status, ms = queue.get()
+    return {"status": status, "ms": ms}
+
+
+def run(
+    scale: str,
+    workdir: Path | None = None,
+    repeats: int = 15,
+    say: Say = print,
+    reuse_extract: bool = False,
+    checkpoint: Path | None = None,
+) -> dict:
+    """Run the benchmark at one scale; returns the result dict (also written to `checkpoint`
+    after each stage, so a long run that dies keeps what it measured)."""
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
     extract, db = workdir / "extract", workdir / "ehts.duckdb"
@@ -174,13 +212,25 @@ def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = p
         },
         "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    say(f"generating {scale} extract in {extract}")
-    started = time.perf_counter()
-    counts = sample.write_sample(
-        extract, params["children"], params["years"], 2026, params["requests_per_child_year"]
-    )
-    result["generate_s"] = round(time.perf_counter() - started, 1)
+
+    def save() -> None:
+        if checkpoint is not None:
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            checkpoint.write_text(json.dumps(result, indent=2) + "\n")
+
+    if reuse_extract and (extract / "requests.csv").exists():
+        say(f"reusing the extract in {extract}")
+        counts = {p.name: _lines(p) for p in sorted(extract.glob("*.csv"))}
+        result["generate_s"] = None
+    else:
+        say(f"generating {scale} extract in {extract}")
+        started = time.perf_counter()
+        counts = sample.write_sample(
+            extract, params["children"], params["years"], 2026, params["requests_per_child_year"]
+        )
+        result["generate_s"] = round(time.perf_counter() - started, 1)
     result["rows"] = counts
+    save()
     say(f"ingesting ({sum(counts.values()):,} rows)")
     db.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -192,6 +242,7 @@ def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = p
         "rows_per_second": round(total_rows / seconds),
         "peak_rss_mb_so_far": round(_peak_mb()),
     }
+    save()
 
     period = periods.parse(f"{sample.LAST_FY_START}-{(sample.LAST_FY_START + 1) % 100:02d}")
     con = store.connect(db)
@@ -201,6 +252,7 @@ def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = p
         for by in metrics.BREAKDOWNS:
             ms = _timed(lambda m=metric.id, b=by: metrics.compute(con, m, period, b), repeats)
             result["metrics"][f"{metric.id}/{by}"] = _summary(ms)
+    save()
 
     say("timing each page's data, cold (new connection) and warm")
     result["pages"] = {}
@@ -212,20 +264,30 @@ def run(scale: str, workdir: Path | None = None, repeats: int = 15, say: Say = p
         warm = _timed(lambda c=cold_con, f=compute: f(c, period), 3)
         cold_con.close()
         result["pages"][page] = {"cold_ms": round(cold, 1), "warm_ms": round(min(warm), 1)}
+    save()
 
-    say("pandas baseline")
+    say("pandas baseline (in a child process capped at 16 GB)")
     result["baseline"] = {}
-    for metric_id, (baseline, by) in BASELINES.items():
+    for metric_id, (_, by) in BASELINES.items():
         ours = _summary(_timed(lambda m=metric_id, b=by: metrics.compute(con, m, period, b), 5))
-        theirs = _summary(_timed(lambda f=baseline: f(con, period), 3))
+        theirs = _baseline(db, metric_id, period, 3, 16)
+        pandas_ms = _summary(theirs["ms"])["median_ms"] if theirs["ms"] else None
         result["baseline"][f"{metric_id}/{by}"] = {
             "ours_ms": ours["median_ms"],
-            "pandas_ms": theirs["median_ms"],
-            "ratio": round(ours["median_ms"] / theirs["median_ms"], 4),
+            "pandas_ms": pandas_ms,
+            "pandas_status": theirs["status"],
+            "ratio": round(ours["median_ms"] / pandas_ms, 4) if pandas_ms else None,
         }
+        save()
     con.close()
     result["peak_rss_mb"] = round(_peak_mb())
+    save()
     return result
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
 
 
 def markdown(result: dict) -> str:
@@ -239,7 +301,7 @@ def markdown(result: dict) -> str:
         "",
         f"Machine: {m['cores']} cores, Python {m['python']}, DuckDB {m['duckdb']}, {m['platform']}.",
         "",
-        f"- generate: {result['generate_s']} s; ingest with full validation: "
+        f"- generate: {result['generate_s'] or 'reused'} s; ingest with full validation: "
         f"{result['ingest']['seconds']} s ({result['ingest']['rows_per_second']:,} rows/s); "
         f"peak memory of the process: {result['peak_rss_mb']:,} MB",
         "",
@@ -258,7 +320,8 @@ def markdown(result: dict) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, s in result["baseline"].items():
-        lines.append(f"| {name} | {s['ours_ms']} | {s['pandas_ms']} | {s['ratio']} |")
+        pandas_ms = s["pandas_ms"] if s["pandas_ms"] is not None else s.get("pandas_status")
+        lines.append(f"| {name} | {s['ours_ms']} | {pandas_ms} | {s['ratio'] or '–'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -223,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="result JSON (default bench/results-SCALE.json; .md beside it)")
     p.add_argument("--workdir", help="folder for the generated extract and store (default: temp)")
     p.add_argument("--repeats", type=int, default=15, help="runs per metric query")
+    p.add_argument(
+        "--reuse-extract",
+        action="store_true",
+        help="use the extract already in --workdir instead of generating it again",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(

@@ -18,3 +18,9 @@ def db_path(override: str | os.PathLike | None = None) -> Path:
 def public_mode() -> bool:
     """True when the dashboard runs in publication mode (EHTS_PUBLIC=1)."""
     return os.environ.get("EHTS_PUBLIC", "").strip().lower() in {"1", "true", "yes"}
+
+
+def ingest_memory_limit() -> str:
+    """DuckDB memory limit for an ingest ($EHTS_MEMORY_LIMIT, default 6GB); beyond it the
+    ingest spills to disk beside the store instead of growing."""
+    return os.environ.get("EHTS_MEMORY_LIMIT") or "6GB"
