@@ -141,7 +141,12 @@ def cmd_bench(args) -> int:
 
     out = Path(args.out or f"bench/results-{args.scale}.json")
     result = bench.run(
-        args.scale, args.workdir, args.repeats, say=lambda m: print(m, file=sys.stderr)
+        args.scale,
+        args.workdir,
+        args.repeats,
+        say=lambda m: print(m, file=sys.stderr),
+        reuse_extract=args.reuse_extract,
+        checkpoint=out,
     )
     bench.write(result, out)
     print(bench.markdown(result))
