@@ -23,8 +23,16 @@ import pandas as pd
 from ehts_data import explore, ingest, metrics, periods, sample, store
 
 SCALES = {
-    "la": {"children": 60_000, "years": 5, "requests_per_child_year": 0.105},
-    "region": {"children": 1_000_000, "years": 5, "requests_per_child_year": 0.105},
+    "la": {
+        "children": 60_000,
+        "years": 5,
+        "requests_per_child_year": sample.REQUESTS_PER_CHILD_YEAR,
+    },
+    "region": {
+        "children": 1_000_000,
+        "years": 5,
+        "requests_per_child_year": sample.REQUESTS_PER_CHILD_YEAR,
+    },
     # The national extract: 12 million children, about 30 million requests.
     "national": {"children": 12_000_000, "years": 5, "requests_per_child_year": 0.5},
 }

@@ -8,7 +8,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ehts_data import config, formatting, ingest, metrics, periods, store
+from ehts_data import (
+    config,
+    disclosure,
+    formatting,
+    ingest,
+    metrics,
+    periods,
+    sample,
+    snapshot,
+    store,
+)
 
 
 def _date(text: str) -> date:
@@ -23,6 +33,21 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
         "--db",
         help=f"store file (default: $EHTS_DB or {config.DEFAULT_DB})",
     )
+
+
+def _add_period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--period", help="financial year (2024-25) or quarter (2024-25-Q1)")
+    parser.add_argument("--start", type=_date, help="first day of a custom period (YYYY-MM-DD)")
+    parser.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
+
+
+def _period(args) -> periods.Period | None:
+    """The period the arguments name, or None after printing why they do not."""
+    try:
+        return periods.resolve(args.period, args.start, args.end)
+    except periods.PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def _progress_printer(stream):
@@ -67,10 +92,8 @@ def _print_problems(exc: ingest.IngestError) -> None:
 
 
 def cmd_metrics(args) -> int:
-    try:
-        period = periods.resolve(args.period, args.start, args.end)
-    except periods.PeriodError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    period = _period(args)
+    if period is None:
         return 2
     try:
         con = store.connect(args.db)
@@ -94,8 +117,6 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from ehts_data import sample
-
     out = Path(args.out)
     counts = sample.write_sample(out, args.children, args.years, args.seed, args.requests_per_child)
     print(f"Wrote a synthetic extract to {out}")
@@ -105,12 +126,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_snapshot(args) -> int:
-    from ehts_data import snapshot
-
-    try:
-        period = periods.resolve(args.period, args.start, args.end)
-    except periods.PeriodError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    period = _period(args)
+    if period is None:
         return 2
     try:
         folder = snapshot.publish(
@@ -178,9 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute the metrics defined in docs/metrics.md for one period.",
     )
     _add_db(p)
-    p.add_argument("--period", help="financial year (2024-25) or quarter (2024-25-Q1)")
-    p.add_argument("--start", type=_date, help="first day of a custom period (YYYY-MM-DD)")
-    p.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
+    _add_period(p)
     p.add_argument("--by", choices=metrics.BREAKDOWNS, default="none", help="breakdown")
     p.add_argument("--metric", choices=list(metrics.REGISTRY), help="one metric only")
     p.add_argument(
@@ -196,18 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
         "from 1 to K-1 are suppressed, with secondary suppression (docs/publishing.md).",
     )
     _add_db(p)
-    p.add_argument("--period", help="financial year (2024-25) or quarter (2024-25-Q1)")
-    p.add_argument("--start", type=_date, help="first day of a custom period (YYYY-MM-DD)")
-    p.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
+    _add_period(p)
     p.add_argument(
         "--out", help="folder for snapshots (default: $EHTS_SNAPSHOTS or data/snapshots)"
     )
     p.add_argument(
-        "--threshold", type=int, default=6, help="K: counts from 1 to K-1 are suppressed (6)"
+        "--threshold",
+        type=int,
+        default=disclosure.DEFAULT_K,
+        help=f"K: counts from 1 to K-1 are suppressed ({disclosure.DEFAULT_K})",
     )
     p.add_argument(
         "--audience",
-        choices=("public", "partners"),
+        choices=snapshot.AUDIENCES,
         default="public",
         help="public: locality tables; partners: hub tables too",
     )
@@ -247,8 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--requests-per-child",
         type=float,
-        default=0.105,
-        help="requests a year per resident child (0.105, a typical council; raise for benchmarks)",
+        default=sample.REQUESTS_PER_CHILD_YEAR,
+        help=f"requests a year per resident child ({sample.REQUESTS_PER_CHILD_YEAR}, a typical "
+        "council; raise for benchmarks)",
     )
     p.set_defaults(func=cmd_sample)
     return parser
