@@ -10,8 +10,9 @@ page = st.navigation(
     {
         "Board": [
             st.Page(
-                "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+                "pages/scorecard.py", title="Scorecard", icon=":material/scoreboard:", default=True
             ),
+            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
         ],
         "Locality demand": [
             st.Page("pages/demand.py", title="Demand", icon=":material/map:"),

@@ -258,3 +258,314 @@ def _rings(geometry: dict):
     elif kind == "MultiPolygon":
         for polygon in coords:
             yield from polygon
+
+
+# --- The board scorecard ---------------------------------------------------------------------
+
+# RAG keeps its conventional colours for boards, but every use also carries a word and a symbol.
+RAG_COLOURS = {"green": "#1E7B34", "amber": "#F0B400", "red": "#C0392B", None: "#666666"}
+RAG_TEXT_COLOURS = {"green": "#FFFFFF", "amber": "#1F1F1F", "red": "#FFFFFF", None: "#FFFFFF"}
+RAG_SYMBOLS = {"green": "✓", "amber": "!", "red": "✕", None: "–"}
+RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", None: "No target"}
+# Comparisons and SPC: blue is better/improving, orange worse/concerning (NHS Making Data Count).
+JUDGEMENT_COLOURS = {
+    "better": "#0072B2",
+    "improving": "#0072B2",
+    "worse": "#D55E00",
+    "concerning": "#D55E00",
+    "similar": "#8C8C8C",
+    "none": "#8C8C8C",
+    "higher": "#CC79A7",
+    "lower": "#56B4E9",
+    "neutral": "#CC79A7",
+    "not compared": "#FFFFFF",
+}
+# The same judgements as text on white, dark enough for WCAG AA contrast (4.5:1).
+JUDGEMENT_TEXT = {"better": "#005A8C", "worse": "#A23E00"}
+NEUTRAL_TEXT = "#4D4D4D"
+AXIS_FORMATS = {
+    "share": ".0%",
+    "per_10k": ",.0f",
+    "count": ",.0f",
+    "days": ",.0f",
+    "percent": ".1f",
+    "score": ".1f",
+}
+
+
+def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
+    """A public-health-profile spine chart: one row per KPI, each on its own scale centred on
+    England, better to the right. `rows`: title, series, value, text, polarity, local (bool),
+    judgement (the local value's comparison word, for its colour)."""
+    fig = go.Figure()
+    titles = list(dict.fromkeys(rows["title"]))
+    placed = []
+    for t in titles:
+        part = rows[rows["title"] == t].copy()
+        england = part.loc[part["series"].str.startswith("England"), "value"]
+        centre = float(england.iloc[0]) if len(england) else float(part["value"].median())
+        # The benchmarks' spread sets the scale (at least ±10% of England), so a small
+        # difference does not look large; a value beyond it sits at the edge, labelled.
+        spread = (part.loc[~part["local"], "value"] - centre).abs().max()
+        span = max(float(spread) * 1.5, abs(centre) * 0.1) or 1.0
+        flip = -1 if part["polarity"].iloc[0] == "lower" else 1
+        position = 0.5 + flip * (part["value"] - centre) / (2 * span)
+        part["position"] = position.clip(0.0, 1.0)
+        placed.append(part)
+    placed = pd.concat(placed, ignore_index=True) if placed else rows.assign(position=[])
+    bench = placed[~placed["local"]]
+    for t in titles:  # the benchmarks' range as a grey band
+        part = bench[bench["title"] == t]
+        if len(part):
+            fig.add_trace(
+                go.Scatter(
+                    x=[part["position"].min(), part["position"].max()],
+                    y=[t, t],
+                    mode="lines",
+                    line=dict(color="#D9D9D9", width=14),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    symbols = ["line-ns-open", "diamond", "square", "triangle-up", "star", "x"]
+    for i, (series, part) in enumerate(bench.groupby("series", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part["position"],
+                y=part["title"],
+                mode="markers",
+                name=series,
+                marker=dict(
+                    symbol=symbols[i % len(symbols)],
+                    size=14,
+                    color="#1F1F1F",
+                    line=dict(width=2, color="#1F1F1F"),
+                ),
+                customdata=part["text"],
+                hovertemplate="%{y}<br>" + series + ": %{customdata}<extra></extra>",
+            )
+        )
+    local = placed[placed["local"]]
+    fig.add_trace(
+        go.Scatter(
+            x=local["position"],
+            y=local["title"],
+            mode="markers+text",
+            name="This council (early help)",
+            marker=dict(
+                size=18,
+                color=[JUDGEMENT_COLOURS.get(j, "#0072B2") for j in local["judgement"]],
+                line=dict(width=1.5, color="#1F1F1F"),
+            ),
+            text=local["text"],
+            # Labels lean inwards at the edges so they stay on the chart.
+            textposition=[
+                "top left" if x > 0.8 else "top right" if x < 0.2 else "top center"
+                for x in local["position"]
+            ],
+            customdata=local["text"],
+            hovertemplate="%{y}<br>This council: %{customdata}<extra></extra>",
+        )
+    )
+    fig = _layout(
+        fig,
+        title,
+        "← worse · England at the centre · better → (no polarity: higher to the right)",
+        None,
+    )
+    fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, showgrid=False, zeroline=False)
+    fig.add_vline(x=0.5, line=dict(color="#1F1F1F", width=1, dash="dot"))
+    # Reversed, with room above the first row for its value label.
+    fig.update_yaxes(range=[len(titles) - 0.5, -0.8])
+    fig.update_layout(height=max(300, 150 + 80 * len(titles)))
+    return fig
+
+
+def funnel(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    centre: float,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    kind: str,
+) -> go.Figure:
+    """A funnel plot: units by size against the authority's value with 95% and 99.8% limits.
+    `points`: name, denominator, value, position."""
+    fmt = AXIS_FORMATS[kind]
+    fig = go.Figure()
+    for col, name, dash in (
+        ("upper998", "99.8% limits", "dot"),
+        ("lower998", None, "dot"),
+        ("upper95", "95% limits", "dash"),
+        ("lower95", None, "dash"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=limits["size"],
+                y=limits[col],
+                mode="lines",
+                name=name,
+                legendgroup=dash,
+                showlegend=name is not None,
+                line=dict(color="#555555", width=1.5, dash=dash),
+                hoverinfo="skip",
+            )
+        )
+    fig.add_hline(y=centre, line=dict(color="#1F1F1F", width=1.5))
+    marks = {
+        "within limits": ("circle", "#8C8C8C"),
+        "outside 95% limits": ("diamond", "#E69F00"),
+        "outside 99.8% limits": ("square", "#D55E00"),
+    }
+    for position, (symbol, colour) in marks.items():
+        part = points[points["position"] == position]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["denominator"],
+                y=part["value"],
+                mode="markers+text",
+                name=position.capitalize(),
+                text=part["name"],
+                textposition="top center",
+                marker=dict(
+                    symbol=symbol, size=12, color=colour, line=dict(width=1, color="#1F1F1F")
+                ),
+                hovertemplate=f"%{{text}}: %{{y:{fmt}}} (n = %{{x:,}})<extra></extra>",
+            )
+        )
+    fig = _layout(fig, title, x_title, y_title)
+    fig.update_yaxes(tickformat=fmt)
+    fig.update_xaxes(tickformat=",.0f")
+    return fig
+
+
+def spc(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    y_title: str,
+    kind: str,
+    target: float | None,
+    tones: list[str],
+) -> go.Figure:
+    """An XmR chart: the monthly values, mean, process limits, target, and special-cause
+    points coloured by `tones` (improving, concerning, neutral or none for each point)."""
+    fmt = AXIS_FORMATS[kind]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=series["month"],
+            y=series["value"],
+            mode="lines",
+            line=dict(color="#8C8C8C", width=2),
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    names = {
+        "none": "Common cause",
+        "improving": "Special cause: improving",
+        "concerning": "Special cause: concerning",
+        "neutral": "Special cause",
+    }
+    symbols = {
+        "none": "circle",
+        "improving": "diamond",
+        "concerning": "square",
+        "neutral": "triangle-up",
+    }
+    frame = series.assign(tone=tones)
+    for tone, part in frame.groupby("tone", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=part["month"],
+                y=part["value"],
+                mode="markers",
+                name=names[tone],
+                marker=dict(symbol=symbols[tone], size=10, color=JUDGEMENT_COLOURS[tone]),
+                customdata=part["reasons"],
+                hovertemplate=f"%{{x}}: %{{y:{fmt}}} %{{customdata}}<extra></extra>",
+            )
+        )
+    for col, name, dash in (
+        ("mean", "Mean", "solid"),
+        ("upper", "Process limits", "dash"),
+        ("lower", None, "dash"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=series["month"],
+                y=series[col],
+                mode="lines",
+                name=name,
+                legendgroup=dash,
+                showlegend=name is not None,
+                line=dict(color="#1F1F1F", width=1.2, dash=dash),
+                hoverinfo="skip",
+            )
+        )
+    if target is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=series["month"],
+                y=[target] * len(series),
+                mode="lines",
+                name="Target",
+                line=dict(color="#CC79A7", width=2, dash="dot"),
+                hoverinfo="skip",
+            )
+        )
+    fig = _layout(fig, title, "Month", y_title)
+    fig.update_yaxes(tickformat=fmt)
+    return fig
+
+
+def rag_matrix(
+    cells: pd.DataFrame, *, title: str, x_title: str | None, x_order: list[str], y_order: list[str]
+) -> go.Figure:
+    """KPIs (rows) by unit (columns) coloured by RAG, each cell writing its value, RAG symbol
+    and how it compares with the authority. `cells`: title, unit, rag, text."""
+    code = {"red": 0, "amber": 1, "green": 2}
+    grid = cells.assign(z=cells["rag"].map(code)).pivot_table(
+        index="title", columns="unit", values="z", aggfunc="first", sort=False, dropna=False
+    )
+    text = cells.pivot_table(
+        index="title", columns="unit", values="text", aggfunc="first", sort=False
+    )
+    grid = grid.reindex(index=y_order, columns=x_order)
+    text = text.reindex(index=y_order, columns=x_order).fillna("")
+    scale = [
+        [0.0, RAG_COLOURS["red"]],
+        [0.333, RAG_COLOURS["red"]],
+        [0.334, RAG_COLOURS["amber"]],
+        [0.666, RAG_COLOURS["amber"]],
+        [0.667, RAG_COLOURS["green"]],
+        [1.0, RAG_COLOURS["green"]],
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=x_order,
+            y=y_order,
+            zmin=0,
+            zmax=2,
+            colorscale=scale,
+            showscale=False,
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            textfont=dict(size=13),
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    # Cells with no target have no colour: a light grey plot background shows through.
+    fig = _layout(fig, title, x_title, None, plot_bgcolor="#EDEDED")
+    fig.update_layout(height=max(360, 170 + 40 * len(y_order)), margin=dict(t=90))
+    fig.update_yaxes(autorange="reversed", dtick=1)
+    fig.update_xaxes(side="top", dtick=1)
+    return fig

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ehts_data import (
+    board,
     config,
     disclosure,
     formatting,
@@ -16,6 +17,7 @@ from ehts_data import (
     metrics,
     periods,
     sample,
+    scorecard,
     snapshot,
     store,
 )
@@ -153,6 +155,87 @@ def cmd_snapshot(args) -> int:
     return 0
 
 
+def _scorecard_table(results: list[scorecard.KpiResult]) -> str:
+    rows = []
+    for r in results:
+        kind = r.kpi.kind
+        ci = " to ".join(formatting.of_kind(kind, v, short=True) for v in r.ci95) if r.ci95 else ""
+        bench = "; ".join(
+            f"{b.label} {formatting.of_kind(kind, b.value)}"
+            for b in r.benchmarks
+            if b.value is not None
+        )
+        rows.append(
+            (
+                r.kpi.id,
+                r.current.period or r.period,
+                formatting.of_kind(kind, r.value),
+                ci,
+                "" if r.target is None else formatting.of_kind(kind, r.target),
+                r.rag or "",
+                formatting.of_kind(kind, r.previous.value),
+                " ".join(
+                    x
+                    for x in (formatting.change(kind, r.value, r.previous.value), r.direction)
+                    if x
+                ),
+                r.versus_authority.label if r.versus_authority else "",
+                bench,
+            )
+        )
+    heads = (
+        "kpi",
+        "period",
+        "value",
+        "95% CI",
+        "target",
+        "rag",
+        "previous",
+        "change",
+        "vs authority",
+        "benchmarks",
+    )
+    return formatting.text_table(heads, rows)
+
+
+def cmd_scorecard(args) -> int:
+    period = _period(args)
+    if period is None:
+        return 2
+    try:
+        card = scorecard.load(args.scorecard)
+        con = store.connect(args.db)
+    except (scorecard.RegistryError, store.StoreMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with con:
+        if args.format == "html":
+            if args.out is None:
+                print(board.pack_html(con, card, period, k=args.threshold))
+                return 0
+            try:
+                paths = board.write_pack(
+                    con, card, period, args.out, pdf=args.pdf, k=args.threshold
+                )
+            except board.PdfError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            for path in paths.values():
+                print(f"wrote {path}")
+            return 0
+        scope = metrics.Scope(locality=args.locality)
+        results = scorecard.evaluate(con, card, period, scope, trend=False)
+    if args.format == "json":
+        print(json.dumps(scorecard.records(results), indent=2))
+    else:
+        where = f", locality {args.locality}" if args.locality else ""
+        print(
+            f"{card.council.name}: scorecard {period.label} ({period.start} to {period.end}){where}"
+        )
+        print(_scorecard_table(results))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from ehts_data import bench
 
@@ -228,6 +311,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="public: locality tables; partners: hub tables too",
     )
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser(
+        "scorecard",
+        help="the board scorecard for a period: KPIs, targets, RAG and benchmarks",
+        description="Evaluate every KPI of the scorecard registry (scorecard.toml, or "
+        "$EHTS_SCORECARD) for a period. --format html writes the printable board pack; with "
+        "--out it is saved in that folder, with --pdf as a PDF too (needs Chromium).",
+    )
+    _add_db(p)
+    _add_period(p)
+    p.add_argument(
+        "--format", choices=("table", "json", "html"), default="table", help="output format"
+    )
+    p.add_argument("--scorecard", help="KPI registry (default: $EHTS_SCORECARD or scorecard.toml)")
+    p.add_argument("--locality", help="one locality's values, judged against the authority")
+    p.add_argument("--out", help="folder for the board pack (--format html)")
+    p.add_argument("--pdf", action="store_true", help="also print the board pack to PDF")
+    p.add_argument(
+        "--threshold",
+        type=int,
+        default=disclosure.DEFAULT_K,
+        help=f"board pack: figures resting on 1 to K-1 cases show c ({disclosure.DEFAULT_K})",
+    )
+    p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser(
         "bench",

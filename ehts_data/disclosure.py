@@ -143,6 +143,30 @@ def publish_rate(
     return round(float(value) * scale, places)
 
 
+def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAULT_K) -> str | None:
+    """The symbol a single published figure shows instead of its value, or None to show it.
+
+    Counts from 1 to K-1 are 'c'; a share, rate or median is 'c' when its numerator or
+    denominator is from 1 to K-1 or its denominator is under 10. Indicators published by
+    others (percent, score) are shown as published."""
+
+    def small(n) -> bool:
+        return n is not None and not pd.isna(n) and 1 <= n <= k - 1
+
+    if kind == "count":
+        return CONFIDENTIAL if small(value) else None
+    if kind in ("share", "per_10k", "days"):
+        if small(numerator) or small(denominator):
+            return CONFIDENTIAL
+        if (
+            denominator is not None
+            and not pd.isna(denominator)
+            and 0 < denominator < RATE_MIN_DENOMINATOR
+        ):
+            return CONFIDENTIAL
+    return None
+
+
 def suppress_frame(df: pd.DataFrame, kinds: dict[str, str], k: int = DEFAULT_K) -> pd.DataFrame:
     """A dashboard table made safe to download in publication mode.
 

@@ -30,19 +30,55 @@ def days(value) -> str:
     return "–" if _missing(value) else f"{value:,.0f} days"
 
 
+def points(value) -> str:
+    """A number already in percent (indicators.csv's 'percent' unit)."""
+    return "–" if _missing(value) else f"{value:.1f}%"
+
+
+def score(value) -> str:
+    return "–" if _missing(value) else f"{value:,.1f}"
+
+
+BY_KIND = {
+    "count": count,
+    "share": percent,
+    "per_10k": per_10k,
+    "days": days,
+    "percent": points,
+    "score": score,
+}
+
+
 def headline(metric: str, v) -> str:
     """A value for a tile whose title already names the unit (no 'per 10,000' suffix)."""
-    if metric_of(metric).kind == "per_10k" and not _missing(v):
+    return of_kind(metric_of(metric).kind, v, short=True)
+
+
+def of_kind(kind: str, v, *, short: bool = False) -> str:
+    """A value shown for its kind (count, share, per_10k, days, percent or score); `short`
+    drops the 'per 10,000' a tile's title already says."""
+    if isinstance(v, str):  # already a symbol such as 'c'
+        return v
+    if short and kind == "per_10k" and not _missing(v):
         return f"{v:,.1f}"
-    return value(metric, v)
+    return BY_KIND[kind](v)
 
 
 def value(metric: str, v) -> str:
     """A result value formatted for its metric's kind."""
-    if isinstance(v, str):  # already a symbol such as 'c'
-        return v
-    kind = metric_of(metric).kind
-    return {"count": count, "share": percent, "per_10k": per_10k, "days": days}[kind](v)
+    return of_kind(metric_of(metric).kind, v)
+
+
+def text_table(heads: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 2) -> str:
+    """A fixed-width text table; columns from `right` on are right-aligned (numbers)."""
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(heads)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = [c.ljust(w) for c, w in zip(row[:right], widths[:right], strict=True)]
+        cells += [c.rjust(w) for c, w in zip(row[right:], widths[right:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def table(records: list[dict]) -> str:
@@ -57,15 +93,7 @@ def table(records: list[dict]) -> str:
         )
         for r in records
     ]
-    heads = ("metric", "group", "numerator", "denominator", "value")
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(heads)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
-        cells += [c.rjust(w) for c, w in zip(row[2:], widths[2:], strict=True)]
-        lines.append("  ".join(cells))
-    return "\n".join(lines)
+    return text_table(("metric", "group", "numerator", "denominator", "value"), rows)
 
 
 # Codes as people say them; anything not listed is the code with spaces, capitalised.
@@ -123,4 +151,8 @@ def change(kind: str, now, before) -> str | None:
         return f"{diff:+,.0f}{relative}"
     if kind == "per_10k":
         return f"{diff:+,.1f} per 10,000"
+    if kind == "percent":
+        return f"{diff:+.1f} pp"
+    if kind == "score":
+        return f"{diff:+,.1f}"
     return f"{diff:+,.0f} days"

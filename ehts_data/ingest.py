@@ -25,7 +25,7 @@ from ehts_data.contract import ColumnSpec, ContractModel
 
 MAX_PROBLEMS = 100
 # Tables that belong to the store rather than to one extract; carried over by every ingest.
-PERSISTENT_TABLES = ("ingest_log",)
+PERSISTENT_TABLES = ("ingest_log", "scorecard_commentary")
 FACT_SCRIPTS = (
     "derive_request_facts",
     "derive_episode_facts",
@@ -573,6 +573,7 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
     if geojson is not None:
         con.execute("insert into locality_geojson values ($g)", {"g": geojson})
     store.execute_script(con, "schema")
+    store.execute_script(con, "schema_commentary")
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",
         [

@@ -30,7 +30,7 @@ class Metric:
     kind: Literal["count", "share", "per_10k", "days"]
     counts: str  # what is counted: requests, episodes, assessments, responses
     description: str
-    better: Literal["up", "down"] | None = None  # which way is better, where it is clear
+    polarity: Literal["higher", "lower"] | None = None  # which way is better, where it is clear
 
 
 METRICS: tuple[Metric, ...] = (
@@ -51,7 +51,7 @@ METRICS: tuple[Metric, ...] = (
         "requests",
         "Share of requests whose child had another request in the 12 months before "
         "(referral to referral, DfE rule).",
-        better="down",
+        polarity="lower",
     ),
     Metric(
         "episodes_started",
@@ -81,7 +81,7 @@ METRICS: tuple[Metric, ...] = (
         "episodes",
         "Share of episodes started whose child had another episode close in the 12 months "
         "before (closure to start).",
-        better="down",
+        polarity="lower",
     ),
     Metric(
         "step_down_rate",
@@ -103,7 +103,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "episodes",
         "Share of episodes closed with outcomes achieved.",
-        better="up",
+        polarity="higher",
     ),
     Metric(
         "median_episode_days",
@@ -125,7 +125,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
-        better="up",
+        polarity="higher",
     ),
 )
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}

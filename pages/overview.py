@@ -19,7 +19,7 @@ for row in heads.itertuples():
             "title": metric.title,
             "value": formatting.headline(row.metric, row.value),
             "delta": formatting.change(metric.kind, row.value, row.previous_value),
-            "better": metric.better,
+            "polarity": metric.polarity,
             "help": f"{metric.description} Change against {row.previous_period}.",
         }
     )

@@ -64,3 +64,4 @@ create or replace macro report_groups(breakdown, locality, hub) as table
         breakdown = 'hub'
         and in_filter(hub_id, hub)
         and (locality is null or locality_id = locality);
+

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need: Debian's chromium and a vendored axe-core.
+# Installs what the browser tests need: Debian's chromium (pages, board pack PDF) and
+# poppler-utils (pdftoppm turns the PDF into PNG), and a vendored axe-core.
 # Playwright's own browser download is never used (it cannot work on these machines).
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x /usr/bin/chromium ]; then
+
+# need COMMAND DEBIAN_PACKAGE: install the package unless the command is already there.
+need() {
+    command -v "$1" >/dev/null && return 0
     if [ "$(id -u)" = "0" ]; then
-        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
     elif command -v sudo >/dev/null; then
-        sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq "$2" >/dev/null
     else
-        echo "tests/setup_browser.sh: /usr/bin/chromium is missing; install Debian's chromium" >&2
+        echo "tests/setup_browser.sh: $1 is missing; install Debian's $2" >&2
         exit 1
     fi
-fi
+}
+need /usr/bin/chromium chromium
+need pdftoppm poppler-utils
+
 if [ ! -f .vendor/axe.min.js ]; then
     mkdir -p .vendor
     (cd .vendor && npm install --silent --no-audit --no-fund --prefix . axe-core@4 >/dev/null \

@@ -12,6 +12,7 @@ from ehts_data.metrics import Scope
 from tests.conftest import ROOT
 
 PAGES = [
+    "pages/scorecard.py",
     "pages/overview.py",
     "pages/demand.py",
     "pages/reentry.py",
@@ -57,6 +58,7 @@ def test_page_explains_how_to_load_data_when_there_is_no_store(monkeypatch, tmp_
 
 def test_custom_dates_in_the_url_become_a_custom_period(monkeypatch, sample_db):
     at = app(monkeypatch, sample_db, start="2024-01-01", end="2024-02-15")
+    at.switch_page("pages/overview.py").run()
     shown = {m.label: m.value for m in at.metric}
     period = periods.custom(periods.date(2024, 1, 1), periods.date(2024, 2, 15))
     assert shown == expected_tiles(sample_db, period, Scope())
@@ -80,6 +82,7 @@ def expected_tiles(db, period, scope):
 
 def test_overview_tiles_equal_the_metrics_engine(monkeypatch, sample_db):
     at = app(monkeypatch, sample_db)
+    at.switch_page("pages/overview.py").run()
     shown = {m.label: m.value for m in at.metric}
     assert shown == expected_tiles(sample_db, periods.parse("2025-26"), Scope())
 
@@ -88,6 +91,7 @@ def test_overview_tiles_follow_the_filters_in_the_url(monkeypatch, sample_db):
     at = app(monkeypatch, sample_db, locality="NTH", period="2024-25-Q3")
     assert at.selectbox(key="flt_locality").value == "NTH"
     assert at.radio(key="flt_kind").value == "Quarter"
+    at.switch_page("pages/overview.py").run()
     shown = {m.label: m.value for m in at.metric}
     expected = expected_tiles(sample_db, periods.parse("2024-25-Q3"), Scope(locality="NTH"))
     assert shown == expected

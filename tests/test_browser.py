@@ -16,7 +16,8 @@ from playwright.sync_api import sync_playwright
 from tests.browser import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, running_app, settle
 
 PAGES = {
-    "overview": "",
+    "scorecard": "",
+    "overview": "overview",
     "demand": "demand",
     "reentry": "reentry",
     "steps": "steps",

@@ -3,13 +3,15 @@ store's version, so a new ingest is picked up without a restart."""
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 import streamlit as st
 
-from ehts_data import config, store
+from ehts_data import board, config, store
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,33 @@ def has_data() -> bool:
     """True when a store exists and an ingest has loaded it."""
     current = current_store()
     return current.con is not None and _has_data(current.version, current.con)
+
+
+def release() -> None:
+    """Close this process's read-only connection, so a write (board commentary) can open the
+    store; the next read reopens it at its new version."""
+    current = current_store()
+    if current.con is not None:
+        current.con.close()
+    _open.clear()
+
+
+def board_pack(card, period) -> dict:
+    """The board pack as bytes for download: HTML always, PDF when Chromium can print it."""
+    current = current_store()
+    with tempfile.TemporaryDirectory() as folder:
+        paths = board.write_pack(current.con, card, period, folder, pdf=False)
+        out = {
+            "period": period.label,
+            "html": paths["html"].read_bytes(),
+            "html_name": paths["html"].name,
+            "pdf": None,
+            "pdf_name": paths["html"].with_suffix(".pdf").name,
+            "pdf_error": None,
+        }
+        try:
+            pdf = board.html_to_pdf(paths["html"], paths["html"].with_suffix(".pdf"))
+            out["pdf"] = pdf.read_bytes()
+        except (board.PdfError, OSError, subprocess.SubprocessError) as exc:
+            out["pdf_error"] = f"No PDF: {exc}. The HTML pack prints from any browser."
+    return out

@@ -12,7 +12,14 @@ from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
 # How a column is shown in a chart's table: Streamlit number formats by kind.
-TABLE_FORMATS = {"count": "localized", "share": "percent", "per_10k": "%.1f", "days": "%.0f"}
+TABLE_FORMATS = {
+    "count": "localized",
+    "share": "percent",
+    "per_10k": "%.1f",
+    "days": "%.0f",
+    "percent": "%.1f",
+    "score": "%.1f",
+}
 
 
 def no_data() -> None:
@@ -104,20 +111,20 @@ def chart(
 
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
-    and 'better' ('up', 'down' or None) to colour the change by polarity."""
+    and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
     for start in range(0, len(rows), columns):
         cols = st.columns(columns)
         for col, row in zip(cols, rows[start : start + columns], strict=False):
             with col:
-                better = row.get("better")
+                polarity = row.get("polarity")
                 st.metric(
                     row["title"],
                     row["value"],
                     delta=row.get("delta"),
                     delta_color="normal"
-                    if better == "up"
+                    if polarity == "higher"
                     else "inverse"
-                    if better == "down"
+                    if polarity == "lower"
                     else "off",
                     help=row.get("help"),
                     border=True,

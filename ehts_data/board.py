@@ -1,0 +1,549 @@
+"""HTML for the board: KPI tiles (shared by the Scorecard page and the board pack), RAG
+badges, Making Data Count icons, and the printable board pack (HTML and PDF, A4 landscape).
+
+The board pack may be published with committee papers, so its figures follow the
+small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `c`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.offline
+
+from ehts_data import charts, disclosure, explore, formatting, metrics, scorecard, stats, store
+from ehts_data.periods import Period
+from ehts_data.scorecard import KpiResult, Registry
+
+CSS = """
+.ehts-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr));
+  gap: 12px; font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; }
+.ehts-tile { border: 1px solid #c8c8c8; border-radius: 6px; padding: 10px 12px; background: #fff;
+  break-inside: avoid; page-break-inside: avoid; }
+.ehts-tile h3 { font-size: 15px; margin: 0 0 6px; line-height: 1.25; font-weight: 700; }
+.ehts-tile .value { font-size: 26px; font-weight: 700; margin: 2px 0; }
+.ehts-tile .ci, .ehts-tile .small { font-size: 13px; color: #3d3d3d; margin: 2px 0; }
+.ehts-tile .row { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin: 4px 0; }
+.rag { display: inline-block; border-radius: 4px; padding: 2px 8px; font-size: 13px;
+  font-weight: 700; }
+.judgement { font-weight: 700; }
+"""
+
+
+def _fmt(kind: str, value, symbol: str | None = None) -> str:
+    return symbol if symbol else formatting.of_kind(kind, value)
+
+
+def rag_badge(rag: str | None) -> str:
+    """A RAG status as colour, symbol and word, so it never depends on colour alone."""
+    return (
+        f'<span class="rag" style="background:{charts.RAG_COLOURS[rag]};'
+        f'color:{charts.RAG_TEXT_COLOURS[rag]}">'
+        f"{charts.RAG_SYMBOLS[rag]} {charts.RAG_WORDS[rag]}</span>"
+    )
+
+
+def _svg_image(svg: str, label: str, width: int, height: int) -> str:
+    """An SVG as an <img> with alt text: Streamlit's st.html drops inline SVG, images stay."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+        f'alt="{html.escape(label)}" title="{html.escape(label)}">'
+    )
+
+
+def icon_svg(icon: stats.Icon | None, size: int = 34) -> str:
+    """A Making Data Count icon: a circle in the icon's tone with its letter."""
+    if icon is None:
+        return ""
+    colour = charts.JUDGEMENT_COLOURS["none" if icon.tone == "none" else icon.tone]
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 34 34">'
+        f'<circle cx="17" cy="17" r="15" fill="#fff" stroke="{colour}" stroke-width="3"/>'
+        f'<text x="17" y="22.5" text-anchor="middle" font-family="Arial" font-size="16" '
+        f'font-weight="700" fill="{colour}">{html.escape(icon.letter)}</text></svg>'
+    )
+    return _svg_image(svg, icon.label, size, size)
+
+
+def sparkline_svg(
+    points: list[tuple[str, float | None]], width: int = 150, height: int = 34
+) -> str:
+    """The trend as a small line (gaps where there is no value), titled with its range."""
+    known = [(i, v) for i, (_, v) in enumerate(points) if v is not None]
+    if len(known) < 2:
+        return '<span class="small">Not enough history for a trend</span>'
+    low, high = min(v for _, v in known), max(v for _, v in known)
+    spread = (high - low) or 1.0
+    step = (width - 8) / max(1, len(points) - 1)
+
+    def xy(i: int, v: float) -> str:
+        return f"{4 + i * step:.1f},{height - 4 - (v - low) / spread * (height - 8):.1f}"
+
+    segments, current = [], []
+    for i, (_, v) in enumerate(points):
+        if v is None:
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append(xy(i, v))
+    if current:
+        segments.append(current)
+    lines = "".join(
+        f'<polyline points="{" ".join(s)}" fill="none" stroke="#00558C" stroke-width="2"/>'
+        for s in segments
+    )
+    last_i, last_v = known[-1]
+    first_label, last_label = points[known[0][0]][0], points[last_i][0]
+    dot = xy(last_i, last_v).split(",")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+        f'{lines}<circle cx="{dot[0]}" cy="{dot[1]}" r="3" fill="#00558C"/></svg>'
+    )
+    return _svg_image(svg, f"Trend from {first_label} to {last_label}", width, height)
+
+
+def _symbol(result: KpiResult, k: int | None) -> str | None:
+    if k is None:
+        return None
+    r = result.current
+    return disclosure.withheld(result.kpi.kind, r.value, r.numerator, r.denominator, k)
+
+
+def tile_html(result: KpiResult, k: int | None = None) -> str:
+    """One KPI as a tile: value, interval, target with RAG, change judged by polarity, the
+    comparison with the authority when scoped, and the trend. With `k`, small numbers show c."""
+    kpi, kind = result.kpi, result.kpi.kind
+    hidden = _symbol(result, k)
+    value = _fmt(kind, result.value, hidden)
+    parts = [f"<h3>{html.escape(kpi.title)}</h3>", f'<p class="value">{html.escape(value)}</p>']
+    if result.ci95 and not hidden:
+        lo, hi = (formatting.of_kind(kind, v, short=True) for v in result.ci95)
+        parts.append(f'<p class="ci">95% confidence interval {lo} to {hi}</p>')
+    if result.current.period and result.current.period != result.period:
+        parts.append(f'<p class="small">Latest published: {html.escape(result.current.period)}</p>')
+    target = "no target" if result.target is None else _fmt(kind, result.target)
+    parts.append(
+        f'<div class="row">{rag_badge(None if hidden else result.rag)}'
+        f'<span class="small">Target: {html.escape(target)}</span></div>'
+    )
+    previous_hidden = hidden  # a change must not reveal a withheld value
+    delta = (
+        None if previous_hidden else formatting.change(kind, result.value, result.previous.value)
+    )
+    if delta:
+        word = result.direction or ""
+        colour = charts.JUDGEMENT_TEXT.get(word, charts.NEUTRAL_TEXT)
+        arrow = "▲" if result.change and result.change > 0 else "▼" if result.change else "►"
+        parts.append(
+            f'<p class="small">{arrow} {html.escape(delta)} '
+            f'<span class="judgement" style="color:{colour}">{html.escape(word)}</span> '
+            f"against {html.escape(result.previous.period or 'the period before')}</p>"
+        )
+    else:
+        parts.append('<p class="small">No earlier value to compare</p>')
+    if result.versus_authority is not None:
+        parts.append(
+            f'<p class="small">Against the authority: <span class="judgement">'
+            f"{html.escape(result.versus_authority.label)}</span></p>"
+        )
+    trend_label = "last 8 quarters" if kpi.metric else "by year"
+    parts.append(
+        f'<div class="row">{sparkline_svg(result.trend)}<span class="small">{trend_label}</span></div>'
+    )
+    return f'<div class="ehts-tile" data-kpi="{html.escape(kpi.id)}">{"".join(parts)}</div>'
+
+
+def tiles_html(results: list[KpiResult], k: int | None = None) -> str:
+    return f'<style>{CSS}</style><div class="ehts-tiles">{"".join(tile_html(r, k) for r in results)}</div>'
+
+
+# --- Chart inputs shared by the page and the pack ---------------------------------------------
+
+
+def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
+    """The spine chart's rows: each KPI with benchmarks, its value and every comparator."""
+    rows = []
+    for r in results:
+        present = [b for b in r.benchmarks if b.value is not None]
+        if r.value is None or not present or _symbol(r, k):
+            continue
+        kind = r.kpi.kind
+        # Coloured by the significance test against the authority when the scorecard is
+        # scoped to a locality or hub; the published benchmarks have no denominators to test.
+        judgement = r.versus_authority.word if r.versus_authority else "not compared"
+        rows.append(
+            (
+                r.kpi.title,
+                "This council (early help)",
+                r.value,
+                _fmt(kind, r.value),
+                r.kpi.polarity,
+                True,
+                judgement,
+            )
+        )
+        for b in present:
+            text = f"{_fmt(kind, b.value)} ({b.year}; {b.source})"
+            rows.append((r.kpi.title, b.label, b.value, text, r.kpi.polarity, False, ""))
+    return pd.DataFrame(
+        rows, columns=["title", "series", "value", "text", "polarity", "local", "judgement"]
+    )
+
+
+def benchmark_table(results: list[KpiResult]) -> pd.DataFrame:
+    """Every benchmark beside its KPI, with source and year (the spine chart as a table)."""
+    rows = []
+    for r in results:
+        for b in r.benchmarks:
+            rows.append(
+                (
+                    r.kpi.title,
+                    formatting.of_kind(r.kpi.kind, r.value),
+                    b.label,
+                    formatting.of_kind(r.kpi.kind, b.value) if b.value is not None else b.note,
+                    b.year,
+                    b.source,
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["KPI", "This council (early help)", "Benchmark", "Value", "Year", "Source"]
+    )
+
+
+def matrix_cells(
+    matrix: pd.DataFrame, card: Registry, names: dict[str, str], k: int | None = None
+) -> pd.DataFrame:
+    """The locality matrix's cells as text: value, RAG symbol, and ▲/▼ where the locality
+    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%)."""
+    kinds = {kpi.id: kpi.kind for kpi in card.kpi}
+    marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
+    rows = []
+    for r in matrix.itertuples(index=False):
+        kind = kinds[r.kpi]
+        numerator = None if pd.isna(r.numerator) else r.numerator
+        denominator = None if pd.isna(r.denominator) else r.denominator
+        hidden = disclosure.withheld(kind, r.value, numerator, denominator, k) if k else None
+        value = None if pd.isna(r.value) else r.value
+        text = _fmt(kind, value, hidden)
+        rag = None if hidden or pd.isna(r.rag) else r.rag
+        if rag:
+            text += f" {charts.RAG_SYMBOLS[rag]}"
+        if not hidden and r.versus in marks:
+            text += " " + marks[r.versus] * (2 if r.level == 99.8 else 1)
+        rows.append((r.title, names.get(r.locality_id, r.locality_id), rag, text, r.versus))
+    return pd.DataFrame(rows, columns=["title", "unit", "rag", "text", "versus"])
+
+
+MATRIX_KEY = (
+    "Cell colour and symbol: ✓ green (on target), ! amber (within tolerance), ✕ red; grey = no "
+    "target. ▲/▼: significantly higher or lower than the authority (95%); ▲▲/▼▼ at 99.8%."
+)
+
+
+def spine_figure(results: list[KpiResult], period: Period, k: int | None = None):
+    rows = spine_rows(results, k)
+    if rows.empty:
+        return None
+    return charts.spine(
+        rows,
+        title=f"Early help figures beside published benchmarks, {period.label} (each row on its "
+        "own scale)",
+    )
+
+
+def matrix_figure(
+    matrix: pd.DataFrame, card: Registry, names: dict[str, str], period: Period, k=None
+):
+    cells = matrix_cells(matrix, card, names, k)
+    return charts.rag_matrix(
+        cells,
+        title=f"KPIs by locality of residence, {period.label}: RAG against target, ▲▼ against "
+        "the authority",
+        x_title=None,
+        x_order=list(dict.fromkeys(cells["unit"])),
+        y_order=[kpi.title for kpi in card.kpi],
+    )
+
+
+def funnel_unit(kpi) -> str:
+    """What a funnel plot's x axis counts for a KPI."""
+    if kpi.kind == "per_10k":
+        return "resident children aged 0-19"
+    return metrics.metric_of(kpi.metric).counts
+
+
+def spc_tones(result: scorecard.SpcResult, kpi) -> list[str]:
+    """Each month's colour on the SPC chart: improving, concerning, neutral or none."""
+    tones = []
+    for value, special in zip(result.series["value"], result.series["special"], strict=True):
+        if not special:
+            tones.append("none")
+        elif kpi.polarity is None:
+            tones.append("neutral")
+        else:
+            high = value > result.chart.mean
+            tones.append("improving" if high == (kpi.polarity == "higher") else "concerning")
+    return tones
+
+
+def spc_icons_html(result: scorecard.SpcResult) -> str:
+    """The variation and assurance icons with their meaning in words."""
+    parts = []
+    for heading, icon in (("Variation", result.variation), ("Assurance", result.assurance)):
+        if icon is None:
+            text = "no target, so no assurance" if heading == "Assurance" else "not enough data"
+            parts.append(f"<div><strong>{heading}:</strong> {text}</div>")
+        else:
+            parts.append(
+                f'<div style="display:flex;align-items:center;gap:8px">{icon_svg(icon)}'
+                f"<span><strong>{heading}:</strong> {html.escape(icon.label)}</span></div>"
+            )
+    return (
+        '<div style="display:flex;gap:32px;flex-wrap:wrap;font-family:Arial,Helvetica,'
+        f'sans-serif;margin:4px 0">{"".join(parts)}</div>'
+    )
+
+
+# --- The board pack ----------------------------------------------------------------------------
+
+PACK_CSS = """
+@page { size: A4 landscape; margin: 11mm 12mm; }
+body { font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 0 auto; max-width: 1060px; }
+h1 { font-size: 24px; margin: 0 0 4px; color: #00558C; }
+h2 { font-size: 18px; margin: 18px 0 6px; color: #00558C; }
+.meta { background: #f3f6f9; border-left: 4px solid #00558C; padding: 8px 12px; font-size: 13px; }
+table.pack { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
+table.pack th, table.pack td { border: 1px solid #bdbdbd; padding: 3px 6px; text-align: left;
+  vertical-align: top; }
+table.pack th { background: #eef2f6; }
+.page { break-before: page; page-break-before: always; }
+.note { font-size: 12px; color: #3d3d3d; }
+.chart { break-inside: avoid; page-break-inside: avoid; }
+body .ehts-tiles { grid-template-columns: repeat(4, 1fr); }
+section.page { break-before: page; page-break-before: always; }
+"""
+
+
+def _figure_html(fig, div_id: str, height: int | None = None) -> str:
+    # A fixed size that fits an A4 landscape page, so nothing reflows when printed.
+    fig.update_layout(width=1020, autosize=False, **({"height": height} if height else {}))
+    return (
+        '<div class="chart">'
+        + fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=div_id,
+            config={"displaylogo": False, "staticPlot": True},
+        )
+        + "</div>"
+    )
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="pack", escape=True, na_rep="–")
+
+
+def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> pd.DataFrame:
+    notes = dict(zip(comments["kpi"], comments["comment"], strict=True))
+    rows = []
+    for r in results:
+        kind = r.kpi.kind
+        hidden = _symbol(r, k)
+        ci = (
+            ""
+            if hidden or not r.ci95
+            else " (" + " to ".join(formatting.of_kind(kind, v, short=True) for v in r.ci95) + ")"
+        )
+        rows.append(
+            (
+                r.kpi.title,
+                _fmt(kind, r.value, hidden) + ci,
+                "–" if r.target is None else _fmt(kind, r.target),
+                f"{charts.RAG_SYMBOLS[None if hidden else r.rag]} {charts.RAG_WORDS[None if hidden else r.rag]}",
+                _fmt(kind, r.previous.value) if not hidden else "c",
+                "–"
+                if hidden
+                else " ".join(
+                    x
+                    for x in (formatting.change(kind, r.value, r.previous.value), r.direction)
+                    if x
+                )
+                or "–",
+                r.kpi.owner,
+                notes.get(r.kpi.id, ""),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "KPI",
+            "Value (95% CI)",
+            "Target",
+            "RAG",
+            "Previous",
+            "Change",
+            "Owner",
+            "Commentary",
+        ],
+    )
+
+
+def _definitions(card: Registry) -> pd.DataFrame:
+    rows = []
+    for kpi in card.kpi:
+        source = (
+            f"metric {kpi.metric}" if kpi.metric else f"indicator {kpi.indicator} (indicators.csv)"
+        )
+        polarity = {"higher": "higher is better", "lower": "lower is better", None: "no polarity"}[
+            kpi.polarity
+        ]
+        tolerance = formatting.of_kind(kpi.kind, kpi.tolerance) if kpi.polarity else "–"
+        rows.append((kpi.title, kpi.description, source, polarity, tolerance))
+    return pd.DataFrame(
+        rows, columns=["KPI", "Definition", "Computed from", "Polarity", "Amber band"]
+    )
+
+
+def _coverage_text(con) -> str:
+    latest = store.latest_ingest(con)
+    if not latest:
+        return "no data loaded"
+    return (
+        f"case data from {pd.Timestamp(latest['date_from']):%d %B %Y} to "
+        f"{pd.Timestamp(latest['date_to']):%d %B %Y}, loaded "
+        f"{pd.Timestamp(latest['ingested_at']):%d %B %Y %H:%M} (ingest {latest['ingest_id']})"
+    )
+
+
+def pack_html(
+    con,
+    card: Registry,
+    period: Period,
+    *,
+    k: int = disclosure.DEFAULT_K,
+    generated: datetime | None = None,
+) -> str:
+    """The board pack for a period as one self-contained HTML page (plotly inline)."""
+    generated = generated or datetime.now()
+    results = scorecard.evaluate(con, card, period)
+    comments = scorecard.commentary(con, period)
+    matrix = scorecard.locality_matrix(con, card, period)
+    names = explore.group_names(con)["locality"]
+    spine = spine_figure(results, period, k)
+    sections = [
+        f"<h1>{html.escape(card.council.name)}: early help scorecard, {html.escape(period.label)}</h1>",
+        '<div class="meta">',
+        f"<p>Period {period.start:%d %B %Y} to {period.end:%d %B %Y}. Generated "
+        f"{generated:%d %B %Y %H:%M}. Data: {html.escape(_coverage_text(con))}.</p>",
+        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as c "
+        f"(threshold K = {k}). Shares are of requests, episodes or survey responses as each "
+        "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
+        "<h2>Headline indicators</h2>",
+        tiles_html(results, k),
+        '<h2 class="page">Scorecard</h2>',
+        _table(_summary_table(results, comments, k)),
+        '<p class="note">RAG: ✓ green on or beyond target; ! amber short of target by no more '
+        "than the amber band; ✕ red beyond it; – no target. Change is judged by polarity.</p>",
+    ]
+    if spine is not None:
+        sections += [
+            '<h2 class="page">Benchmarks</h2>',
+            _figure_html(spine, "pack-spine"),
+            '<p class="note">Social care benchmarks (DfE) are not early help figures: they show '
+            "pressure at the front door. DfE rates per 10,000 use children aged 0-17; ours use "
+            "0-19.</p>",
+            _table(benchmark_table(results)),
+        ]
+    sections += [
+        '<section class="page"><h2>Localities</h2>',
+        _figure_html(matrix_figure(matrix, card, names, period, k), "pack-matrix", height=590),
+        f'<p class="note">{html.escape(MATRIX_KEY)}</p></section>',
+        '<h2 class="page">Definitions</h2>',
+        _table(_definitions(card)),
+        '<p class="note">95% confidence intervals: Wilson score for shares, Byar\'s method for '
+        "rates per 10,000. Localities are compared with the authority as public health "
+        "profiles do: significant when the authority's value lies outside the locality's 95% "
+        "(or 99.8%) interval. Benchmarks: DfE Children in need (tables C1, C3), DfE statistical "
+        "neighbour model 2025, ONS mid-year population estimates. Contains public sector "
+        "information licensed under the Open Government Licence v3.0.</p>",
+    ]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Early help scorecard {html.escape(period.label)}</title>
+<style>{CSS}{PACK_CSS}</style>
+<script>{plotly.offline.get_plotlyjs()}</script>
+</head><body>
+{"".join(sections)}
+</body></html>
+"""
+
+
+class PdfError(RuntimeError):
+    """The PDF could not be printed (no Chromium, or it failed)."""
+
+
+def chromium() -> str:
+    """The Chromium (or Chrome) executable that prints the PDF."""
+    for name in (os.environ.get("EHTS_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and (found := shutil.which(name)):
+            return found
+    raise PdfError(
+        "printing the board pack to PDF needs Chromium: install Debian's chromium package "
+        "(or set EHTS_CHROMIUM); the HTML board pack prints from any browser"
+    )
+
+
+def html_to_pdf(source: Path, target: Path, timeout: int = 120) -> Path:
+    """Print an HTML file to PDF with headless Chromium (A4 landscape from the page's CSS)."""
+    exe = chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=15000",
+            f"--print-to-pdf={target}",
+            source.resolve().as_uri(),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+        raise PdfError(f"Chromium could not print the board pack: {done.stderr.strip()[-500:]}")
+    return target
+
+
+def write_pack(
+    con,
+    card: Registry,
+    period: Period,
+    out: str | os.PathLike,
+    *,
+    pdf: bool = True,
+    k: int = disclosure.DEFAULT_K,
+) -> dict[str, Path]:
+    """Write board-pack-<period>.html (and .pdf) into `out`; returns their paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"board-pack-{period.label.replace(' ', '_')}"
+    page = folder / f"{stem}.html"
+    page.write_text(pack_html(con, card, period, k=k), encoding="utf-8")
+    paths = {"html": page}
+    if pdf:
+        paths["pdf"] = html_to_pdf(page, folder / f"{stem}.pdf")
+    return paths

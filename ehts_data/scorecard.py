@@ -1,0 +1,756 @@
+"""The board scorecard: the KPI registry (scorecard.toml) and each KPI's value, target, RAG,
+change, trend, benchmarks, locality matrix, funnel plot and SPC series for a period.
+
+Values come from the metrics engine (or indicators.csv), never from separate arithmetic, so the
+scorecard always agrees with the rest of the dashboard.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ehts_data import benchmarks, contract, metrics, periods, stats, store
+from ehts_data.benchmarks import Benchmark
+from ehts_data.metrics import ALL, Scope
+from ehts_data.periods import Period
+
+RAG = Literal["green", "amber", "red"]
+UNIT_KINDS = {  # indicators.csv unit → how the value is shown
+    "percent": "percent",
+    "count": "count",
+    "rate_per_10k": "per_10k",
+    "days": "days",
+    "score": "score",
+}
+HISTORY_MONTHS = {"re_referral_12m_rate": 12, "re_entry_12m_rate": 12}  # look-back needed
+SPARK_QUARTERS = 8
+SPC_MONTHS = 24
+COMMENT_MAX = 2000
+
+
+class RegistryError(ValueError):
+    """scorecard.toml cannot be used; the message names the KPI and the field."""
+
+
+# --- The registry ------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ManualBenchmark(_Strict):
+    label: str = Field(min_length=1)
+    value: float
+    source: str = Field(min_length=1)
+    year: str = Field(min_length=1)
+
+
+class Kpi(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1)
+    metric: str | None = None
+    indicator: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    unit: Literal["percent", "count", "rate_per_10k", "days", "score"] = "percent"
+    polarity: stats.Polarity = None
+    targets: dict[str, float] = {}
+    tolerance: float = Field(default=0.0, ge=0)
+    owner: str = ""
+    description: str = Field(min_length=1)
+    dfe: Literal["rereferral", "referrals_per_10k"] | None = None
+    benchmarks: list[ManualBenchmark] = []
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        base, _, need = value.partition(":")
+        if base not in metrics.REGISTRY:
+            raise ValueError(f"unknown metric {value!r}: use an id from docs/metrics.md")
+        if base == "need_prevalence" and need not in contract.NEED_CODES:
+            raise ValueError(
+                "need_prevalence needs a need code, e.g. need_prevalence:domestic_abuse"
+            )
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _financial_years(cls, value: dict[str, float]) -> dict[str, float]:
+        for label in value:
+            try:
+                ok = periods.parse(label).kind == "year"
+            except periods.PeriodError:
+                ok = False
+            if not ok:
+                raise ValueError(f"{label!r} is not a financial year like 2025-26")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Kpi:
+        if (self.metric is None) == (self.indicator is None):
+            raise ValueError("give exactly one of metric or indicator")
+        if self.targets and self.polarity is None:
+            raise ValueError("a KPI with targets needs a polarity ('higher' or 'lower')")
+        if self.kind == "share":
+            wrong = [f"{k} = {v:g}" for k, v in self.targets.items() if not 0 <= v <= 1]
+            if wrong:
+                raise ValueError(
+                    f"targets {', '.join(wrong)}: this KPI is a share, written as a fraction "
+                    "(0.22 for 22%)"
+                )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """How values are shown: count, share, per_10k, days, percent or score."""
+        if self.metric:
+            return metrics.metric_of(self.metric).kind
+        return UNIT_KINDS[self.unit]
+
+    @property
+    def has_interval(self) -> bool:
+        return self.kind in ("share", "per_10k")
+
+    def target(self, period: Period) -> float | None:
+        """The target for the financial year holding the period's end. A count's target is
+        for a whole year, so a quarter or custom period has none."""
+        if self.kind == "count" and period.kind != "year":
+            return None
+        return self.targets.get(periods.fy_label(periods.fy_start_year(period.end)))
+
+
+class Council(_Strict):
+    name: str = Field(min_length=1)
+    old_la_code: str | None = Field(default=None, pattern=r"^\d{3}$")
+
+
+class Registry(_Strict):
+    council: Council
+    kpi: list[Kpi] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Registry:
+        seen = set()
+        for k in self.kpi:
+            if k.id in seen:
+                raise ValueError(f"KPI id {k.id!r} is used twice")
+            seen.add(k.id)
+        if self.council.old_la_code and any(k.dfe for k in self.kpi):
+            benchmarks.council(self.council.old_la_code)  # an unknown code fails here
+        return self
+
+    def get(self, kpi_id: str) -> Kpi:
+        for k in self.kpi:
+            if k.id == kpi_id:
+                return k
+        raise KeyError(f"no KPI {kpi_id!r} in the scorecard")
+
+
+def default_path() -> Path:
+    """scorecard.toml inside the package when installed, beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "scorecard.toml", here.parent / "scorecard.toml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("scorecard.toml not found beside or inside the ehts_data package")
+
+
+def registry_path(override: str | os.PathLike | None = None) -> Path:
+    """An explicit path, else $EHTS_SCORECARD, else the shipped scorecard.toml."""
+    if override:
+        return Path(override)
+    env = os.environ.get("EHTS_SCORECARD")
+    return Path(env) if env else default_path()
+
+
+def _where(raw: dict, loc: tuple) -> str:
+    """'KPI 're_referral', field 'targets.2025-26'' from a pydantic error location."""
+    if loc[:1] == ("kpi",) and len(loc) > 1 and isinstance(loc[1], int):
+        kpis = raw.get("kpi", [])
+        name = kpis[loc[1]].get("id") if loc[1] < len(kpis) else None
+        who = f"KPI {name!r}" if name else f"KPI number {loc[1] + 1}"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{who}, field {rest!r}" if rest else who
+    return "field " + repr(".".join(str(p) for p in loc)) if loc else "the file"
+
+
+def load(path: str | os.PathLike | None = None) -> Registry:
+    """Read and check the KPI registry; RegistryError lists every problem with its place."""
+    target = registry_path(path)
+    try:
+        raw = tomllib.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{target}: no such scorecard file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{target}: not valid TOML: {exc}") from None
+    try:
+        return Registry.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{target}: {_where(raw, tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+        raise RegistryError("\n".join(lines)) from None
+    except benchmarks.BenchmarkError as exc:
+        raise RegistryError(f"{target}: field 'council.old_la_code': {exc}") from None
+
+
+# --- RAG and change ----------------------------------------------------------------------------
+
+
+def rag(
+    value: float | None, target: float | None, tolerance: float, polarity: stats.Polarity
+) -> RAG | None:
+    """Green on or beyond the target; amber short of it by no more than the tolerance; red
+    beyond that. None without a value, a target or a polarity."""
+    if value is None or target is None or polarity is None:
+        return None
+    shortfall = target - value if polarity == "higher" else value - target
+    if shortfall <= 0:
+        return "green"
+    # Rounding noise must not push a value exactly on the boundary into red.
+    return "amber" if shortfall <= tolerance + 1e-9 else "red"
+
+
+def direction(change: float | None, polarity: stats.Polarity) -> str | None:
+    """'better'/'worse'/'no change' by polarity, or 'up'/'down' where polarity is not set."""
+    if change is None:
+        return None
+    if change == 0:
+        return "no change"
+    if polarity is None:
+        return "up" if change > 0 else "down"
+    return "better" if (change > 0) == (polarity == "higher") else "worse"
+
+
+# --- Evaluating KPIs ---------------------------------------------------------------------------
+
+
+@dataclass
+class Reading:
+    """One KPI value with what it was computed from."""
+
+    value: float | None
+    numerator: int | None = None
+    denominator: int | None = None
+    period: str = ""  # the period the value covers (indicators may lag the requested one)
+    source: str = ""
+
+
+@dataclass
+class KpiResult:
+    kpi: Kpi
+    period: str
+    current: Reading
+    previous: Reading
+    target: float | None
+    rag: RAG | None
+    change: float | None
+    direction: str | None
+    ci95: tuple[float, float] | None
+    ci998: tuple[float, float] | None
+    benchmarks: list[Benchmark] = field(default_factory=list)
+    versus_authority: stats.Comparison | None = None
+    trend: list[tuple[str, float | None]] = field(default_factory=list)
+
+    @property
+    def value(self) -> float | None:
+        return self.current.value
+
+    def to_record(self) -> dict:
+        """The JSON row of `ehts scorecard --format json`."""
+        value = self.value
+        if value is not None and self.kpi.kind == "count":
+            value = int(value)
+        return {
+            "kpi": self.kpi.id,
+            "title": self.kpi.title,
+            "period": self.current.period or self.period,
+            "value": value,
+            "numerator": self.current.numerator,
+            "denominator": self.current.denominator,
+            "ci95": list(self.ci95) if self.ci95 else None,
+            "target": self.target,
+            "rag": self.rag,
+            "previous_value": self.previous.value,
+            "previous_period": self.previous.period or None,
+            "change": self.change,
+            "direction": self.direction,
+            "polarity": self.kpi.polarity,
+            "unit": self.kpi.kind,
+            "benchmarks": [b.to_dict() for b in self.benchmarks],
+            "versus_authority": self.versus_authority.label if self.versus_authority else None,
+        }
+
+
+def _clean(value) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The days the store's data covers (from the latest ingest)."""
+
+    first: date | None
+    last: date | None
+
+    def allows(self, kpi: Kpi, period: Period) -> bool:
+        """True when the data covers the period, with the look-back a 12-month rule needs."""
+        if self.first is None or self.last is None or kpi.metric is None:
+            return True
+        months = HISTORY_MONTHS.get(kpi.metric.split(":")[0], 0)
+        earliest = _add_months(self.first, months)
+        return period.start >= earliest and period.end <= self.last
+
+
+def _add_months(day: date, months: int) -> date:
+    """Calendar months later, the day clipped to the month's length (like DuckDB's interval)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def coverage(con) -> Coverage:
+    latest = store.latest_ingest(con)
+    if not latest:
+        return Coverage(None, None)
+    first, last = latest.get("date_from"), latest.get("date_to")
+    return Coverage(
+        None if first is None or pd.isna(first) else pd.Timestamp(first).date(),
+        None if last is None or pd.isna(last) else pd.Timestamp(last).date(),
+    )
+
+
+def _metric_reading(con, kpi: Kpi, period: Period, scope: Scope) -> Reading:
+    df = metrics.compute(con, kpi.metric.split(":")[0], period, "none", scope)
+    row = df[df["metric"] == kpi.metric]
+    if row.empty:
+        return Reading(None, period=period.label)
+    r = row.iloc[0]
+    return Reading(_clean(r["value"]), _int(r["numerator"]), _int(r["denominator"]), period.label)
+
+
+def _indicator_rows(con, kpi: Kpi, scope: Scope) -> pd.DataFrame:
+    if scope.hub is not None:
+        return pd.DataFrame(columns=["period", "value", "unit", "source", "end"])
+    rows = store.run(con, "indicator_values", indicator=kpi.indicator, area=scope.locality or "all")
+    rows["end"] = [periods.parse(p).end for p in rows["period"]]
+    return rows.sort_values("end", kind="stable").reset_index(drop=True)
+
+
+def _indicator_readings(rows: pd.DataFrame, period: Period) -> tuple[Reading, Reading, int | None]:
+    """The value for the period (or the latest published before its end), the one before it,
+    and its row position."""
+    exact = rows.index[rows["period"] == period.label]
+    if len(exact):
+        at = int(exact[0])
+    else:
+        earlier = rows.index[rows["end"] <= period.end]
+        if not len(earlier):
+            return Reading(None), Reading(None), None
+        at = int(earlier[-1])
+
+    def reading(i: int) -> Reading:
+        r = rows.iloc[i]
+        return Reading(_clean(r["value"]), period=r["period"], source=r["source"])
+
+    same_kind = [
+        i for i in range(at) if ("-Q" in rows.at[i, "period"]) == ("-Q" in rows.at[at, "period"])
+    ]
+    return reading(at), reading(same_kind[-1]) if same_kind else Reading(None), at
+
+
+def _benchmarks(kpi: Kpi, card: Registry, period: Period) -> list[Benchmark]:
+    out = [Benchmark(b.label, b.value, b.source, b.year) for b in kpi.benchmarks]
+    code = card.council.old_la_code
+    if kpi.dfe and code:
+        fy_end = periods.fy_start_year(period.end) + 1
+        fetch = benchmarks.rereferral if kpi.dfe == "rereferral" else benchmarks.referrals_per_10k
+        out += fetch(code, fy_end)
+    return out
+
+
+def _intervals(kpi: Kpi, reading: Reading):
+    if not kpi.has_interval:
+        return None, None
+    return (
+        stats.interval(kpi.kind, reading.numerator, reading.denominator, stats.Z95),
+        stats.interval(kpi.kind, reading.numerator, reading.denominator, stats.Z998),
+    )
+
+
+def last_quarters(period: Period, count: int = SPARK_QUARTERS) -> list[Period]:
+    """The `count` financial quarters ending with the one that holds the period's end."""
+    fy = periods.fy_start_year(period.end)
+    q = (period.end.month - 4) % 12 // 3 + 1
+    out = [periods.quarter(fy, q)]
+    while len(out) < count:
+        out.insert(0, out[0].previous())
+    return out
+
+
+def evaluate_kpi(
+    con,
+    kpi: Kpi,
+    card: Registry,
+    period: Period,
+    scope: Scope = ALL,
+    *,
+    trend: bool = True,
+    cover: Coverage | None = None,
+) -> KpiResult:
+    """One KPI for the period (and scope): value, interval, target, RAG, change, benchmarks,
+    the comparison with the authority when scoped, and the last eight quarters."""
+    cover = cover or coverage(con)
+    series: list[tuple[str, float | None]] = []
+    if kpi.metric:
+        current = _metric_reading(con, kpi, period, scope)
+        before = period.previous()
+        previous = (
+            _metric_reading(con, kpi, before, scope)
+            if cover.allows(kpi, before)
+            else Reading(None, period=before.label)
+        )
+        target = kpi.target(period)
+        if trend:
+            for q in last_quarters(period):
+                value = _metric_reading(con, kpi, q, scope).value if cover.allows(kpi, q) else None
+                series.append((q.label, value))
+    else:
+        rows = _indicator_rows(con, kpi, scope)
+        current, previous, at = _indicator_readings(rows, period)
+        target = kpi.target(periods.parse(current.period)) if current.period else None
+        if trend and at is not None:
+            series = [
+                (rows.at[i, "period"], _clean(rows.at[i, "value"]))
+                for i in range(max(0, at - SPARK_QUARTERS + 1), at + 1)
+            ]
+    ci95, ci998 = _intervals(kpi, current)
+    change = (
+        None if current.value is None or previous.value is None else current.value - previous.value
+    )
+    versus = None
+    if scope != ALL and current.value is not None:
+        authority = (
+            _metric_reading(con, kpi, period, ALL).value
+            if kpi.metric
+            else _indicator_readings(_indicator_rows(con, kpi, ALL), period)[0].value
+        )
+        versus = stats.compare(current.value, ci95, ci998, authority, kpi.polarity)
+    return KpiResult(
+        kpi=kpi,
+        period=period.label,
+        current=current,
+        previous=previous,
+        target=target,
+        rag=rag(current.value, target, kpi.tolerance, kpi.polarity),
+        change=change,
+        direction=direction(change, kpi.polarity),
+        ci95=ci95,
+        ci998=ci998,
+        benchmarks=_benchmarks(kpi, card, period),
+        versus_authority=versus,
+        trend=series,
+    )
+
+
+def evaluate(
+    con, card: Registry, period: Period, scope: Scope = ALL, *, trend: bool = True
+) -> list[KpiResult]:
+    """Every KPI of the registry, in registry order."""
+    cover = coverage(con)
+    return [evaluate_kpi(con, k, card, period, scope, trend=trend, cover=cover) for k in card.kpi]
+
+
+def records(results: list[KpiResult]) -> list[dict]:
+    return [r.to_record() for r in results]
+
+
+# --- Localities ------------------------------------------------------------------------------
+
+
+MATRIX_COLUMNS = [
+    "kpi",
+    "title",
+    "locality_id",
+    "value",
+    "numerator",
+    "denominator",
+    "rag",
+    "versus",
+    "level",
+]
+
+
+def locality_matrix(con, card: Registry, period: Period) -> pd.DataFrame:
+    """Every KPI by locality: value, RAG against the KPI's target, and the comparison with
+    the authority's own value at 95% and 99.8% (one row per KPI and locality)."""
+    localities = store.run(con, "reference_localities")["locality_id"].tolist()
+    rows = []
+    for kpi in card.kpi:
+        if kpi.metric:
+            base = kpi.metric.split(":")[0]
+            by = metrics.compute(con, base, period, "locality")
+            by = by[by["metric"] == kpi.metric].set_index("group")
+            authority = _metric_reading(con, kpi, period, ALL).value
+            target = kpi.target(period)
+            cells = {
+                loc: Reading(
+                    _clean(by.at[loc, "value"]),
+                    _int(by.at[loc, "numerator"]),
+                    _int(by.at[loc, "denominator"]),
+                )
+                if loc in by.index
+                else Reading(None)
+                for loc in localities
+            }
+        else:
+            current, _, _ = _indicator_readings(_indicator_rows(con, kpi, ALL), period)
+            authority = current.value
+            target = kpi.target(periods.parse(current.period)) if current.period else None
+            values = (
+                store.run(con, "indicator_areas", indicator=kpi.indicator, period=current.period)
+                if current.period
+                else pd.DataFrame(columns=["area", "value"])
+            )
+            found = dict(zip(values["area"], values["value"], strict=True))
+            cells = {loc: Reading(_clean(found.get(loc))) for loc in localities}
+        for loc, reading in cells.items():
+            ci95, ci998 = _intervals(kpi, reading)
+            versus = stats.compare(reading.value, ci95, ci998, authority, kpi.polarity)
+            rows.append(
+                (
+                    kpi.id,
+                    kpi.title,
+                    loc,
+                    reading.value,
+                    reading.numerator,
+                    reading.denominator,
+                    rag(reading.value, target, kpi.tolerance, kpi.polarity),
+                    versus.word,
+                    versus.level,
+                )
+            )
+    out = pd.DataFrame(rows, columns=MATRIX_COLUMNS)
+    out["numerator"] = out["numerator"].astype("Int64")
+    out["denominator"] = out["denominator"].astype("Int64")
+    return out
+
+
+# --- Funnel plot -------------------------------------------------------------------------------
+
+
+def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dict:
+    """Units (localities or hubs) of a rate KPI against the authority's value with 95% and
+    99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
+    if not (kpi.metric and kpi.has_interval):
+        raise ValueError(f"{kpi.title}: a funnel plot needs a share or a rate per 10,000")
+    base = kpi.metric.split(":")[0]
+    points = metrics.compute(con, base, period, by)
+    points = points[(points["metric"] == kpi.metric) & points["denominator"].fillna(0).gt(0)]
+    points = points[points["value"].notna()].reset_index(drop=True)
+    centre = _metric_reading(con, kpi, period, ALL).value
+    empty = pd.DataFrame(columns=["size", "lower95", "upper95", "lower998", "upper998"])
+    if centre is None or points.empty:
+        return {
+            "points": points.assign(position=pd.Series(dtype=str)),
+            "limits": empty,
+            "centre": centre,
+        }
+    largest = float(points["denominator"].max())
+    smallest = max(1.0, float(points["denominator"].min()) / 2)
+    # Limits on a log-spaced grid from half the smallest unit to beyond the largest.
+    steps = 120
+    sizes = [smallest * (largest * 1.1 / smallest) ** (i / (steps - 1)) for i in range(steps)]
+    limits = pd.DataFrame(
+        [
+            (
+                n,
+                *stats.funnel_limits(kpi.kind, centre, n, stats.Z95),
+                *stats.funnel_limits(kpi.kind, centre, n, stats.Z998),
+            )
+            for n in sizes
+        ],
+        columns=["size", "lower95", "upper95", "lower998", "upper998"],
+    )
+    positions = []
+    for r in points.itertuples():
+        lo95, hi95 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z95)
+        lo998, hi998 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z998)
+        if r.value > hi998 or r.value < lo998:
+            positions.append("outside 99.8% limits")
+        elif r.value > hi95 or r.value < lo95:
+            positions.append("outside 95% limits")
+        else:
+            positions.append("within limits")
+    return {"points": points.assign(position=positions), "limits": limits, "centre": centre}
+
+
+# --- Statistical process control ---------------------------------------------------------------
+
+
+def months_before(period: Period, count: int = SPC_MONTHS) -> list[Period]:
+    """The `count` calendar months ending with the one that holds the period's end."""
+    out = []
+    year, month = period.end.year, period.end.month
+    for _ in range(count):
+        first = date(year, month, 1)
+        last = _add_months(first, 1).replace(day=1)
+        out.insert(0, periods.custom(first, date.fromordinal(last.toordinal() - 1)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return [Period(p.start, p.end, p.start.strftime("%b %Y")) for p in out]
+
+
+def monthly(
+    con, kpi: Kpi, period: Period, scope: Scope = ALL, months: int = SPC_MONTHS
+) -> pd.DataFrame:
+    """A metric KPI by calendar month up to the period's end, only months the data covers
+    (with the look-back a 12-month rule needs): month, start, value, numerator, denominator."""
+    if not kpi.metric:
+        raise ValueError(f"{kpi.title} comes from indicators.csv, which has no monthly values")
+    cover = coverage(con)
+    rows = []
+    for m in months_before(period, months):
+        if not cover.allows(kpi, m):
+            continue
+        r = _metric_reading(con, kpi, m, scope)
+        rows.append((m.label, m.start, r.value, r.numerator, r.denominator))
+    return pd.DataFrame(rows, columns=["month", "start", "value", "numerator", "denominator"])
+
+
+@dataclass
+class SpcResult:
+    series: pd.DataFrame  # month, start, value, … plus mean, upper, lower, special, reasons
+    chart: stats.XmR | None
+    variation: stats.Icon | None
+    assurance: stats.Icon | None
+
+
+def spc(con, kpi: Kpi, period: Period, scope: Scope = ALL) -> SpcResult:
+    """The XmR chart of a KPI by month with the Making Data Count variation and assurance."""
+    series = monthly(con, kpi, period, scope)
+    series = series[series["value"].notna()].reset_index(drop=True)
+    if len(series) < 2:
+        return SpcResult(series, None, None, None)
+    chart = stats.xmr([float(v) for v in series["value"]])
+    reasons = []
+    for o, s, t in zip(chart.outside, chart.shift, chart.trend, strict=True):
+        words = [w for w, flag in (("outside limits", o), ("shift", s), ("trend", t)) if flag]
+        reasons.append(", ".join(words))
+    series = series.assign(
+        mean=chart.mean,
+        upper=chart.upper,
+        lower=chart.lower,
+        special=chart.special,
+        reasons=reasons,
+    )
+    return SpcResult(
+        series,
+        chart,
+        stats.variation_icon(chart, kpi.polarity),
+        stats.assurance_icon(chart, kpi.target(period), kpi.polarity),
+    )
+
+
+# --- Commentary --------------------------------------------------------------------------------
+
+
+def commentary(con, period: Period) -> pd.DataFrame:
+    """The newest commentary per KPI for the period (empty on a store from before commentary)."""
+    tables = (
+        con.cursor()
+        .execute(
+            "select 1 from information_schema.tables where table_name = 'scorecard_commentary'"
+        )
+        .fetchall()
+    )
+    if not tables:
+        return pd.DataFrame(columns=["kpi", "comment", "author", "written_at", "edits"])
+    return store.run(con, "scorecard_commentary", period=period.label)
+
+
+def add_commentary(
+    db: str | os.PathLike | None,
+    kpi: str,
+    period: Period,
+    comment: str,
+    author: str,
+    *,
+    card: Registry | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Store a commentary entry in the store (a write: no other process may hold it open)."""
+    comment, author = comment.strip(), author.strip()
+    if not comment:
+        raise ValueError("the commentary is empty")
+    if len(comment) > COMMENT_MAX:
+        raise ValueError(
+            f"the commentary is {len(comment):,} characters; the limit is {COMMENT_MAX:,}"
+        )
+    if not author:
+        raise ValueError("say who wrote the commentary")
+    if card is not None:
+        card.get(kpi)
+    try:
+        con = store.connect(db, read_only=False)
+    except duckdb.IOException as exc:
+        raise RuntimeError(
+            "the store is open in another program (an ingest, or a second dashboard), so the "
+            f"commentary could not be saved; try again in a moment ({exc})"
+        ) from None
+    try:
+        store.execute_script(con, "schema_commentary")
+        store.run(
+            con,
+            "add_commentary",
+            kpi=kpi,
+            period=period.label,
+            comment=comment,
+            author=author,
+            written_at=now or datetime.now().replace(microsecond=0),
+        )
+    finally:
+        con.close()
+
+
+# --- The national needs profile ----------------------------------------------------------------
+
+
+def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Local early help need prevalence beside the matching DfE social care assessment factor
+    (England, region, council): need, factor_label, place, share, year. Local shares are of
+    early help assessments; DfE's are of social care assessments with a factor recorded."""
+    code = card.council.old_la_code
+    columns = ["need", "factor_label", "place", "share", "year"]
+    if not code:
+        return pd.DataFrame(columns=columns)
+    dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
+    if dfe.empty:
+        return pd.DataFrame(columns=columns)
+    local = metrics.need_prevalence(con, period, "none", scope)
+    local = local.assign(need=local["metric"].str.split(":").str[1])
+    shares = dict(zip(local["need"], local["value"], strict=True))
+    pairs = dfe[["need", "factor_label"]].drop_duplicates()
+    ours = pairs.assign(
+        place="This council (early help)",
+        share=[_clean(shares.get(n)) for n in pairs["need"]],
+        year=period.label,
+    )
+    return pd.concat([ours, dfe[columns]], ignore_index=True)[columns]

@@ -1,0 +1,206 @@
+"""Scorecard: the board's KPIs with targets, RAG, trend, benchmarks, locality matrix, funnel
+plot, SPC chart, commentary and the printable board pack."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from ehts_data import board, charts, config, disclosure, explore, formatting, scorecard, ui
+
+ui.page_header(
+    "Scorecard",
+    "Is early help working? Each KPI against its target for the period, with the change on "
+    "the period before and the last eight quarters. RAG is shown by colour, symbol and word. "
+    "Rates carry 95% confidence intervals; published social care benchmarks are labelled as such.",
+)
+f = ui.filters()
+try:
+    card = scorecard.load()
+except scorecard.RegistryError as exc:
+    st.error(f"The KPI registry cannot be used:\n\n```\n{exc}\n```")
+    st.stop()
+k = disclosure.DEFAULT_K if config.public_mode() else None
+results = ui.get(scorecard.evaluate, card, f.period, f.scope)
+names = ui.get(explore.group_names)
+st.html(board.tiles_html(results, k))
+if f.scope != scorecard.ALL:
+    st.markdown(
+        "Each tile's **Against the authority** compares this selection with the whole "
+        "authority: better, similar or worse at 95% (or 99.8%) confidence."
+    )
+
+st.header("Against published benchmarks")
+spine = board.spine_figure(results, f.period, k)
+if spine is not None:
+    ui.chart(spine, board.benchmark_table(results), "scorecard_spine")
+    st.markdown(
+        "DfE social care figures show pressure at the front door; they are not early help "
+        "figures. DfE rates per 10,000 use children aged 0-17, ours 0-19. Contains public "
+        "sector information licensed under the Open Government Licence v3.0."
+    )
+needs = ui.get(scorecard.needs_beside_dfe, card, f.period, f.scope)
+if not needs.empty:
+    needs["Need"] = needs["need"].map(formatting.label) + " · " + needs["factor_label"]
+    ui.chart(
+        charts.bar(
+            needs,
+            "Need",
+            "share",
+            color="place",
+            horizontal=True,
+            stacked=False,
+            title="Needs at early help assessment beside factors at social care assessment (DfE)",
+            x_title="Share of assessments (%)",
+            y_title="Early help need · DfE assessment factor",
+            value_format=".0%",
+        ),
+        needs.rename(columns={"place": "Place", "share": "Share", "year": "Year"})[
+            ["Need", "Place", "Share", "Year"]
+        ],
+        "scorecard_needs_profile",
+        formats={"Share": "share"},
+    )
+
+st.header("Localities")
+matrix = ui.get(scorecard.locality_matrix, card, f.period)
+ui.chart(
+    board.matrix_figure(matrix, card, names["locality"], f.period, k),
+    matrix.assign(locality=matrix["locality_id"].map(names["locality"]))[
+        ["title", "locality", "value", "numerator", "denominator", "rag", "versus", "level"]
+    ],
+    "scorecard_locality_matrix",
+)
+st.markdown(board.MATRIX_KEY)
+
+st.header("Comparing localities and hubs fairly")
+rate_kpis = [kpi for kpi in card.kpi if kpi.metric and kpi.has_interval]
+left, right = st.columns([3, 1])
+funnel_kpi = left.selectbox(
+    "KPI for the funnel plot", rate_kpis, format_func=lambda kpi: kpi.title, key="funnel_kpi"
+)
+by = right.radio(
+    "Compare", ["locality", "hub"], format_func=str.capitalize, horizontal=True, key="funnel_by"
+)
+if funnel_kpi.kind == "per_10k" and by == "hub":
+    st.info("Rates per 10,000 children have no hub population, so they compare localities only.")
+else:
+    plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
+    points = plot["points"].assign(name=lambda d: d["group"].map(names[by]).fillna(d["group"]))
+    if plot["centre"] is None or points.empty:
+        st.info("No values to compare for this period.")
+    else:
+        unit = board.funnel_unit(funnel_kpi)
+        ui.chart(
+            charts.funnel(
+                points,
+                plot["limits"],
+                plot["centre"],
+                title=f"{funnel_kpi.title} by {by}, {f.period.label}, against the authority "
+                f"({formatting.of_kind(funnel_kpi.kind, plot['centre'])})",
+                x_title=f"Size ({unit})",
+                y_title=funnel_kpi.title,
+                kind=funnel_kpi.kind,
+            ),
+            points[["name", "numerator", "denominator", "value", "position"]].rename(
+                columns={
+                    "name": by.capitalize(),
+                    "numerator": "Count",
+                    "denominator": "Out of",
+                    "value": "Value",
+                    "position": "Position",
+                }
+            ),
+            "scorecard_funnel",
+            formats={"Count": "count", "Out of": "count", "Value": funnel_kpi.kind},
+        )
+        st.markdown(
+            "A point outside the dotted 99.8% limits differs from the authority by more than "
+            "chance would explain; between the dashed 95% and dotted lines, possibly. Small "
+            "units sit in the wide mouth of the funnel, so a high value there may be chance."
+        )
+
+st.header("Over time: statistical process control")
+monthly_kpis = [kpi for kpi in card.kpi if kpi.metric]
+spc_kpi = st.selectbox(
+    "KPI for the SPC chart", monthly_kpis, format_func=lambda kpi: kpi.title, key="spc_kpi"
+)
+result = ui.get(scorecard.spc, spc_kpi, f.period, f.scope)
+if result.chart is None:
+    st.info("Fewer than two months with data: no SPC chart for this selection.")
+else:
+    icons = board.spc_icons_html(result)
+    st.html(icons)
+    ui.chart(
+        charts.spc(
+            result.series,
+            title=f"{spc_kpi.title} by month, with process limits (XmR)",
+            y_title=spc_kpi.title,
+            kind=spc_kpi.kind,
+            target=spc_kpi.target(f.period),
+            tones=board.spc_tones(result, spc_kpi),
+        ),
+        result.series[
+            ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
+        ],
+        "scorecard_spc",
+        formats={"numerator": "count", "denominator": "count"},
+    )
+
+st.header("Commentary")
+comments = ui.get(scorecard.commentary, f.period)
+titles = {kpi.id: kpi.title for kpi in card.kpi}
+if comments.empty:
+    st.markdown(f"No commentary for {f.period.label} yet.")
+else:
+    st.dataframe(
+        comments.assign(kpi=comments["kpi"].map(titles).fillna(comments["kpi"])).rename(
+            columns={
+                "kpi": "KPI",
+                "comment": "Commentary",
+                "author": "By",
+                "written_at": "When",
+                "edits": "Entries",
+            }
+        ),
+        hide_index=True,
+    )
+with st.form("commentary", clear_on_submit=True):
+    st.markdown(f"Add commentary for **{f.period.label}** (kept with the data, with who and when).")
+    kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get)
+    text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX)
+    author = st.text_input("Your name")
+    if st.form_submit_button("Save commentary"):
+        ui.release()
+        try:
+            scorecard.add_commentary(
+                ui.current_store().path, kpi_id, f.period, text, author, card=card
+            )
+        except (ValueError, RuntimeError) as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}.")
+            st.rerun()
+
+st.header("Board pack")
+st.markdown(
+    "A print-ready A4 landscape pack of this scorecard (tiles, table, benchmarks, localities, "
+    "definitions) that opens with no network. Figures resting on 1 to 5 cases show c."
+)
+if st.button("Prepare the board pack", icon=":material/print:"):
+    with st.spinner("Preparing the board pack…"):
+        st.session_state["board_pack"] = ui.board_pack(card, f.period)
+pack = st.session_state.get("board_pack")
+if pack and pack["period"] == f.period.label:
+    left, right = st.columns(2)
+    left.download_button(
+        "Download board pack (HTML)", pack["html"], file_name=pack["html_name"], mime="text/html"
+    )
+    if pack["pdf"] is not None:
+        right.download_button(
+            "Download board pack (PDF)",
+            pack["pdf"],
+            file_name=pack["pdf_name"],
+            mime="application/pdf",
+        )
+    else:
+        right.warning(pack["pdf_error"])
