@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ehts_data import explore, ingest, metrics, periods, sample, store
+from ehts_data import explore, ingest, metrics, periods, sample, scorecard, store
 
 SCALES = {
     "la": {
@@ -109,6 +109,13 @@ BASELINES = {
 
 # The data each page computes (the calls its page file makes), without Streamlit.
 PAGE_DATA = {
+    "scorecard": lambda con, p: [
+        scorecard.evaluate(con, scorecard.load(), p),
+        scorecard.locality_matrix(con, scorecard.load(), p),
+        scorecard.needs_beside_dfe(con, scorecard.load(), p),
+        scorecard.funnel(con, scorecard.load().get("requests_rate"), p, "locality"),
+        scorecard.spc(con, scorecard.load().get("requests"), p),
+    ],
     "overview": lambda con, p: [
         explore.headlines(con, p),
         explore.metric_by_quarter(con, "requests", p.previous(), p),

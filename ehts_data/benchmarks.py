@@ -213,5 +213,7 @@ def needs_profile(old_la_code: str, fy_end_year: int | None = None) -> pd.DataFr
         for m in mapping.itertuples(index=False):
             count, _ = _number(row[m.factor])
             share = count / total if count is not None and total else None
-            rows.append((m.need, m.factor, m.factor_label, name, share, year_label(year)))
+            rows.append(
+                (m.need, m.factor, m.factor_label, f"{name} (social care)", share, year_label(year))
+            )
     return pd.DataFrame(rows, columns=["need", "factor", "factor_label", "place", "share", "year"])

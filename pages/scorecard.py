@@ -170,11 +170,10 @@ with st.form("commentary", clear_on_submit=True):
     text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX)
     author = st.text_input("Your name")
     if st.form_submit_button("Save commentary"):
+        path = ui.current_store().path
         ui.release()
         try:
-            scorecard.add_commentary(
-                ui.current_store().path, kpi_id, f.period, text, author, card=card
-            )
+            scorecard.add_commentary(path, kpi_id, f.period, text, author, card=card)
         except (ValueError, RuntimeError) as exc:
             st.error(str(exc))
         else:

@@ -99,3 +99,12 @@ def settle(page, timeout: float = 30.0) -> None:
         elif time.time() - quiet_since > 1.0:
             return
         time.sleep(0.2)
+
+
+def non_white_share(png: Path) -> float:
+    """The share of a PNG's pixels that are not (near) white: 0 for a blank page."""
+    from PIL import Image  # Pillow comes with streamlit
+
+    with Image.open(png) as image:
+        counts = image.convert("L").histogram()
+    return sum(counts[:240]) / sum(counts)
