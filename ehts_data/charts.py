@@ -293,6 +293,24 @@ AXIS_FORMATS = {
 }
 
 
+def _guide_lines(fig, frame: pd.DataFrame, x: str, specs, *, colour: str, width: float) -> None:
+    """Limit or centre lines, one per (column, legend name, dash); lines sharing a dash share
+    one legend entry (the one with a name)."""
+    for col, name, dash in specs:
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x],
+                y=frame[col],
+                mode="lines",
+                name=name,
+                legendgroup=dash,
+                showlegend=name is not None,
+                line=dict(color=colour, width=width, dash=dash),
+                hoverinfo="skip",
+            )
+        )
+
+
 def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     """A public-health-profile spine chart: one row per KPI, each on its own scale centred on
     England, better to the right. `rows`: title, series, value, text, polarity, local (bool),
@@ -395,24 +413,19 @@ def funnel(
     `points`: name, denominator, value, position."""
     fmt = AXIS_FORMATS[kind]
     fig = go.Figure()
-    for col, name, dash in (
-        ("upper998", "99.8% limits", "dot"),
-        ("lower998", None, "dot"),
-        ("upper95", "95% limits", "dash"),
-        ("lower95", None, "dash"),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=limits["size"],
-                y=limits[col],
-                mode="lines",
-                name=name,
-                legendgroup=dash,
-                showlegend=name is not None,
-                line=dict(color="#555555", width=1.5, dash=dash),
-                hoverinfo="skip",
-            )
-        )
+    _guide_lines(
+        fig,
+        limits,
+        "size",
+        [
+            ("upper998", "99.8% limits", "dot"),
+            ("lower998", None, "dot"),
+            ("upper95", "95% limits", "dash"),
+            ("lower95", None, "dash"),
+        ],
+        colour="#555555",
+        width=1.5,
+    )
     fig.add_hline(y=centre, line=dict(color="#1F1F1F", width=1.5))
     marks = {
         "within limits": ("circle", "#8C8C8C"),
@@ -491,23 +504,14 @@ def spc(
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}} %{{customdata}}<extra></extra>",
             )
         )
-    for col, name, dash in (
-        ("mean", "Mean", "solid"),
-        ("upper", "Process limits", "dash"),
-        ("lower", None, "dash"),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=series["month"],
-                y=series[col],
-                mode="lines",
-                name=name,
-                legendgroup=dash,
-                showlegend=name is not None,
-                line=dict(color="#1F1F1F", width=1.2, dash=dash),
-                hoverinfo="skip",
-            )
-        )
+    _guide_lines(
+        fig,
+        series,
+        "month",
+        [("mean", "Mean", "solid"), ("upper", "Process limits", "dash"), ("lower", None, "dash")],
+        colour="#1F1F1F",
+        width=1.2,
+    )
     if target is not None:
         fig.add_trace(
             go.Scatter(

@@ -43,6 +43,15 @@ def _add_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
 
 
+def _add_threshold(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--threshold",
+        type=int,
+        default=disclosure.DEFAULT_K,
+        help=f"K: {what} (default {disclosure.DEFAULT_K})",
+    )
+
+
 def _period(args) -> periods.Period | None:
     """The period the arguments name, or None after printing why they do not."""
     try:
@@ -298,12 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", help="folder for snapshots (default: $EHTS_SNAPSHOTS or data/snapshots)"
     )
-    p.add_argument(
-        "--threshold",
-        type=int,
-        default=disclosure.DEFAULT_K,
-        help=f"K: counts from 1 to K-1 are suppressed ({disclosure.DEFAULT_K})",
-    )
+    _add_threshold(p, "counts from 1 to K-1 are suppressed")
     p.add_argument(
         "--audience",
         choices=snapshot.AUDIENCES,
@@ -328,12 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locality", help="one locality's values, judged against the authority")
     p.add_argument("--out", help="folder for the board pack (--format html)")
     p.add_argument("--pdf", action="store_true", help="also print the board pack to PDF")
-    p.add_argument(
-        "--threshold",
-        type=int,
-        default=disclosure.DEFAULT_K,
-        help=f"board pack: figures resting on 1 to K-1 cases show c ({disclosure.DEFAULT_K})",
-    )
+    _add_threshold(p, "board pack: figures resting on 1 to K-1 cases show c")
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser(
