@@ -136,10 +136,8 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<div class="row">{rag_badge(None if hidden else result.rag)}'
         f'<span class="small">Target: {html.escape(target)}</span></div>'
     )
-    previous_hidden = hidden  # a change must not reveal a withheld value
-    delta = (
-        None if previous_hidden else formatting.change(kind, result.value, result.previous.value)
-    )
+    # A change must not reveal a withheld value.
+    delta = None if hidden else formatting.change(kind, result.value, result.previous.value)
     if delta:
         word = result.direction or ""
         colour = charts.JUDGEMENT_TEXT.get(word, charts.NEUTRAL_TEXT)
