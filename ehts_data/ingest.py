@@ -11,9 +11,11 @@ import csv
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,10 +184,11 @@ def _stage(
             selected.append(f"nullif({ident(spec.name)}, '') as {ident(spec.name)}")
         else:
             selected.append(f"null::varchar as {ident(spec.name)}")
-    # Row numbers follow the file's record order (DuckDB preserves insertion order).
+    # No row-number column: DuckDB keeps insertion order, so a row's rowid is its record
+    # index and its spreadsheet row is rowid + 2 (a window over the whole file costs more).
     sql = f"""
         create or replace temp table {ident("stg_" + table)} as
-        select row_number() over () + 1 as _row, {", ".join(selected)}
+        select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', strict_mode = true)
     """
@@ -211,15 +214,18 @@ def _typed_expr(spec: ColumnSpec) -> str:
     if spec.kind == "float":
         return f"try_cast({c} as double)"
     if spec.kind == "code_list":
+        # Spaces are removed rather than trimmed: the same on a list that passed its check
+        # (no code holds a space) and a third faster.
         return (
-            f"list_sort(list_distinct(list_filter(list_transform("
-            f"string_split(coalesce({c}, ''), chr(59)), lambda x: trim(x)), lambda x: x <> '')))"
+            f"list_sort(list_distinct(list_filter("
+            f"string_split(replace(coalesce({c}, ''), ' ', ''), ';'), lambda x: x <> '')))"
         )
     return c
 
 
-def _field_checks(spec: ColumnSpec) -> list[tuple[str, str, dict]]:
-    """(invalid-row predicate over stg, reason, params) for one column."""
+def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]]:
+    """(invalid-row predicate over stg, reason, params) for one column. Parameter names end
+    in `tag`, so the checks of many columns can be counted in one query."""
     c = ident(spec.name)
     checks: list[tuple[str, str, dict]] = []
     if not spec.nullable:
@@ -227,26 +233,29 @@ def _field_checks(spec: ColumnSpec) -> list[tuple[str, str, dict]]:
     if spec.kind == "code":
         checks.append(
             (
-                f"{c} is not null and not list_contains($codes, {c})",
+                f"{c} is not null and not list_contains($codes{tag}, {c})",
                 "unknown code (expected one of: " + ", ".join(spec.codes) + ")",
-                {"codes": list(spec.codes)},
+                {f"codes{tag}": list(spec.codes)},
             )
         )
     elif spec.kind == "code_list":
+        # The same test as "every trimmed, non-empty item is a known code", as one regular
+        # expression: a quarter of the time of splitting the list (trim removes spaces only).
+        code = "(?:" + "|".join(re.escape(code) for code in spec.codes) + ")"
         checks.append(
             (
-                f"len(list_filter({_typed_expr(spec)}, lambda x: not list_contains($codes, x))) > 0",
+                f"{c} is not null and not regexp_full_match({c}, $pattern{tag})",
                 "unknown need code (codes are separated by ';'; see the data contract's list)",
-                {"codes": list(spec.codes)},
+                {f"pattern{tag}": f"^(?: *{code}? *;)* *{code}? *$"},
             )
         )
     elif spec.kind == "date":
         checks.append(
             (
-                f"{c} is not null and not (regexp_full_match({c}, $pattern)"
+                f"{c} is not null and not (regexp_full_match({c}, $pattern{tag})"
                 f" and {_typed_expr(spec)} is not null)",
                 "not a valid date (expected YYYY-MM-DD)",
-                {"pattern": DATE_PATTERN},
+                {f"pattern{tag}": DATE_PATTERN},
             )
         )
     elif spec.kind == "int":
@@ -278,17 +287,17 @@ def _field_checks(spec: ColumnSpec) -> list[tuple[str, str, dict]]:
             bounds = f"at most {spec.le:g}"
         checks.append(
             (
-                f"{typed} is not null and not ({typed} between $low and $high)",
+                f"{typed} is not null and not ({typed} between $low{tag} and $high{tag})",
                 f"out of range (must be {bounds})",
-                {"low": low, "high": high},
+                {f"low{tag}": low, f"high{tag}": high},
             )
         )
     if spec.pattern and spec.kind == "text":
         checks.append(
             (
-                f"{c} is not null and not regexp_full_match({c}, $pattern)",
+                f"{c} is not null and not regexp_full_match({c}, $pattern{tag})",
                 f"does not match the required format {spec.pattern}",
-                {"pattern": spec.pattern},
+                {f"pattern{tag}": spec.pattern},
             )
         )
     return checks
@@ -304,11 +313,14 @@ def _report(
     predicate: str,
     params: dict,
     value_expr: str | None = None,
+    count: int | None = None,
 ) -> int:
-    """Count rows of `source` matching `predicate`; record the first few. Returns the count."""
+    """Count rows of `source` matching `predicate` (unless counted already); record the first
+    few. Returns the count."""
     value_expr = value_expr or (ident(column) if column else "null")
     where = f"from {source} as checked where {predicate}"
-    count = con.execute(f"select count(*) {where}", params or None).fetchone()[0]
+    if count is None:
+        count = con.execute(f"select count(*) {where}", params or None).fetchone()[0]
     if count:
         rows = con.execute(
             f"select _row, {value_expr} {where} order by _row limit {problems.room()}",
@@ -318,18 +330,53 @@ def _report(
     return count
 
 
-def _check_fields(con, model: type[ContractModel], problems: _Collector) -> None:
-    staged = ident("stg_" + contract.table_name(model))
-    for spec in contract.column_specs(model):
-        for predicate, reason, params in _field_checks(spec):
-            _report(con, problems, model.file, spec.name, reason, staged, predicate, params)
+def _report_all(
+    con, problems: _Collector, file: str, source: str, checks: list[tuple[str, str, str, dict]]
+) -> int:
+    """Run many (column, predicate, reason, params) checks over `source` in one scan, then
+    fetch the rows of those that found something. Returns the number of problems."""
+    if not checks:
+        return 0
+    params = {name: value for *_, p in checks for name, value in p.items()}
+    counts = con.execute(
+        "select "
+        + ", ".join(f"count(*) filter (where {predicate})" for _, predicate, _, _ in checks)
+        + f" from {source} as checked",
+        params or None,
+    ).fetchone()
+    for (column, predicate, reason, p), count in zip(checks, counts, strict=True):
+        if count:
+            _report(con, problems, file, column, reason, source, predicate, p, count=count)
+    return sum(counts)
 
 
-def _build_typed(con, model: type[ContractModel]) -> None:
-    """typ_<table>: the staged rows with contract types (invalid cells become null)."""
+def _numbered(table: str) -> str:
+    """`table` with each row's spreadsheet row number as _row (see _stage)."""
+    return f"(select rowid + 2 as _row, * from {ident(table)})"
+
+
+def _check_fields(con, model: type[ContractModel], problems: _Collector) -> int:
+    """Every field check of one file in one scan; returns the number of problems."""
+    checks = [
+        (spec.name, *check)
+        for i, spec in enumerate(contract.column_specs(model))
+        for check in _field_checks(spec, f"_{i}")
+    ]
+    staged = _numbered("stg_" + contract.table_name(model))
+    return _report_all(con, problems, model.file, staged, checks)
+
+
+def _load(con, model: type[ContractModel], clean: bool) -> str:
+    """Create the store table from the staged text with contract types (invalid cells become
+    null). Returns the relation the key and rule checks read: the rows with _row and
+    _cast_failed."""
     table = contract.table_name(model)
     specs = contract.column_specs(model)
     cols = ", ".join(f"{_typed_expr(spec)} as {ident(spec.name)}" for spec in specs)
+    staged = ident("stg_" + table)
+    con.execute(f"create table {ident(table)} as select {cols} from {staged}")
+    if clean:
+        return f"(select *, false as _cast_failed from {_numbered(table)})"
     # A cell that failed its type check is already reported; rules skip such rows.
     failed = " or ".join(
         f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
@@ -337,49 +384,66 @@ def _build_typed(con, model: type[ContractModel]) -> None:
         if s.kind in ("date", "int", "float")
     )
     con.execute(
-        f"create or replace temp table {ident('typ_' + table)} as "
-        f"select _row, {cols}, coalesce({failed or 'false'}, false) as _cast_failed"
-        f" from {ident('stg_' + table)}"
+        f"create or replace temp table {ident('typ_' + table)} as select rowid + 2 as _row,"
+        f" {cols}, coalesce({failed or 'false'}, false) as _cast_failed from {staged}"
     )
+    return ident("typ_" + table)
 
 
-def _duplicates(typ: str, key: tuple[str, ...]) -> str:
-    """Rows of `typ` whose key repeats an earlier row's, with the first row's number."""
-    cols = ", ".join(ident(k) for k in key)
+def _key_cols(key: tuple[str, ...]) -> tuple[str, str]:
+    """The key's columns, and the condition that none of them is null."""
     return (
-        f"(select *, min(_row) over (partition by {cols}) as _first from {ident(typ)}"
-        + " where "
-        + " and ".join(f"{ident(k)} is not null" for k in key)
-        + ")"
+        ", ".join(ident(k) for k in key),
+        " and ".join(f"{ident(k)} is not null" for k in key),
     )
 
 
-def _check_keys_and_rules(con, model: type[ContractModel], problems: _Collector) -> None:
-    table = contract.table_name(model)
-    typ = "typ_" + table
+def _duplicates(source: str, key: tuple[str, ...]) -> str:
+    """Rows of `source` whose key repeats an earlier row's, with the first row's number."""
+    cols, present = _key_cols(key)
+    return (
+        f"(select *, min(_row) over (partition by {cols}) as _first from {source} where {present})"
+    )
+
+
+def _duplicate_count(con, source: str, key: tuple[str, ...]) -> int:
+    """How many rows repeat an earlier row's key: a grouping, cheaper than the window that
+    finds which rows they are (run only when there are some)."""
+    cols, present = _key_cols(key)
+    return con.execute(
+        f"select coalesce(sum(n - 1), 0) from (select count(*) as n from {source}"
+        f" where {present} group by {cols} having count(*) > 1)"
+    ).fetchone()[0]
+
+
+def _check_keys_and_rules(
+    con, model: type[ContractModel], source: str, problems: _Collector
+) -> None:
+    file = model.file
     for spec in contract.column_specs(model):
         c = ident(spec.name)
         if spec.unique:
             _report(
                 con,
                 problems,
-                model.file,
+                file,
                 spec.name,
                 f"duplicate {spec.name} (each must be unique)",
-                _duplicates(typ, (spec.name,)),
+                _duplicates(source, (spec.name,)),
                 "_row > _first",
                 {},
                 value_expr=f"{c} || ' (first on row ' || _first || ')'",
+                count=_duplicate_count(con, source, (spec.name,)),
             )
         if spec.references:
             ref_table, ref_col = spec.references
             _report(
                 con,
                 problems,
-                model.file,
+                file,
                 spec.name,
                 f"refers to a {ref_col} that does not exist in {ref_table}.csv",
-                ident(typ),
+                source,
                 f"{c} is not null and not exists (select 1 from {ident(ref_table)} as ref"
                 f" where ref.{ident(ref_col)} = checked.{c})",
                 {},
@@ -389,27 +453,22 @@ def _check_keys_and_rules(con, model: type[ContractModel], problems: _Collector)
         _report(
             con,
             problems,
-            model.file,
+            file,
             ", ".join(key),
             f"duplicate row for the same {', '.join(key)} (one row each is allowed)",
-            _duplicates(typ, key),
+            _duplicates(source, key),
             "_row > _first",
             {},
             value_expr="concat_ws(', ', "
             + ", ".join(ident(k) for k in key)
             + ") || ' (first on row ' || _first || ')'",
+            count=_duplicate_count(con, source, key),
         )
-    for rule in model.rules:
-        _report(
-            con,
-            problems,
-            model.file,
-            rule.column,
-            rule.reason,
-            ident(typ),
-            f"not _cast_failed and not coalesce({rule.valid_sql}, true)",
-            {},
-        )
+    rules = [
+        (rule.column, f"not _cast_failed and not coalesce({rule.valid_sql}, true)", rule.reason, {})
+        for rule in model.rules
+    ]
+    _report_all(con, problems, file, source, rules)
 
 
 def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
@@ -476,12 +535,16 @@ def ingest(
     if problems.total:
         raise IngestError(problems.problems, problems.total)
 
+    # Hashing the files runs beside the DuckDB work (hashlib releases the GIL).
+    hashing = ThreadPoolExecutor(max_workers=1)
+    hashed = hashing.submit(fingerprint, source)
+    hashing.shutdown(wait=False)
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.building")
     # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
     con = duckdb.connect(str(building), config={"memory_limit": config.ingest_memory_limit()})
     try:
-        result = _build(con, source, present, target, problems, warnings, progress)
+        result = _build(con, source, present, target, problems, warnings, progress, hashed)
         con.execute("checkpoint")
         con.close()
         if problems.total:
@@ -515,7 +578,9 @@ def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
     return present
 
 
-def _build(con, source, present, target, problems, warnings, progress) -> IngestResult | None:
+def _build(
+    con, source, present, target, problems, warnings, progress, hashed: Future[str]
+) -> IngestResult | None:
     """Load, check and derive into the new store; None when problems were found."""
     models = [m for m in contract.MODELS if m.file in present]
     headers: dict[str, list[str]] = {}
@@ -526,7 +591,7 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
     if problems.total:
         return None  # header problems: nothing further is meaningful
 
-    steps = len(models) * 2 + len(FACT_SCRIPTS) + 2
+    steps = len(models) * 3 + len(FACT_SCRIPTS) + 1
     done = 0
 
     def step(message: str) -> None:
@@ -545,18 +610,16 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
     if problems.total:
         return None
 
-    # Field checks first; then typed tables in load order so references resolve.
+    # Field checks and typed tables first, so that every reference resolves; then keys and
+    # cross-field rules.
+    checked: dict[str, str] = {}
     for model in models:
         step(f"checking {model.file} ({row_counts[contract.table_name(model)]:,} rows)")
-        _check_fields(con, model, problems)
-        _build_typed(con, model)
-        table = contract.table_name(model)
-        con.execute(
-            f"create table {ident(table)} as"
-            f" select * exclude (_row, _cast_failed) from {ident('typ_' + table)}"
-        )
+        clean = _check_fields(con, model, problems) == 0
+        checked[model.file] = _load(con, model, clean)
     for model in models:
-        _check_keys_and_rules(con, model, problems)
+        step(f"checking keys, references and rules in {model.file}")
+        _check_keys_and_rules(con, model, checked[model.file], problems)
     for model in contract.MODELS:
         if model.file not in present:
             _create_empty(con, model)
@@ -568,7 +631,6 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
     if problems.total:
         return None
 
-    step("deriving facts")
     con.execute("create table locality_geojson (geojson varchar)")
     if geojson is not None:
         con.execute("insert into locality_geojson values ($g)", {"g": geojson})
@@ -584,6 +646,7 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
     for script in FACT_SCRIPTS:
         step(f"deriving {script.removeprefix('derive_')}")
         store.execute_script(con, script)
+    step("carrying over the store's history and commentary")
     _carry_over(con, target, warnings)
 
     date_from, date_to = con.execute(
@@ -595,7 +658,7 @@ def _build(con, source, present, target, problems, warnings, progress) -> Ingest
         ingest_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
         db=target,
         source=str(source.resolve()),
-        fingerprint=fingerprint(source),
+        fingerprint=hashed.result(),
         row_counts=row_counts,
         date_from=date_from,
         date_to=date_to,

@@ -15,14 +15,25 @@ select
     assessments.needs,
     len(assessments.needs) as need_count,
     episode_facts.imd_decile,
-    age_band(children.birth_month, assessments.completed_date) as age_band
+    age_band(birth_start(children.birth_month), assessments.completed_date) as age_band
 from assessments
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 inner join children on episode_facts.child_id = children.child_id
-order by assessments.completed_date, assessments.assessment_id;
+-- Date order lets queries skip blocks outside a period (see derive_request_facts).
+order by assessments.completed_date;
 
+-- One row per need listed, with the assessment's date and reporting dimensions repeated, so
+-- needs analysis counts need rows in a period without joining back (at national scale that
+-- join cost over a second a query). assessment_facts' date order is kept: no second sort.
 create or replace table assessment_needs as
 select
     assessment_id,
-    unnest(needs) as need
-from assessments;
+    unnest(needs) as need,
+    completed_date,
+    locality_id,
+    hub_id,
+    service,
+    thrive_group,
+    imd_decile,
+    age_band
+from assessment_facts;

@@ -5,36 +5,44 @@
 -- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
 with
 
-in_period as (
-    select assessment_id
+-- Assessments with the same list of needs count once, weighted: a few thousand distinct lists
+-- instead of one self-join of every need row.
+need_lists as (
+    select
+        row_number() over () as list_id,
+        needs,
+        count(*) as assessments
     from assessment_facts
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+    group by needs
 ),
 
 listed as (
-    select assessment_needs.*
-    from assessment_needs
-    inner join in_period on assessment_needs.assessment_id = in_period.assessment_id
+    select
+        list_id,
+        assessments,
+        unnest(needs) as need
+    from need_lists
 ),
 
 pairs as (
     select
         a.need,
         b.need as also_need,
-        count(*) as assessments_listing_both
+        sum(a.assessments) as assessments_listing_both
     from listed as a
-    inner join listed as b on a.assessment_id = b.assessment_id
+    inner join listed as b on a.list_id = b.list_id
     group by all
 ),
 
 totals as (
     select
         need,
-        count(*) as assessments_listing_need
+        sum(assessments) as assessments_listing_need
     from listed
     group by need
 )

@@ -6,29 +6,18 @@
 --             'imd_decile' | 'all'); filters $locality, $hub, $service (null = all)
 with
 
-in_period as (
+denominators as (
     select
-        assessment_id,
-        case $dimension
-            when 'locality' then coalesce(locality_id, 'unknown')
-            when 'age_band' then age_band
-            when 'imd_decile' then coalesce(imd_decile::varchar, 'unknown')
-            else 'all'
-        end as category
+        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
+            as category,
+        count(*) as assessments
     from assessment_facts
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-),
-
-denominators as (
-    select
-        category,
-        count(*) as assessments
-    from in_period
-    group by category
+    group by all
 ),
 
 groups as (
@@ -38,14 +27,20 @@ groups as (
     from need_codes
 ),
 
+-- assessment_needs repeats each assessment's date, places, service and child on its need rows.
 listed as (
     select
-        in_period.category,
+        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
+            as category,
         need_codes.need_group,
-        count(distinct in_period.assessment_id) as assessments_listing
-    from in_period
-    inner join assessment_needs on in_period.assessment_id = assessment_needs.assessment_id
+        count(distinct assessment_needs.assessment_id) as assessments_listing
+    from assessment_needs
     inner join need_codes on assessment_needs.need = need_codes.need
+    where
+        completed_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
     group by all
 )
 

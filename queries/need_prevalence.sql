@@ -8,33 +8,30 @@
 --             filters $locality, $hub, $service (null = all)
 with
 
-in_period as (
+denominators as (
     select
-        assessment_id,
-        report_group($by, locality_id, hub_id) as report_group
+        report_group($by, locality_id, hub_id) as report_group,
+        count(*) as n
     from assessment_facts
     where completed_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+    group by all
 ),
 
-denominators as (
-    select
-        report_group,
-        count(*) as n
-    from in_period
-    group by report_group
-),
-
+-- assessment_needs repeats each assessment's date, places and service on its need rows.
 need_counts as (
     select
-        in_period.report_group,
-        assessment_needs.need,
+        report_group($by, locality_id, hub_id) as report_group,
+        need,
         count(*) as n
-    from in_period
-    inner join assessment_needs on in_period.assessment_id = assessment_needs.assessment_id
-    group by in_period.report_group, assessment_needs.need
+    from assessment_needs
+    where completed_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
+    group by all
 ),
 
 groups as (

@@ -7,39 +7,33 @@
 --             'imd_decile' | 'thrive_group' | 'all'); filters $locality, $hub, $service
 with
 
-in_period as (
+denominators as (
     select
-        assessment_id,
-        case $dimension
-            when 'locality' then coalesce(locality_id, 'unknown')
-            when 'age_band' then age_band
-            when 'imd_decile' then coalesce(imd_decile::varchar, 'unknown')
-            when 'thrive_group' then thrive_group
-            else 'all'
-        end as category
+        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
+            as category,
+        count(*) as assessments
     from assessment_facts
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+    group by all
 ),
 
-denominators as (
-    select
-        category,
-        count(*) as assessments
-    from in_period
-    group by category
-),
-
+-- assessment_needs repeats each assessment's date, places, service and child on its need rows.
 listed as (
     select
-        in_period.category,
-        assessment_needs.need,
+        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
+            as category,
+        need,
         count(*) as assessments_listing
-    from in_period
-    inner join assessment_needs on in_period.assessment_id = assessment_needs.assessment_id
+    from assessment_needs
+    where
+        completed_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
     group by all
 )
 

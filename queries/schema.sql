@@ -21,20 +21,19 @@ create table need_codes (
     sort_order integer
 );
 
--- Age band at an event (DfE Children in Need bands). Whole years from the first day of the
--- birth month; a birth month starting after the event means the child was unborn.
-create or replace macro age_band(birth_month, on_date) as (
+-- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
+create or replace macro birth_start(birth_month) as ((birth_month || '-01')::date);
+
+-- Age band at an event (DfE Children in Need bands) from birth_start(birth_month): whole
+-- years from the first day of the birth month; a birth month starting after the event means
+-- the child was unborn. One year count indexes the bands (0 → under_1, 1-4, 5-9, 10-15, 16+).
+create or replace macro age_band(birth_start, on_date) as (
     case
-        when strptime(birth_month || '-01', '%Y-%m-%d')::date > on_date then 'unborn'
-        when date_sub('year', strptime(birth_month || '-01', '%Y-%m-%d')::date, on_date) < 1
-            then 'under_1'
-        when date_sub('year', strptime(birth_month || '-01', '%Y-%m-%d')::date, on_date) < 5
-            then '1_4'
-        when date_sub('year', strptime(birth_month || '-01', '%Y-%m-%d')::date, on_date) < 10
-            then '5_9'
-        when date_sub('year', strptime(birth_month || '-01', '%Y-%m-%d')::date, on_date) < 16
-            then '10_15'
-        else '16_plus'
+        when birth_start > on_date then 'unborn'
+        else [
+            'under_1', '1_4', '1_4', '1_4', '1_4', '5_9', '5_9', '5_9', '5_9', '5_9',
+            '10_15', '10_15', '10_15', '10_15', '10_15', '10_15', '16_plus'
+        ][least(date_sub('year', birth_start, on_date), 16) + 1]
     end
 );
 
@@ -65,3 +64,17 @@ create or replace macro report_groups(breakdown, locality, hub) as table
         and in_filter(hub_id, hub)
         and (locality is null or locality_id = locality);
 
+
+-- The category an assessment (or one of its need rows) reports under on the needs analysis
+-- page: one dimension of the child or family, 'unknown' when missing.
+create or replace macro assessment_category(
+    dimension, locality_id, age_band, imd_decile, thrive_group
+) as (
+    case dimension
+        when 'locality' then coalesce(locality_id, 'unknown')
+        when 'age_band' then age_band
+        when 'imd_decile' then coalesce(imd_decile::varchar, 'unknown')
+        when 'thrive_group' then thrive_group
+        else 'all'
+    end
+);

@@ -90,3 +90,11 @@ def test_needs_split_on_semicolons_and_unknown_codes_fail():
 def test_every_need_code_has_a_headline_group():
     assert set(contract.NEED_GROUP_OF) == set(contract.NEED_CODES)
     assert len(contract.NEED_GROUPS) == 10
+
+
+def test_no_code_holds_a_space_or_a_semicolon():
+    # Ingest reads a list of codes by splitting on ';' and dropping spaces.
+    for model in contract.MODELS:
+        for spec in contract.column_specs(model):
+            for code in spec.codes:
+                assert " " not in code and ";" not in code, (model.file, spec.name, code)

@@ -335,3 +335,52 @@ def test_sample_data_passes_validation_with_no_warnings(sample_db):
     with store.connect(sample_db) as con:
         latest = store.latest_ingest(con)
     assert latest["warnings"] == "[]"
+
+
+def test_row_numbers_hold_in_a_file_read_in_parallel(tmp_path, loaded_store):
+    # 300,000 rows (about 12 MB) are read by several threads; a row's number must still be
+    # its place in the file, for field checks, duplicates and cross-field rules alike.
+    rows = [f"R{i},C1,2024-05-01,school,H1,early_help" for i in range(300_000)]
+    rows[200_000] = "R200000,C1,2024-05-01,carrier_pigeon,H1,early_help"  # row 200,002
+    rows[250_000] = "R7,C1,2024-05-01,school,H1,early_help"  # row 250,002 repeats row 9
+    requests = "request_id,child_id,received_date,source,hub_id,decision\n" + "\n".join(rows)
+    error = rejected(tmp_path, loaded_store, requests__csv=requests, episodes__csv=GOOD_EPISODES)
+    places = {(p.row, p.column) for p in error.problems}
+    assert places == {(200_002, "source"), (250_002, "request_id")}, [
+        str(p) for p in error.problems
+    ]
+    duplicate = next(p for p in error.problems if p.column == "request_id")
+    assert "first on row 9" in duplicate.value
+
+
+@pytest.mark.parametrize(
+    ("needs", "stored"),
+    [
+        ("domestic_abuse;debt_or_poverty", ["debt_or_poverty", "domestic_abuse"]),
+        (" debt_or_poverty ; domestic_abuse ;; ", ["debt_or_poverty", "domestic_abuse"]),
+        ("domestic_abuse;domestic_abuse", ["domestic_abuse"]),
+        (";", []),
+        ("", []),
+        ("domestic_abuse;debt", None),  # not a code
+        ("domestic_abuse debt_or_poverty", None),  # a space does not separate
+        ("domestic_abuse\t", None),  # trimming removes spaces, not tabs
+        ("domestic_abuse_x", None),  # a code's prefix is not enough
+    ],
+)
+def test_need_lists_accepted_and_rejected(tmp_path, needs, stored):
+    source = write_extract(
+        tmp_path / "extract",
+        requests__csv=GOOD_REQUESTS,
+        episodes__csv=GOOD_EPISODES,
+        assessments__csv="assessment_id,episode_id,completed_date,thrive_group,needs\n"
+        f'A1,E1,2024-06-01,getting_help,"{needs}"',
+    )
+    db = tmp_path / "ehts.duckdb"
+    if stored is None:
+        with pytest.raises(ingest.IngestError) as info:
+            ingest.ingest(source, db)
+        assert (only(info.value).row, only(info.value).column) == (2, "needs")
+    else:
+        ingest.ingest(source, db)
+        with store.connect(db) as con:
+            assert con.execute("select needs from assessments").fetchone()[0] == stored
