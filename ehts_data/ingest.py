@@ -175,7 +175,7 @@ def _stage(
     header: list[str],
     problems: _Collector,
 ) -> bool:
-    """Load the file's contract columns as text into temp table stg_<table>, with row numbers."""
+    """Load the file's contract columns as text into temp table stg_<table>."""
     table = contract.table_name(model)
     columns = {name: "VARCHAR" for name in header}
     selected = []
@@ -599,24 +599,26 @@ def _build(
         done += 1
         progress(message, min(done / steps, 0.99))
 
+    # Each file is read, checked field by field and typed before the next is read, so only one
+    # text copy is held at a time; keys and cross-field rules follow once every table exists.
     row_counts: dict[str, int] = {}
-    for model in models:
-        step(f"reading {model.file}")
-        if _stage(con, model, present[model.file], headers[model.file], problems):
-            table = contract.table_name(model)
-            row_counts[table] = con.execute(
-                f"select count(*) from {ident('stg_' + table)}"
-            ).fetchone()[0]
-    if problems.total:
-        return None
-
-    # Field checks and typed tables first, so that every reference resolves; then keys and
-    # cross-field rules.
     checked: dict[str, str] = {}
+    unreadable = False
     for model in models:
-        step(f"checking {model.file} ({row_counts[contract.table_name(model)]:,} rows)")
+        table = contract.table_name(model)
+        step(f"reading {model.file}")
+        if not _stage(con, model, present[model.file], headers[model.file], problems):
+            unreadable = True
+            continue
+        row_counts[table] = con.execute(f"select count(*) from {ident('stg_' + table)}").fetchone()[
+            0
+        ]
+        step(f"checking {model.file} ({row_counts[table]:,} rows)")
         clean = _check_fields(con, model, problems) == 0
         checked[model.file] = _load(con, model, clean)
+        con.execute(f"drop table {ident('stg_' + table)}")
+    if unreadable:
+        return None
     for model in models:
         step(f"checking keys, references and rules in {model.file}")
         _check_keys_and_rules(con, model, checked[model.file], problems)

@@ -18,6 +18,11 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
     assert set(saved["pages"]) == set(bench.PAGE_DATA)
     assert len(saved["metrics"]) == len(metrics.METRICS) * 3
     assert "| page | data cold ms |" in (tmp_path / "out" / "la.md").read_text()
+    # The ingest profile: every stage timed, from reading the first file to carrying over.
+    stages = saved["ingest"]["stages"]
+    assert any(s.startswith("reading requests.csv") for s in stages)
+    assert any(s.startswith("deriving request_facts") for s in stages)
+    assert all(seconds >= 0 for seconds in stages.values())
 
 
 @pytest.mark.parametrize("period", ["2024-25", "2025-26-Q3"])
