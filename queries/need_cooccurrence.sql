@@ -5,8 +5,8 @@
 -- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
 with
 
--- Assessments with the same list of needs count once, weighted: a few thousand distinct lists
--- instead of one self-join of every need row.
+-- Assessments with the same list of needs count once, weighted: the pairs come from the
+-- distinct lists, far fewer than the need rows a self-join would pair up.
 need_lists as (
     select
         row_number() over () as list_id,
