@@ -1,6 +1,8 @@
 -- derive_assessment_facts: assessment_facts (one row per assessment) and assessment_needs
 -- (one row per assessment and need listed), built once at ingest. An assessment takes its
--- episode's lead hub and the child's locality of residence. No parameters.
+-- episode's lead hub and the child's locality of residence. need_bits holds the listed needs
+-- as one integer (need_bit of each need; 0 for none) for the group and co-occurrence
+-- queries. No parameters.
 create or replace table assessment_facts as
 select
     assessments.assessment_id,
@@ -14,9 +16,19 @@ select
     assessments.thrive_group,
     assessments.needs,
     len(assessments.needs) as need_count,
+    coalesce(
+        list_sum(
+            list_transform(
+                list_transform(assessments.needs, lambda need: list_position(codes.in_order, need)),
+                lambda sort_order: need_bit(sort_order)
+            )
+        ),
+        0
+    )::uinteger as need_bits,
     episode_facts.imd_decile,
     age_band(birth_start(children.birth_month), assessments.completed_date) as age_band
 from assessments
+cross join (select list(need order by sort_order) as in_order from need_codes) as codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 inner join children on episode_facts.child_id = children.child_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).

@@ -2,6 +2,8 @@
 -- Adds locality of residence, age band at start, length in days, and the child's latest
 -- *different* episode that closed on or before this start date (its end date, closure reason
 -- and id). is_re_entry_12m: that closure is on or after start_date minus 12 calendar months.
+-- request_*: the date, decision, locality and hub of the request the episode came from, so the
+-- request-to-closure flow needs no join at query time (request_facts is derived first).
 -- No parameters.
 create or replace table episode_facts as
 with
@@ -56,9 +58,14 @@ select
     p.previous_closure_reason,
     coalesce(
         p.previous_end_date >= e.start_date - interval 12 month, false
-    ) as is_re_entry_12m
+    ) as is_re_entry_12m,
+    r.received_date as request_received_date,
+    r.decision as request_decision,
+    r.locality_id as request_locality_id,
+    r.hub_id as request_hub_id
 from episodes_with_child as e
 left join prior_closures as p
     on e.episode_id = p.episode_id and p.recency = 1
+left join request_facts as r on e.request_id = r.request_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by e.start_date;

@@ -5,12 +5,11 @@
 -- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
 with
 
--- Assessments with the same list of needs count once, weighted: the pairs come from the
--- distinct lists, far fewer than the need rows a self-join would pair up.
-need_lists as (
+-- Assessments with the same needs count once, weighted: the pairs come from the distinct
+-- need_bits, far fewer than the need rows a self-join would pair up.
+need_sets as (
     select
-        row_number() over () as list_id,
-        needs,
+        need_bits,
         count(*) as assessments
     from assessment_facts
     where
@@ -18,33 +17,27 @@ need_lists as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by needs
-),
-
-listed as (
-    select
-        list_id,
-        assessments,
-        unnest(needs) as need
-    from need_lists
+    group by need_bits
 ),
 
 pairs as (
     select
         a.need,
         b.need as also_need,
-        sum(a.assessments) as assessments_listing_both
-    from listed as a
-    inner join listed as b on a.list_id = b.list_id
+        sum(need_sets.assessments)::bigint as assessments_listing_both
+    from need_sets
+    inner join need_codes as a on need_sets.need_bits & need_bit(a.sort_order) <> 0
+    inner join need_codes as b on need_sets.need_bits & need_bit(b.sort_order) <> 0
     group by all
 ),
 
+-- A need paired with itself: the assessments listing it.
 totals as (
     select
         need,
-        sum(assessments) as assessments_listing_need
-    from listed
-    group by need
+        assessments_listing_both as assessments_listing_need
+    from pairs
+    where need = also_need
 )
 
 select

@@ -21,21 +21,24 @@ denominators as (
 ),
 
 groups as (
-    select distinct
+    select
         need_group,
-        min(sort_order) over (partition by need_group) as group_order
+        min(sort_order) as group_order,
+        bit_or(need_bit(sort_order)) as need_mask
     from need_codes
+    group by need_group
 ),
 
--- assessment_needs repeats each assessment's date, places, service and child on its need rows.
+-- An assessment lists a group when its need_bits share a bit with the group's mask: it counts
+-- once however many of the group's needs it lists, with no distinct count.
 listed as (
     select
         assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
             as category,
-        need_codes.need_group,
-        count(distinct assessment_needs.assessment_id) as assessments_listing
-    from assessment_needs
-    inner join need_codes on assessment_needs.need = need_codes.need
+        groups.need_group,
+        count_if(assessment_facts.need_bits & groups.need_mask <> 0)::bigint as assessments_listing
+    from assessment_facts
+    cross join groups
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)

@@ -21,6 +21,11 @@ create table need_codes (
     sort_order integer
 );
 
+-- A need's bit in an assessment's need_bits: bit n-1 for the need with sort_order n (the
+-- contract has at most 32 needs). A mask of bits answers "lists any / both of these needs"
+-- with one integer AND, where the need list would need a search.
+create or replace macro need_bit(sort_order) as ((1 << (sort_order - 1))::uinteger);
+
 -- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
 create or replace macro birth_start(birth_month) as ((birth_month || '-01')::date);
 

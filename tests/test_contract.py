@@ -98,3 +98,8 @@ def test_no_code_holds_a_space_or_a_semicolon():
         for spec in contract.column_specs(model):
             for code in spec.codes:
                 assert " " not in code and ";" not in code, (model.file, spec.name, code)
+
+
+def test_every_need_fits_a_bit_of_need_bits():
+    # assessment_facts.need_bits is a 32-bit integer with one bit per need (queries/schema.sql).
+    assert len(contract.NEED_CODES) <= 32

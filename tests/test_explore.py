@@ -1,0 +1,145 @@
+"""Page breakdowns on hand-built extracts: the request-to-closure flow and the needs analysis.
+
+Every expected number is worked out by hand from the rows below (financial year 2024-25,
+1 April 2024 to 31 March 2025).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ehts_data import explore, periods
+from ehts_data.metrics import Scope
+
+FY = periods.financial_year(2024)
+
+# Children C1-C3 live in L1, C4-C5 in L2 (tests/conftest.py BASE).
+REQUESTS = """
+    request_id,child_id,received_date,source,hub_id,decision
+    R1,C1,2024-05-01,school,H1,early_help
+    R2,C2,2024-06-01,health,H1,targeted_support
+    R3,C3,2024-07-01,police,H1,
+    R4,C4,2024-03-31,school,H2,early_help
+    R5,C5,2024-08-01,school,H2,early_help
+    R6,C4,2025-03-31,school,H2,no_further_action
+"""
+# E2 and E3 both come from R2 (a transfer between teams); E4 comes from a request received the
+# day before the year; E6 is a step-down with no request; E7 is a step-down after the year.
+EPISODES = """
+    episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+    E1,C1,R1,early_help,H1,2024-05-10,2024-09-01,new_request,outcomes_achieved
+    E2,C2,R2,targeted_support,T1,2024-06-05,2024-07-01,new_request,transfer
+    E3,C2,R2,targeted_support,T1,2024-07-01,,transfer,
+    E4,C4,R4,early_help,H2,2024-04-02,2024-06-01,new_request,moved_away
+    E5,C5,R5,early_help,H2,2024-08-02,,new_request,
+    E6,C4,,early_help,H2,2024-10-01,2025-01-01,step_down_from_social_care,step_up_to_social_care
+    E7,C1,,early_help,H1,2025-04-01,,step_down_from_social_care,
+"""
+
+
+def _links(df, stage):
+    rows = df[df["stage"] == stage]
+    return {(r.source, r.target): int(r.children) for r in rows.itertuples()}
+
+
+@pytest.fixture
+def flow_con(load):
+    return load(requests__csv=REQUESTS, episodes__csv=EPISODES)
+
+
+def test_flow_follows_requests_in_the_period_to_their_episodes_and_closures(flow_con):
+    df = explore.episode_flow(flow_con, FY)
+    assert _links(df, 1) == {
+        ("early_help", "early_help"): 2,  # R1→E1, R5→E5 (R4 was received before the year)
+        ("targeted_support", "targeted_support"): 2,  # R2→E2 and R2→E3
+        ("undecided", "no_episode"): 1,  # R3
+        ("no_further_action", "no_episode"): 1,  # R6, on the year's last day
+        ("step_down_from_social_care", "early_help"): 1,  # E6 (E7 starts after the year)
+    }
+    assert _links(df, 2) == {
+        ("early_help", "outcomes_achieved"): 1,
+        ("early_help", "still_open"): 1,
+        ("early_help", "step_up_to_social_care"): 1,
+        ("targeted_support", "transfer"): 1,
+        ("targeted_support", "still_open"): 1,
+    }
+
+
+def test_flow_with_a_service_filter_shows_other_services_requests_as_no_episode(flow_con):
+    df = explore.episode_flow(flow_con, FY, Scope(service="early_help"))
+    assert _links(df, 1) == {
+        ("early_help", "early_help"): 2,
+        ("targeted_support", "no_episode"): 1,  # R2 counted once, its two episodes filtered out
+        ("undecided", "no_episode"): 1,
+        ("no_further_action", "no_episode"): 1,
+        ("step_down_from_social_care", "early_help"): 1,
+    }
+
+
+def test_flow_filters_requests_by_their_own_hub_and_step_downs_by_the_episode_hub(flow_con):
+    # R1-R3 came in at H1; R2's episodes are with the citywide team T1 and still count.
+    # The step-down E6 is at H2, so it drops out.
+    df = explore.episode_flow(flow_con, FY, Scope(hub="H1"))
+    assert _links(df, 1) == {
+        ("early_help", "early_help"): 1,
+        ("targeted_support", "targeted_support"): 2,
+        ("undecided", "no_episode"): 1,
+    }
+    df = explore.episode_flow(flow_con, FY, Scope(locality="L2"))
+    assert _links(df, 1) == {
+        ("early_help", "early_help"): 1,  # R5 (R4 is before the year)
+        ("no_further_action", "no_episode"): 1,
+        ("step_down_from_social_care", "early_help"): 1,
+    }
+
+
+def test_flow_of_an_empty_period_has_no_links(flow_con):
+    assert explore.episode_flow(flow_con, periods.financial_year(2030)).empty
+
+
+ASSESSMENTS = """
+    assessment_id,episode_id,completed_date,thrive_group,needs
+    A1,E1,2024-06-01,getting_help,parenting;school_attendance;exclusion_risk
+    A2,E1,2024-08-01,getting_help,parenting
+    A3,E5,2024-09-01,getting_advice,
+    A4,E6,2024-12-01,getting_risk_support,domestic_abuse;parenting;parental_conflict
+    A5,E6,2025-04-02,getting_risk_support,domestic_abuse
+"""
+
+
+@pytest.fixture
+def needs_con(load):
+    return load(requests__csv=REQUESTS, episodes__csv=EPISODES, assessments__csv=ASSESSMENTS)
+
+
+def test_need_group_prevalence_counts_an_assessment_once_per_group(needs_con):
+    df = explore.need_group_prevalence(needs_con, "all", FY)
+    got = {r.need_group: (int(r.assessments_listing), int(r.assessments)) for r in df.itertuples()}
+    # A1 lists two education needs and A4 two relationship needs: each counts once.
+    assert got["relationships"] == (3, 4)  # A1, A2, A4 of A1-A4 (A5 is after the year)
+    assert got["education"] == (1, 4)
+    assert got["domestic_abuse"] == (1, 4)
+    assert got["housing"] == (0, 4)
+    assert len(got) == 10
+    by_locality = explore.need_group_prevalence(needs_con, "locality", FY)
+    rel = by_locality[by_locality["need_group"] == "relationships"].set_index("category")
+    assert int(rel.at["L1", "assessments_listing"]) == 2 and int(rel.at["L1", "assessments"]) == 2
+    assert int(rel.at["L2", "assessments_listing"]) == 1 and int(rel.at["L2", "assessments"]) == 2
+
+
+def test_need_cooccurrence_shares_are_of_assessments_listing_the_first_need(needs_con):
+    df = explore.need_cooccurrence(needs_con, FY)
+    got = {
+        (r.need, r.also_need): (int(r.assessments_listing_both), int(r.assessments_listing_need))
+        for r in df.itertuples()
+    }
+    assert got[("parenting", "parenting")] == (3, 3)
+    assert got[("parenting", "school_attendance")] == (1, 3)
+    assert got[("school_attendance", "parenting")] == (1, 1)
+    assert got[("parenting", "domestic_abuse")] == (1, 3)
+    assert got[("domestic_abuse", "parental_conflict")] == (1, 1)
+    assert ("school_attendance", "domestic_abuse") not in got
+    # 3 needs on A1 and 3 on A4 give 9 ordered pairs each; parenting-parenting is shared.
+    assert len(got) == 17
+    scoped = explore.need_cooccurrence(needs_con, FY, Scope(locality="L2"))
+    assert set(scoped["need"]) == {"domestic_abuse", "parenting", "parental_conflict"}
