@@ -508,19 +508,16 @@ def locality_matrix(con, card: Registry, period: Period) -> pd.DataFrame:
         if kpi.metric:
             base = kpi.metric.split(":")[0]
             by = metrics.compute(con, base, period, "locality")
-            by = by[by["metric"] == kpi.metric].set_index("group")
+            by = by[by["metric"] == kpi.metric]
+            # One pass over the rows, not a pandas lookup per cell: a national store has
+            # hundreds of localities.
+            found = {
+                row.group: Reading(_clean(row.value), _int(row.numerator), _int(row.denominator))
+                for row in by.itertuples(index=False)
+            }
             authority = _metric_reading(con, kpi, period, ALL).value
             target = kpi.target(period)
-            cells = {
-                loc: Reading(
-                    _clean(by.at[loc, "value"]),
-                    _int(by.at[loc, "numerator"]),
-                    _int(by.at[loc, "denominator"]),
-                )
-                if loc in by.index
-                else Reading(None)
-                for loc in localities
-            }
+            cells = {loc: found.get(loc, Reading(None)) for loc in localities}
         else:
             current, _, _ = _indicator_readings(_indicator_rows(con, kpi, ALL), period)
             authority = current.value

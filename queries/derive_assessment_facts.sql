@@ -26,11 +26,10 @@ select
         0
     )::uinteger as need_bits,
     episode_facts.imd_decile,
-    age_band(birth_start(children.birth_month), assessments.completed_date) as age_band
+    age_band(episode_facts.birth_start, assessments.completed_date) as age_band
 from assessments
 cross join (select list(need order by sort_order) as in_order from need_codes) as codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
-inner join children on episode_facts.child_id = children.child_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by assessments.completed_date;
 

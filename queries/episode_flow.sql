@@ -23,7 +23,8 @@ requests_in_period as (
 
 request_episodes as (
     select
-        request_id,
+        is_first_of_request,
+        is_first_of_request_service,
         coalesce(request_decision, 'undecided') as decision,
         service,
         coalesce(closure_reason, 'still_open') as outcome
@@ -38,7 +39,9 @@ request_episodes as (
 requests_with_episode as (
     select
         decision,
-        count(distinct request_id) as requests
+        count_if(
+            case when $service is null then is_first_of_request else is_first_of_request_service end
+        ) as requests
     from request_episodes
     group by all
 ),
