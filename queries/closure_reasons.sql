@@ -7,7 +7,7 @@ select
     closure_reason,
     service,
     count(*) as episodes
-from episode_facts
+from episode_closures
 where
     end_date between $start and $end
     and in_filter(locality_id, $locality)

@@ -7,7 +7,7 @@ select
     locality_id,
     closure_reason as category,
     count(*) as episodes
-from episode_facts
+from episode_closures
 where end_date between $start and $end and closure_reason <> 'transfer'
 group by all
 order by locality_id, category

@@ -81,3 +81,19 @@ window request_episodes as (
 )
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by e.start_date;
+
+-- The closed episodes again, in end-date order, with only what the closure queries read
+-- (step-up, outcomes, length, closure reasons): episode_facts is in start-date order, so a
+-- filter on end_date there cannot skip blocks.
+create or replace table episode_closures as
+select
+    episode_id,
+    locality_id,
+    hub_id,
+    service,
+    end_date,
+    closure_reason,
+    episode_days
+from episode_facts
+where end_date is not null
+order by end_date;

@@ -11,7 +11,7 @@ closed_in_period as (
     select
         report_group($by, locality_id, hub_id) as report_group,
         episode_days
-    from episode_facts
+    from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)

@@ -7,7 +7,7 @@ with
 
 step_ups as (
     select episode_days
-    from episode_facts
+    from episode_closures
     where
         closure_reason = 'step_up_to_social_care'
         and end_date between $start and $end
