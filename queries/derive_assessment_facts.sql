@@ -16,6 +16,7 @@ select
     assessments.thrive_group,
     assessments.needs,
     len(assessments.needs) as need_count,
+    -- Positions first, then bits: a macro inside a lambda cannot see codes.in_order.
     coalesce(
         list_sum(
             list_transform(
