@@ -501,19 +501,26 @@ def chromium() -> str:
     )
 
 
+# Headless Chromium on these machines: without the background-networking flags it keeps
+# trying to reach the internet (../shared/engineering-notes.md). The browser tests use them too.
+HEADLESS_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
 def html_to_pdf(source: Path, target: Path, timeout: int = 120) -> Path:
     """Print an HTML file to PDF with headless Chromium (A4 landscape from the page's CSS)."""
     exe = chromium()
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *HEADLESS_ARGS,
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             "--virtual-time-budget=15000",

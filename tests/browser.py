@@ -11,20 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ehts_data import board
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "tests" / ".vendor" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = [*board.HEADLESS_ARGS, "--disable-quic"]
 
 
 def free_port() -> int:
