@@ -147,6 +147,17 @@ class Scope:
 ALL = Scope()
 
 
+def _params(period: Period, by: Breakdown, scope: Scope) -> dict:
+    return {
+        "start": period.start,
+        "end": period.end,
+        "by": by,
+        "locality": scope.locality,
+        "hub": scope.hub,
+        "service": scope.service,
+    }
+
+
 def _run(
     con: duckdb.DuckDBPyConnection,
     metric_id: str,
@@ -156,16 +167,7 @@ def _run(
 ):
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
-    df = store.run(
-        con,
-        metric_id,
-        start=period.start,
-        end=period.end,
-        by=by,
-        locality=scope.locality,
-        hub=scope.hub,
-        service=scope.service,
-    )
+    df = store.run(con, metric_id, **_params(period, by, scope))
     df["numerator"] = df["numerator"].astype("Int64")
     df["denominator"] = df["denominator"].astype("Int64")
     df["value"] = df["value"].astype("Float64")
@@ -272,6 +274,24 @@ def compute(
 def compute_all(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Every metric in registry order, stacked in the tidy shape."""
     return pd.concat([compute(con, m.id, period, by, scope) for m in METRICS], ignore_index=True)
+
+
+def rows(
+    con, result_metric: str, period: Period, by: Breakdown = "none", scope: Scope = ALL
+) -> list[dict]:
+    """The rows of one result metric (a metric id, or 'need_prevalence:<need>') as dicts of the
+    result columns: the query `compute` runs, read without a DataFrame, which is most of the
+    cost of a small result (the scorecard reads over a hundred)."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
+    found = store.records(con, metric_of(result_metric).id, **_params(period, by, scope))
+    return [row for row in found if row["metric"] == result_metric]
+
+
+def reading(con, result_metric: str, period: Period, scope: Scope = ALL) -> dict | None:
+    """The 'all' row of one result metric for the period within the scope (None if absent)."""
+    found = rows(con, result_metric, period, "none", scope)
+    return found[0] if found else None
 
 
 def metric_of(result_metric: str) -> Metric:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import os
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -339,11 +340,9 @@ def coverage(con) -> Coverage:
 
 
 def _metric_reading(con, kpi: Kpi, period: Period, scope: Scope) -> Reading:
-    df = metrics.compute(con, kpi.metric.split(":")[0], period, "none", scope)
-    row = df[df["metric"] == kpi.metric]
-    if row.empty:
+    r = metrics.reading(con, kpi.metric, period, scope)
+    if r is None:
         return Reading(None, period=period.label)
-    r = row.iloc[0]
     return Reading(_clean(r["value"]), _int(r["numerator"]), _int(r["denominator"]), period.label)
 
 
@@ -476,7 +475,20 @@ def evaluate(
 ) -> list[KpiResult]:
     """Every KPI of the registry, in registry order."""
     cover = coverage(con)
-    return [evaluate_kpi(con, k, card, period, scope, trend=trend, cover=cover) for k in card.kpi]
+    return _each_kpi(
+        con,
+        card.kpi,
+        lambda cursor, kpi: evaluate_kpi(cursor, kpi, card, period, scope, trend=trend, cover=cover),
+    )
+
+
+def _each_kpi(con, kpis: list[Kpi], work) -> list:
+    """work(cursor, kpi) for each KPI, two at a time, in KPI order. DuckDB runs a small query
+    on fewer threads than the machine has and plans it on one, so two KPIs side by side take
+    about a fifth less time than one after another (national scale, 2 cores)."""
+    cursors = [con.cursor() for _ in kpis]  # a cursor per KPI: one per thread at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(work, cursors, kpis))
 
 
 def records(results: list[KpiResult]) -> list[dict]:
@@ -503,52 +515,58 @@ def locality_matrix(con, card: Registry, period: Period) -> pd.DataFrame:
     """Every KPI by locality: value, RAG against the KPI's target, and the comparison with
     the authority's own value at 95% and 99.8% (one row per KPI and locality)."""
     localities = store.run(con, "reference_localities")["locality_id"].tolist()
-    rows = []
-    for kpi in card.kpi:
-        if kpi.metric:
-            base = kpi.metric.split(":")[0]
-            by = metrics.compute(con, base, period, "locality")
-            by = by[by["metric"] == kpi.metric]
-            # One pass over the rows, not a pandas lookup per cell: a national store has
-            # hundreds of localities.
-            found = {
-                row.group: Reading(_clean(row.value), _int(row.numerator), _int(row.denominator))
-                for row in by.itertuples(index=False)
-            }
-            authority = _metric_reading(con, kpi, period, ALL).value
-            target = kpi.target(period)
-            cells = {loc: found.get(loc, Reading(None)) for loc in localities}
-        else:
-            current, _, _ = _indicator_readings(_indicator_rows(con, kpi, ALL), period)
-            authority = current.value
-            target = kpi.target(periods.parse(current.period)) if current.period else None
-            values = (
-                store.run(con, "indicator_areas", indicator=kpi.indicator, period=current.period)
-                if current.period
-                else pd.DataFrame(columns=["area", "value"])
-            )
-            found = dict(zip(values["area"], values["value"], strict=True))
-            cells = {loc: Reading(_clean(found.get(loc))) for loc in localities}
-        for loc, reading in cells.items():
-            ci95, ci998 = _intervals(kpi, reading)
-            versus = stats.compare(reading.value, ci95, ci998, authority, kpi.polarity)
-            rows.append(
-                (
-                    kpi.id,
-                    kpi.title,
-                    loc,
-                    reading.value,
-                    reading.numerator,
-                    reading.denominator,
-                    rag(reading.value, target, kpi.tolerance, kpi.polarity),
-                    versus.word,
-                    versus.level,
-                )
-            )
+    by_kpi = _each_kpi(
+        con, card.kpi, lambda cursor, kpi: _matrix_rows(cursor, kpi, period, localities)
+    )
+    rows = [row for kpi_rows in by_kpi for row in kpi_rows]
     out = pd.DataFrame(rows, columns=MATRIX_COLUMNS)
     out["numerator"] = out["numerator"].astype("Int64")
     out["denominator"] = out["denominator"].astype("Int64")
     return out
+
+
+def _matrix_rows(con, kpi: Kpi, period: Period, localities: list[str]) -> list[tuple]:
+    if kpi.metric:
+        # One pass over the rows, not a lookup per cell: a national store has hundreds of
+        # localities.
+        found = {
+            row["group"]: Reading(
+                _clean(row["value"]), _int(row["numerator"]), _int(row["denominator"])
+            )
+            for row in metrics.rows(con, kpi.metric, period, "locality")
+        }
+        authority = _metric_reading(con, kpi, period, ALL).value
+        target = kpi.target(period)
+        cells = {loc: found.get(loc, Reading(None)) for loc in localities}
+    else:
+        current, _, _ = _indicator_readings(_indicator_rows(con, kpi, ALL), period)
+        authority = current.value
+        target = kpi.target(periods.parse(current.period)) if current.period else None
+        values = (
+            store.run(con, "indicator_areas", indicator=kpi.indicator, period=current.period)
+            if current.period
+            else pd.DataFrame(columns=["area", "value"])
+        )
+        found = dict(zip(values["area"], values["value"], strict=True))
+        cells = {loc: Reading(_clean(found.get(loc))) for loc in localities}
+    rows = []
+    for loc, reading in cells.items():
+        ci95, ci998 = _intervals(kpi, reading)
+        versus = stats.compare(reading.value, ci95, ci998, authority, kpi.polarity)
+        rows.append(
+            (
+                kpi.id,
+                kpi.title,
+                loc,
+                reading.value,
+                reading.numerator,
+                reading.denominator,
+                rag(reading.value, target, kpi.tolerance, kpi.polarity),
+                versus.word,
+                versus.level,
+            )
+        )
+    return rows
 
 
 # --- Funnel plot -------------------------------------------------------------------------------

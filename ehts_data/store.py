@@ -38,14 +38,24 @@ def load_sql(name: str) -> str:
     return (queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters and return a DataFrame.
-
-    Only the parameters the query names are bound, so callers may pass a common set.
-    """
+def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:
+    # Only the parameters the query names are bound, so callers may pass a common set.
     sql = load_sql(name)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
-    return con.cursor().execute(sql, used or None).df()
+    return con.cursor().execute(sql, used or None)
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with bound parameters and return a DataFrame."""
+    return _execute(con, name, params).df()
+
+
+def records(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[dict]:
+    """Run queries/<name>.sql like `run`, returning a dict per row: no DataFrame to build, which
+    is most of the cost of a small result (the scorecard reads hundreds)."""
+    cursor = _execute(con, name, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -49,3 +49,19 @@ select
     imd_decile,
     age_band
 from assessment_facts;
+
+-- need_months: assessment_needs counted by month of completion, place, service and need, so
+-- need_prevalence reads whole months from about a tenth of the rows (at national scale,
+-- 1.4 million rows a year instead of 14.7 million). Days of a part month come from
+-- assessment_needs.
+create or replace table need_months as
+select
+    date_trunc('month', completed_date)::date as month,
+    locality_id,
+    hub_id,
+    service,
+    need,
+    count(*) as assessments
+from assessment_needs
+group by all
+order by month;

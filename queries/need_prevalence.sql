@@ -20,15 +20,42 @@ denominators as (
     group by all
 ),
 
--- assessment_needs repeats each assessment's date, places and service on its need rows.
+-- The period's whole months from need_months; its other days (all of them when it holds no
+-- whole month) from assessment_needs, which repeats each assessment's date, places and
+-- service on its need rows.
+need_rows as (
+    select
+        locality_id,
+        hub_id,
+        service,
+        need,
+        assessments
+    from need_months
+    where month between whole_months_from($start) and whole_months_to($end)
+    union all
+    select
+        locality_id,
+        hub_id,
+        service,
+        need,
+        1 as assessments
+    from assessment_needs
+    where completed_date between $start and $end
+        and (
+            completed_date < whole_months_from($start)
+            or completed_date > whole_months_to($end)
+        )
+),
+
 need_counts as (
     select
         report_group($by, locality_id, hub_id) as report_group,
         need,
-        count(*) as n
-    from assessment_needs
-    where completed_date between $start and $end
-        and in_filter(locality_id, $locality)
+        -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
+        -- time by hub at national scale.
+        sum(assessments::double)::bigint as n
+    from need_rows
+    where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
     group by all

@@ -26,6 +26,24 @@ create table need_codes (
 -- with one integer AND, where the need list would need a search.
 create or replace macro need_bit(sort_order) as ((1 << (sort_order - 1))::uinteger);
 
+-- The whole calendar months inside a period: the first day of the first whole month on or
+-- after start_day, and the last day of the last whole month on or before end_day (the first
+-- is later than the last when the period holds no whole month). Queries with monthly counts
+-- read those months from them and the days outside them from rows.
+create or replace macro whole_months_from(start_day) as (
+    case
+        when day(start_day) = 1 then start_day
+        else (date_trunc('month', start_day) + interval 1 month)::date
+    end
+);
+
+create or replace macro whole_months_to(end_day) as (
+    case
+        when end_day = last_day(end_day) then end_day
+        else (date_trunc('month', end_day) - interval 1 day)::date
+    end
+);
+
 -- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
 create or replace macro birth_start(birth_month) as ((birth_month || '-01')::date);
 

@@ -265,6 +265,46 @@ def test_need_prevalence_worked_example(load):
     assert rows(da) == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
 
 
+def test_need_prevalence_periods_that_cut_months(load):
+    # Whole months are read from monthly counts and the other days from need rows: periods
+    # that start or end inside a month, or hold no whole month, must count each day once.
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv=EPISODES,
+        assessments__csv="""
+            assessment_id,episode_id,completed_date,thrive_group,needs
+            A1,E02,2024-07-01,getting_help,domestic_abuse;parental_mental_health
+            A2,E04,2024-07-31,getting_help,domestic_abuse
+            A3,E08,2024-08-01,getting_help,parental_mental_health
+            A4,E02,2024-08-15,getting_help,domestic_abuse
+            A5,E04,2024-09-30,getting_help,domestic_abuse
+            A6,E05,2024-02-29,getting_help,domestic_abuse
+            A7,E08,2024-03-01,getting_help,
+        """,
+    )
+
+    def domestic_abuse(start, end):
+        result = metrics.need_prevalence(con, periods.custom(start, end))
+        row = result.set_index("metric").loc["need_prevalence:domestic_abuse"]
+        return int(row.numerator), int(row.denominator)
+
+    # 31 Jul to 15 Aug, no whole month: A2, A3, A4; A2 and A4 list domestic abuse.
+    assert domestic_abuse(date(2024, 7, 31), date(2024, 8, 15)) == (2, 3)
+    # July and August whole: A1 A2 A3 A4.
+    assert domestic_abuse(date(2024, 7, 1), date(2024, 8, 31)) == (3, 4)
+    # 2 Jul to 30 Sep: part of July (A2), whole August (A3 A4), whole September (A5).
+    assert domestic_abuse(date(2024, 7, 2), date(2024, 9, 30)) == (3, 4)
+    # 1 Jul to 30 Sep less a day: whole July, whole August, 1-29 September (not A5).
+    assert domestic_abuse(date(2024, 7, 1), date(2024, 9, 29)) == (3, 4)
+    # The leap day alone, then February 2024 whole (ends on the 29th), then 29 Feb - 1 Mar.
+    assert domestic_abuse(date(2024, 2, 29), date(2024, 2, 29)) == (1, 1)
+    assert domestic_abuse(date(2024, 2, 1), date(2024, 2, 29)) == (1, 1)
+    assert domestic_abuse(date(2024, 2, 29), date(2024, 3, 1)) == (1, 2)
+    # A month with no assessment, whole or cut.
+    assert domestic_abuse(date(2024, 10, 1), date(2024, 10, 31)) == (0, 0)
+    assert domestic_abuse(date(2024, 10, 5), date(2024, 11, 20)) == (0, 0)
+
+
 def test_survey_agree_rate_and_citywide_team_locality(load):
     con = load(
         survey_responses__csv="""
