@@ -126,8 +126,8 @@ BASELINES = {
 # The data each page computes (the calls its page file makes), without Streamlit.
 PAGE_DATA = {
     "scorecard": lambda con, p: [
-        scorecard.evaluate(con, scorecard.load(), p),
-        scorecard.locality_matrix(con, scorecard.load(), p),
+        results := scorecard.evaluate(con, scorecard.load(), p),
+        scorecard.locality_matrix(con, scorecard.load(), p, scorecard.authority_values(results)),
         scorecard.needs_beside_dfe(con, scorecard.load(), p),
         scorecard.funnel(con, scorecard.load().get("requests_rate"), p, "locality"),
         scorecard.spc(con, scorecard.load().get("requests"), p),

@@ -435,7 +435,7 @@ def pack_html(
     generated = generated or datetime.now()
     results = scorecard.evaluate(con, card, period)
     comments = scorecard.commentary(con, period)
-    matrix = scorecard.locality_matrix(con, card, period)
+    matrix = scorecard.locality_matrix(con, card, period, scorecard.authority_values(results))
     names = explore.group_names(con)["locality"]
     spine = spine_figure(results, period, k)
     sections = [

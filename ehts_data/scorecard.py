@@ -511,12 +511,17 @@ MATRIX_COLUMNS = [
 ]
 
 
-def locality_matrix(con, card: Registry, period: Period) -> pd.DataFrame:
+def locality_matrix(
+    con, card: Registry, period: Period, authority: dict[str, float | None] | None = None
+) -> pd.DataFrame:
     """Every KPI by locality: value, RAG against the KPI's target, and the comparison with
-    the authority's own value at 95% and 99.8% (one row per KPI and locality)."""
+    the authority's own value at 95% and 99.8% (one row per KPI and locality). `authority`:
+    the whole authority's value of each KPI id when already read (`authority_values` of the
+    scorecard's results), so it is not read again."""
     localities = store.run(con, "reference_localities")["locality_id"].tolist()
+    known = authority or {}
     by_kpi = _each_kpi(
-        con, card.kpi, lambda cursor, kpi: _matrix_rows(cursor, kpi, period, localities)
+        con, card.kpi, lambda cursor, kpi: _matrix_rows(cursor, kpi, period, localities, known)
     )
     rows = [row for kpi_rows in by_kpi for row in kpi_rows]
     out = pd.DataFrame(rows, columns=MATRIX_COLUMNS)
@@ -525,7 +530,14 @@ def locality_matrix(con, card: Registry, period: Period) -> pd.DataFrame:
     return out
 
 
-def _matrix_rows(con, kpi: Kpi, period: Period, localities: list[str]) -> list[tuple]:
+def authority_values(results: list[KpiResult]) -> dict[str, float | None]:
+    """Each KPI's current value from whole-authority results, for `locality_matrix`."""
+    return {r.kpi.id: r.current.value for r in results}
+
+
+def _matrix_rows(
+    con, kpi: Kpi, period: Period, localities: list[str], known: dict[str, float | None]
+) -> list[tuple]:
     if kpi.metric:
         # One pass over the rows, not a lookup per cell: a national store has hundreds of
         # localities.
@@ -535,7 +547,9 @@ def _matrix_rows(con, kpi: Kpi, period: Period, localities: list[str]) -> list[t
             )
             for row in metrics.rows(con, kpi.metric, period, "locality")
         }
-        authority = _metric_reading(con, kpi, period, ALL).value
+        authority = (
+            known[kpi.id] if kpi.id in known else _metric_reading(con, kpi, period, ALL).value
+        )
         target = kpi.target(period)
         cells = {loc: found.get(loc, Reading(None)) for loc in localities}
     else:

@@ -62,7 +62,9 @@ if not needs.empty:
     )
 
 st.header("Localities")
-matrix = ui.get(scorecard.locality_matrix, card, f.period)
+# The tiles' values are the authority's own when no locality, hub or service is chosen.
+known = scorecard.authority_values(results) if f.scope == scorecard.ALL else None
+matrix = ui.get(scorecard.locality_matrix, card, f.period, known)
 ui.chart(
     board.matrix_figure(matrix, card, names["locality"], f.period, k),
     matrix.assign(locality=matrix["locality_id"].map(names["locality"]))[

@@ -375,6 +375,19 @@ def test_locality_matrix_equals_metrics_by_locality(sample_db):
         assert row["rag"] == scorecard.rag(row["value"], 0.10, 0.01, "lower")
 
 
+def test_locality_matrix_with_the_scorecards_authority_values_is_the_same(sample_db):
+    with store.connect(sample_db) as con:
+        results = scorecard.evaluate(con, CARD, YEAR, trend=False)
+        known = scorecard.authority_values(results)
+        read_again = scorecard.locality_matrix(con, CARD, YEAR)
+        reused = scorecard.locality_matrix(con, CARD, YEAR, known)
+    assert known["step_up"] == pytest.approx(
+        next(r.current.value for r in results if r.kpi.id == "step_up")
+    )
+    assert (read_again["versus"] != "").any()  # the comparison with the authority is made
+    pd.testing.assert_frame_equal(read_again, reused)
+
+
 def test_funnel_points_are_the_hubs_and_limits_widen_for_small_hubs(sample_db):
     with store.connect(sample_db) as con:
         plot = scorecard.funnel(con, CARD.get("re_referral"), YEAR, "hub")
