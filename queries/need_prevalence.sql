@@ -28,29 +28,30 @@ need_rows as (
         locality_id,
         hub_id,
         service,
-        need,
+        need_order,
         assessments
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
     union all
     select
-        locality_id,
-        hub_id,
-        service,
-        need,
+        assessment_needs.locality_id,
+        assessment_needs.hub_id,
+        assessment_needs.service,
+        need_codes.sort_order as need_order,
         1 as assessments
     from assessment_needs
-    where completed_date between $start and $end
+    inner join need_codes on assessment_needs.need = need_codes.need
+    where assessment_needs.completed_date between $start and $end
         and (
-            completed_date < whole_months_from($start)
-            or completed_date > whole_months_to($end)
+            assessment_needs.completed_date < whole_months_from($start)
+            or assessment_needs.completed_date > whole_months_to($end)
         )
 ),
 
 need_counts as (
     select
         report_group($by, locality_id, hub_id) as report_group,
-        need,
+        need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
         -- time by hub at national scale.
         sum(assessments::double)::bigint as n
@@ -82,7 +83,7 @@ final as (
     left join need_counts
         on
             groups.report_group = need_counts.report_group
-            and need_codes.need = need_counts.need
+            and need_codes.sort_order = need_counts.need_order
 )
 
 select
