@@ -167,11 +167,18 @@ def _run(
 ):
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
-    df = store.run(con, metric_id, **_params(period, by, scope))
-    df["numerator"] = df["numerator"].astype("Int64")
-    df["denominator"] = df["denominator"].astype("Int64")
-    df["value"] = df["value"].astype("Float64")
-    return df[RESULT_COLUMNS]
+    found = store.columns(con, metric_id, **_params(period, by, scope))
+    # Built from the rows: a quarter of a small metric's time went on converting and retyping
+    # DuckDB's own frame.
+    return pd.DataFrame(
+        {
+            "metric": pd.Series(found["metric"], dtype="str"),
+            "group": pd.Series(found["group"], dtype="str"),
+            "numerator": pd.array(found["numerator"], dtype="Int64"),
+            "denominator": pd.array(found["denominator"], dtype="Int64"),
+            "value": pd.array(found["value"], dtype="Float64"),
+        }
+    )
 
 
 def requests(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:

@@ -37,33 +37,37 @@ order by assessments.completed_date;
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so
 -- needs analysis counts need rows in a period without joining back (at national scale that
 -- join cost over a second a query). assessment_facts' date order is kept: no second sort.
+-- need_order is the need's sort_order (the two unnests run side by side): need_prevalence
+-- groups on it, faster than on the code.
 create or replace table assessment_needs as
 select
-    assessment_id,
-    unnest(needs) as need,
-    completed_date,
-    locality_id,
-    hub_id,
-    service,
-    thrive_group,
-    imd_decile,
-    age_band
-from assessment_facts;
+    assessment_facts.assessment_id,
+    unnest(assessment_facts.needs) as need,
+    unnest(
+        list_transform(assessment_facts.needs, lambda need: list_position(codes.in_order, need))
+    )::utinyint as need_order,
+    assessment_facts.completed_date,
+    assessment_facts.locality_id,
+    assessment_facts.hub_id,
+    assessment_facts.service,
+    assessment_facts.thrive_group,
+    assessment_facts.imd_decile,
+    assessment_facts.age_band
+from assessment_facts
+cross join (select list(need order by sort_order) as in_order from need_codes) as codes;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
 -- need_prevalence reads whole months from about a tenth of the rows (at national scale,
 -- 1.4 million rows a year instead of 14.7 million). Days of a part month come from
--- assessment_needs. need_order is the need's sort_order: grouping on it is faster than on
--- the code.
+-- assessment_needs.
 create or replace table need_months as
 select
-    date_trunc('month', assessment_needs.completed_date)::date as month,
-    assessment_needs.locality_id,
-    assessment_needs.hub_id,
-    assessment_needs.service,
-    need_codes.sort_order::utinyint as need_order,
+    date_trunc('month', completed_date)::date as month,
+    locality_id,
+    hub_id,
+    service,
+    need_order,
     count(*) as assessments
 from assessment_needs
-inner join need_codes on assessment_needs.need = need_codes.need
 group by all
 order by month;

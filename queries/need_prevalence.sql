@@ -34,17 +34,16 @@ need_rows as (
     where month between whole_months_from($start) and whole_months_to($end)
     union all
     select
-        assessment_needs.locality_id,
-        assessment_needs.hub_id,
-        assessment_needs.service,
-        need_codes.sort_order as need_order,
+        locality_id,
+        hub_id,
+        service,
+        need_order,
         1 as assessments
     from assessment_needs
-    inner join need_codes on assessment_needs.need = need_codes.need
-    where assessment_needs.completed_date between $start and $end
+    where completed_date between $start and $end
         and (
-            assessment_needs.completed_date < whole_months_from($start)
-            or assessment_needs.completed_date > whole_months_to($end)
+            completed_date < whole_months_from($start)
+            or completed_date > whole_months_to($end)
         )
 ),
 
