@@ -34,6 +34,17 @@ FACT_SCRIPTS = (
     "derive_assessment_facts",
     "derive_survey_facts",
 )
+# References (table, column) that the derive scripts follow with an inner join: they are
+# checked after the derive, and only when queries/derive_lost_references.sql finds rows the
+# derive lost (or when other problems stop the ingest before it).
+DERIVE_CHECKED_REFERENCES = frozenset(
+    {
+        ("requests", "child_id"),
+        ("episodes", "child_id"),
+        ("episodes", "request_id"),
+        ("assessments", "episode_id"),
+    }
+)
 
 Progress = Callable[[str, float], None]
 
@@ -416,10 +427,31 @@ def _duplicate_count(con, source: str, key: tuple[str, ...]) -> int:
     ).fetchone()[0]
 
 
+def _check_reference(
+    con, model: type[ContractModel], spec: ColumnSpec, source: str, problems: _Collector
+) -> None:
+    ref_table, ref_col = spec.references
+    c = ident(spec.name)
+    _report(
+        con,
+        problems,
+        model.file,
+        spec.name,
+        f"refers to a {ref_col} that does not exist in {ref_table}.csv",
+        source,
+        f"{c} is not null and not exists (select 1 from {ident(ref_table)} as ref"
+        f" where ref.{ident(ref_col)} = checked.{c})",
+        {},
+    )
+
+
 def _check_keys_and_rules(
     con, model: type[ContractModel], source: str, problems: _Collector
 ) -> None:
+    """Unique columns, references (but those in DERIVE_CHECKED_REFERENCES), the model's key and
+    its cross-field rules."""
     file = model.file
+    table = contract.table_name(model)
     for spec in contract.column_specs(model):
         c = ident(spec.name)
         if spec.unique:
@@ -435,19 +467,8 @@ def _check_keys_and_rules(
                 value_expr=f"{c} || ' (first on row ' || _first || ')'",
                 count=_duplicate_count(con, source, (spec.name,)),
             )
-        if spec.references:
-            ref_table, ref_col = spec.references
-            _report(
-                con,
-                problems,
-                file,
-                spec.name,
-                f"refers to a {ref_col} that does not exist in {ref_table}.csv",
-                source,
-                f"{c} is not null and not exists (select 1 from {ident(ref_table)} as ref"
-                f" where ref.{ident(ref_col)} = checked.{c})",
-                {},
-            )
+        if spec.references and (table, spec.name) not in DERIVE_CHECKED_REFERENCES:
+            _check_reference(con, model, spec, source, problems)
     key = getattr(model, "key", None)
     if key:
         _report(
@@ -631,6 +652,7 @@ def _build(
     if contract.GEOJSON_FILE in present:
         geojson = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
     if problems.total:
+        _check_derive_references(con, models, checked, problems)
         return None
 
     con.execute("create table locality_geojson (geojson varchar)")
@@ -648,6 +670,14 @@ def _build(
     for script in FACT_SCRIPTS:
         step(f"deriving {script.removeprefix('derive_')}")
         store.execute_script(con, script)
+    lost = {
+        (r["table_name"], r["column_name"])
+        for r in store.records(con, "derive_lost_references")
+        if r["lost"]
+    }
+    if lost:
+        _check_derive_references(con, models, checked, problems, lost)
+        return None
     step("carrying over the store's history and commentary")
     _carry_over(con, target, warnings)
 
@@ -682,6 +712,21 @@ def _build(
         },
     )
     return result
+
+
+def _check_derive_references(
+    con,
+    models: list[type[ContractModel]],
+    checked: dict[str, str],
+    problems: _Collector,
+    which: frozenset | set = DERIVE_CHECKED_REFERENCES,
+) -> None:
+    """The references left to the derive (`which` of DERIVE_CHECKED_REFERENCES), checked row
+    by row."""
+    for model in models:
+        for spec in contract.column_specs(model):
+            if (contract.table_name(model), spec.name) in which:
+                _check_reference(con, model, spec, checked[model.file], problems)
 
 
 def _create_empty(con, model: type[ContractModel]) -> None:

@@ -3,29 +3,21 @@
 -- episode's lead hub and the child's locality of residence. need_bits holds the listed needs
 -- as one integer (need_bit of each need; 0 for none) for the group and co-occurrence
 -- queries. No parameters.
-create or replace table assessment_facts as
+
+-- Every assessment with its episode's places, in date order, held once in a temporary table:
+-- both tables below are cut from it without a second join or sort. need_orders is each
+-- listed need's sort_order.
+create or replace temp table assessment_rows as
 select
     assessments.assessment_id,
-    assessments.episode_id,
-    episode_facts.child_id,
-    episode_facts.family_id,
     episode_facts.locality_id,
     episode_facts.hub_id,
     episode_facts.service,
     assessments.completed_date,
     assessments.thrive_group,
     assessments.needs,
-    len(assessments.needs) as need_count,
-    -- Positions first, then bits: a macro inside a lambda cannot see codes.in_order.
-    coalesce(
-        list_sum(
-            list_transform(
-                list_transform(assessments.needs, lambda need: list_position(codes.in_order, need)),
-                lambda sort_order: need_bit(sort_order)
-            )
-        ),
-        0
-    )::uinteger as need_bits,
+    list_transform(assessments.needs, lambda need: list_position(codes.in_order, need))
+        as need_orders,
     episode_facts.imd_decile,
     age_band(episode_facts.birth_start, assessments.completed_date) as age_band
 from assessments
@@ -34,27 +26,43 @@ inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by assessments.completed_date;
 
+-- Only what queries read is kept, with the assessment id as key: the need list is in
+-- assessments and in assessment_needs (writing it with the episode, child and family ids
+-- took about 10 s more at national scale).
+create or replace table assessment_facts as
+select
+    assessment_id,
+    locality_id,
+    hub_id,
+    service,
+    completed_date,
+    thrive_group,
+    coalesce(list_sum(list_transform(need_orders, lambda sort_order: need_bit(sort_order))), 0)
+        ::uinteger as need_bits,
+    imd_decile,
+    age_band
+from assessment_rows;
+
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so
 -- needs analysis counts need rows in a period without joining back (at national scale that
--- join cost over a second a query). assessment_facts' date order is kept: no second sort.
+-- join cost over a second a query). The date order is kept: no second sort.
 -- need_order is the need's sort_order (the two unnests run side by side): need_prevalence
--- groups on it, faster than on the code.
+-- groups on it, faster than on the code. No assessment id: no query reads it, and writing it
+-- for 64 million rows took about 4 s at national scale.
 create or replace table assessment_needs as
 select
-    assessment_facts.assessment_id,
-    unnest(assessment_facts.needs) as need,
-    unnest(
-        list_transform(assessment_facts.needs, lambda need: list_position(codes.in_order, need))
-    )::utinyint as need_order,
-    assessment_facts.completed_date,
-    assessment_facts.locality_id,
-    assessment_facts.hub_id,
-    assessment_facts.service,
-    assessment_facts.thrive_group,
-    assessment_facts.imd_decile,
-    assessment_facts.age_band
-from assessment_facts
-cross join (select list(need order by sort_order) as in_order from need_codes) as codes;
+    unnest(needs) as need,
+    unnest(need_orders)::utinyint as need_order,
+    completed_date,
+    locality_id,
+    hub_id,
+    service,
+    thrive_group,
+    imd_decile,
+    age_band
+from assessment_rows;
+
+drop table assessment_rows;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
 -- need_prevalence reads whole months from about a tenth of the rows (at national scale,

@@ -168,6 +168,53 @@ def test_dangling_reference_is_reported(tmp_path, loaded_store):
     assert "does not exist in children.csv" in problem.reason
 
 
+GOOD_ASSESSMENTS = """
+    assessment_id,episode_id,completed_date,thrive_group,needs
+    A1,E1,2024-05-20,getting_help,parenting
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "row", "column", "value", "referred"),
+    [
+        (
+            {"episodes__csv": GOOD_EPISODES.replace("E2,C2,", "E2,C77,")},
+            3,
+            "child_id",
+            "C77",
+            "children.csv",
+        ),
+        (
+            {"episodes__csv": GOOD_EPISODES.replace("E1,C1,R1,", "E1,C1,R9,")},
+            2,
+            "request_id",
+            "R9",
+            "requests.csv",
+        ),
+        (
+            {"assessments__csv": GOOD_ASSESSMENTS.replace("A1,E1,", "A1,E5,")},
+            2,
+            "episode_id",
+            "E5",
+            "episodes.csv",
+        ),
+    ],
+)
+def test_references_checked_after_the_derive_are_reported(
+    tmp_path, loaded_store, files, row, column, value, referred
+):
+    """These references are checked only when the derive's joins lose rows
+    (ingest.DERIVE_CHECKED_REFERENCES): the problem is still reported with its place, alone."""
+    extract = {
+        "requests__csv": GOOD_REQUESTS,
+        "episodes__csv": GOOD_EPISODES,
+        "assessments__csv": GOOD_ASSESSMENTS,
+    } | files
+    problem = only(rejected(tmp_path, loaded_store, **extract))
+    assert (problem.row, problem.column, problem.value) == (row, column, value)
+    assert f"does not exist in {referred}" in problem.reason
+
+
 def test_extra_column_is_ignored_with_a_warning_and_never_stored(tmp_path):
     source = write_extract(
         tmp_path / "x",
