@@ -1,18 +1,22 @@
 -- median_episode_days: median of end_date - start_date in days over the episodes closed in the
 -- period (transfer closures excluded). With an even count it is the mean of the middle two.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
--- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
---          value (median days; null when no episode closed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- grain: one row per period asked for and report group ('all'; or each locality / hub, plus
+--        'unknown' when present)
+-- columns: period (1, 2, … in the order asked), metric, group, numerator (null), denominator
+--          (episodes the median is taken over), value (median days; null when none closed)
+-- parameters: $starts, $ends (lists of dates: period n runs from $starts[n] to $ends[n],
+--             both inclusive; periods may overlap), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub, $service (null = all)
 with
 
 closed_in_period as (
     select
+        period_days.period,
         report_group($by, locality_id, hub_id) as report_group,
         episode_days
     from episode_closures
-    where end_date between $start and $end and closure_reason <> 'transfer'
+    inner join period_days($starts, $ends) as period_days on end_date = period_days.day
+    where closure_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
@@ -21,12 +25,13 @@ closed_in_period as (
 -- By locality or hub: median() per group.
 group_medians as (
     select
+        period,
         report_group,
         count(*) as n,
         median(episode_days)::double as median_days
     from closed_in_period
     where $by <> 'none'
-    group by report_group
+    group by period, report_group
 ),
 
 -- The whole authority (the scorecard's case): the same median, read from the count of
@@ -35,23 +40,28 @@ group_medians as (
 -- (n + 1) // 2 and n // 2 + 1, which are one position when n is odd.
 length_counts as (
     select
+        period,
         episode_days,
         count(*) as n
     from closed_in_period
     where $by = 'none'
-    group by episode_days
+    group by period, episode_days
 ),
 
 running_counts as (
     select
+        period,
         episode_days,
-        sum(n) over (order by episode_days rows unbounded preceding) as up_to,
-        sum(n) over () as total
+        sum(n) over (
+            partition by period order by episode_days rows unbounded preceding
+        ) as up_to,
+        sum(n) over (partition by period) as total
     from length_counts
 ),
 
 authority_median as (
     select
+        period,
         'all' as report_group,
         any_value(total) as n,
         (
@@ -59,7 +69,7 @@ authority_median as (
             + min(episode_days) filter (where up_to >= total // 2 + 1)
         ) / 2 as median_days
     from running_counts
-    having count(*) > 0
+    group by period
 ),
 
 medians as (
@@ -70,14 +80,16 @@ medians as (
 
 final as (
     select
+        coalesce(expected.period, medians.period) as period,
         'median_episode_days' as metric,
-        coalesce(report_groups.report_group, medians.report_group) as "group",
+        coalesce(expected.report_group, medians.report_group) as "group",
         null::bigint as numerator,
         coalesce(medians.n, 0)::bigint as denominator,
         medians.median_days::double as value
-    from report_groups($by, $locality, $hub) as report_groups
-    full outer join medians on report_groups.report_group = medians.report_group
+    from period_groups($starts, $ends, $by, $locality, $hub) as expected
+    full outer join medians
+        on expected.period = medians.period and expected.report_group = medians.report_group
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by period, "group" = 'unknown', "group"

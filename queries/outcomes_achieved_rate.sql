@@ -1,18 +1,22 @@
 -- outcomes_achieved_rate: of episodes closed in the period (transfer closures excluded), the
 -- share closed with outcomes achieved.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
--- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
---          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- grain: one row per period asked for and report group ('all'; or each locality / hub, plus
+--        'unknown' when present)
+-- columns: period (1, 2, … in the order asked), metric, group, numerator, denominator, value
+--          (numerator ÷ denominator, a share from 0 to 1; null when the denominator is 0)
+-- parameters: $starts, $ends (lists of dates: period n runs from $starts[n] to $ends[n],
+--             both inclusive; periods may overlap), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
     select
+        period_days.period,
         report_group($by, locality_id, hub_id) as report_group,
         closure_reason = 'outcomes_achieved' as is_counted
     from episode_closures
-    where end_date between $start and $end and closure_reason <> 'transfer'
+    inner join period_days($starts, $ends) as period_days on end_date = period_days.day
+    where closure_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
@@ -20,23 +24,26 @@ in_period as (
 
 counts as (
     select
+        period,
         report_group,
         count_if(is_counted) as numerator,
         count(*) as denominator
     from in_period
-    group by report_group
+    group by period, report_group
 ),
 
 final as (
     select
+        coalesce(expected.period, counts.period) as period,
         'outcomes_achieved_rate' as metric,
-        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(expected.report_group, counts.report_group) as "group",
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by, $locality, $hub) as report_groups
-    full outer join counts on report_groups.report_group = counts.report_group
+    from period_groups($starts, $ends, $by, $locality, $hub) as expected
+    full outer join counts
+        on expected.period = counts.period and expected.report_group = counts.report_group
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by period, "group" = 'unknown', "group"

@@ -1,36 +1,44 @@
 -- requests: requests received in the period (counts requests; a child may have several).
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
--- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- grain: one row per period asked for and report group ('all'; or each locality / hub, plus
+--        'unknown' when present)
+-- columns: period (1, 2, … in the order asked), metric, group, numerator (the count), denominator
+--          (null), value (the count)
+-- parameters: $starts, $ends (lists of dates: period n runs from $starts[n] to $ends[n],
+--             both inclusive; periods may overlap), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub (null = all)
 with
 
 in_period as (
-    select report_group($by, locality_id, hub_id) as report_group
+    select
+        period_days.period,
+        report_group($by, locality_id, hub_id) as report_group
     from request_facts
-    where received_date between $start and $end
-        and in_filter(locality_id, $locality)
+    inner join period_days($starts, $ends) as period_days on received_date = period_days.day
+    where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
 ),
 
 counts as (
     select
+        period,
         report_group,
         count(*) as n
     from in_period
-    group by report_group
+    group by period, report_group
 ),
 
 final as (
     select
+        coalesce(expected.period, counts.period) as period,
         'requests' as metric,
-        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(expected.report_group, counts.report_group) as "group",
         coalesce(counts.n, 0) as numerator,
         null::bigint as denominator,
         coalesce(counts.n, 0)::double as value
-    from report_groups($by, $locality, $hub) as report_groups
-    full outer join counts on report_groups.report_group = counts.report_group
+    from period_groups($starts, $ends, $by, $locality, $hub) as expected
+    full outer join counts
+        on expected.period = counts.period and expected.report_group = counts.report_group
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by period, "group" = 'unknown', "group"

@@ -3,40 +3,48 @@
 -- which the period starts, or that locality's latest earlier year if that year is missing;
 -- the authority's population is the sum over localities. By hub (or with a hub filter)
 -- there is no rate.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
--- columns: metric, group, numerator (requests), denominator (population aged 0-19),
---          value (numerator ÷ denominator × 10,000; null with no population or by hub)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- grain: one row per period asked for and report group ('all'; or each locality / hub, plus
+--        'unknown' when present)
+-- columns: period (1, 2, … in the order asked), metric, group, numerator (requests),
+--          denominator (population aged 0-19), value (numerator ÷ denominator × 10,000; null
+--          with no population or by hub)
+-- parameters: $starts, $ends (lists of dates: period n runs from $starts[n] to $ends[n],
+--             both inclusive; periods may overlap), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub (null = all)
 with
 
 in_period as (
-    select report_group($by, locality_id, hub_id) as report_group
+    select
+        period_days.period,
+        report_group($by, locality_id, hub_id) as report_group
     from request_facts
-    where received_date between $start and $end
-        and in_filter(locality_id, $locality)
+    inner join period_days($starts, $ends) as period_days on received_date = period_days.day
+    where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
 ),
 
 counts as (
     select
+        period,
         report_group,
         count(*) as n
     from in_period
-    group by report_group
+    group by period, report_group
 ),
 
 population_year as (
     select
-        locality_id,
-        max(year) as year
-    from population
-    where year <= year($start::date)
-    group by locality_id
+        asked.period,
+        population.locality_id,
+        max(population.year) as year
+    from periods_asked($starts, $ends) as asked
+    inner join population on population.year <= year(asked.start_day)
+    group by asked.period, population.locality_id
 ),
 
 locality_population as (
     select
+        population_year.period,
         population.locality_id,
         sum(population.population) as population
     from population
@@ -44,32 +52,37 @@ locality_population as (
         on
             population.locality_id = population_year.locality_id
             and population.year = population_year.year
-    group by population.locality_id
+    group by population_year.period, population.locality_id
 ),
 
 group_population as (
     select
+        period,
         report_group($by, locality_id, null) as report_group,
         sum(population) as population
     from locality_population
     -- no rate by hub or within one hub: a hub has no resident population
     where $by <> 'hub' and $hub is null and in_filter(locality_id, $locality)
-    group by report_group($by, locality_id, null)
+    group by period, report_group($by, locality_id, null)
 ),
 
 final as (
     select
+        coalesce(expected.period, counts.period) as period,
         'requests_per_10k' as metric,
-        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(expected.report_group, counts.report_group) as "group",
         coalesce(counts.n, 0) as numerator,
         group_population.population::bigint as denominator,
         coalesce(counts.n, 0) / nullif(group_population.population, 0) * 10000 as value
-    from report_groups($by, $locality, $hub) as report_groups
-    full outer join counts on report_groups.report_group = counts.report_group
+    from period_groups($starts, $ends, $by, $locality, $hub) as expected
+    full outer join counts
+        on expected.period = counts.period and expected.report_group = counts.report_group
     left join group_population
-        on coalesce(report_groups.report_group, counts.report_group)
-        = group_population.report_group
+        on
+            coalesce(expected.period, counts.period) = group_population.period
+            and coalesce(expected.report_group, counts.report_group)
+            = group_population.report_group
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by period, "group" = 'unknown', "group"
