@@ -147,28 +147,40 @@ def _series(home: Council, year: int, values: dict[str, list], source: str) -> l
 
 def rereferral(old_la_code: str, fy_end_year: int | None = None) -> list[Benchmark]:
     """Social care re-referrals within 12 months, as a share of referrals (0-1)."""
+    return list(_rereferral(old_la_code, fy_end_year))
+
+
+def referrals_per_10k(old_la_code: str, fy_end_year: int | None = None) -> list[Benchmark]:
+    """Social care referrals per 10,000 children aged 0-17; the population is ONS's mid-year
+    estimate inside the reporting year (mid-2024 for the year ending March 2025)."""
+    return list(_referrals_per_10k(old_la_code, fy_end_year))
+
+
+# The published files do not change while the program runs; the scorecard asks again for
+# every KPI and period.
+@cache
+def _rereferral(old_la_code: str, fy_end_year: int | None) -> tuple[Benchmark, ...]:
     home = council(old_la_code)
     table = _table("dfe_referrals.csv")
     year = _year(table, fy_end_year)
     if year is None:
-        return []
+        return ()
     values = {}
     for place, rows in _places(table, home, year).items():
         values[place] = []
         for cell in rows["rereferral_percent"]:
             value, note = _number(cell)
             values[place].append((None if value is None else value / 100, note))
-    return _series(home, year, values, REFERRALS_SOURCE)
+    return tuple(_series(home, year, values, REFERRALS_SOURCE))
 
 
-def referrals_per_10k(old_la_code: str, fy_end_year: int | None = None) -> list[Benchmark]:
-    """Social care referrals per 10,000 children aged 0-17; the population is ONS's mid-year
-    estimate inside the reporting year (mid-2024 for the year ending March 2025)."""
+@cache
+def _referrals_per_10k(old_la_code: str, fy_end_year: int | None) -> tuple[Benchmark, ...]:
     home = council(old_la_code)
     referrals = _table("dfe_referrals.csv")
     year = _year(referrals, fy_end_year)
     if year is None:
-        return []
+        return ()
     population = _table("ons_children_0_17.csv")
     pop_year = _year(population, year - 1)
     key = ["geographic_level", "region_code", "old_la_code"]
@@ -187,7 +199,7 @@ def referrals_per_10k(old_la_code: str, fy_end_year: int | None = None) -> list[
                 values[place].append((None, note or pop_note))
             else:
                 values[place].append((value / people * 10_000, ""))
-    return _series(home, year, values, RATE_SOURCE)
+    return tuple(_series(home, year, values, RATE_SOURCE))
 
 
 def needs_profile(old_la_code: str, fy_end_year: int | None = None) -> pd.DataFrame:

@@ -10,21 +10,50 @@
 --             filters $locality, $hub, $service (null = all)
 with
 
-denominators as (
+-- The assessments completed within the span of the periods asked.
+assessments_in_span as not materialized (
     select
-        period_days.period,
-        report_group($by, locality_id, hub_id) as report_group,
-        count(*) as n
+        completed_date as day,
+        report_group($by, locality_id, hub_id) as report_group
     from assessment_facts
-    inner join period_days($starts, $ends) as period_days on completed_date = period_days.day
-    where in_filter(locality_id, $locality)
+    where completed_date between list_min($starts) and list_max($ends)
+        and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by all
 ),
 
--- Each period's whole calendar months (read from need_months) and its days outside them
--- (read from assessment_needs).
+-- One period (most calls): its assessments counted directly. Several periods (a trend):
+-- counted by day once, then each period sums its days.
+denominators_by_day as (
+    select
+        day,
+        report_group,
+        count(*) as n
+    from assessments_in_span
+    where len($starts) > 1
+    group by day, report_group
+),
+
+denominators as (
+    select
+        1 as period,
+        report_group,
+        count(*) as n
+    from assessments_in_span
+    where len($starts) = 1
+    group by report_group
+    union all
+    select
+        period_days.period,
+        by_day.report_group,
+        sum(by_day.n)::bigint as n
+    from denominators_by_day as by_day
+    inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
+    group by period_days.period, by_day.report_group
+),
+
+-- Each period's whole calendar months are read from need_months and its days outside them
+-- from assessment_needs; one period filters them, several join them.
 period_months as (
     select
         period,
@@ -34,6 +63,7 @@ period_months as (
             interval 1 month
         ))::date as month
     from periods_asked($starts, $ends)
+    where len($starts) > 1
 ),
 
 part_month_days as (
@@ -43,11 +73,40 @@ part_month_days as (
     from period_days($starts, $ends) as period_days
     inner join periods_asked($starts, $ends) as asked on period_days.period = asked.period
     where
-        period_days.day < whole_months_from(asked.start_day)
-        or period_days.day > whole_months_to(asked.end_day)
+        len($starts) > 1
+        and (
+            period_days.day < whole_months_from(asked.start_day)
+            or period_days.day > whole_months_to(asked.end_day)
+        )
 ),
 
 need_rows as (
+    select
+        1 as period,
+        locality_id,
+        hub_id,
+        service,
+        need_order,
+        assessments
+    from need_months
+    where len($starts) = 1
+        and month between whole_months_from($starts[1]) and whole_months_to($ends[1])
+    union all
+    select
+        1 as period,
+        locality_id,
+        hub_id,
+        service,
+        need_order,
+        1 as assessments
+    from assessment_needs
+    where len($starts) = 1
+        and completed_date between $starts[1] and $ends[1]
+        and (
+            completed_date < whole_months_from($starts[1])
+            or completed_date > whole_months_to($ends[1])
+        )
+    union all
     select
         period_months.period,
         locality_id,

@@ -10,25 +10,74 @@
 --             filters $locality, $hub, $service (null = all)
 with
 
-open_at_end as (
+-- One period (most calls): a filter on its last day.
+open_at_end_of_one as (
     select
-        asked.period,
-        report_group($by, locality_id, hub_id) as report_group
+        report_group($by, locality_id, hub_id) as report_group,
+        count(*) as n
     from episode_facts
-    inner join periods_asked($starts, $ends) as asked
-        on start_date <= asked.end_day and coalesce(end_date, 'infinity'::date) > asked.end_day
-    where in_filter(locality_id, $locality)
+    where len($ends) = 1
+        and start_date <= $ends[1] and (end_date is null or end_date > $ends[1])
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
+    group by report_group
+),
+
+-- Several periods (a trend): open at a day = started on or before it less ended on or
+-- before it (an episode never ends before it starts), from the changes counted by day.
+changes as (
+    select
+        start_date as day,
+        report_group($by, locality_id, hub_id) as report_group,
+        1 as change
+    from episode_facts
+    where len($ends) > 1
+        and start_date <= list_max($ends)
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
+    union all
+    select
+        end_date as day,
+        report_group($by, locality_id, hub_id) as report_group,
+        -1 as change
+    from episode_facts
+    where len($ends) > 1
+        and end_date <= list_max($ends)
+        and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),
 
+changes_by_day as (
+    select
+        day,
+        report_group,
+        sum(change) as change
+    from changes
+    group by day, report_group
+),
+
+open_at_end_of_several as (
+    select
+        asked.period,
+        changes_by_day.report_group,
+        sum(changes_by_day.change)::bigint as n
+    from changes_by_day
+    inner join periods_asked($starts, $ends) as asked on changes_by_day.day <= asked.end_day
+    group by asked.period, changes_by_day.report_group
+    having sum(changes_by_day.change) <> 0
+),
+
 counts as (
     select
-        period,
+        1 as period,
         report_group,
-        count(*) as n
-    from open_at_end
-    group by period, report_group
+        n
+    from open_at_end_of_one
+    union all
+    select * from open_at_end_of_several
 ),
 
 final as (

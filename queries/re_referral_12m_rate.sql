@@ -10,25 +10,57 @@
 --             filters $locality, $hub (null = all)
 with
 
-in_period as (
+-- The metric's rows within the span of the periods asked.
+in_span as not materialized (
     select
-        period_days.period,
+        received_date as day,
         report_group($by, locality_id, hub_id) as report_group,
         is_re_referral_12m as is_counted
     from request_facts
-    inner join period_days($starts, $ends) as period_days on received_date = period_days.day
-    where in_filter(locality_id, $locality)
+    where received_date between list_min($starts) and list_max($ends)
+        and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
 ),
 
-counts as (
+-- One period (most calls): its rows counted directly.
+one_period as (
     select
-        period,
+        1 as period,
         report_group,
         count_if(is_counted) as numerator,
         count(*) as denominator
-    from in_period
-    group by period, report_group
+    from in_span
+    where len($starts) = 1
+    group by report_group
+),
+
+-- Several periods (a trend): rows counted by day once, then each period sums its days.
+by_day as (
+    select
+        day,
+        report_group,
+        count_if(is_counted) as numerator,
+        count(*) as denominator
+    from in_span
+    where len($starts) > 1
+    group by day, report_group
+),
+
+several_periods as (
+    select
+        period_days.period,
+        by_day.report_group,
+        sum(by_day.numerator)::bigint as numerator,
+        sum(by_day.denominator)::bigint as denominator
+    from by_day
+    inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
+    group by period_days.period, by_day.report_group
+),
+
+counts as (
+    select * from one_period
+    union all
+    select * from several_periods
 ),
 
 final as (

@@ -13,46 +13,85 @@
 --             filters $locality, $hub (null = all)
 with
 
-in_period as (
+-- The metric's rows within the span of the periods asked.
+in_span as not materialized (
     select
-        period_days.period,
+        received_date as day,
         report_group($by, locality_id, hub_id) as report_group
     from request_facts
-    inner join period_days($starts, $ends) as period_days on received_date = period_days.day
-    where in_filter(locality_id, $locality)
+    where received_date between list_min($starts) and list_max($ends)
+        and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
 ),
 
-counts as (
+-- One period (most calls): its rows counted directly.
+one_period as (
     select
-        period,
+        1 as period,
         report_group,
         count(*) as n
-    from in_period
-    group by period, report_group
+    from in_span
+    where len($starts) = 1
+    group by report_group
 ),
 
+-- Several periods (a trend): rows counted by day once, then each period sums its days.
+by_day as (
+    select
+        day,
+        report_group,
+        count(*) as n
+    from in_span
+    where len($starts) > 1
+    group by day, report_group
+),
+
+several_periods as (
+    select
+        period_days.period,
+        by_day.report_group,
+        sum(by_day.n)::bigint as n
+    from by_day
+    inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
+    group by period_days.period, by_day.report_group
+),
+
+counts as (
+    select * from one_period
+    union all
+    select * from several_periods
+),
+
+locality_years as (
+    select
+        locality_id,
+        year,
+        sum(population) as population
+    from population
+    group by locality_id, year
+),
+
+-- Each period's year for each locality: the latest on or before the year it starts.
 population_year as (
     select
         asked.period,
-        population.locality_id,
-        max(population.year) as year
+        locality_years.locality_id,
+        max(locality_years.year) as year
     from periods_asked($starts, $ends) as asked
-    inner join population on population.year <= year(asked.start_day)
-    group by asked.period, population.locality_id
+    inner join locality_years on locality_years.year <= year(asked.start_day)
+    group by asked.period, locality_years.locality_id
 ),
 
 locality_population as (
     select
         population_year.period,
-        population.locality_id,
-        sum(population.population) as population
-    from population
-    inner join population_year
+        locality_years.locality_id,
+        locality_years.population
+    from population_year
+    inner join locality_years
         on
-            population.locality_id = population_year.locality_id
-            and population.year = population_year.year
-    group by population_year.period, population.locality_id
+            population_year.locality_id = locality_years.locality_id
+            and population_year.year = locality_years.year
 ),
 
 group_population as (

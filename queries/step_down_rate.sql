@@ -9,27 +9,59 @@
 --             filters $locality, $hub, $service (null = all)
 with
 
-in_period as (
+-- The metric's rows within the span of the periods asked.
+in_span as not materialized (
     select
-        period_days.period,
+        start_date as day,
         report_group($by, locality_id, hub_id) as report_group,
         start_reason = 'step_down_from_social_care' as is_counted
     from episode_facts
-    inner join period_days($starts, $ends) as period_days on start_date = period_days.day
-    where start_reason <> 'transfer'
+    where start_date between list_min($starts) and list_max($ends)
+        and start_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),
 
-counts as (
+-- One period (most calls): its rows counted directly.
+one_period as (
     select
-        period,
+        1 as period,
         report_group,
         count_if(is_counted) as numerator,
         count(*) as denominator
-    from in_period
-    group by period, report_group
+    from in_span
+    where len($starts) = 1
+    group by report_group
+),
+
+-- Several periods (a trend): rows counted by day once, then each period sums its days.
+by_day as (
+    select
+        day,
+        report_group,
+        count_if(is_counted) as numerator,
+        count(*) as denominator
+    from in_span
+    where len($starts) > 1
+    group by day, report_group
+),
+
+several_periods as (
+    select
+        period_days.period,
+        by_day.report_group,
+        sum(by_day.numerator)::bigint as numerator,
+        sum(by_day.denominator)::bigint as denominator
+    from by_day
+    inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
+    group by period_days.period, by_day.report_group
+),
+
+counts as (
+    select * from one_period
+    union all
+    select * from several_periods
 ),
 
 final as (

@@ -36,3 +36,24 @@ def test_pandas_baseline_agrees_with_the_metrics_engine(sample_db, period):
         by_locality = metrics.requests(con, p, "locality").set_index("group")["value"]
         baseline = bench.baseline_demand_by_locality(con, p)
         assert by_locality.to_dict() == pytest.approx(baseline.astype(float).to_dict())
+
+
+def test_markdown_says_when_the_extract_was_reused_and_every_stage_was_quick():
+    result = {
+        "scale": "la",
+        "params": {"children": 60_000},
+        "rows": {"requests.csv": 10, "episodes.csv": 5},
+        "run_at": "2026-11-25 10:00 UTC",
+        "machine": {"cores": 2, "python": "3.11", "duckdb": "1", "platform": "Linux"},
+        "generate_s": None,
+        "ingest": {"seconds": 0.5, "rows_per_second": 30, "stages": {"reading a.csv": 0.2}},
+        "peak_rss_mb": 100,
+        "metrics": {"requests/none": {"median_ms": 4.0, "p95_ms": 5.0}},
+        "pages": {"scorecard": {"cold_ms": 400.0, "warm_ms": 300.0}},
+        "baseline": {},
+    }
+    text = bench.markdown(result)
+    assert "generate: extract reused;" in text
+    assert "Every ingest stage took under 1 s." in text
+    assert "| ingest stage |" not in text
+    assert "| requests/none | 4.0 | 5.0 | yes |" in text
