@@ -13,7 +13,7 @@ with
 in_span as not materialized (
     select
         end_date as day,
-        report_group($by, locality_id, hub_id) as report_group,
+        report_key($by, locality_id, hub_id) as report_key,
         episode_days
     from episode_closures
     where end_date between list_min($starts) and list_max($ends)
@@ -27,12 +27,12 @@ in_span as not materialized (
 group_medians as (
     select
         1 as period,
-        report_group,
+        report_label($by, report_key) as report_group,
         count(*) as n,
         median(episode_days)::double as median_days
     from in_span
     where len($starts) = 1 and $by <> 'none'
-    group by report_group
+    group by report_key
 ),
 
 -- Otherwise the same median is read from the count of episodes of each length: for the
@@ -42,23 +42,23 @@ group_medians as (
 length_counts_of_one as (
     select
         1 as period,
-        report_group,
+        report_label($by, report_key) as report_group,
         episode_days,
         count(*) as n
     from in_span
     where len($starts) = 1 and $by = 'none'
-    group by report_group, episode_days
+    group by report_key, episode_days
 ),
 
 length_counts_by_day as (
     select
         day,
-        report_group,
+        report_key,
         episode_days,
         count(*) as n
     from in_span
     where len($starts) > 1
-    group by day, report_group, episode_days
+    group by day, report_key, episode_days
 ),
 
 length_counts as (
@@ -66,12 +66,12 @@ length_counts as (
     union all
     select
         period_days.period,
-        by_day.report_group,
+        report_label($by, by_day.report_key) as report_group,
         by_day.episode_days,
         sum(by_day.n)::bigint as n
     from length_counts_by_day as by_day
     inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
-    group by period_days.period, by_day.report_group, by_day.episode_days
+    group by period_days.period, by_day.report_key, by_day.episode_days
 ),
 
 -- The median is the mean of the lengths at positions (n + 1) // 2 and n // 2 + 1, which are

@@ -14,7 +14,7 @@ with
 assessments_in_span as not materialized (
     select
         completed_date as day,
-        report_group($by, locality_id, hub_id) as report_group
+        report_key($by, locality_id, hub_id) as report_key
     from assessment_facts
     where completed_date between list_min($starts) and list_max($ends)
         and in_filter(locality_id, $locality)
@@ -27,29 +27,29 @@ assessments_in_span as not materialized (
 denominators_by_day as (
     select
         day,
-        report_group,
+        report_key,
         count(*) as n
     from assessments_in_span
     where len($starts) > 1
-    group by day, report_group
+    group by day, report_key
 ),
 
 denominators as (
     select
         1 as period,
-        report_group,
+        report_label($by, report_key) as report_group,
         count(*) as n
     from assessments_in_span
     where len($starts) = 1
-    group by report_group
+    group by report_key
     union all
     select
         period_days.period,
-        by_day.report_group,
+        report_label($by, by_day.report_key) as report_group,
         sum(by_day.n)::bigint as n
     from denominators_by_day as by_day
     inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
-    group by period_days.period, by_day.report_group
+    group by period_days.period, by_day.report_key
 ),
 
 -- Each period's whole calendar months are read from need_months and its days outside them
@@ -131,7 +131,7 @@ need_rows as (
 need_counts as (
     select
         period,
-        report_group($by, locality_id, hub_id) as report_group,
+        report_label($by, report_key($by, locality_id, hub_id)) as report_group,
         need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
         -- time by hub at national scale.
@@ -140,7 +140,7 @@ need_counts as (
     where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by all
+    group by period, report_key($by, locality_id, hub_id), need_order
 ),
 
 groups as (

@@ -13,7 +13,7 @@ with
 -- One period (most calls): a filter on its last day.
 open_at_end_of_one as (
     select
-        report_group($by, locality_id, hub_id) as report_group,
+        report_label($by, report_key($by, locality_id, hub_id)) as report_group,
         count(*) as n
     from episode_facts
     where len($ends) = 1
@@ -21,7 +21,7 @@ open_at_end_of_one as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by report_group
+    group by report_key($by, locality_id, hub_id)
 ),
 
 -- Several periods (a trend): open at a day = started on or before it less ended on or
@@ -29,7 +29,7 @@ open_at_end_of_one as (
 changes as (
     select
         start_date as day,
-        report_group($by, locality_id, hub_id) as report_group,
+        report_key($by, locality_id, hub_id) as report_key,
         1 as change
     from episode_facts
     where len($ends) > 1
@@ -40,7 +40,7 @@ changes as (
     union all
     select
         end_date as day,
-        report_group($by, locality_id, hub_id) as report_group,
+        report_key($by, locality_id, hub_id) as report_key,
         -1 as change
     from episode_facts
     where len($ends) > 1
@@ -53,20 +53,20 @@ changes as (
 changes_by_day as (
     select
         day,
-        report_group,
+        report_key,
         sum(change) as change
     from changes
-    group by day, report_group
+    group by day, report_key
 ),
 
 open_at_end_of_several as (
     select
         asked.period,
-        changes_by_day.report_group,
+        report_label($by, changes_by_day.report_key) as report_group,
         sum(changes_by_day.change)::bigint as n
     from changes_by_day
     inner join periods_asked($starts, $ends) as asked on changes_by_day.day <= asked.end_day
-    group by asked.period, changes_by_day.report_group
+    group by asked.period, changes_by_day.report_key
     having sum(changes_by_day.change) <> 0
 ),
 

@@ -14,7 +14,7 @@ with
 in_span as not materialized (
     select
         received_date as day,
-        report_group($by, locality_id, hub_id) as report_group,
+        report_key($by, locality_id, hub_id) as report_key,
         is_re_referral_12m as is_counted
     from request_facts
     where received_date between list_min($starts) and list_max($ends)
@@ -26,35 +26,35 @@ in_span as not materialized (
 one_period as (
     select
         1 as period,
-        report_group,
+        report_label($by, report_key) as report_group,
         count_if(is_counted) as numerator,
         count(*) as denominator
     from in_span
     where len($starts) = 1
-    group by report_group
+    group by report_key
 ),
 
 -- Several periods (a trend): rows counted by day once, then each period sums its days.
 by_day as (
     select
         day,
-        report_group,
+        report_key,
         count_if(is_counted) as numerator,
         count(*) as denominator
     from in_span
     where len($starts) > 1
-    group by day, report_group
+    group by day, report_key
 ),
 
 several_periods as (
     select
         period_days.period,
-        by_day.report_group,
+        report_label($by, by_day.report_key) as report_group,
         sum(by_day.numerator)::bigint as numerator,
         sum(by_day.denominator)::bigint as denominator
     from by_day
     inner join period_days($starts, $ends) as period_days on by_day.day = period_days.day
-    group by period_days.period, by_day.report_group
+    group by period_days.period, by_day.report_key
 ),
 
 counts as (

