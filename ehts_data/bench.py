@@ -63,6 +63,20 @@ class StageClock:
         }
 
 
+CALIBRATION_SQL = (
+    "select count(*) from (select i % 2568, sum(i) from range(30000000) t(i) group by 1)"
+)
+
+
+def calibrate() -> float:
+    """The median time of a fixed DuckDB query on no data, in ms. This shared machine's speed
+    varies from day to day by half or more, so each result carries it: compare runs by it."""
+    con = duckdb.connect()
+    ms = _timed(lambda: con.execute(CALIBRATION_SQL).fetchall(), 7)
+    con.close()
+    return round(statistics.median(ms), 1)
+
+
 def _timed(fn, repeats: int) -> list[float]:
     out = []
     for _ in range(repeats):
@@ -276,6 +290,7 @@ def run(
             "python": platform.python_version(),
             "duckdb": duckdb.__version__,
             "platform": platform.platform(),
+            "calibration_ms": calibrate(),
         },
         "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -373,7 +388,13 @@ def markdown(result: dict) -> str:
         f"{result['rows']['requests.csv']:,} requests, {result['rows']['episodes.csv']:,} "
         f"episodes) — {result['run_at']}",
         "",
-        f"Machine: {m['cores']} cores, Python {m['python']}, DuckDB {m['duckdb']}, {m['platform']}.",
+        f"Machine: {m['cores']} cores, Python {m['python']}, DuckDB {m['duckdb']}, {m['platform']}"
+        + (
+            f"; calibration {m['calibration_ms']} ms (a fixed DuckDB query: higher means the "
+            "machine ran slower that day)."
+            if m.get("calibration_ms")
+            else "."
+        ),
         "",
         f"- generate: {_generated(result['generate_s'])}; ingest with full validation: "
         f"{result['ingest']['seconds']} s ({result['ingest']['rows_per_second']:,} rows/s); "
