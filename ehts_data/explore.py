@@ -61,15 +61,12 @@ def metric_by_quarter(
 ) -> pd.DataFrame:
     """Metrics for every quarter from `first` to `last` (whole authority), with the quarter."""
     ids = (metric_ids,) if isinstance(metric_ids, str) else metric_ids
-    quarters = quarters_between(first.start, last.end)
-    starts = {q.label: q.start for q in quarters}
     frames = []
     for metric_id in ids:
-        df = metrics.over_periods(con, metric_id, quarters, "none", scope)
-        df = df.rename(columns={"period": "quarter"})
-        frames.append(df.assign(quarter_start=df["quarter"].map(starts)))
-    columns = [*metrics.RESULT_COLUMNS, "quarter", "quarter_start"]
-    return pd.concat(frames, ignore_index=True)[columns]
+        for quarter in quarters_between(first.start, last.end):
+            df = metrics.compute(con, metric_id, quarter, "none", scope)
+            frames.append(df.assign(quarter=quarter.label, quarter_start=quarter.start))
+    return pd.concat(frames, ignore_index=True)
 
 
 def re_entry_by_previous_closure(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:

@@ -6,7 +6,7 @@ or 'hub') and returns the tidy result shape: metric, group, numerator, denominat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -152,10 +152,10 @@ def _check_breakdown(by: str) -> None:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
 
 
-def _params(asked: Sequence[Period], by: Breakdown, scope: Scope) -> dict:
+def _params(period: Period, by: Breakdown, scope: Scope) -> dict:
     return {
-        "starts": [p.start for p in asked],
-        "ends": [p.end for p in asked],
+        "start": period.start,
+        "end": period.end,
         "by": by,
         "locality": scope.locality,
         "hub": scope.hub,
@@ -163,7 +163,15 @@ def _params(asked: Sequence[Period], by: Breakdown, scope: Scope) -> dict:
     }
 
 
-def _frame(found: dict) -> pd.DataFrame:
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    metric_id: str,
+    period: Period,
+    by: Breakdown,
+    scope: Scope = ALL,
+):
+    _check_breakdown(by)
+    found = store.arrays(con, metric_id, **_params(period, by, scope))
     # Built from the columns: converting and retyping DuckDB's own frame took about a fifth of
     # a small metric's time.
     return pd.DataFrame(
@@ -175,17 +183,6 @@ def _frame(found: dict) -> pd.DataFrame:
             "value": pd.array(found["value"], dtype="Float64"),
         }
     )
-
-
-def _run(
-    con: duckdb.DuckDBPyConnection,
-    metric_id: str,
-    period: Period,
-    by: Breakdown,
-    scope: Scope = ALL,
-):
-    _check_breakdown(by)
-    return _frame(store.arrays(con, metric_id, **_params([period], by, scope)))
 
 
 def requests(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
@@ -290,64 +287,21 @@ def compute_all(con, period: Period, by: Breakdown = "none", scope: Scope = ALL)
     return pd.concat([compute(con, m.id, period, by, scope) for m in METRICS], ignore_index=True)
 
 
-def over_periods(
-    con, metric_id: str, asked: Sequence[Period], by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """One metric for several periods in one query (one scan of the facts, not one per
-    period): the tidy result with each row's period label first, periods in the order asked."""
-    if metric_id not in REGISTRY:
-        raise ValueError(f"unknown metric {metric_id!r}")
-    _check_breakdown(by)
-    if not asked:
-        return pd.DataFrame(columns=["period", *RESULT_COLUMNS])
-    found = store.arrays(con, metric_id, **_params(asked, by, scope))
-    labels = [p.label for p in asked]
-    return _frame(found).assign(
-        period=pd.Series([labels[i - 1] for i in found["period"]], dtype="str")
-    )[["period", *RESULT_COLUMNS]]
-
-
 def rows(
     con, result_metric: str, period: Period, by: Breakdown = "none", scope: Scope = ALL
 ) -> list[dict]:
     """The rows of one result metric (a metric id, or 'need_prevalence:<need>') as dicts of the
     result columns: the query `compute` runs, read without a DataFrame (the scorecard reads
-    many small results)."""
-    return rows_by_period(con, result_metric, [period], by, scope)[0]
-
-
-def rows_by_period(
-    con,
-    result_metric: str,
-    asked: Sequence[Period],
-    by: Breakdown = "none",
-    scope: Scope = ALL,
-) -> list[list[dict]]:
-    """`rows` for each period asked, from one query."""
+    over a hundred small results)."""
     _check_breakdown(by)
-    out: list[list[dict]] = [[] for _ in asked]
-    if not asked:
-        return out
-    found = store.records(con, metric_of(result_metric).id, **_params(asked, by, scope))
-    for row in found:
-        if row["metric"] == result_metric:
-            out[row.pop("period") - 1].append(row)
-    return out
+    found = store.records(con, metric_of(result_metric).id, **_params(period, by, scope))
+    return [row for row in found if row["metric"] == result_metric]
 
 
 def reading(con, result_metric: str, period: Period, scope: Scope = ALL) -> dict | None:
     """The 'all' row of one result metric for the period within the scope (None if absent)."""
-    return readings(con, result_metric, [period], scope)[0]
-
-
-def readings(
-    con, result_metric: str, asked: Sequence[Period], scope: Scope = ALL
-) -> list[dict | None]:
-    """`reading` for each period asked, from one query."""
-    return [
-        found[0] if found else None
-        for found in rows_by_period(con, result_metric, asked, "none", scope)
-    ]
+    found = rows(con, result_metric, period, "none", scope)
+    return found[0] if found else None
 
 
 def metric_of(result_metric: str) -> Metric:

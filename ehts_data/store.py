@@ -58,7 +58,7 @@ def arrays(con: duckdb.DuckDBPyConnection, name: str, **params) -> dict:
 
 def records(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[dict]:
     """Run queries/<name>.sql like `run`, returning a dict per row: no DataFrame to build (the
-    scorecard reads dozens of small results)."""
+    scorecard reads over a hundred small results)."""
     cursor = _execute(con, name, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

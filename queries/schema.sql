@@ -99,33 +99,6 @@ create or replace macro report_groups(breakdown, locality, hub) as table
         and in_filter(hub_id, hub)
         and (locality is null or locality_id = locality);
 
--- The periods a metric is asked for ($starts and $ends, lists of dates, both inclusive),
--- numbered from 1 in the order given. One query answers them all: the scorecard's current
--- and previous year and eight quarters cost one scan of the facts, not ten.
-create or replace macro periods_asked(starts, ends) as table
-    select
-        i::integer as period,
-        starts[i]::date as start_day,
-        ends[i]::date as end_day
-    from range(1, len(starts) + 1) as asked(i);
-
--- Each period's days, one row per period and day: a row is counted in every period holding
--- its date through one equality join (periods may overlap).
-create or replace macro period_days(starts, ends) as table
-    select
-        period,
-        unnest(generate_series(start_day::timestamp, end_day::timestamp, interval 1 day))::date
-            as day
-    from periods_asked(starts, ends);
-
--- Every (period, group) a metric reports, present in the data or not.
-create or replace macro period_groups(starts, ends, breakdown, locality, hub) as table
-    select
-        asked.period,
-        expected.report_group
-    from periods_asked(starts, ends) as asked
-    cross join report_groups(breakdown, locality, hub) as expected;
-
 
 -- The category an assessment (or one of its need rows) reports under on the needs analysis
 -- page: one dimension of the child or family, 'unknown' when missing.
