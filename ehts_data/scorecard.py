@@ -478,7 +478,9 @@ def evaluate(
     return _two_at_a_time(
         con,
         card.kpi,
-        lambda cursor, kpi: evaluate_kpi(cursor, kpi, card, period, scope, trend=trend, cover=cover),
+        lambda cursor, kpi: evaluate_kpi(
+            cursor, kpi, card, period, scope, trend=trend, cover=cover
+        ),
     )
 
 
