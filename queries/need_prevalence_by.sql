@@ -9,8 +9,9 @@ with
 
 denominators as (
     select
-        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
-            as category,
+        assessment_label(
+            $dimension, assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group)
+        ) as category,
         count(*) as assessments
     from assessment_facts
     where
@@ -18,15 +19,16 @@ denominators as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by all
+    group by assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group)
 ),
 
 -- assessment_needs repeats each assessment's date, places, service and child on its need rows.
 listed as (
     select
-        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
-            as category,
-        need,
+        assessment_label(
+            $dimension, assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group)
+        ) as category,
+        need_order,
         count(*) as assessments_listing
     from assessment_needs
     where
@@ -34,7 +36,7 @@ listed as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by all
+    group by assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group), need_order
 )
 
 select
@@ -47,5 +49,5 @@ select
 from denominators
 cross join need_codes
 left join listed
-    on denominators.category = listed.category and need_codes.need = listed.need
+    on denominators.category = listed.category and need_codes.sort_order = listed.need_order
 order by need_codes.sort_order, denominators.category

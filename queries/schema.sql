@@ -113,3 +113,25 @@ create or replace macro assessment_category(
         else 'all'
     end
 );
+
+-- assessment_category in two steps, for grouping many rows (see report_key): the key is the
+-- dimension's own column (null when missing; null for 'all'), the label is made after
+-- grouping.
+create or replace macro assessment_key(
+    dimension, locality_id, age_band, imd_decile, thrive_group
+) as (
+    case dimension
+        when 'locality' then locality_id
+        when 'age_band' then age_band
+        when 'imd_decile' then imd_decile::varchar
+        when 'thrive_group' then thrive_group
+    end
+);
+
+create or replace macro assessment_label(dimension, key) as (
+    case
+        when dimension in ('locality', 'imd_decile') then coalesce(key, 'unknown')
+        when dimension in ('age_band', 'thrive_group') then key
+        else 'all'
+    end
+);
