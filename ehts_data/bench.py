@@ -246,26 +246,23 @@ def _baseline(db: Path, metric_id: str, period: periods.Period, runs: int, cap_g
         target=_baseline_child, args=(str(db), metric_id, period.label, runs, queue)
     )
     child.start()
-    peak = 0.0
+    peak, status, ms = 0.0, None, None
     while child.is_alive() and queue.empty():
         peak = max(peak, _rss_mb(child.pid))
         if peak > cap_gb * 1024:
             child.kill()
-            child.join()
-            return {
-                "status": f"out of memory (over {cap_gb} GB)",
-                "ms": None,
-                "peak_mb": round(peak),
-            }
+            status = f"out of memory (over {cap_gb} GB)"
+            break
         time.sleep(0.1)
-    # The result is read before join: a child blocks on exit until its queue is drained.
-    try:
-        status, ms = queue.get(timeout=5)
-    except Empty:
-        status, ms = None, None
+    if status is None:
+        # Read before join: a child blocks on exit until its queue is drained.
+        try:
+            status, ms = queue.get(timeout=5)
+        except Empty:
+            pass
     child.join()
     if status is None:
-        return {"status": f"killed (exit {child.exitcode})", "ms": None, "peak_mb": round(peak)}
+        status = f"killed (exit {child.exitcode})"
     return {"status": status, "ms": ms, "peak_mb": round(peak)}
 
 

@@ -60,16 +60,6 @@ create or replace macro age_band(birth_start, on_date) as (
     end
 );
 
--- The group a row reports under for a breakdown: 'all', its locality or its hub, and
--- 'unknown' when that is missing (never dropped).
-create or replace macro report_group(breakdown, locality_id, hub_id) as (
-    case breakdown
-        when 'locality' then coalesce(locality_id, 'unknown')
-        when 'hub' then coalesce(hub_id, 'unknown')
-        else 'all'
-    end
-);
-
 -- The key a metric groups its rows on for a breakdown: the locality or hub id itself (null
 -- when missing), null for the whole authority. Grouping on the column, not on a label made
 -- per row, lets DuckDB group on its dictionary: by hub at national scale four times faster.
@@ -79,7 +69,13 @@ create or replace macro report_key(breakdown, locality_id, hub_id) as (
 
 -- A grouped key's report group (see report_group), labelled after grouping.
 create or replace macro report_label(breakdown, key) as (
-    case when breakdown = 'none' then 'all' else coalesce(key, 'unknown') end
+    case when breakdown in ('locality', 'hub') then coalesce(key, 'unknown') else 'all' end
+);
+
+-- The group a row reports under for a breakdown: 'all', its locality or its hub, and
+-- 'unknown' when that is missing (never dropped).
+create or replace macro report_group(breakdown, locality_id, hub_id) as (
+    report_label(breakdown, report_key(breakdown, locality_id, hub_id))
 );
 
 -- A dashboard filter: true when no value is wanted or the value is the one wanted.
@@ -100,23 +96,9 @@ create or replace macro report_groups(breakdown, locality, hub) as table
         and (locality is null or locality_id = locality);
 
 
--- The category an assessment (or one of its need rows) reports under on the needs analysis
--- page: one dimension of the child or family, 'unknown' when missing.
-create or replace macro assessment_category(
-    dimension, locality_id, age_band, imd_decile, thrive_group
-) as (
-    case dimension
-        when 'locality' then coalesce(locality_id, 'unknown')
-        when 'age_band' then age_band
-        when 'imd_decile' then coalesce(imd_decile::varchar, 'unknown')
-        when 'thrive_group' then thrive_group
-        else 'all'
-    end
-);
-
--- assessment_category in two steps, for grouping many rows (see report_key): the key is the
--- dimension's own column (null when missing; null for 'all'), the label is made after
--- grouping.
+-- The key an assessment (or one of its need rows) is grouped on for a needs analysis
+-- dimension: that dimension's own column (null when missing; null for 'all'), grouped as
+-- stored (see report_key); assessment_label makes the category after grouping.
 create or replace macro assessment_key(
     dimension, locality_id, age_band, imd_decile, thrive_group
 ) as (
@@ -134,4 +116,14 @@ create or replace macro assessment_label(dimension, key) as (
         when dimension in ('age_band', 'thrive_group') then key
         else 'all'
     end
+);
+
+-- The category an assessment (or one of its need rows) reports under on the needs analysis
+-- page: one dimension of the child or family, 'unknown' when missing.
+create or replace macro assessment_category(
+    dimension, locality_id, age_band, imd_decile, thrive_group
+) as (
+    assessment_label(
+        dimension, assessment_key(dimension, locality_id, age_band, imd_decile, thrive_group)
+    )
 );
