@@ -61,24 +61,12 @@ def metric_by_quarter(
 ) -> pd.DataFrame:
     """Metrics for every quarter from `first` to `last` (whole authority), with the quarter."""
     ids = (metric_ids,) if isinstance(metric_ids, str) else metric_ids
-    quarters = quarters_between(first.start, last.end)
-    rows = [
-        {
-            **dict.fromkeys(metrics.RESULT_COLUMNS),
-            **(row or {}),
-            "metric": metric_id,
-            "group": "all",
-            "quarter": quarter.label,
-            "quarter_start": quarter.start,
-        }
-        for metric_id in ids
-        for quarter, row in zip(
-            quarters, metrics.series(con, metric_id, quarters, scope), strict=True
-        )
-    ]
-    return pd.DataFrame(rows).astype(
-        {"numerator": "Int64", "denominator": "Int64", "value": "Float64"}
-    )
+    frames = []
+    for metric_id in ids:
+        for quarter in quarters_between(first.start, last.end):
+            df = metrics.compute(con, metric_id, quarter, "none", scope)
+            frames.append(df.assign(quarter=quarter.label, quarter_start=quarter.start))
+    return pd.concat(frames, ignore_index=True)
 
 
 def re_entry_by_previous_closure(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:

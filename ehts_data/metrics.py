@@ -1,16 +1,13 @@
 """The metrics engine: one function per metric id, each running one queries/<id>.sql.
 
 Every function takes an open store connection, a Period and a breakdown ('none', 'locality'
-or 'hub'; or 'quarter' or 'month' for a metric of dated events) and returns the tidy result
-shape: metric, group, numerator, denominator, value.
+or 'hub') and returns the tidy result shape: metric, group, numerator, denominator, value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from itertools import pairwise
 from typing import Literal
 
 import duckdb
@@ -19,10 +16,8 @@ import pandas as pd
 from ehts_data import store
 from ehts_data.periods import Period
 
-Breakdown = Literal["none", "locality", "hub", "quarter", "month"]
+Breakdown = Literal["none", "locality", "hub"]
 BREAKDOWNS: tuple[str, ...] = ("none", "locality", "hub")
-# Breakdowns over time: one group per quarter or calendar month of the event's date.
-OVER_TIME: tuple[str, ...] = ("quarter", "month")
 RESULT_COLUMNS = ["metric", "group", "numerator", "denominator", "value"]
 
 
@@ -36,9 +31,6 @@ class Metric:
     counts: str  # what is counted: requests, episodes, assessments, responses
     description: str
     polarity: Literal["higher", "lower"] | None = None  # which way is better, where it is clear
-    # Counts events on one date each (received, started, closed…), so it can be broken down by
-    # quarter or month; a state at the period's end or a part-month count cannot.
-    over_time: bool = True
 
 
 METRICS: tuple[Metric, ...] = (
@@ -81,7 +73,6 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "episodes",
         "Episodes open on the last day of the period.",
-        over_time=False,
     ),
     Metric(
         "re_entry_12m_rate",
@@ -127,7 +118,6 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "assessments",
         "Share of assessments completed in the period that list each need.",
-        over_time=False,
     ),
     Metric(
         "survey_agree_rate",
@@ -157,10 +147,8 @@ class Scope:
 ALL = Scope()
 
 
-def _check_breakdown(by: str, metric_id: str) -> None:
-    if by in OVER_TIME and not REGISTRY[metric_id].over_time:
-        raise ValueError(f"{metric_id} cannot be broken down by {by}")
-    if by not in BREAKDOWNS + OVER_TIME:
+def _check_breakdown(by: str) -> None:
+    if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
 
 
@@ -182,7 +170,7 @@ def _run(
     by: Breakdown,
     scope: Scope = ALL,
 ):
-    _check_breakdown(by, metric_id)
+    _check_breakdown(by)
     found = store.arrays(con, metric_id, **_params(period, by, scope))
     # Built from the columns: converting and retyping DuckDB's own frame took about a fifth of
     # a small metric's time.
@@ -305,7 +293,7 @@ def rows(
     """The rows of one result metric (a metric id, or 'need_prevalence:<need>') as dicts of the
     result columns: the query `compute` runs, read without a DataFrame (the scorecard reads
     over a hundred small results)."""
-    _check_breakdown(by, metric_of(result_metric).id)
+    _check_breakdown(by)
     found = store.records(con, metric_of(result_metric).id, **_params(period, by, scope))
     return [row for row in found if row["metric"] == result_metric]
 
@@ -314,41 +302,6 @@ def reading(con, result_metric: str, period: Period, scope: Scope = ALL) -> dict
     """The 'all' row of one result metric for the period within the scope (None if absent)."""
     found = rows(con, result_metric, period, "none", scope)
     return found[0] if found else None
-
-
-def series(con, result_metric: str, spans: list[Period], scope: Scope = ALL) -> list[dict | None]:
-    """The 'all' row of one result metric for each span (None where absent). Consecutive whole
-    quarters or calendar months of a metric of dated events take one query by quarter or month
-    (the scorecard's trend and SPC chart); other spans take one query each."""
-    if not spans:
-        return []
-    over_time = _over_time(spans)
-    if over_time is None or not metric_of(result_metric).over_time:
-        return [reading(con, result_metric, span, scope) for span in spans]
-    whole = Period(spans[0].start, spans[-1].end, "")
-    found = {row["group"]: row for row in rows(con, result_metric, whole, over_time, scope)}
-    return [found.get(span.start.isoformat()) for span in spans]
-
-
-def _over_time(spans: list[Period]) -> str | None:
-    """'quarter' or 'month' when the spans are consecutive whole calendar quarters or months
-    (financial quarters are calendar quarters), else None."""
-    for breakdown, months in (("quarter", 3), ("month", 1)):
-        if all(_is_whole(span, months) for span in spans) and all(
-            after.start == before.end + timedelta(days=1) for before, after in pairwise(spans)
-        ):
-            return breakdown
-    return None
-
-
-def _is_whole(span: Period, months: int) -> bool:
-    """True when the span is one whole calendar month (months=1) or quarter (months=3)."""
-    start = span.start
-    if start.day != 1 or (start.month - 1) % months:
-        return False
-    month = start.month - 1 + months
-    following = date(start.year + month // 12, month % 12 + 1, 1)
-    return span.end == following - timedelta(days=1)
 
 
 def metric_of(result_metric: str) -> Metric:

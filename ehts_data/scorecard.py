@@ -340,16 +340,7 @@ def coverage(con) -> Coverage:
 
 
 def _metric_reading(con, kpi: Kpi, period: Period, scope: Scope) -> Reading:
-    return _as_reading(metrics.reading(con, kpi.metric, period, scope), period)
-
-
-def _metric_readings(con, kpi: Kpi, spans: list[Period], scope: Scope) -> list[Reading]:
-    """One reading per span: one query for consecutive quarters or months (metrics.series)."""
-    found = metrics.series(con, kpi.metric, spans, scope)
-    return [_as_reading(r, span) for r, span in zip(found, spans, strict=True)]
-
-
-def _as_reading(r: dict | None, period: Period) -> Reading:
+    r = metrics.reading(con, kpi.metric, period, scope)
     if r is None:
         return Reading(None, period=period.label)
     return Reading(_clean(r["value"]), _int(r["numerator"]), _int(r["denominator"]), period.label)
@@ -438,15 +429,9 @@ def evaluate_kpi(
         )
         target = kpi.target(period)
         if trend:
-            quarters = last_quarters(period)
-            covered = [q for q in quarters if cover.allows(kpi, q)]
-            values = {
-                q.label: reading.value
-                for q, reading in zip(
-                    covered, _metric_readings(con, kpi, covered, scope), strict=True
-                )
-            }
-            series = [(q.label, values.get(q.label)) for q in quarters]
+            for q in last_quarters(period):
+                value = _metric_reading(con, kpi, q, scope).value if cover.allows(kpi, q) else None
+                series.append((q.label, value))
     else:
         rows = _indicator_rows(con, kpi, scope)
         current, previous, at = _indicator_readings(rows, period)
@@ -673,7 +658,9 @@ def monthly(
         raise ValueError(f"{kpi.title} comes from indicators.csv, which has no monthly values")
     cover = coverage(con)
     covered = [m for m in months_before(period, months) if cover.allows(kpi, m)]
-    readings = _metric_readings(con, kpi, covered, scope)
+    readings = _two_at_a_time(
+        con, covered, lambda cursor, m: _metric_reading(cursor, kpi, m, scope)
+    )
     rows = [
         (m.label, m.start, r.value, r.numerator, r.denominator)
         for m, r in zip(covered, readings, strict=True)

@@ -1,16 +1,12 @@
 -- episodes_closed: episodes whose end_date is in the period, transfer closures excluded.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present;
---        or each quarter / month, named by its first day as YYYY-MM-DD)
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub', or over time
---             'quarter' | 'month': see report_day);
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
-    select
-        report_key($by, locality_id, hub_id) as report_key,
-        report_day($by, end_date) as report_day
+    select report_key($by, locality_id, hub_id) as report_key
     from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
         and in_filter(locality_id, $locality)
@@ -20,10 +16,10 @@ in_period as (
 
 counts as (
     select
-        report_label($by, report_key, report_day) as report_group,
+        report_label($by, report_key) as report_group,
         count(*) as n
     from in_period
-    group by report_key, report_day
+    group by report_key
 ),
 
 final as (
@@ -33,7 +29,7 @@ final as (
         coalesce(counts.n, 0) as numerator,
         null::bigint as denominator,
         coalesce(counts.n, 0)::double as value
-    from report_groups($by, $locality, $hub, $start, $end) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -1,18 +1,15 @@
 -- median_episode_days: median of end_date - start_date in days over the episodes closed in the
 -- period (transfer closures excluded). With an even count it is the mean of the middle two.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present;
---        or each quarter / month, named by its first day as YYYY-MM-DD)
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
 --          value (median days; null when no episode closed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub', or over time
---             'quarter' | 'month': see report_day);
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub, $service (null = all)
 with
 
 closed_in_period as (
     select
         report_key($by, locality_id, hub_id) as report_key,
-        report_day($by, end_date) as report_day,
         episode_days
     from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
@@ -24,12 +21,12 @@ closed_in_period as (
 -- By locality or hub: median() per group.
 group_medians as (
     select
-        report_label($by, report_key, report_day) as report_group,
+        report_label($by, report_key) as report_group,
         count(*) as n,
         median(episode_days)::double as median_days
     from closed_in_period
     where $by <> 'none'
-    group by report_key, report_day
+    group by report_key
 ),
 
 -- The whole authority (the scorecard's case): the same median, read from the count of
@@ -78,7 +75,7 @@ final as (
         null::bigint as numerator,
         coalesce(medians.n, 0)::bigint as denominator,
         medians.median_days::double as value
-    from report_groups($by, $locality, $hub, $start, $end) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join medians on report_groups.report_group = medians.report_group
 )
 

@@ -1,19 +1,16 @@
 -- re_entry_12m_rate: of episodes started in the period (transfer starts excluded), the share
 -- whose child had a different episode that closed on or before the start date and on or after
 -- the start date minus 12 calendar months (closure-to-start; flag derived at ingest).
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present;
---        or each quarter / month, named by its first day as YYYY-MM-DD)
+-- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub', or over time
---             'quarter' | 'month': see report_day);
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
 --             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
     select
         report_key($by, locality_id, hub_id) as report_key,
-        report_day($by, start_date) as report_day,
         is_re_entry_12m as is_counted
     from episode_facts
     where start_date between $start and $end and start_reason <> 'transfer'
@@ -24,11 +21,11 @@ in_period as (
 
 counts as (
     select
-        report_label($by, report_key, report_day) as report_group,
+        report_label($by, report_key) as report_group,
         count_if(is_counted) as numerator,
         count(*) as denominator
     from in_period
-    group by report_key, report_day
+    group by report_key
 ),
 
 final as (
@@ -38,7 +35,7 @@ final as (
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by, $locality, $hub, $start, $end) as report_groups
+    from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -67,47 +67,24 @@ create or replace macro report_key(breakdown, locality_id, hub_id) as (
     case breakdown when 'locality' then locality_id when 'hub' then hub_id end
 );
 
--- The day a metric groups its rows on for a breakdown over time: the first day of the row's
--- quarter (calendar quarters begin where financial quarters do: April, July, October,
--- January) or calendar month; null for other breakdowns. The scorecard's eight-quarter trend
--- and monthly SPC chart are one query each this way, not one per quarter or month. The first
--- and last groups hold only the days inside the period.
-create or replace macro report_day(breakdown, day) as (
-    case breakdown
-        when 'quarter' then date_trunc('quarter', day)::date
-        when 'month' then date_trunc('month', day)::date
-    end
+-- A grouped key's report group (see report_group), labelled after grouping.
+create or replace macro report_label(breakdown, key) as (
+    case when breakdown in ('locality', 'hub') then coalesce(key, 'unknown') else 'all' end
 );
 
--- The group a grouped row reports under: 'all', its locality or hub ('unknown' when that is
--- missing: never dropped), or over time its first day as YYYY-MM-DD.
-create or replace macro report_label(breakdown, key, day := null) as (
-    case
-        when breakdown in ('locality', 'hub') then coalesce(key, 'unknown')
-        when breakdown in ('quarter', 'month') then strftime(day, '%Y-%m-%d')
-        else 'all'
-    end
+-- The group a row reports under for a breakdown: 'all', its locality or its hub, and
+-- 'unknown' when that is missing (never dropped).
+create or replace macro report_group(breakdown, locality_id, hub_id) as (
+    report_label(breakdown, report_key(breakdown, locality_id, hub_id))
 );
 
 -- A dashboard filter: true when no value is wanted or the value is the one wanted.
 create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
 
 -- Every group a breakdown reports, present in the data or not: 'all', each locality or each
--- hub (within the locality and hub filters, when set), or each quarter or month that
--- first_day..last_day touches (see report_day).
-create or replace macro report_groups(breakdown, locality, hub, first_day, last_day) as table
+-- hub (within the locality and hub filters, when set).
+create or replace macro report_groups(breakdown, locality, hub) as table
     select 'all' as report_group where breakdown = 'none'
-    union all
-    select strftime(day, '%Y-%m-%d')
-    from (
-        select unnest(generate_series(
-            date_trunc(if(breakdown = 'quarter', 'quarter', 'month'), first_day::date)
-                ::timestamp,
-            last_day::timestamp,
-            if(breakdown = 'quarter', interval 3 month, interval 1 month)
-        )) as day
-    )
-    where breakdown in ('quarter', 'month')
     union all
     select locality_id from localities
     where breakdown = 'locality' and in_filter(locality_id, locality)

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ehts_data import metrics, periods, scorecard, store
+from ehts_data import metrics, periods
 
 FY = periods.parse("2024-25")
 EMPTY = periods.parse("2010-11")  # before any event, so even open_episodes is 0
@@ -361,108 +361,3 @@ def test_compute_all_returns_every_metric_in_the_tidy_shape(con):
 def test_unknown_breakdown_is_refused(con):
     with pytest.raises(ValueError, match="breakdown"):
         metrics.requests(con, FY, "ward")
-
-
-# --- Over time: one group per quarter or month ------------------------------------------------
-OVER_TIME = [m.id for m in metrics.METRICS if m.over_time]
-
-
-def test_requests_by_quarter_and_month_worked_example(con):
-    # 2024-25 by quarter: Q1 R02, R04 (1 May), R07, R08 (10 Jun) = 4; Q2 and Q3 none; Q4 R06
-    # (28 Feb 2025) = 1. Each quarter is named by its first day; empty quarters are listed.
-    assert rows(metrics.requests(con, FY, "quarter")) == {
-        "2024-04-01": (4, None, 4.0),
-        "2024-07-01": (0, None, 0.0),
-        "2024-10-01": (0, None, 0.0),
-        "2025-01-01": (1, None, 1.0),
-    }
-    # 2023-24 Q4 by month: R05 and R11 on 29 February 2024 are February's; January and March
-    # are empty.
-    q4 = periods.parse("2023-24-Q4")
-    assert rows(metrics.requests(con, q4, "month")) == {
-        "2024-01-01": (0, None, 0.0),
-        "2024-02-01": (2, None, 2.0),
-        "2024-03-01": (0, None, 0.0),
-    }
-
-
-def test_requests_per_10k_by_quarter_takes_each_quarters_own_population_year(load):
-    con = load(
-        population__csv="""
-            locality_id,year,age,population
-            L1,2024,0,4000
-            L1,2025,0,5000
-            L2,2024,0,6000
-        """,
-        requests__csv=REQUESTS,
-    )
-    # April-December 2024 use 2024 (L1 4,000 + L2 6,000); January-March 2025 starts in 2025:
-    # L1 has 2025 (5,000), L2 falls back to 2024 (6,000), so 11,000. Q4 holds R06 only.
-    result = rows(metrics.requests_per_10k(con, FY, "quarter"))
-    assert result["2024-04-01"] == (4, 10000, 4.0)
-    assert result["2024-07-01"] == (0, 10000, 0.0)
-    assert result["2025-01-01"][:2] == (1, 11000)
-    assert result["2025-01-01"][2] == pytest.approx(10000 / 11000)
-    # The same as asking for that quarter alone.
-    alone = rows(metrics.requests_per_10k(con, periods.parse("2024-25-Q4")))
-    assert alone["all"] == result["2025-01-01"]
-
-
-def test_a_period_that_cuts_a_quarter_counts_only_its_own_days(con):
-    # 1 May to 28 February: Q1 holds 1 May and 10 June (4 requests), Q4 holds 28 February.
-    cut = periods.custom(date(2024, 5, 1), date(2025, 2, 28))
-    result = rows(metrics.requests(con, cut, "quarter"))
-    assert list(result) == ["2024-04-01", "2024-07-01", "2024-10-01", "2025-01-01"]
-    assert result["2024-04-01"] == (4, None, 4.0)
-    assert result["2025-01-01"] == (1, None, 1.0)
-    cut = periods.custom(date(2024, 5, 2), date(2025, 2, 27))
-    result = rows(metrics.requests(con, cut, "quarter"))
-    assert (result["2024-04-01"], result["2025-01-01"]) == ((2, None, 2.0), (0, None, 0.0))
-
-
-@pytest.mark.parametrize("result_metric", ["open_episodes", "need_prevalence:domestic_abuse"])
-def test_a_state_or_part_month_metric_is_not_broken_down_over_time(con, result_metric):
-    metric_id = metrics.metric_of(result_metric).id
-    with pytest.raises(ValueError, match="cannot be broken down by quarter"):
-        metrics.compute(con, metric_id, FY, "quarter")
-    # series still answers it, one query per quarter.
-    quarters = periods.quarters_between(FY.start, FY.end)
-    assert metrics.series(con, result_metric, quarters) == [
-        metrics.reading(con, result_metric, q) for q in quarters
-    ]
-
-
-@pytest.mark.parametrize("metric_id", OVER_TIME)
-def test_series_by_quarter_and_month_equals_one_query_per_span(sample_db, metric_id):
-    """The one-query series gives each quarter's and month's own reading, for every metric of
-    dated events, whole authority and within a locality and a service."""
-    quarters = periods.quarters_between(date(2023, 4, 1), date(2025, 3, 31))
-    months = scorecard.months_before(periods.parse("2024-25-Q4"), 14)
-    with store.connect(sample_db) as con:
-        locality = store.run(con, "reference_localities")["locality_id"].iloc[0]
-        for scope in (
-            metrics.ALL,
-            metrics.Scope(locality=locality),
-            metrics.Scope(service="targeted_support"),
-        ):
-            for spans in (quarters, months):
-                assert metrics._over_time(spans) in ("quarter", "month")
-                one_query = metrics.series(con, metric_id, spans, scope)
-                each = [metrics.reading(con, metric_id, span, scope) for span in spans]
-                assert [_triple(r) for r in one_query] == [_triple(r) for r in each], scope
-
-
-def _triple(row: dict) -> tuple:
-    value = row["value"]
-    return (row["numerator"], row["denominator"], None if value is None else round(value, 12))
-
-
-def test_only_consecutive_whole_quarters_or_months_are_one_query():
-    q1, q2, q3 = (periods.parse(f"2024-25-Q{q}") for q in (1, 2, 3))
-    assert metrics._over_time([q1, q2, q3]) == "quarter"
-    assert metrics._over_time([q1, q3]) is None  # a gap
-    assert metrics._over_time([FY]) is None  # a year is neither
-    feb = periods.custom(date(2024, 2, 1), date(2024, 2, 29))
-    mar = periods.custom(date(2024, 3, 1), date(2024, 3, 31))
-    assert metrics._over_time([feb, mar]) == "month"
-    assert metrics._over_time([periods.custom(date(2024, 2, 1), date(2024, 2, 28))]) is None
