@@ -8,8 +8,8 @@
 -- is_first_of_request marks one episode per request, and is_first_of_request_service one per
 -- request and service, so the flow counts requests that led to an episode without a distinct
 -- count (358 ms for a year at national scale). They come from a window over the episodes'
--- request columns only, joined back by the episode's row number: the same window over every
--- column took 30 s of a 60 s derive at national scale.
+-- request columns only, joined back by episode: the same window over every column took 30 s
+-- of a 60 s derive at national scale.
 -- Only what queries read is kept, with the episode id as key: the child, family and request
 -- ids are in episodes, children and requests (writing three more id columns of 15 million
 -- rows took about 10 s at national scale).
@@ -19,7 +19,6 @@ with
 
 episodes_with_child as (
     select
-        episodes.rowid as episode_row,
         episodes.*,
         birth_start(children.birth_month) as birth_start,
         families.locality_id,
@@ -31,11 +30,12 @@ episodes_with_child as (
 
 prior_closures as (
     select
-        this.rowid as episode_row,
+        this.episode_id,
+        prior.episode_id as previous_episode_id,
         prior.end_date as previous_end_date,
         prior.closure_reason as previous_closure_reason,
         row_number() over (
-            partition by this.rowid
+            partition by this.episode_id
             order by prior.end_date desc, prior.episode_id desc
         ) as recency
     from episodes as this
@@ -48,7 +48,7 @@ prior_closures as (
 
 request_episodes as (
     select
-        episodes.rowid as episode_row,
+        episodes.episode_id,
         request_facts.received_date,
         request_facts.decision,
         request_facts.locality_id,
@@ -91,8 +91,8 @@ select
     coalesce(r.is_first_of_request_service, false) as is_first_of_request_service
 from episodes_with_child as e
 left join prior_closures as p
-    on e.episode_row = p.episode_row and p.recency = 1
-left join request_episodes as r on e.episode_row = r.episode_row
+    on e.episode_id = p.episode_id and p.recency = 1
+left join request_episodes as r on e.episode_id = r.episode_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by e.start_date;
 

@@ -8,12 +8,11 @@
 create or replace table request_facts as
 with
 
--- The window reads only the columns it needs and is joined back by row number: a window
--- carrying every column took 30 s of a 55 s derive at national scale, and joining back on the
--- text request id 6 s more than on the row number.
+-- The window reads only the three columns it needs and is joined back: a window carrying
+-- every column took 30 s of a 55 s derive at national scale.
 previous_requests as (
     select
-        rowid as request_row,
+        request_id,
         lag(received_date) over (
             partition by child_id order by received_date, request_id
         ) as previous_request_date
@@ -36,7 +35,7 @@ select
         false
     ) as is_re_referral_12m
 from requests
-inner join previous_requests on requests.rowid = previous_requests.request_row
+inner join previous_requests on requests.request_id = previous_requests.request_id
 inner join children on requests.child_id = children.child_id
 inner join families on children.family_id = families.family_id
 -- Date order lets queries skip blocks outside a period; ties need no order (a second key
