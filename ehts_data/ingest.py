@@ -29,6 +29,7 @@ MAX_PROBLEMS = 100
 # Tables that belong to the store rather than to one extract; carried over by every ingest.
 PERSISTENT_TABLES = ("ingest_log", "scorecard_commentary")
 FACT_SCRIPTS = (
+    "derive_child_places",
     "derive_request_facts",
     "derive_episode_facts",
     "derive_assessment_facts",
@@ -39,6 +40,7 @@ FACT_SCRIPTS = (
 # derive lost (or when other problems stop the ingest before it).
 DERIVE_CHECKED_REFERENCES = frozenset(
     {
+        ("children", "family_id"),
         ("requests", "child_id"),
         ("episodes", "child_id"),
         ("episodes", "request_id"),
@@ -661,6 +663,7 @@ def _build(
         con.execute("insert into locality_geojson values ($g)", {"g": geojson})
     store.execute_script(con, "schema")
     store.execute_script(con, "schema_commentary")
+    _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",
         [
@@ -671,10 +674,13 @@ def _build(
     for script in FACT_SCRIPTS:
         step(f"deriving {script.removeprefix('derive_')}")
         store.execute_script(con, script)
+    # On this connection, not a cursor (a connection of its own): child_places is temporary.
     lost = {
-        (r["table_name"], r["column_name"])
-        for r in store.records(con, "derive_lost_references")
-        if r["lost"]
+        (table_name, column_name)
+        for table_name, column_name, count in con.execute(
+            store.load_sql("derive_lost_references")
+        ).fetchall()
+        if count
     }
     if lost:
         _check_derive_references(con, models, checked, problems, lost)
@@ -728,6 +734,18 @@ def _check_derive_references(
         for spec in contract.column_specs(model):
             if (contract.table_name(model), spec.name) in which:
                 _check_reference(con, model, spec, checked[model.file], problems)
+
+
+def _create_code_types(con) -> None:
+    """An ENUM type <table>_<column> for each code column, for the derive scripts: a code
+    carried through a sort as its one-byte number instead of its text made the national
+    request and episode derives about 4 s faster each. Codes come from the contract."""
+    for model in contract.MODELS:
+        for spec in contract.column_specs(model):
+            if spec.kind == "code":
+                codes = ", ".join("'" + code.replace("'", "''") + "'" for code in spec.codes)
+                name = ident(f"{contract.table_name(model)}_{spec.name}")
+                con.execute(f"create type {name} as enum ({codes})")
 
 
 def _create_empty(con, model: type[ContractModel]) -> None:

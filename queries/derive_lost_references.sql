@@ -5,12 +5,17 @@
 -- episodes.request_id: request_received_date is required in requests, so it is empty in
 -- episode_facts only for an episode with no request id or one that matched no request.
 -- A row also goes missing when a reference further along the chain is broken (a request's
--- child's family); those are reported by their own checks, which always run.
+-- child's family): then both references are checked, and only the broken one is reported.
 -- No parameters.
 select
-    'requests' as table_name,
-    'child_id' as column_name,
-    (select count(child_id) from requests) - (select count(*) from request_facts) as lost
+    'children' as table_name,
+    'family_id' as column_name,
+    (select count(family_id) from children) - (select count(*) from child_places) as lost
+union all
+select
+    'requests',
+    'child_id',
+    (select count(child_id) from requests) - (select count(*) from request_facts)
 union all
 select
     'episodes',

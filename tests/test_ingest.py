@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from ehts_data import ingest, store
-from tests.conftest import write_extract
+from tests.conftest import BASE, write_extract
 
 GOOD_REQUESTS = """
     request_id,child_id,received_date,source,hub_id,decision
@@ -177,6 +177,13 @@ GOOD_ASSESSMENTS = """
 @pytest.mark.parametrize(
     ("files", "row", "column", "value", "referred"),
     [
+        (
+            {"children__csv": BASE["children.csv"].replace("C2,F1,", "C2,F9,")},
+            3,
+            "family_id",
+            "F9",
+            "families.csv",
+        ),
         (
             {"episodes__csv": GOOD_EPISODES.replace("E2,C2,", "E2,C77,")},
             3,
