@@ -7,15 +7,16 @@
 -- Every assessment with its episode's places, in date order, held once in a temporary table:
 -- both tables below are cut from it without a second join or sort. need_orders is each
 -- listed need's sort_order; the need codes themselves are not carried (queries group on the
--- number; carrying and writing the codes took 8 s more at national scale).
+-- number; carrying and writing the codes took 8 s more at national scale). Service and THRIVE
+-- group are carried as their ENUM types and cast back to text below (see derive_request_facts).
 create or replace temp table assessment_rows as
 select
     assessments.assessment_id,
     episode_facts.locality_id,
     episode_facts.hub_id,
-    episode_facts.service,
+    episode_facts.service::episodes_service as service,
     assessments.completed_date,
-    assessments.thrive_group,
+    assessments.thrive_group::assessments_thrive_group as thrive_group,
     list_transform(assessments.needs, lambda need: list_position(codes.in_order, need))
         as need_orders,
     episode_facts.imd_decile,
@@ -34,9 +35,9 @@ select
     assessment_id,
     locality_id,
     hub_id,
-    service,
+    service::varchar as service,
     completed_date,
-    thrive_group,
+    thrive_group::varchar as thrive_group,
     coalesce(list_sum(list_transform(need_orders, lambda sort_order: need_bit(sort_order))), 0)
         ::uinteger as need_bits,
     imd_decile,
@@ -55,26 +56,44 @@ select
     completed_date,
     locality_id,
     hub_id,
-    service,
-    thrive_group,
+    service::varchar as service,
+    thrive_group::varchar as thrive_group,
     imd_decile,
     age_band
 from assessment_rows;
 
-drop table assessment_rows;
-
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
 -- need_prevalence reads whole months from about a tenth of the rows (at national scale,
 -- 1.4 million rows a year instead of 14.7 million). Days of a part month come from
--- assessment_needs.
+-- assessment_needs. Counted from assessment_rows, grouping on service as its ENUM type: not
+-- from the 64 million written rows of assessment_needs with service as text.
 create or replace table need_months as
 select
-    date_trunc('month', completed_date)::date as month,
+    month,
     locality_id,
     hub_id,
-    service,
+    service::varchar as service,
     need_order,
-    count(*) as assessments
-from assessment_needs
-group by all
+    assessments
+from (
+    select
+        month,
+        locality_id,
+        hub_id,
+        service,
+        need_order,
+        count(*) as assessments
+    from (
+        select
+            date_trunc('month', completed_date)::date as month,
+            locality_id,
+            hub_id,
+            service,
+            unnest(need_orders)::utinyint as need_order
+        from assessment_rows
+    )
+    group by all
+)
 order by month;
+
+drop table assessment_rows;

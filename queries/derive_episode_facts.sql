@@ -45,29 +45,40 @@ prior_closures as (
             and prior.end_date <= this.start_date
 ),
 
+-- The window sorts the episodes' own columns only (service as its ENUM type, see
+-- derive_request_facts); the request's columns are joined after it.
+request_firsts as (
+    select
+        episode_id,
+        request_id,
+        row_number() over request_order = 1 as is_first_of_request,
+        lag(service) over request_order is distinct from service as is_first_of_request_service
+    from (
+        select request_id, episode_id, service::episodes_service as service, start_date
+        from episodes
+        where request_id is not null
+    )
+    window request_order as (
+        partition by request_id
+        order by service, start_date, episode_id
+    )
+),
+
 request_episodes as (
     select
-        episodes.episode_id,
+        request_firsts.episode_id,
         request_facts.received_date,
         request_facts.decision,
         request_facts.locality_id,
         request_facts.hub_id,
-        row_number() over request_order = 1 as is_first_of_request,
-        lag(episodes.service) over request_order is distinct from episodes.service
-            as is_first_of_request_service
-    from (
-        select request_id, episode_id, service::episodes_service as service, start_date
-        from episodes
-    ) as episodes
-    inner join request_facts on episodes.request_id = request_facts.request_id
-    window request_order as (
-        partition by episodes.request_id
-        order by episodes.service, episodes.start_date, episodes.episode_id
-    )
+        request_firsts.is_first_of_request,
+        request_firsts.is_first_of_request_service
+    from request_firsts
+    inner join request_facts on request_firsts.request_id = request_facts.request_id
 ),
 
 -- The sort carries the codes as their ENUM types, cast back to text after it (see
--- derive_request_facts); so does the request window, which orders by service.
+-- derive_request_facts).
 in_date_order as (
     select
         e.episode_id,

@@ -316,6 +316,37 @@ def test_hub_without_locality_must_be_a_targeted_support_team(tmp_path, loaded_s
     assert (problem.file, problem.row, problem.column) == ("hubs.csv", 2, "locality_id")
 
 
+def test_empty_cells_quoted_or_not_are_missing(tmp_path, loaded_store):
+    """`,,` and `,"",` are both an empty cell: missing where required, null where optional."""
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-05-01,school,H1,""
+            R2,"",2024-05-02,health,H1,
+            R3,C1,,health,H1,early_help
+        """,
+    )
+    found = {(p.row, p.column, p.reason) for p in error.problems}
+    missing = "value is missing (this column is required)"
+    assert found == {(3, "child_id", missing), (4, "received_date", missing)}
+
+
+def test_quoted_empty_optional_cell_is_stored_as_null(tmp_path):
+    source = write_extract(
+        tmp_path / "x",
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-05-01,school,"",""
+        """,
+    )
+    ingest.ingest(source, tmp_path / "s.duckdb")
+    with store.connect(tmp_path / "s.duckdb") as con:
+        row = con.execute("select hub_id, decision from requests").fetchone()
+    assert row == (None, None)
+
+
 def test_unknown_need_code_in_a_list_is_reported(tmp_path, loaded_store):
     error = rejected(
         tmp_path,
