@@ -151,6 +151,38 @@ def test_duplicate_id_names_the_first_row(tmp_path, loaded_store):
     assert "duplicate" in problem.reason and "first on row 2" in problem.value
 
 
+def test_repeated_keys_are_counted_once_per_repeat(tmp_path, loaded_store):
+    # Three rows of R1 are two repeats; rows without an id are reported as missing, not as
+    # repeats of each other. A composite key counts the same way.
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS
+        + "R1,C3,2024-06-01,police,H2,no_further_action\n"
+        + ",C3,2024-06-02,police,H2,no_further_action\n"
+        + "R1,C4,2024-06-03,police,H2,no_further_action\n"
+        + ",C4,2024-06-04,police,H2,no_further_action\n",
+        episodes__csv=GOOD_EPISODES,
+        population__csv="""
+            locality_id,year,age,population
+            L2,2024,5,100
+            L2,2024,5,200
+            L2,2024,6,100
+            L2,2024,5,300
+        """,
+    )
+    rows = sorted((p.file, p.row, p.column) for p in error.problems)
+    assert rows == [
+        ("population.csv", 3, "locality_id, year, age"),
+        ("population.csv", 5, "locality_id, year, age"),
+        ("requests.csv", 4, "request_id"),
+        ("requests.csv", 5, "request_id"),
+        ("requests.csv", 6, "request_id"),
+        ("requests.csv", 7, "request_id"),
+    ]
+    assert error.total == 6
+
+
 def test_dangling_reference_is_reported(tmp_path, loaded_store):
     error = rejected(
         tmp_path,
