@@ -604,7 +604,10 @@ def ingest(
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.building")
     # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
-    con = duckdb.connect(str(building), config={"memory_limit": config.ingest_memory_limit()})
+    con = duckdb.connect(
+        str(building),
+        config={**store.WRITE_CONFIG, "memory_limit": config.ingest_memory_limit()},
+    )
     try:
         result = _build(con, source, present, target, problems, warnings, progress, hashed)
         con.execute("checkpoint")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ehts_data import ingest, store
+from ehts_data import contract, ingest, store
 from tests.conftest import BASE, write_extract
 
 GOOD_REQUESTS = """
@@ -502,3 +502,27 @@ def test_need_lists_accepted_and_rejected(tmp_path, needs, stored):
         with store.connect(db) as con:
             # A set of codes: stored once each, in no particular order.
             assert sorted(con.execute("select needs from assessments").fetchone()[0]) == stored
+
+
+def test_every_store_table_has_the_contract_types(loaded_store):
+    # Most files are read as text into their store table and typed in place; the rest are
+    # typed as they are copied. Either way each column ends with its contract type.
+    db, _ = loaded_store
+    with store.connect(db) as con:
+        stored = {
+            (table, column): data_type
+            for table, column, data_type in con.execute(
+                "select table_name, column_name, data_type from information_schema.columns"
+                " where table_schema = 'main'"
+            ).fetchall()
+        }
+    for model in contract.MODELS:
+        for spec in contract.column_specs(model):
+            assert stored[(contract.table_name(model), spec.name)] == spec.sql_type, spec.name
+
+
+def test_a_write_to_the_store_does_not_vacuum(loaded_store):
+    # Vacuuming merges part-filled row groups: seconds at national scale, nothing to reclaim.
+    db, _ = loaded_store
+    with store.connect(db, read_only=False) as con:
+        assert con.execute("select current_setting('max_vacuum_tasks')").fetchone()[0] == 0
