@@ -402,40 +402,38 @@ def _check_fields(con, model: type[ContractModel], problems: _Collector) -> int:
 
 
 def _load(con, model: type[ContractModel], clean: bool) -> str:
-    """Give the store table its contract types (invalid cells become null) and drop the
-    staged text. Returns the relation the key and rule checks read: the rows with _row and
-    _cast_failed. A file with problems keeps its text in the store table (the ingest will
-    fail); its typed rows are in temp table typ_<table>."""
+    """Give the store table its contract types (invalid cells become null). Returns the
+    relation the key and rule checks read: the rows with _row and _cast_failed. Rows with a
+    failed cell are checked from temp table typ_<table>; a file typed in place then keeps its
+    text in the store table, which is never published (the ingest fails)."""
     table = contract.table_name(model)
     specs = contract.column_specs(model)
     staged = ident(_staged(model))
     cols = ", ".join(f"{_typed_expr(spec)} as {ident(spec.name)}" for spec in specs)
-    if clean:
-        if _typed_in_place(model):
-            for spec in specs:
-                if spec.kind not in ("text", "code"):
-                    con.execute(
-                        f"alter table {staged} alter {ident(spec.name)} type {spec.sql_type}"
-                        f" using {_typed_expr(spec)}"
-                    )
-        else:
-            con.execute(f"create table {ident(table)} as select {cols} from {staged}")
-            con.execute(f"drop table {staged}")
-        return f"(select *, false as _cast_failed from {_numbered(table)})"
-    # A cell that failed its type check is already reported; rules skip such rows.
-    failed = " or ".join(
-        f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
-        for s in specs
-        if s.kind in ("date", "int", "float")
-    )
-    con.execute(
-        f"create or replace temp table {ident('typ_' + table)} as select rowid + 2 as _row,"
-        f" {cols}, coalesce({failed or 'false'}, false) as _cast_failed from {staged}"
-    )
+    checked = f"(select *, false as _cast_failed from {_numbered(table)})"
+    if not clean:
+        # A cell that failed its type check is already reported; rules skip such rows.
+        failed = " or ".join(
+            f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
+            for s in specs
+            if s.kind in ("date", "int", "float")
+        )
+        con.execute(
+            f"create or replace temp table {ident('typ_' + table)} as select rowid + 2 as _row,"
+            f" {cols}, coalesce({failed or 'false'}, false) as _cast_failed from {staged}"
+        )
+        checked = ident("typ_" + table)
     if not _typed_in_place(model):
         con.execute(f"create table {ident(table)} as select {cols} from {staged}")
         con.execute(f"drop table {staged}")
-    return ident("typ_" + table)
+    elif clean:
+        for spec in specs:
+            if spec.kind not in ("text", "code"):
+                con.execute(
+                    f"alter table {staged} alter {ident(spec.name)} type {spec.sql_type}"
+                    f" using {_typed_expr(spec)}"
+                )
+    return checked
 
 
 def _key_cols(key: tuple[str, ...]) -> tuple[str, str]:
