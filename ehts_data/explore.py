@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from ehts_data import metrics, store
+from ehts_data import metrics, state, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -138,8 +138,11 @@ def field_completeness(con) -> pd.DataFrame:
 
 
 def ingest_history(con) -> pd.DataFrame:
-    """Every ingest into this store, newest first."""
-    return store.run(con, "ingest_history")
+    """Every ingest into the store this extract belongs to, newest first (state database)."""
+    folder = store.store_of(con)
+    if folder is None:
+        return pd.DataFrame(columns=state.HISTORY_COLUMNS)
+    return state.ingest_history(state.path_for(folder))
 
 
 HEADLINE_METRICS = (

@@ -9,6 +9,10 @@ from datetime import date, timedelta
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-Q([1-4]))?$")
 
 
+# Case data from before 1900 or after 2199 is a typing slip, not a period (0000-01 must not crash).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 class PeriodError(ValueError):
     """A period that cannot be understood."""
 
@@ -63,6 +67,9 @@ def quarter(start_year: int, q: int) -> Period:
 
 
 def custom(start: date, end: date) -> Period:
+    for day in (start, end):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodError(f"{day}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if end < start:
         raise PeriodError(f"the period ends ({end}) before it starts ({start})")
     return Period(start, end, f"{start.isoformat()} to {end.isoformat()}")
@@ -77,6 +84,8 @@ def parse(text: str) -> Period:
             "2024-25-Q1"
         )
     start_year, short, q = int(match[1]), int(match[2]), match[3]
+    if not FIRST_YEAR <= start_year <= LAST_YEAR:
+        raise PeriodError(f"{text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if (start_year + 1) % 100 != short:
         raise PeriodError(f"{text!r}: a financial year is written like {fy_label(start_year)}")
     return quarter(start_year, int(q)) if q else financial_year(start_year)

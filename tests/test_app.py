@@ -64,11 +64,14 @@ def test_custom_dates_in_the_url_become_a_custom_period(monkeypatch, sample_db):
     assert shown == expected_tiles(sample_db, period, Scope())
 
 
-def test_an_empty_store_file_shows_the_same_guidance(monkeypatch, tmp_path):
-    empty = tmp_path / "empty.duckdb"
-    duckdb.connect(str(empty)).close()
-    at = app(monkeypatch, empty)
+def test_a_path_that_is_not_a_store_shows_why_without_the_server_path(monkeypatch, tmp_path):
+    foreign = tmp_path / "other-app.duckdb"
+    duckdb.connect(str(foreign)).close()
+    at = app(monkeypatch, foreign)
     assert at.title[0].value == "No data loaded yet"
+    shown = " ".join(e.value for e in at.error)
+    assert "another application" in shown
+    assert str(tmp_path) not in shown + " ".join(c.value for c in at.code)
 
 
 def expected_tiles(db, period, scope):
