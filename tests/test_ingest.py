@@ -48,7 +48,7 @@ def rejected(tmp_path, loaded_store, **files) -> ingest.IngestError:
     with pytest.raises(ingest.IngestError) as info:
         ingest.ingest(bad, db)
     assert _state(db) == before
-    assert not list(tmp_path.glob(".*building*")), "the half-built store was not removed"
+    assert not list(db.glob(".build-*")), "the half-built extract was not removed"
     return info.value
 
 
