@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -278,7 +279,7 @@ def run(
     after each stage, so a long run that dies keeps what it measured)."""
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
-    extract, db = workdir / "extract", workdir / "ehts.duckdb"
+    extract, db = workdir / "extract", workdir / "store"
     result: dict = {
         "scale": scale,
         "params": params,
@@ -311,7 +312,7 @@ def run(
     result["rows"] = counts
     save()
     say(f"ingesting ({sum(counts.values()):,} rows)")
-    db.unlink(missing_ok=True)
+    shutil.rmtree(db, ignore_errors=True)
     stages = StageClock()
     started = time.perf_counter()
     ingest.ingest(extract, db, progress=stages)

@@ -1,6 +1,6 @@
 """How long each dashboard page takes to compute and render on a store, cold and cached.
 
-    EHTS_DB=data/ehts.duckdb .venv/bin/python scripts/time_pages.py
+    EHTS_DB=data/store .venv/bin/python scripts/time_pages.py
 
 Uses streamlit's AppTest (no browser): cold = caches cleared before the page runs.
 """

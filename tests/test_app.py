@@ -142,3 +142,35 @@ def test_publish_page_generates_a_snapshot(monkeypatch, sample_db, tmp_path):
     folders = list(tmp_path.iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("2025-26-Q1_public_")
     assert (folders[0] / "report.html").exists()
+
+
+def test_commentary_that_cannot_be_saved_stays_in_the_form_with_the_reason(
+    monkeypatch, sample_db, tmp_path
+):
+    monkeypatch.setenv("EHTS_STATE", str(tmp_path))  # a folder: SQLite cannot open it
+    at = app(monkeypatch, sample_db, period="2025-26")
+    at.switch_page("pages/scorecard.py").run()
+    at.text_area(key="ctext0").input("Re-entry fell in Eastcliff.")
+    at.text_input(key="cauthor0").input("Chair")
+    next(b for b in at.button if b.label == "Save commentary").click()
+    at.run()
+    assert not at.exception
+    assert any("Not saved" in e.value and "could not be saved" in e.value for e in at.error)
+    assert at.text_area(key="ctext0").value == "Re-entry fell in Eastcliff."
+    assert at.text_input(key="cauthor0").value == "Chair"
+
+
+def test_saved_commentary_is_shown_and_the_form_is_cleared(monkeypatch, sample_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "store"
+    shutil.copytree(sample_db, db)
+    at = app(monkeypatch, db, period="2025-26")
+    at.switch_page("pages/scorecard.py").run()
+    at.text_area(key="ctext0").input("Step-downs doubled.")
+    at.text_input(key="cauthor0").input("Chair")
+    next(b for b in at.button if b.label == "Save commentary").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved commentary" in s.value for s in at.success)
+    assert at.text_area(key="ctext1").value == ""

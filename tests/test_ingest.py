@@ -23,7 +23,7 @@ GOOD_EPISODES = """
 @pytest.fixture
 def loaded_store(tmp_path):
     """A store holding a good extract; yields (db path, ingest id)."""
-    db = tmp_path / "ehts.duckdb"
+    db = tmp_path / "store"
     good = write_extract(
         tmp_path / "good", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES
     )
@@ -493,7 +493,7 @@ def test_need_lists_accepted_and_rejected(tmp_path, needs, stored):
         assessments__csv="assessment_id,episode_id,completed_date,thrive_group,needs\n"
         f'A1,E1,2024-06-01,getting_help,"{needs}"',
     )
-    db = tmp_path / "ehts.duckdb"
+    db = tmp_path / "store"
     if stored is None:
         with pytest.raises(ingest.IngestError) as info:
             ingest.ingest(source, db)

@@ -5,6 +5,7 @@ rerun without a restart; sessions mid-query on the old version finish on it."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -79,9 +80,19 @@ def has_data() -> bool:
     return current.con is not None and _has_data(current.version, current.con)
 
 
+def _records(read: Callable[[], pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """A read of the state database; a message (and nothing shown) when it cannot be read."""
+    try:
+        return read()
+    except (sqlite3.Error, OSError) as exc:
+        st.warning(f"The council's own records (commentary, history) cannot be read now: {exc}.")
+        return pd.DataFrame(columns=columns)
+
+
 def commentary(period) -> pd.DataFrame:
     """The newest commentary per KPI for the period, read fresh from the state database."""
-    return state.commentary(state.path_for(config.db_path()), period.label)
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.commentary(db, period.label), state.COMMENTARY_COLUMNS)
 
 
 def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
@@ -91,12 +102,14 @@ def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
 
 def ingest_history() -> pd.DataFrame:
     """Every ingest into the store, newest first (state database, read fresh)."""
-    return state.ingest_history(state.path_for(config.db_path()))
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.ingest_history(db), state.HISTORY_COLUMNS)
 
 
 def snapshots_published() -> pd.DataFrame:
     """The store's snapshot register, newest first (read fresh)."""
-    return state.snapshots(state.path_for(config.db_path()))
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.snapshots(db), state.REGISTER_COLUMNS)
 
 
 def board_pack(card, period) -> dict:
