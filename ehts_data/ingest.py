@@ -639,15 +639,15 @@ def _store_geojson(con, present: dict[str, Path], problems: _Collector) -> None:
             "area_code",
             "areas",
         )
-        features = features or []
-        # One statement over two lists: executemany costs a statement per row (30,000 areas).
-        con.execute(
-            "insert into area_geojson select unnest($codes), unnest($shapes)",
-            {
-                "codes": [f["properties"]["area_code"] for f in features],
-                "shapes": [json.dumps(f["geometry"], separators=(",", ":")) for f in features],
-            },
-        )
+        if features:
+            # One statement over two lists: executemany costs a statement a row (30,000 areas).
+            con.execute(
+                "insert into area_geojson select unnest($codes), unnest($shapes)",
+                {
+                    "codes": [f["properties"]["area_code"] for f in features],
+                    "shapes": [json.dumps(f["geometry"], separators=(",", ":")) for f in features],
+                },
+            )
 
 
 def fingerprint(directory: Path) -> str:
