@@ -145,27 +145,11 @@ def ingest_history(con) -> pd.DataFrame:
     return state.ingest_history(state.path_for(folder))
 
 
-HEADLINE_METRICS = (
-    "requests",
-    "requests_per_10k",
-    "re_referral_12m_rate",
-    "episodes_started",
-    "open_episodes",
-    "re_entry_12m_rate",
-    "step_down_rate",
-    "step_up_rate",
-    "episodes_closed",
-    "outcomes_achieved_rate",
-    "median_episode_days",
-    "survey_agree_rate",
-)
-
-
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """The headline metrics for the period and the period before, one row per metric."""
     rows = []
     previous = period.previous()
-    for metric_id in HEADLINE_METRICS:
+    for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
         rows.append(

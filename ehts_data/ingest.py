@@ -157,7 +157,9 @@ def _read_header(path: Path, file: str, problems: _Collector) -> list[str] | Non
     line, newline, _ = head.partition(b"\n")
     if not newline and len(head) > MAX_HEADER_BYTES:
         problems.add(
-            Problem(file, 1, None, None, f"has no header row in its first {MAX_HEADER_BYTES:,} bytes")
+            Problem(
+                file, 1, None, None, f"has no header row in its first {MAX_HEADER_BYTES:,} bytes"
+            )
         )
         return None
     try:

@@ -33,7 +33,6 @@ UNIT_KINDS = {  # indicators.csv unit → how the value is shown
     "days": "days",
     "score": "score",
 }
-HISTORY_MONTHS = {"re_referral_12m_rate": 12, "re_entry_12m_rate": 12}  # look-back needed
 SPARK_QUARTERS = 8
 SPC_MONTHS = 24
 COMMENT_MAX = 2000
@@ -337,7 +336,7 @@ class Coverage:
         """True when the data covers the period, with the look-back a 12-month rule needs."""
         if self.first is None or self.last is None or kpi.metric is None:
             return True
-        months = HISTORY_MONTHS.get(kpi.metric.split(":")[0], 0)
+        months = metrics.metric_of(kpi.metric).look_back_months
         earliest = _add_months(self.first, months)
         return period.start >= earliest and period.end <= self.last
 
@@ -787,7 +786,7 @@ def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) ->
     dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
     if dfe.empty:
         return pd.DataFrame(columns=columns)
-    local = metrics.need_prevalence(con, period, "none", scope)
+    local = metrics.compute(con, "need_prevalence", period, "none", scope)
     local = local.assign(need=local["metric"].str.split(":").str[1])
     shares = dict(zip(local["need"], local["value"], strict=True))
     pairs = dfe[["need", "factor_label"]].drop_duplicates()

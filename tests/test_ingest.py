@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from ehts_data import contract, ingest, state, store
@@ -331,6 +330,11 @@ def test_optional_column_may_be_left_out(tmp_path):
         """,
     )
     ingest.ingest(source, tmp_path / "s.duckdb")
+    with store.connect(tmp_path / "s.duckdb") as con:
+        stored = con.execute(
+            "select hub_id, latitude, longitude from hubs order by hub_id"
+        ).fetchall()
+    assert stored == [("H1", None, None), ("H2", None, None), ("T1", None, None)]
 
 
 def test_hub_without_locality_must_be_a_targeted_support_team(tmp_path, loaded_store):
