@@ -7,7 +7,6 @@ scorecard always agrees with the rest of the dashboard.
 
 from __future__ import annotations
 
-import calendar
 import os
 import sqlite3
 import tomllib
@@ -337,15 +336,8 @@ class Coverage:
         if self.first is None or self.last is None or kpi.metric is None:
             return True
         months = metrics.metric_of(kpi.metric).look_back_months
-        earliest = _add_months(self.first, months)
+        earliest = periods.add_months(self.first, months)
         return period.start >= earliest and period.end <= self.last
-
-
-def _add_months(day: date, months: int) -> date:
-    """Calendar months later, the day clipped to the month's length (like DuckDB's interval)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def coverage(con) -> Coverage:
@@ -417,12 +409,7 @@ def _intervals(kpi: Kpi, reading: Reading):
 
 def last_quarters(period: Period, count: int = SPARK_QUARTERS) -> list[Period]:
     """The `count` financial quarters ending with the one that holds the period's end."""
-    fy = periods.fy_start_year(period.end)
-    q = (period.end.month - 4) % 12 // 3 + 1
-    out = [periods.quarter(fy, q)]
-    while len(out) < count:
-        out.insert(0, out[0].previous())
-    return out
+    return periods.last_quarters(period.end, count)
 
 
 def evaluate_kpi(
@@ -659,14 +646,7 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
 
 def months_before(period: Period, count: int = SPC_MONTHS) -> list[Period]:
     """The `count` calendar months ending with the one that holds the period's end."""
-    out = []
-    year, month = period.end.year, period.end.month
-    for _ in range(count):
-        first = date(year, month, 1)
-        last = _add_months(first, 1).replace(day=1)
-        out.insert(0, periods.custom(first, date.fromordinal(last.toordinal() - 1)))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return [Period(p.start, p.end, p.start.strftime("%b %Y")) for p in out]
+    return periods.last_months(period.end, count)
 
 
 def monthly(
