@@ -40,6 +40,11 @@ COMMENT_MAX = 2000
 class RegistryError(ValueError):
     """scorecard.toml cannot be used; the message names the KPI and the field."""
 
+    def shown_as(self, path: Path) -> str:
+        """The message with the file named without its folder (the dashboard shows no server
+        paths)."""
+        return str(self).replace(str(path), path.name)
+
 
 # --- The registry ------------------------------------------------------------------------------
 

@@ -168,3 +168,15 @@ def test_saved_commentary_is_shown_and_the_form_is_cleared(monkeypatch, sample_d
     assert not at.exception
     assert any("Saved commentary" in s.value for s in at.success)
     assert at.text_area(key="ctext1").value == ""
+
+
+def test_a_bad_kpi_registry_is_a_message_on_the_scorecard_without_server_paths(
+    monkeypatch, sample_db, tmp_path
+):
+    monkeypatch.setenv("EHTS_SCORECARD", str(tmp_path))  # a folder
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/scorecard.py").run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
+    assert "is a folder, not a scorecard file" in shown
+    assert str(tmp_path.parent) not in shown
