@@ -564,8 +564,17 @@ def _check_keys_and_rules(
     _report_all(con, problems, file, source, rules)
 
 
-def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
-    file = contract.GEOJSON_FILE
+def _check_geojson(
+    path: Path,
+    problems: _Collector,
+    con,
+    file: str = contract.GEOJSON_FILE,
+    key: str = "locality_id",
+    table: str = "localities",
+) -> list[dict] | None:
+    """The file's features, each reduced to its shape and its `key` property, which must be
+    in `table`; None when the file is not a FeatureCollection. Any other property (a contact's
+    name, say) would be sent to every browser, public mode included: it is never kept."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -574,25 +583,71 @@ def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         problems.add(Problem(file, None, "type", None, "must be a GeoJSON FeatureCollection"))
         return None
-    known = {r[0] for r in con.execute("select locality_id from localities").fetchall()}
+    known = {r[0] for r in con.execute(f"select {ident(key)} from {ident(table)}").fetchall()}
+    kept = []
     for i, feature in enumerate(data.get("features") or [], start=1):
-        props = (feature or {}).get("properties") or {}
-        value = props.get("locality_id")
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") or {}
+        value = props.get(key) if isinstance(props, dict) else None
+        geometry = feature.get("geometry")
         if value is None:
-            problems.add(
-                Problem(file, i, "locality_id", None, "feature has no locality_id property")
-            )
+            problems.add(Problem(file, i, key, None, f"feature has no {key} property"))
         elif str(value) not in known:
             problems.add(
                 Problem(
                     file,
                     i,
-                    "locality_id",
+                    key,
                     str(value),
-                    "refers to a locality_id that does not exist in localities.csv",
+                    f"refers to a {key} that does not exist in {table}.csv",
                 )
             )
-    return json.dumps(data, separators=(",", ":"))
+        elif not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
+            problems.add(
+                Problem(
+                    file, i, "geometry", str(value), "geometry must be a Polygon or MultiPolygon"
+                )
+            )
+        else:
+            kept.append({"type": "Feature", "geometry": geometry, "properties": {key: str(value)}})
+    return kept
+
+
+POLYGONS = ("Polygon", "MultiPolygon")
+
+
+def _store_geojson(con, present: dict[str, Path], problems: _Collector) -> None:
+    """Check both boundary files and store what is kept: localities as one FeatureCollection
+    (table locality_geojson), areas one row per feature with its geometry as GeoJSON text
+    (table area_geojson, empty without the file) so a map can take one locality's areas."""
+    con.execute("create table locality_geojson (geojson varchar)")
+    con.execute("create table area_geojson (area_code varchar, geometry varchar)")
+    if contract.GEOJSON_FILE in present:
+        features = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
+        if features is not None:
+            collection = {"type": "FeatureCollection", "features": features}
+            con.execute(
+                "insert into locality_geojson values ($g)",
+                {"g": json.dumps(collection, separators=(",", ":"))},
+            )
+    if contract.AREAS_GEOJSON_FILE in present:
+        features = _check_geojson(
+            present[contract.AREAS_GEOJSON_FILE],
+            problems,
+            con,
+            contract.AREAS_GEOJSON_FILE,
+            "area_code",
+            "areas",
+        )
+        features = features or []
+        # One statement over two lists: executemany costs a statement per row (30,000 areas).
+        con.execute(
+            "insert into area_geojson select unnest($codes), unnest($shapes)",
+            {
+                "codes": [f["properties"]["area_code"] for f in features],
+                "shapes": [json.dumps(f["geometry"], separators=(",", ":")) for f in features],
+            },
+        )
 
 
 def fingerprint(directory: Path) -> str:
@@ -748,24 +803,21 @@ def _build(
         checked[model.file] = _load(con, model, clean)
     if unreadable:
         return None
-    for model in models:
-        step(f"checking keys, references and rules in {model.file}")
-        _check_keys_and_rules(con, model, checked[model.file], problems)
+    # Absent optional files are empty tables before any check, so a reference to one (a
+    # family's area_code without areas.csv) is reported, and every query can rely on them.
     for model in contract.MODELS:
         if model.file not in present:
             _create_empty(con, model)
             row_counts[contract.table_name(model)] = 0
+    for model in models:
+        step(f"checking keys, references and rules in {model.file}")
+        _check_keys_and_rules(con, model, checked[model.file], problems)
 
-    geojson = None
-    if contract.GEOJSON_FILE in present:
-        geojson = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
+    _store_geojson(con, present, problems)
     if problems.total:
         _check_derive_references(con, models, checked, problems)
         return None
 
-    con.execute("create table locality_geojson (geojson varchar)")
-    if geojson is not None:
-        con.execute("insert into locality_geojson values ($g)", {"g": geojson})
     store.execute_script(con, "schema")
     _create_code_types(con)
     con.executemany(

@@ -1,5 +1,6 @@
 -- derive_episode_facts: episode_facts, one row per episode, built once at ingest.
--- Adds locality of residence, age band at start, length in days, and the child's latest
+-- Adds locality of residence, small area and catchment hub (see derive_child_places), age
+-- band at start, length in days, and the child's latest
 -- *different* episode that closed on or before this start date (its end date and closure
 -- reason). is_re_entry_12m: that closure is on or after start_date minus 12 calendar months.
 -- birth_start is kept so assessments can take the age band without a join to children.
@@ -22,7 +23,9 @@ episodes_with_child as (
         episodes.*,
         child_places.birth_start,
         child_places.locality_id,
-        child_places.imd_decile
+        child_places.imd_decile,
+        child_places.area_code,
+        child_places.catchment_hub_id
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
 ),
@@ -90,6 +93,8 @@ in_date_order as (
         e.start_reason::episodes_start_reason as start_reason,
         e.closure_reason::episodes_closure_reason as closure_reason,
         e.imd_decile,
+        e.area_code,
+        e.catchment_hub_id,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
         -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
@@ -133,7 +138,9 @@ select
     service,
     end_date,
     closure_reason,
-    episode_days
+    episode_days,
+    area_code,
+    catchment_hub_id
 from episode_facts
 where end_date is not null
 order by end_date;

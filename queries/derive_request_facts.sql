@@ -1,5 +1,6 @@
 -- derive_request_facts: request_facts, one row per request, built once at ingest.
--- Adds the family's locality of residence, the child's age band at receipt, and the
+-- Adds the family's locality of residence, small area and catchment hub (see
+-- derive_child_places), the child's age band at receipt, and the
 -- re-referral flag: another request for the same child received earlier (same day allowed,
 -- ordered by date then id) and on or after the received date minus 12 calendar months.
 -- Only what queries read is kept, with the request id as key: the child and family ids are in
@@ -33,6 +34,8 @@ in_date_order as (
         child_places.imd_decile,
         age_band(child_places.birth_start, requests.received_date) as age_band,
         previous_requests.previous_request_date,
+        child_places.area_code,
+        child_places.catchment_hub_id,
         coalesce(
             previous_requests.previous_request_date
             >= requests.received_date - interval 12 month,

@@ -7,7 +7,7 @@ create table if not exists ingest_log (
     ingested_at timestamp,
     source varchar,
     fingerprint varchar,
-    contract_version integer,
+    contract_version varchar,
     row_counts varchar,
     warnings varchar,
     date_from date,
