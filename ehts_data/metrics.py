@@ -15,8 +15,36 @@ import pandas as pd
 from ehts_data import store
 from ehts_data.periods import Period
 
-Breakdown = Literal["none", "locality", "hub"]
-BREAKDOWNS: tuple[str, ...] = ("none", "locality", "hub")
+Breakdown = Literal[
+    "none",
+    "locality",
+    "hub",
+    "catchment",
+    "area",
+    "sex",
+    "ethnic_group",
+    "send",
+    "age_band",
+    "imd_decile",
+]
+BREAKDOWNS: tuple[str, ...] = (
+    "none",
+    "locality",
+    "hub",
+    "catchment",
+    "area",
+    "sex",
+    "ethnic_group",
+    "send",
+    "age_band",
+    "imd_decile",
+)
+# The breakdowns of the child's or family's characteristics that equality analysis compares
+# (disparity ratios, domain.md "Disparity").
+EQUALITY_BREAKDOWNS: tuple[str, ...] = ("sex", "ethnic_group", "send", "age_band", "imd_decile")
+# Survey responses have no child or family; family metrics have no hub or child attribute.
+PLACE_BREAKDOWNS: tuple[str, ...] = ("none", "locality", "hub")
+FAMILY_BREAKDOWNS: tuple[str, ...] = ("none", "locality", "catchment", "area", "imd_decile")
 RESULT_COLUMNS = ["metric", "group", "numerator", "denominator", "value"]
 
 
@@ -29,11 +57,11 @@ class Metric:
     id: str
     title: str
     kind: Literal["count", "share", "per_10k", "days"]
-    counts: str  # what is counted: requests, episodes, assessments, responses
+    counts: str  # what is counted: requests, episodes, assessments, responses, families
     description: str
     polarity: Literal["higher", "lower"] | None = None  # which way is better, where it is clear
     look_back_months: int = 0  # history needed before the period (the 12-month rules)
-    breakdowns: tuple[str, ...] = BREAKDOWNS
+    breakdowns: tuple[str, ...] = BREAKDOWNS  # others return no rows
     headline: int | None = None  # place among the headline tiles (Overview); None: not one
     published: bool = True  # in snapshots' headline tables (need prevalence has its own table)
 
@@ -154,7 +182,48 @@ METRICS: tuple[Metric, ...] = (
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
         polarity="higher",
+        breakdowns=PLACE_BREAKDOWNS,
         headline=12,
+    ),
+    Metric(
+        "families_with_requests",
+        "Families with a request",
+        "count",
+        "families",
+        "Distinct families with at least one request received in the period.",
+        breakdowns=FAMILY_BREAKDOWNS,
+        published=False,
+    ),
+    Metric(
+        "families_supported",
+        "Families supported",
+        "count",
+        "families",
+        "Distinct families with at least one episode open at some time in the period.",
+        breakdowns=FAMILY_BREAKDOWNS,
+        published=False,
+    ),
+    Metric(
+        "family_re_entry_12m_rate",
+        "Families re-entering within 12 months",
+        "share",
+        "families",
+        "Of families starting support in the period, the share whose earlier support had "
+        "closed in the 12 months before, with none still open.",
+        polarity="lower",
+        look_back_months=12,
+        breakdowns=FAMILY_BREAKDOWNS,
+        published=False,
+    ),
+    Metric(
+        "families_multiple_needs_rate",
+        "Families with multiple needs",
+        "share",
+        "families",
+        "Of families assessed in the period, the share whose assessments list needs in 3 or "
+        "more of the 10 Supporting Families headline groups.",
+        breakdowns=FAMILY_BREAKDOWNS,
+        published=False,
     ),
 )
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
@@ -208,8 +277,13 @@ def compute(
     except KeyError:
         raise ValueError(f"unknown metric {metric_id!r}") from None
     _check_breakdown(by)
-    found = store.arrays(con, metric.sql, **_params(period, by, scope))
-    # Built from the columns: cheaper than converting and retyping DuckDB's own frame.
+    if by not in metric.breakdowns:
+        return _frame({c: [] for c in RESULT_COLUMNS})
+    return _frame(store.arrays(con, metric.sql, **_params(period, by, scope)))
+
+
+def _frame(found: dict) -> pd.DataFrame:
+    """The tidy result shape from a query's columns: cheaper than retyping DuckDB's frame."""
     return pd.DataFrame(
         {
             "metric": pd.Series(found["metric"], dtype="str"),
@@ -239,7 +313,10 @@ def rows(
     result columns: the query `compute` runs, read without a DataFrame (the scorecard reads
     over a hundred small results)."""
     _check_breakdown(by)
-    found = store.records(con, metric_of(result_metric).sql, **_params(period, by, scope))
+    metric = metric_of(result_metric)
+    if by not in metric.breakdowns:
+        return []
+    found = store.records(con, metric.sql, **_params(period, by, scope))
     return [row for row in found if row["metric"] == result_metric]
 
 

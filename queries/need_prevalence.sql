@@ -116,4 +116,4 @@ select
     denominator,
     value
 from final
-order by sort_order, "group" = 'unknown', "group"
+order by sort_order, "group" = 'unknown', report_order($by, "group")

@@ -39,4 +39,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

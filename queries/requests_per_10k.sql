@@ -1,7 +1,7 @@
 -- requests_per_10k: requests received in the period per 10,000 resident children aged 0-19.
 -- Population: the mid-year estimate for the calendar year in which the period starts, or the
--- latest earlier year where that year is missing (per locality, per small area, per
--- dimension of population_groups). By locality: that locality's population.csv rows; the
+-- latest earlier year where that year is missing (per locality, per small area, per group of
+-- population_groups). By locality: that locality's population.csv rows; the
 -- authority: the sum over localities; by age band: the ages in the band (unborn has none); by
 -- catchment and area: population_areas.csv summed over the areas concerned; by sex and ethnic
 -- group: population_groups.csv (the authority's, so none within a locality filter). No rate
@@ -83,10 +83,11 @@ area_rows as (
 group_year as (
     select
         dimension,
+        "group",
         max(year) as year
     from population_groups
     where year <= year($start::date)
-    group by dimension
+    group by dimension, "group"
 ),
 
 group_population as (
@@ -136,6 +137,7 @@ group_population as (
     inner join group_year
         on
             population_groups.dimension = group_year.dimension
+            and population_groups."group" = group_year."group"
             and population_groups.year = group_year.year
     where $by in ('sex', 'ethnic_group')
         and population_groups.dimension = $by
@@ -159,4 +161,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

@@ -88,6 +88,18 @@ create or replace macro report_label(breakdown, key) as (
     case when breakdown = 'none' then 'all' else coalesce(key, 'unknown') end
 );
 
+-- The order groups are listed in: age bands youngest first, deciles 1 to 10, other groups by
+-- their code (callers put 'unknown' last).
+create or replace macro report_order(breakdown, report_group) as (
+    case breakdown
+        when 'age_band' then lpad(list_position(
+            ['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus'], report_group
+        )::varchar, 2, '0')
+        when 'imd_decile' then lpad(report_group, 2, '0')
+        else report_group
+    end
+);
+
 -- A dashboard filter: true when no value is wanted or the value is the one wanted.
 create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
 

@@ -371,3 +371,93 @@ def test_compute_all_returns_every_metric_in_the_tidy_shape(con):
 def test_unknown_breakdown_is_refused(con):
     with pytest.raises(ValueError, match="breakdown"):
         metrics.compute(con, "requests", FY, "ward")
+
+
+# --- Family metrics (domain.md "Family-level metrics") -----------------------------------------
+# Families (conftest): F1 = C1, C2 (L1, decile 1); F2 = C3 (L1); F3 = C4 (L2, 9); F4 = C5 (L2, 5).
+
+
+def test_families_with_requests_counts_each_family_once(con):
+    # 2024-25: R02 C1 and R04 C2 (both F1), R06 C3 (F2), R07 and R08 C4 (F3): 3 families.
+    assert rows(metrics.compute(con, "families_with_requests", FY)) == {"all": (3, None, 3.0)}
+    assert rows(metrics.compute(con, "families_with_requests", FY, "locality")) == {
+        "L1": (2, None, 2.0),
+        "L2": (1, None, 1.0),
+    }
+    assert rows(metrics.compute(con, "families_with_requests", EMPTY))["all"] == (0, None, 0.0)
+
+
+def test_families_supported_counts_families_with_an_episode_open_in_the_period(con):
+    # Open at some time in 2024-25: E02, E04 (F1), E05 (ends on the first day), E06, E07 (F2),
+    # E08, E09 (F3), E10 (F4, starts on the last day). E01 and E03 ended in 2023. 4 families.
+    assert rows(metrics.compute(con, "families_supported", FY)) == {"all": (4, None, 4.0)}
+    # One day, 2023-06-15: E01 closes that day (F1), E03 closed the day before: 1 family.
+    day = periods.custom(date(2023, 6, 15), date(2023, 6, 15))
+    assert rows(metrics.compute(con, "families_supported", day)) == {"all": (1, None, 1.0)}
+
+
+def test_family_re_entry_on_the_base_episodes(con):
+    # Families starting (non-transfer) in 2024-25 and their first start S:
+    #   F1 S = 2024-06-15 (E02, E04 the same day: counted once). Earlier episodes of F1: E01
+    #      closed 2023-06-15 = S minus exactly 12 months -> within; E03 closed a day too early;
+    #      neither is open on S                                                   -> re-enters
+    #   F2 S = 2024-04-01 (E05, E06): nothing of F2 started before S              -> no
+    #   F3 S = 2024-05-01 (E08): nothing before                                   -> no
+    #   F4 S = 2025-03-31 (E10): nothing before                                   -> no
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", FY)) == {"all": (1, 4, 0.25)}
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", FY, "locality")) == {
+        "L1": (1, 2, 0.5),
+        "L2": (0, 2, 0.0),
+    }
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", EMPTY))["all"] == (0, 0, None)
+
+
+def test_family_re_entry_needs_no_earlier_episode_still_open_and_counts_siblings(load):
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv="""
+            episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+            A1,C1,,early_help,H1,2023-06-01,2024-02-29,new_request,outcomes_achieved
+            A2,C2,,early_help,H1,2025-02-28,,new_request,
+            B1,C4,,early_help,H2,2023-01-01,2024-01-10,new_request,outcomes_achieved
+            B2,C4,,early_help,H2,2023-06-01,,new_request,
+            B3,C4,,early_help,H2,2024-05-01,,new_request,
+            D1,C3,,early_help,H1,2024-01-01,2024-07-01,new_request,other
+            D2,C3,,early_help,H1,2024-07-01,,new_request,
+        """,
+    )
+    # F1: S = 2025-02-28 (C2's start). C1's A1 closed 2024-02-29; S minus 12 months is
+    #     2024-02-28 (no 29 February in 2025), so the closure is within -> re-enters, through
+    #     a sibling's episode.
+    # F3: S = 2024-05-01. B1 closed 2024-01-10 (within) but B2, started before S, is still
+    #     open on S -> does not re-enter.
+    # F2: S = 2024-07-01. D1 closed that same day (on or before S, not after it: not open)
+    #     -> re-enters.
+    result = rows(metrics.compute(con, "family_re_entry_12m_rate", FY, "locality"))
+    assert result == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
+
+
+def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv=EPISODES,
+        assessments__csv="""
+            assessment_id,episode_id,completed_date,thrive_group,needs
+            S1,E02,2024-07-01,getting_help,parenting;child_behaviour
+            S2,E04,2024-07-02,getting_help,school_attendance;domestic_abuse
+            S3,E05,2024-04-01,getting_help,parenting;parental_conflict;young_carer;child_behaviour
+            S4,E08,2024-06-01,getting_help,debt_or_poverty;housing_insecurity
+            S5,E09,2025-04-01,getting_help,school_attendance
+            S6,E10,2025-03-31,getting_help,
+        """,
+    )
+    # F1: S1 relationships (twice) + S2 education, domestic abuse = 3 groups          -> yes
+    # F2: S3 four needs, all in relationships = 1 group                              -> no
+    # F3: S4 financial, housing = 2 groups (S5 is after the period)                  -> no
+    # F4: S6 lists no need = 0 groups                                                -> no
+    assert rows(metrics.compute(con, "families_multiple_needs_rate", FY)) == {"all": (1, 4, 0.25)}
+    assert rows(metrics.compute(con, "families_multiple_needs_rate", FY, "imd_decile"))["1"] == (
+        1,
+        1,
+        1.0,
+    )
