@@ -3,6 +3,7 @@ locality matrix, funnel, SPC series, commentary, the CLI and the board pack."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -499,8 +500,10 @@ def test_commentary_on_an_unknown_kpi_is_refused(sample_db):
 
 
 def test_a_tile_shows_rag_as_word_and_symbol_and_withholds_small_numbers(sample_results):
-    tile = board.tile_html(sample_results["step_up"])
-    assert "✕ Red" in tile and "95% confidence interval" in tile
+    step_up = sample_results["step_up"]
+    for rag, shown in (("red", "✕ Red"), ("amber", "Amber"), ("green", "Green")):
+        tile = board.tile_html(dataclasses.replace(step_up, rag=rag))
+        assert shown in tile and "95% confidence interval" in tile
     small = sample_results["step_up"]
     small.current = scorecard.Reading(3 / 40, 3, 40, small.period)
     hidden = board.tile_html(small, k=disclosure.DEFAULT_K)
