@@ -179,3 +179,13 @@ def test_no_rate_by_send_or_decile_and_none_for_survey_by_a_child_attribute(city
 def test_every_breakdown_adds_up_to_the_authority_for_counts(city, by):
     whole = counts(city, "requests", "none")["all"]
     assert sum(counts(city, "requests", by).values()) == whole
+
+
+def test_unknown_sex_and_ethnicity_and_empty_send_report_as_unknown(con):
+    # Open on 2025-03-31: E02 C1 (female, white, false), E04 C2 (male, white, true), E07 C3
+    # (male, mixed, empty SEND), E10 C5 (sex and ethnicity written 'unknown', SEND empty).
+    sex = counts(con, "open_episodes", "sex")
+    assert (sex["female"], sex["male"], sex["unknown"]) == (1, 2, 1)
+    ethnicity = counts(con, "open_episodes", "ethnic_group")
+    assert (ethnicity["white"], ethnicity["mixed"], ethnicity["unknown"]) == (2, 1, 1)
+    assert counts(con, "open_episodes", "send") == {"true": 1.0, "false": 1.0, "unknown": 2.0}

@@ -424,6 +424,8 @@ def test_family_re_entry_needs_no_earlier_episode_still_open_and_counts_siblings
             B3,C4,,early_help,H2,2024-05-01,,new_request,
             D1,C3,,early_help,H1,2024-01-01,2024-07-01,new_request,other
             D2,C3,,early_help,H1,2024-07-01,,new_request,
+            X1,C5,,early_help,H2,2024-03-01,2024-03-30,new_request,outcomes_achieved
+            X2,C5,,early_help,H2,2025-03-31,,new_request,
         """,
     )
     # F1: S = 2025-02-28 (C2's start). C1's A1 closed 2024-02-29; S minus 12 months is
@@ -433,8 +435,10 @@ def test_family_re_entry_needs_no_earlier_episode_still_open_and_counts_siblings
     #     open on S -> does not re-enter.
     # F2: S = 2024-07-01. D1 closed that same day (on or before S, not after it: not open)
     #     -> re-enters.
+    # F4: S = 2025-03-31, whose 12 months reach back to 2024-03-31; X1 closed 2024-03-30, 12
+    #     months and a day before -> does not re-enter.
     result = rows(metrics.compute(con, "family_re_entry_12m_rate", FY, "locality"))
-    assert result == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
+    assert result == {"L1": (2, 2, 1.0), "L2": (0, 2, 0.0)}
 
 
 def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
@@ -451,7 +455,8 @@ def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
             S6,E10,2025-03-31,getting_help,
         """,
     )
-    # F1: S1 relationships (twice) + S2 education, domestic abuse = 3 groups          -> yes
+    # F1: S1 (C1) relationships twice + S2 (C2, a sibling) education and domestic abuse =
+    #     3 groups across two children's assessments                               -> yes
     # F2: S3 four needs, all in relationships = 1 group                              -> no
     # F3: S4 financial, housing = 2 groups (S5 is after the period)                  -> no
     # F4: S6 lists no need = 0 groups                                                -> no
