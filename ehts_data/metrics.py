@@ -204,6 +204,15 @@ METRICS: tuple[Metric, ...] = (
         published=False,
     ),
     Metric(
+        "children_supported",
+        "Children supported",
+        "count",
+        "children",
+        "Distinct children with at least one episode open at some time in the period.",
+        breakdowns=FAMILY_BREAKDOWNS,
+        published=False,
+    ),
+    Metric(
         "family_re_entry_12m_rate",
         "Families re-entering within 12 months",
         "share",

@@ -11,9 +11,9 @@
 -- count (358 ms for a year at national scale). They come from a window over the episodes'
 -- request columns only, joined back by episode: the same window over every column took 30 s
 -- of a 60 s derive at national scale.
--- Only what queries read is kept, with the episode id as key: the child and request ids are in
--- episodes; the family id is kept for the family metrics, with the child's sex, ethnic group
--- and SEND.
+-- Only what queries read is kept, with the episode id as key: the request id is in episodes;
+-- the child and family ids are kept for the children and family counts, with the child's sex,
+-- ethnic group and SEND.
 -- No parameters.
 create or replace table episode_facts as
 with
@@ -89,6 +89,7 @@ request_episodes as (
 in_date_order as (
     select
         e.episode_id,
+        e.child_id,
         e.locality_id,
         e.hub_id,
         e.service::episodes_service as service,

@@ -466,3 +466,13 @@ def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
         1,
         1.0,
     )
+
+
+def test_children_supported_counts_each_child_once(con):
+    # Open at some time in 2024-25: C1 (E02), C2 (E04), C3 (E05, E06, E07), C4 (E08, E09),
+    # C5 (E10): 5 children in 4 families.
+    assert rows(metrics.compute(con, "children_supported", FY)) == {"all": (5, None, 5.0)}
+    assert rows(metrics.compute(con, "children_supported", FY, "locality")) == {
+        "L1": (3, None, 3.0),
+        "L2": (2, None, 2.0),
+    }
