@@ -3,7 +3,8 @@
 Deterministic for a seed. Vectorised with numpy so that national scale (millions of children)
 is generated in minutes; files are written by DuckDB.
 
-What makes it look real (see docs/sample-data.md): a deprivation gradient across localities,
+What makes it look real (see docs/sample-data.md): a deprivation gradient across localities
+and within them across small areas (contract 1.1: areas, catchments, populations by area),
 dips in August and late December and at weekends, siblings referred together, re-referrals and
 re-entries at the rates councils publish, step-downs after social care, step-ups, transfers,
 open episodes at the extract date, and needs that co-occur (domestic abuse with parental mental

@@ -114,70 +114,65 @@ def test_a_family_without_its_own_decile_takes_its_areas(load):
     assert facts == [("R3", "A1", "H1", 2), ("R4", None, None, 5)]
 
 
-def test_an_area_in_an_unknown_locality_is_reported(tmp_path, loaded_store):
-    problem = only(rejected(tmp_path, loaded_store, **V11 | {"areas__csv": AREAS + "A4,Far,L9,,"}))
-    assert (problem.file, problem.row, problem.column, problem.value) == (
-        "areas.csv",
-        5,
-        "locality_id",
-        "L9",
-    )
-    assert "does not exist in localities.csv" in problem.reason
-
-
-def test_a_family_in_an_area_of_another_locality_is_reported(tmp_path, loaded_store):
-    # F3 lives in L2 but names A1, an area of L1.
-    families = FAMILIES.replace("F3,L2,9,A3", "F3,L2,9,A1")
-    problem = only(rejected(tmp_path, loaded_store, **V11 | {"families__csv": families}))
-    assert (problem.file, problem.row, problem.column, problem.value) == (
-        "families.csv",
-        4,
-        "area_code",
-        "A1",
-    )
-    assert "another locality" in problem.reason
-
-
-def test_a_catchment_hub_of_another_locality_is_reported(tmp_path, loaded_store):
-    # A3 lies in L2 but names H1, the family hub of L1.
-    areas = AREAS.replace("A3,South One,L2,H2", "A3,South One,L2,H1")
-    problem = only(rejected(tmp_path, loaded_store, **V11 | {"areas__csv": areas}))
-    assert (problem.file, problem.row, problem.column, problem.value) == (
-        "areas.csv",
-        4,
-        "hub_id",
-        "H1",
-    )
-    assert "another locality" in problem.reason
-
-
-@pytest.mark.parametrize("team_locality", ["", "L1"])
-def test_a_catchment_hub_that_is_a_targeted_support_team_is_reported(
-    tmp_path, loaded_store, team_locality
-):
-    # A citywide team has no catchment, with or without a locality of its own.
-    hubs = BASE["hubs.csv"].replace(
+def team_with_locality(locality: str) -> str:
+    """hubs.csv with the citywide team T1 given `locality` (empty: none)."""
+    return BASE["hubs.csv"].replace(
         "T1,Citywide Targeted Support,targeted_support_team,,",
-        f"T1,Citywide Targeted Support,targeted_support_team,{team_locality},",
+        f"T1,Citywide Targeted Support,targeted_support_team,{locality},",
     )
-    areas = AREAS.replace("A2,North Two,L1,,", "A2,North Two,L1,T1,")
-    problem = only(
-        rejected(tmp_path, loaded_store, **V11 | {"areas__csv": areas, "hubs__csv": hubs})
-    )
-    assert (problem.file, problem.row, problem.column, problem.value) == (
-        "areas.csv",
-        3,
-        "hub_id",
-        "T1",
-    )
-    assert "targeted_support_team" in problem.reason
 
 
-def test_an_unknown_catchment_hub_is_reported_once(tmp_path, loaded_store):
-    areas = AREAS.replace("A2,North Two,L1,,", "A2,North Two,L1,H9,")
-    problem = only(rejected(tmp_path, loaded_store, **V11 | {"areas__csv": areas}))
-    assert (problem.row, problem.column, problem.value) == (3, "hub_id", "H9")
-    assert "does not exist in hubs.csv" in problem.reason
+# Each broken rule of the 1.1 files alone: (files changed, place reported, words of the reason).
+ONE_RULE_BROKEN = {
+    "area in an unknown locality": (
+        {"areas__csv": AREAS + "A4,Far,L9,,"},
+        ("areas.csv", 5, "locality_id", "L9"),
+        "does not exist in localities.csv",
+    ),
+    # F3 lives in L2 but names A1, an area of L1.
+    "family in an area of another locality": (
+        {"families__csv": FAMILIES.replace("F3,L2,9,A3", "F3,L2,9,A1")},
+        ("families.csv", 4, "area_code", "A1"),
+        "another locality",
+    ),
+    # A3 lies in L2 but names H1, the family hub of L1.
+    "catchment hub of another locality": (
+        {"areas__csv": AREAS.replace("A3,South One,L2,H2", "A3,South One,L2,H1")},
+        ("areas.csv", 4, "hub_id", "H1"),
+        "another locality",
+    ),
+    # A citywide team has no catchment, with or without a locality of its own.
+    "catchment hub a citywide team": (
+        {"areas__csv": AREAS.replace("A2,North Two,L1,,", "A2,North Two,L1,T1,")},
+        ("areas.csv", 3, "hub_id", "T1"),
+        "targeted_support_team",
+    ),
+    "catchment hub a team with a locality": (
+        {
+            "areas__csv": AREAS.replace("A2,North Two,L1,,", "A2,North Two,L1,T1,"),
+            "hubs__csv": team_with_locality("L1"),
+        },
+        ("areas.csv", 3, "hub_id", "T1"),
+        "targeted_support_team",
+    ),
+    # Reported once, by the reference check, not again by the catchment rules.
+    "unknown catchment hub": (
+        {"areas__csv": AREAS.replace("A2,North Two,L1,,", "A2,North Two,L1,H9,")},
+        ("areas.csv", 3, "hub_id", "H9"),
+        "does not exist in hubs.csv",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "place", "reason"), ONE_RULE_BROKEN.values(), ids=ONE_RULE_BROKEN.keys()
+)
+def test_a_broken_area_rule_is_reported_alone_with_its_place(
+    tmp_path, loaded_store, files, place, reason
+):
+    problem = only(rejected(tmp_path, loaded_store, **V11 | files))
+    assert (problem.file, problem.row, problem.column, problem.value) == place
+    assert reason in problem.reason
 
 
 @pytest.mark.parametrize(
