@@ -67,3 +67,10 @@ def test_the_readme_names_every_command():
     commands = cli.build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
     missing = [name for name in commands if f"ehts {name}" not in README]
     assert not missing, f"the README does not mention: {missing}"
+
+
+def test_the_readme_layout_names_every_module_of_the_package():
+    layout = README.split("## Layout", 1)[1]
+    modules = [p.name for p in (ROOT / "ehts_data").glob("*.py") if p.name != "__init__.py"]
+    missing = [m for m in modules if m not in layout]
+    assert not missing, f"the README's layout does not name: {missing}"
