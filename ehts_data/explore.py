@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from ehts_data import metrics, state, store
+from ehts_data import metrics, periods, state, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -135,6 +135,16 @@ def table_coverage(con) -> pd.DataFrame:
 def field_completeness(con) -> pd.DataFrame:
     """How often each optional field is filled in."""
     return store.run(con, "field_completeness")
+
+
+def default_period(con) -> Period | None:
+    """The financial year the dashboard opens on (periods.default_year over the requests'
+    dates), or None for a store with no requests."""
+    coverage = table_coverage(con).set_index("table_name")
+    first, last = coverage.at["requests", "first_date"], coverage.at["requests", "last_date"]
+    if pd.isna(first) or pd.isna(last):
+        return None
+    return periods.default_year(pd.Timestamp(first).date(), pd.Timestamp(last).date())
 
 
 def ingest_history(con) -> pd.DataFrame:

@@ -89,6 +89,16 @@ def last_months(day: date, count: int) -> list[Period]:
     return out
 
 
+def default_year(first: date, last: date) -> Period:
+    """The period a dashboard opens on, for case data (requests) from `first` to `last`: the
+    latest financial year the data covers completely, so a store whose requests stop in July
+    never opens on a near-empty year; the latest year with data when none is complete."""
+    for year in reversed(years_between(first, last)):
+        if first <= year.start and year.end <= last:
+            return year
+    return financial_year(fy_start_year(last))
+
+
 def financial_year(start_year: int) -> Period:
     return Period(date(start_year, 4, 1), date(start_year + 1, 3, 31), fy_label(start_year))
 

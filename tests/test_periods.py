@@ -80,3 +80,16 @@ def test_quarter_of_and_the_last_quarters_and_months():
         ("Feb 2024", date(2024, 2, 1), date(2024, 2, 29)),
         ("Mar 2024", date(2024, 3, 1), date(2024, 3, 31)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (date(2021, 4, 1), date(2026, 3, 31), "2025-26"),  # every year complete: the latest
+        (date(2021, 4, 1), date(2025, 7, 31), "2024-25"),  # requests stop in July
+        (date(2021, 6, 1), date(2022, 3, 31), "2021-22"),  # none complete: the latest with data
+        (date(2024, 4, 1), date(2025, 3, 30), "2024-25"),
+    ],
+)
+def test_the_default_year_is_the_latest_complete_one(first, last, expected):
+    assert periods.default_year(first, last).label == expected
