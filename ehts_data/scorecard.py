@@ -7,6 +7,7 @@ scorecard always agrees with the rest of the dashboard.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import tomllib
@@ -400,7 +401,31 @@ def _benchmarks(kpi: Kpi, card: Registry, period: Period) -> list[Benchmark]:
         fy_end = periods.fy_start_year(period.end) + 1
         fetch = benchmarks.rereferral if kpi.dfe == "rereferral" else benchmarks.referrals_per_10k
         out += fetch(code, fy_end)
-    return out
+    return [pro_rata(b, kpi.kind, period) for b in out]
+
+
+def pro_rata(benchmark: Benchmark, kind: str, period: Period) -> Benchmark:
+    """A published annual rate per 10,000 set against a shorter period: scaled to the period's
+    days (docs/metrics.md "Benchmarks"), so a quarter is not compared with a whole year.
+    Shares and periods of a year or more are compared as published."""
+    year_days = (
+        periods.financial_year(periods.fy_start_year(period.start)).end
+        - periods.financial_year(periods.fy_start_year(period.start)).start
+    ).days + 1
+    days = (period.end - period.start).days + 1
+    if kind != "per_10k" or days >= year_days or benchmark.value is None:
+        return benchmark
+    return dataclasses.replace(
+        benchmark,
+        label=(
+            benchmark.label[:-1] + ", pro rata)"
+            if benchmark.label.endswith(")")
+            else f"{benchmark.label} (pro rata)"
+        ),
+        value=benchmark.value * days / year_days,
+        note=(benchmark.note + " " if benchmark.note else "")
+        + f"annual rate pro rata to this period ({days} of {year_days} days)",
+    )
 
 
 def _intervals(kpi: Kpi, reading: Reading):
