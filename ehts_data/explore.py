@@ -156,20 +156,28 @@ def ingest_history(con) -> pd.DataFrame:
 
 
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """The headline metrics for the period and the period before, one row per metric."""
+    """The headline metrics for the period and the period before, one row per metric. A
+    12-month rule without 12 months of data before a period is withheld for it (value and
+    counts missing) and `note` says why."""
+    latest = store.latest_ingest(con)
+    first = None if not latest else pd.Timestamp(latest["date_from"]).date()
     rows = []
     previous = period.previous()
     for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
+        short = metrics.lacks_history(metric_id, period, first)
         rows.append(
             {
                 "metric": metric_id,
-                "numerator": now["numerator"],
-                "denominator": now["denominator"],
-                "value": now["value"],
+                "numerator": None if short else now["numerator"],
+                "denominator": None if short else now["denominator"],
+                "value": None if short else now["value"],
                 "previous_period": previous.label,
-                "previous_value": before["value"],
+                "previous_value": (
+                    None if metrics.lacks_history(metric_id, previous, first) else before["value"]
+                ),
+                "note": metrics.HISTORY_NOTE if short else None,
             }
         )
     return pd.DataFrame(rows)

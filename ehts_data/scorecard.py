@@ -341,9 +341,11 @@ class Coverage:
         """True when the data covers the period, with the look-back a 12-month rule needs."""
         if self.first is None or self.last is None or kpi.metric is None:
             return True
-        months = metrics.metric_of(kpi.metric).look_back_months
-        earliest = periods.add_months(self.first, months)
-        return period.start >= earliest and period.end <= self.last
+        return self.has_history(kpi, period) and period.end <= self.last
+
+    def has_history(self, kpi: Kpi, period: Period) -> bool:
+        """False when a 12-month rule has too little data before the period."""
+        return kpi.metric is None or not metrics.lacks_history(kpi.metric, period, self.first)
 
 
 def coverage(con) -> Coverage:
@@ -457,7 +459,11 @@ def evaluate_kpi(
     cover = cover or coverage(con)
     series: list[tuple[str, float | None]] = []
     if kpi.metric:
-        current = _metric_reading(con, kpi, period, scope)
+        current = (
+            _metric_reading(con, kpi, period, scope)
+            if cover.has_history(kpi, period)
+            else Reading(None, period=period.label)
+        )
         before = period.previous()
         previous = (
             _metric_reading(con, kpi, before, scope)

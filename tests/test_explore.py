@@ -6,9 +6,10 @@ Every expected number is worked out by hand from the rows below (financial year 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from ehts_data import explore, periods
+from ehts_data import explore, periods, scorecard, store
 from ehts_data.metrics import Scope
 
 FY = periods.financial_year(2024)
@@ -143,3 +144,19 @@ def test_need_cooccurrence_shares_are_of_assessments_listing_the_first_need(need
     assert len(got) == 17
     scoped = explore.need_cooccurrence(needs_con, FY, Scope(locality="L2"))
     assert set(scoped["need"]) == {"domestic_abuse", "parenting", "parental_conflict"}
+
+
+def test_a_12_month_rule_is_withheld_where_the_data_has_no_12_months_before(sample_db):
+    # The sample starts on 2021-04-01: 2021-22 has no look-back, 2022-23 has exactly 12 months.
+    with store.connect(sample_db) as con:
+        first = explore.headlines(con, periods.parse("2021-22")).set_index("metric")
+        second = explore.headlines(con, periods.parse("2022-23")).set_index("metric")
+        card = scorecard.load()
+        kpi = card.get("re_entry")
+        withheld = scorecard.evaluate_kpi(con, kpi, card, periods.parse("2021-22"), trend=False)
+    for metric_id in ("re_entry_12m_rate", "re_referral_12m_rate"):
+        assert pd.isna(first.at[metric_id, "value"]) and "12 months" in first.at[metric_id, "note"]
+        assert not pd.isna(second.at[metric_id, "value"]) and second.at[metric_id, "note"] is None
+        assert pd.isna(second.at[metric_id, "previous_value"])  # 2021-22 again
+    assert first.at["requests", "value"] > 0  # counts need no look-back
+    assert withheld.value is None and withheld.rag is None
