@@ -178,7 +178,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "survey_agree_rate",
-        "Family survey agreement",
+        "Survey answers agreeing (4 or 5 of 5)",
         "share",
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
