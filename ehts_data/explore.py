@@ -7,6 +7,7 @@ metrics.Scope. The headline figures themselves come from ehts_data.metrics.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 
@@ -135,6 +136,28 @@ def table_coverage(con) -> pd.DataFrame:
 def field_completeness(con) -> pd.DataFrame:
     """How often each optional field is filled in."""
     return store.run(con, "field_completeness")
+
+
+def monthly_volumes(con) -> pd.DataFrame:
+    """Rows per month in each dated file by source or hub (Data quality)."""
+    return store.run(con, "monthly_volumes")
+
+
+def unknown_share_monthly(con) -> pd.DataFrame:
+    """Each month's share of requests with no hub and (with areas) no small area."""
+    return store.run(con, "unknown_share_monthly")
+
+
+def staleness(con, today: date) -> dict:
+    """How current the data is: the last date of each dated file and the days from it to today."""
+    coverage = table_coverage(con).dropna(subset=["last_date"])
+    out = {}
+    for row in coverage.itertuples():
+        if row.table_name == "population":
+            continue
+        last = pd.Timestamp(row.last_date).date()
+        out[row.table_name] = {"last_date": last, "days": (today - last).days}
+    return out
 
 
 def default_period(con) -> Period | None:

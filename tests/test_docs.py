@@ -43,7 +43,8 @@ def _commands(text: str) -> list[list[str]]:
 def test_every_path_a_document_names_exists(doc):
     text = doc.read_text(encoding="utf-8")
     missing = [
-        p for p in sorted(_named_paths(text))
+        p
+        for p in sorted(_named_paths(text))
         if not ((doc.parent / p).exists() or (ROOT / p).exists())
     ]
     assert not missing, f"{doc.name} names paths that do not exist: {missing}"

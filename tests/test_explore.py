@@ -160,3 +160,21 @@ def test_a_12_month_rule_is_withheld_where_the_data_has_no_12_months_before(samp
         assert pd.isna(second.at[metric_id, "previous_value"])  # 2021-22 again
     assert first.at["requests", "value"] > 0  # counts need no look-back
     assert withheld.value is None and withheld.rag is None
+
+
+def test_monthly_volumes_add_up_to_each_file_and_staleness_counts_days(sample_db):
+    from datetime import date
+
+    with store.connect(sample_db) as con:
+        volumes = explore.monthly_volumes(con)
+        coverage = explore.table_coverage(con).set_index("table_name")
+        unknown = explore.unknown_share_monthly(con)
+        stale = explore.staleness(con, date(2026, 4, 30))
+    by_source = volumes[(volumes["file"] == "requests.csv") & (volumes["dimension"] == "source")]
+    assert by_source["rows"].sum() == coverage.at["requests", "rows"]
+    by_hub = volumes[(volumes["file"] == "requests.csv") & (volumes["dimension"] == "hub")]
+    assert by_hub["rows"].sum() == coverage.at["requests", "rows"]
+    hub_unknown = unknown[unknown["field"] == "hub"]
+    assert hub_unknown["requests"].sum() == coverage.at["requests", "rows"]
+    assert (hub_unknown["unknown"] / hub_unknown["requests"] == hub_unknown["share"]).all()
+    assert stale["requests"] == {"last_date": date(2026, 3, 31), "days": 30}
