@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sqlite3
 import sys
@@ -71,11 +72,21 @@ def _progress_printer(stream):
     return show
 
 
+# With --errors every problem is written out, up to this many (each is a short row).
+ERRORS_FILE_CAP = 1_000_000
+
+
 def cmd_ingest(args) -> int:
+    cap = ERRORS_FILE_CAP if args.errors else ingest.MAX_PROBLEMS
     try:
-        result = ingest.ingest(args.dir, args.db, progress=_progress_printer(sys.stderr))
+        result = ingest.ingest(
+            args.dir, args.db, progress=_progress_printer(sys.stderr), max_problems=cap
+        )
     except ingest.IngestError as exc:
         _print_problems(exc)
+        if args.errors:
+            written = _write_problems(exc, Path(args.errors))
+            print(f"every problem listed ({written:,}) is in {args.errors}", file=sys.stderr)
         return 1
     print(f"Loaded {args.dir} into {result.db} in {result.seconds:.1f} s")
     print(f"ingest id {result.ingest_id}, fingerprint {result.fingerprint}")
@@ -88,11 +99,42 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _write_problems(exc: ingest.IngestError, path: Path) -> int:
+    """Every problem as CSV (file, row, column, value, reason), text cells made safe for a
+    spreadsheet."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "column", "value", "reason"])
+        for p in exc.problems:
+            writer.writerow(
+                [
+                    _cell(p.file),
+                    p.row if p.row is not None else "",
+                    _cell(p.column or ""),
+                    _cell(p.value or ""),
+                    _cell(p.reason),
+                ]
+            )
+    return len(exc.problems)
+
+
+def _cell(text: str) -> str:
+    # A value from the data that starts like a formula is written so no spreadsheet runs it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _print_problems(exc: ingest.IngestError) -> None:
     print(f"Ingest rejected: {exc.total:,} problem(s); the store was not changed.", file=sys.stderr)
+    for warning in exc.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print("\nProblems by file, column and reason:", file=sys.stderr)
+    summary = sorted(exc.summary.items(), key=lambda item: (item[0][0], -item[1]))
+    for (file, column, reason), count in summary:
+        print(f"  {count:>10,}  {file}  {column or '-'}  {reason}", file=sys.stderr)
+    print(file=sys.stderr)
     rows = [
         (p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason)
-        for p in exc.problems
+        for p in exc.problems[: ingest.MAX_PROBLEMS]
     ]
     heads = ("file", "row", "column", "value", "reason")
     widths = [max(len(h), *(min(len(r[i]), 40) for r in rows)) for i, h in enumerate(heads[:4])]
@@ -100,7 +142,7 @@ def _print_problems(exc: ingest.IngestError) -> None:
     for row in rows:
         cells = [c[:40].ljust(w) for c, w in zip(row[:4], widths, strict=True)] + [row[4]]
         print("  ".join(cells), file=sys.stderr)
-    more = exc.total - len(exc.problems)
+    more = exc.total - len(rows)
     if more > 0:
         print(f"… and {more:,} more problems not listed", file=sys.stderr)
 
@@ -272,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", help="directory holding localities.csv, hubs.csv, … (the data contract)")
     _add_db(p)
+    p.add_argument(
+        "--errors", help="if the extract is refused, write every problem to this CSV file"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(

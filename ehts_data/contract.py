@@ -302,6 +302,10 @@ class Family(ContractModel):
     )
 
 
+# An unborn child's expected birth month may lie ahead, but not by more than a pregnancy.
+BIRTH_MONTH_AHEAD_MONTHS = 10
+
+
 class Child(ContractModel):
     file = "children.csv"
     child_id: Id = Field(json_schema_extra=unique())
@@ -310,6 +314,26 @@ class Child(ContractModel):
     sex: Sex
     ethnic_group: EthnicGroup
     send: TrueFalse | None = Field(default=...)
+    rules = (
+        Rule(
+            "birth_month",
+            f"birth_month is in the future (more than {BIRTH_MONTH_AHEAD_MONTHS} months after "
+            "today, later than an unborn child's expected month)",
+            "strptime(birth_month || '-01', '%Y-%m-%d')::date"
+            f" <= current_date + interval {BIRTH_MONTH_AHEAD_MONTHS} month",
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _not_in_the_future(self) -> Child:
+        year, month = (int(part) for part in self.birth_month.split("-"))
+        today = date.today()
+        # The same as the SQL: the 1st of a month up to 10 months ahead is never after today
+        # plus 10 months, and the 1st of the month after that always is.
+        ahead = (year - today.year) * 12 + month - today.month
+        if ahead > BIRTH_MONTH_AHEAD_MONTHS:
+            raise ValueError(self.rules[0].reason)
+        return self
 
 
 class Request(ContractModel):

@@ -7,10 +7,11 @@ metrics.Scope. The headline figures themselves come from ehts_data.metrics.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 
-from ehts_data import metrics, state, store
+from ehts_data import metrics, periods, state, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -137,6 +138,38 @@ def field_completeness(con) -> pd.DataFrame:
     return store.run(con, "field_completeness")
 
 
+def monthly_volumes(con) -> pd.DataFrame:
+    """Rows per month in each dated file by source or hub (Data quality)."""
+    return store.run(con, "monthly_volumes")
+
+
+def unknown_share_monthly(con) -> pd.DataFrame:
+    """Each month's share of requests with no hub and (with areas) no small area."""
+    return store.run(con, "unknown_share_monthly")
+
+
+def staleness(con, today: date) -> dict:
+    """How current the data is: the last date of each dated file and the days from it to today."""
+    coverage = table_coverage(con).dropna(subset=["last_date"])
+    out = {}
+    for row in coverage.itertuples():
+        if row.table_name == "population":
+            continue
+        last = pd.Timestamp(row.last_date).date()
+        out[row.table_name] = {"last_date": last, "days": (today - last).days}
+    return out
+
+
+def default_period(con) -> Period | None:
+    """The financial year the dashboard opens on (periods.default_year over the requests'
+    dates), or None for a store with no requests."""
+    coverage = table_coverage(con).set_index("table_name")
+    first, last = coverage.at["requests", "first_date"], coverage.at["requests", "last_date"]
+    if pd.isna(first) or pd.isna(last):
+        return None
+    return periods.default_year(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+
+
 def ingest_history(con) -> pd.DataFrame:
     """Every ingest into the store this extract belongs to, newest first (state database)."""
     folder = store.store_of(con)
@@ -145,37 +178,29 @@ def ingest_history(con) -> pd.DataFrame:
     return state.ingest_history(state.path_for(folder))
 
 
-HEADLINE_METRICS = (
-    "requests",
-    "requests_per_10k",
-    "re_referral_12m_rate",
-    "episodes_started",
-    "open_episodes",
-    "re_entry_12m_rate",
-    "step_down_rate",
-    "step_up_rate",
-    "episodes_closed",
-    "outcomes_achieved_rate",
-    "median_episode_days",
-    "survey_agree_rate",
-)
-
-
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """The headline metrics for the period and the period before, one row per metric."""
+    """The headline metrics for the period and the period before, one row per metric. A
+    12-month rule without 12 months of data before a period is withheld for it (value and
+    counts missing) and `note` says why."""
+    latest = store.latest_ingest(con)
+    first = None if not latest else pd.Timestamp(latest["date_from"]).date()
     rows = []
     previous = period.previous()
-    for metric_id in HEADLINE_METRICS:
+    for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
+        short = metrics.lacks_history(metric_id, period, first)
         rows.append(
             {
                 "metric": metric_id,
-                "numerator": now["numerator"],
-                "denominator": now["denominator"],
-                "value": now["value"],
+                "numerator": None if short else now["numerator"],
+                "denominator": None if short else now["denominator"],
+                "value": None if short else now["value"],
                 "previous_period": previous.label,
-                "previous_value": before["value"],
+                "previous_value": (
+                    None if metrics.lacks_history(metric_id, previous, first) else before["value"]
+                ),
+                "note": metrics.HISTORY_NOTE if short else None,
             }
         )
     return pd.DataFrame(rows)

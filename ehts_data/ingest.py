@@ -77,19 +77,40 @@ class Problem:
 
 
 class IngestError(Exception):
-    """Every problem found in a batch (up to a cap) and how many there were in all."""
+    """Every problem found in a batch (up to a cap, in file and row order), how many there
+    were in all, how many of each (file, column, reason), and the warnings raised on the way
+    (columns that are not in the contract, which may hold identifiers)."""
 
-    def __init__(self, problems: list[Problem], total: int | None = None):
-        self.problems = problems
+    def __init__(
+        self,
+        problems: list[Problem],
+        total: int | None = None,
+        summary: dict[tuple[str, str | None, str], int] | None = None,
+        warnings: list[str] | None = None,
+    ):
+        self.problems = sorted(problems, key=_place)
         self.total = len(problems) if total is None else total
+        self.summary = summary or _summary(problems)
+        self.warnings = warnings or []
         more = self.total - len(problems)
-        lines = [str(p) for p in problems]
+        lines = [str(p) for p in self.problems]
         if more > 0:
             lines.append(f"… and {more:,} more problems")
         super().__init__(
             f"Ingest rejected: {self.total:,} problem(s); the store was not changed.\n"
             + "\n".join(lines)
         )
+
+
+def _place(problem: Problem) -> tuple:
+    return (problem.file, -1 if problem.row is None else problem.row, problem.column or "")
+
+
+def _summary(problems: list[Problem]) -> dict[tuple[str, str | None, str], int]:
+    out: dict[tuple[str, str | None, str], int] = {}
+    for p in problems:
+        out[(p.file, p.column, p.reason)] = out.get((p.file, p.column, p.reason), 0) + 1
+    return out
 
 
 @dataclass
@@ -124,15 +145,24 @@ class _Collector:
         self.cap = cap
         self.problems: list[Problem] = []
         self.total = 0
+        self.summary: dict[tuple[str, str | None, str], int] = {}
+
+    def _count(self, file: str, column: str | None, reason: str, count: int) -> None:
+        self.total += count
+        key = (file, column, reason)
+        self.summary[key] = self.summary.get(key, 0) + count
+
+    def error(self, warnings: list[str]) -> IngestError:
+        return IngestError(self.problems, self.total, self.summary, warnings)
 
     def add(self, problem: Problem, count: int = 1) -> None:
-        self.total += count
+        self._count(problem.file, problem.column, problem.reason, count)
         if len(self.problems) < self.cap:
             self.problems.append(problem)
 
     def add_rows(self, file: str, column: str | None, reason: str, rows, count: int) -> None:
         """Add up to the cap of (row, value) pairs found by one check of `count` rows."""
-        self.total += count
+        self._count(file, column, reason, count)
         for row, value in rows:
             if len(self.problems) >= self.cap:
                 break
@@ -265,6 +295,7 @@ def _stage(
 
 # ---- set-based checks derived from the contract ----
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DAY_FIRST_PATTERN = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$"
 
 
 def _typed_expr(spec: ColumnSpec) -> str:
@@ -319,12 +350,21 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
             )
         )
     elif spec.kind == "date":
+        # A date written day first (a spreadsheet's UK format) gets its own reason, with the fix.
         checks.append(
             (
-                f"{c} is not null and not (regexp_full_match({c}, $pattern{tag})"
+                f"{c} is not null and regexp_full_match({c}, $dmy{tag})",
+                "looks like dd/mm/yyyy: write dates as YYYY-MM-DD (31/03/2025 is 2025-03-31)",
+                {f"dmy{tag}": DAY_FIRST_PATTERN},
+            )
+        )
+        checks.append(
+            (
+                f"{c} is not null and not regexp_full_match({c}, $dmy{tag})"
+                f" and not (regexp_full_match({c}, $pattern{tag})"
                 f" and {_typed_expr(spec)} is not null)",
                 "not a valid date (expected YYYY-MM-DD)",
-                {f"pattern{tag}": DATE_PATTERN},
+                {f"pattern{tag}": DATE_PATTERN, f"dmy{tag}": DAY_FIRST_PATTERN},
             )
         )
     elif spec.kind == "int":
@@ -681,7 +721,7 @@ def ingest(
 
     present = _check_directory(source, problems)
     if problems.total:
-        raise IngestError(problems.problems, problems.total)
+        raise problems.error(warnings)
 
     new_store = not target.exists()
     with store.ingest_lock(_prepared(target, warnings)):
@@ -701,7 +741,7 @@ def ingest(
             con.execute("checkpoint")
             con.close()
             if problems.total:
-                raise IngestError(problems.problems, problems.total)
+                raise problems.error(warnings)
             progress("making the new extract current", 0.995)
             version = store.install(target, building, result.fingerprint, result.ingest_id)
         except BaseException:

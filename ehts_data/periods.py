@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,6 +51,52 @@ def fy_label(start_year: int) -> str:
 def fy_start_year(day: date) -> int:
     """The calendar year in which the financial year containing `day` starts."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+def quarter_of(day: date) -> Period:
+    """The financial quarter that holds `day`."""
+    return quarter(fy_start_year(day), (day.month - 4) % 12 // 3 + 1)
+
+
+def month_of(day: date) -> Period:
+    """The calendar month that holds `day`, labelled like 'Mar 2026'."""
+    first = day.replace(day=1)
+    last = add_months(first, 1) - timedelta(days=1)
+    return Period(first, last, first.strftime("%b %Y"))
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (earlier when negative), the day clipped to the month's length,
+    like DuckDB's `+ interval n month` (29 Feb 2024 + 12 months = 28 Feb 2025)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_quarters(day: date, count: int) -> list[Period]:
+    """The `count` financial quarters ending with the one that holds `day`."""
+    out = [quarter_of(day)]
+    while len(out) < count:
+        out.insert(0, out[0].previous())
+    return out
+
+
+def last_months(day: date, count: int) -> list[Period]:
+    """The `count` calendar months ending with the one that holds `day`."""
+    out = [month_of(day)]
+    while len(out) < count:
+        out.insert(0, month_of(out[0].start - timedelta(days=1)))
+    return out
+
+
+def default_year(first: date, last: date) -> Period:
+    """The period a dashboard opens on, for case data (requests) from `first` to `last`: the
+    latest financial year the data covers completely, so a store whose requests stop in July
+    never opens on a near-empty year; the latest year with data when none is complete."""
+    for year in reversed(years_between(first, last)):
+        if first <= year.start and year.end <= last:
+            return year
+    return financial_year(fy_start_year(last))
 
 
 def financial_year(start_year: int) -> Period:
@@ -107,13 +154,11 @@ def resolve(
 def quarters_between(first: date, last: date) -> list[Period]:
     """Every financial quarter overlapping first..last, in order."""
     out = []
-    fy, q = fy_start_year(first), (((first.month - 4) % 12) // 3) + 1
-    while True:
-        p = quarter(fy, q)
-        if p.start > last:
-            return out
+    p = quarter_of(first)
+    while p.start <= last:
         out.append(p)
-        fy, q = (fy + 1, 1) if q == 4 else (fy, q + 1)
+        p = quarter_of(p.end + timedelta(days=1))
+    return out
 
 
 def years_between(first: date, last: date) -> list[Period]:

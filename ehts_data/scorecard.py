@@ -7,7 +7,7 @@ scorecard always agrees with the rest of the dashboard.
 
 from __future__ import annotations
 
-import calendar
+import dataclasses
 import os
 import sqlite3
 import tomllib
@@ -33,7 +33,6 @@ UNIT_KINDS = {  # indicators.csv unit → how the value is shown
     "days": "days",
     "score": "score",
 }
-HISTORY_MONTHS = {"re_referral_12m_rate": 12, "re_entry_12m_rate": 12}  # look-back needed
 SPARK_QUARTERS = 8
 SPC_MONTHS = 24
 COMMENT_MAX = 2000
@@ -41,6 +40,11 @@ COMMENT_MAX = 2000
 
 class RegistryError(ValueError):
     """scorecard.toml cannot be used; the message names the KPI and the field."""
+
+    def shown_as(self, path: Path) -> str:
+        """The message with the file named without its folder (the dashboard shows no server
+        paths)."""
+        return str(self).replace(str(path), path.name)
 
 
 # --- The registry ------------------------------------------------------------------------------
@@ -337,16 +341,11 @@ class Coverage:
         """True when the data covers the period, with the look-back a 12-month rule needs."""
         if self.first is None or self.last is None or kpi.metric is None:
             return True
-        months = HISTORY_MONTHS.get(kpi.metric.split(":")[0], 0)
-        earliest = _add_months(self.first, months)
-        return period.start >= earliest and period.end <= self.last
+        return self.has_history(kpi, period) and period.end <= self.last
 
-
-def _add_months(day: date, months: int) -> date:
-    """Calendar months later, the day clipped to the month's length (like DuckDB's interval)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    def has_history(self, kpi: Kpi, period: Period) -> bool:
+        """False when a 12-month rule has too little data before the period."""
+        return kpi.metric is None or not metrics.lacks_history(kpi.metric, period, self.first)
 
 
 def coverage(con) -> Coverage:
@@ -404,7 +403,31 @@ def _benchmarks(kpi: Kpi, card: Registry, period: Period) -> list[Benchmark]:
         fy_end = periods.fy_start_year(period.end) + 1
         fetch = benchmarks.rereferral if kpi.dfe == "rereferral" else benchmarks.referrals_per_10k
         out += fetch(code, fy_end)
-    return out
+    return [pro_rata(b, kpi.kind, period) for b in out]
+
+
+def pro_rata(benchmark: Benchmark, kind: str, period: Period) -> Benchmark:
+    """A published annual rate per 10,000 set against a shorter period: scaled to the period's
+    days (docs/metrics.md "Benchmarks"), so a quarter is not compared with a whole year.
+    Shares and periods of a year or more are compared as published."""
+    year_days = (
+        periods.financial_year(periods.fy_start_year(period.start)).end
+        - periods.financial_year(periods.fy_start_year(period.start)).start
+    ).days + 1
+    days = (period.end - period.start).days + 1
+    if kind != "per_10k" or days >= year_days or benchmark.value is None:
+        return benchmark
+    return dataclasses.replace(
+        benchmark,
+        label=(
+            benchmark.label[:-1] + ", pro rata)"
+            if benchmark.label.endswith(")")
+            else f"{benchmark.label} (pro rata)"
+        ),
+        value=benchmark.value * days / year_days,
+        note=(benchmark.note + " " if benchmark.note else "")
+        + f"annual rate pro rata to this period ({days} of {year_days} days)",
+    )
 
 
 def _intervals(kpi: Kpi, reading: Reading):
@@ -418,12 +441,7 @@ def _intervals(kpi: Kpi, reading: Reading):
 
 def last_quarters(period: Period, count: int = SPARK_QUARTERS) -> list[Period]:
     """The `count` financial quarters ending with the one that holds the period's end."""
-    fy = periods.fy_start_year(period.end)
-    q = (period.end.month - 4) % 12 // 3 + 1
-    out = [periods.quarter(fy, q)]
-    while len(out) < count:
-        out.insert(0, out[0].previous())
-    return out
+    return periods.last_quarters(period.end, count)
 
 
 def evaluate_kpi(
@@ -441,7 +459,11 @@ def evaluate_kpi(
     cover = cover or coverage(con)
     series: list[tuple[str, float | None]] = []
     if kpi.metric:
-        current = _metric_reading(con, kpi, period, scope)
+        current = (
+            _metric_reading(con, kpi, period, scope)
+            if cover.has_history(kpi, period)
+            else Reading(None, period=period.label)
+        )
         before = period.previous()
         previous = (
             _metric_reading(con, kpi, before, scope)
@@ -660,14 +682,7 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
 
 def months_before(period: Period, count: int = SPC_MONTHS) -> list[Period]:
     """The `count` calendar months ending with the one that holds the period's end."""
-    out = []
-    year, month = period.end.year, period.end.month
-    for _ in range(count):
-        first = date(year, month, 1)
-        last = _add_months(first, 1).replace(day=1)
-        out.insert(0, periods.custom(first, date.fromordinal(last.toordinal() - 1)))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return [Period(p.start, p.end, p.start.strftime("%b %Y")) for p in out]
+    return periods.last_months(period.end, count)
 
 
 def monthly(
@@ -787,7 +802,7 @@ def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) ->
     dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
     if dfe.empty:
         return pd.DataFrame(columns=columns)
-    local = metrics.need_prevalence(con, period, "none", scope)
+    local = metrics.compute(con, "need_prevalence", period, "none", scope)
     local = local.assign(need=local["metric"].str.split(":").str[1])
     shares = dict(zip(local["need"], local["value"], strict=True))
     pairs = dfe[["need", "factor_label"]].drop_duplicates()

@@ -71,7 +71,7 @@ def _headline_table(con, period: Period, by: str, names: dict, k: int, tally) ->
     rows = []
     primary = secondary = hidden_rates = 0
     for metric in metrics.METRICS:
-        if metric.id == "need_prevalence":
+        if not metric.published:
             continue
         groups = metrics.compute(con, metric.id, period, by)
         whole = metrics.compute(con, metric.id, period, "none")

@@ -155,7 +155,9 @@ def kind(path: Path) -> str:
             return "store"
         if not any(path.iterdir()):
             return "empty"
-        raise StoreError(path, "is a folder that is not an EHTS store", "Name a new or empty folder")
+        raise StoreError(
+            path, "is a folder that is not an EHTS store", "Name a new or empty folder"
+        )
     if not path.is_file():
         raise StoreError(path, "is not a file or folder that can hold a store")
     if path.stat().st_size == 0:
@@ -383,7 +385,9 @@ def clean_builds(path: Path) -> int:
     removed = 0
     for leftover in path.iterdir():
         name = leftover.name
-        if name.startswith(BUILD_PREFIX) or (name.startswith(f".{POINTER}.") and name.endswith(".tmp")):
+        if name.startswith(BUILD_PREFIX) or (
+            name.startswith(f".{POINTER}.") and name.endswith(".tmp")
+        ):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:

@@ -77,6 +77,14 @@ if st.button("Generate snapshot", type="primary", icon=":material/publish:"):
             f"This snapshot ({exc.folder.name}) was already published from the same data; it "
             "is kept as it was and offered for download below."
         )
+    except (snapshot.PublishError, OSError) as exc:
+        bar.empty()
+        # the reason without the server's folders
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        where = str(snapshot.snapshots_dir())
+        st.error(
+            f"The snapshot could not be written: {reason.replace(where, 'the snapshots folder')}."
+        )
     else:
         st.session_state["publish_folder"] = str(folder)
         st.success(f"Snapshot {folder.name} published.")

@@ -17,7 +17,8 @@ f = ui.filters()
 try:
     card = scorecard.load()
 except scorecard.RegistryError as exc:
-    st.error(f"The KPI registry cannot be used:\n\n```\n{exc}\n```")
+    st.error("The KPI registry cannot be used:")
+    st.code(exc.shown_as(scorecard.registry_path()), language=None)
     st.stop()
 k = disclosure.DEFAULT_K if config.public_mode() else None
 results = ui.get(scorecard.evaluate, card, f.period, f.scope)

@@ -24,7 +24,11 @@ select
     episode_facts.imd_decile,
     age_band(episode_facts.birth_start, assessments.completed_date) as age_band,
     episode_facts.area_code,
-    episode_facts.catchment_hub_id
+    episode_facts.catchment_hub_id,
+    episode_facts.family_id,
+    episode_facts.sex,
+    episode_facts.ethnic_group,
+    episode_facts.send
 from assessments
 cross join (select list(need order by sort_order) as in_order from need_codes) as codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
@@ -47,7 +51,11 @@ select
     imd_decile,
     age_band,
     area_code,
-    catchment_hub_id
+    catchment_hub_id,
+    family_id,
+    sex,
+    ethnic_group,
+    send
 from assessment_rows;
 
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so

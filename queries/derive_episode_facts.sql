@@ -11,9 +11,9 @@
 -- count (358 ms for a year at national scale). They come from a window over the episodes'
 -- request columns only, joined back by episode: the same window over every column took 30 s
 -- of a 60 s derive at national scale.
--- Only what queries read is kept, with the episode id as key: the child, family and request
--- ids are in episodes, children and requests (writing three more id columns of 15 million
--- rows took about 10 s at national scale).
+-- Only what queries read is kept, with the episode id as key: the request id is in episodes;
+-- the child and family ids are kept for the children and family counts, with the child's sex,
+-- ethnic group and SEND.
 -- No parameters.
 create or replace table episode_facts as
 with
@@ -25,7 +25,11 @@ episodes_with_child as (
         child_places.locality_id,
         child_places.imd_decile,
         child_places.area_code,
-        child_places.catchment_hub_id
+        child_places.catchment_hub_id,
+        child_places.family_id,
+        child_places.sex,
+        child_places.ethnic_group,
+        child_places.send
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
 ),
@@ -85,6 +89,7 @@ request_episodes as (
 in_date_order as (
     select
         e.episode_id,
+        e.child_id,
         e.locality_id,
         e.hub_id,
         e.service::episodes_service as service,
@@ -95,6 +100,10 @@ in_date_order as (
         e.imd_decile,
         e.area_code,
         e.catchment_hub_id,
+        e.family_id,
+        e.sex,
+        e.ethnic_group,
+        e.send,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
         -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
@@ -140,7 +149,12 @@ select
     closure_reason,
     episode_days,
     area_code,
-    catchment_hub_id
+    catchment_hub_id,
+    imd_decile,
+    sex,
+    ethnic_group,
+    send,
+    age_band(birth_start, end_date) as end_age_band
 from episode_facts
 where end_date is not null
 order by end_date;

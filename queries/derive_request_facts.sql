@@ -3,8 +3,8 @@
 -- derive_child_places), the child's age band at receipt, and the
 -- re-referral flag: another request for the same child received earlier (same day allowed,
 -- ordered by date then id) and on or after the received date minus 12 calendar months.
--- Only what queries read is kept, with the request id as key: the child and family ids are in
--- requests and children (writing both for 30 million rows took about 8 s at national scale).
+-- Only what queries read is kept, with the request id as key: the child id is in requests; the
+-- family id is kept for the family metrics, with the child's sex, ethnic group and SEND.
 -- No parameters.
 create or replace table request_facts as
 with
@@ -36,6 +36,10 @@ in_date_order as (
         previous_requests.previous_request_date,
         child_places.area_code,
         child_places.catchment_hub_id,
+        child_places.family_id,
+        child_places.sex,
+        child_places.ethnic_group,
+        child_places.send,
         coalesce(
             previous_requests.previous_request_date
             >= requests.received_date - interval 12 month,

@@ -7,21 +7,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ehts_data import explore, formatting, metrics, periods, store
+from ehts_data import explore, formatting, metrics, periods, site, store
 from ehts_data.metrics import Scope
 from tests.conftest import ROOT
 
-PAGES = [
-    "pages/scorecard.py",
-    "pages/overview.py",
-    "pages/demand.py",
-    "pages/reentry.py",
-    "pages/steps.py",
-    "pages/needs.py",
-    "pages/outcomes.py",
-    "pages/data_quality.py",
-    "pages/publish.py",
-]
+PAGES = [page.file for page in site.PAGES]
 
 
 def app(monkeypatch, db, **url) -> AppTest:
@@ -105,8 +95,8 @@ def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
     at.switch_page("pages/demand.py").run()
     table = at.dataframe[0].value
     with store.connect(sample_db) as con:
-        counts = metrics.requests(con, periods.parse("2025-26"), "locality")
-        rates = metrics.requests_per_10k(con, periods.parse("2025-26"), "locality")
+        counts = metrics.compute(con, "requests", periods.parse("2025-26"), "locality")
+        rates = metrics.compute(con, "requests_per_10k", periods.parse("2025-26"), "locality")
     assert list(table["Requests"]) == list(counts["value"])
     assert list(table["Requests per 10,000 children"]) == pytest.approx(list(rates["value"]))
 
@@ -116,8 +106,12 @@ def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):
     at.switch_page("pages/steps.py").run()
     assert not at.exception
     with store.connect(sample_db) as con:
-        expected = metrics.step_up_rate(
-            con, periods.parse("2025-26"), "locality", Scope(service="targeted_support")
+        expected = metrics.compute(
+            con,
+            "step_up_rate",
+            periods.parse("2025-26"),
+            "locality",
+            Scope(service="targeted_support"),
         )
     # share tables in page order: step-down by locality, then step-up by locality
     tables = [d.value for d in at.dataframe if "Share" in d.value.columns]
@@ -174,3 +168,15 @@ def test_saved_commentary_is_shown_and_the_form_is_cleared(monkeypatch, sample_d
     assert not at.exception
     assert any("Saved commentary" in s.value for s in at.success)
     assert at.text_area(key="ctext1").value == ""
+
+
+def test_a_bad_kpi_registry_is_a_message_on_the_scorecard_without_server_paths(
+    monkeypatch, sample_db, tmp_path
+):
+    monkeypatch.setenv("EHTS_SCORECARD", str(tmp_path))  # a folder
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/scorecard.py").run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
+    assert "is a folder, not a scorecard file" in shown
+    assert str(tmp_path.parent) not in shown

@@ -13,19 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from ehts_data import site
 from tests.browser import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, running_app, settle
 
-PAGES = {
-    "scorecard": "",
-    "overview": "overview",
-    "demand": "demand",
-    "reentry": "reentry",
-    "steps": "steps",
-    "needs": "needs",
-    "outcomes": "outcomes",
-    "data_quality": "data_quality",
-    "publish": "publish",
-}
+PAGES = {page.id: page.url_path for page in site.PAGES}
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +263,23 @@ def test_a_running_dashboard_shows_a_new_ingest_on_its_next_rerun_and_publishes_
         page.close()
     folders = [p.name for p in (tmp_path / "snapshots").iterdir()]
     assert len(folders) == 1 and folders[0].endswith(second.fingerprint)
+
+
+def test_a_deep_link_as_the_first_request_to_a_new_server_gets_the_filter_bar(sample_db, browser):
+    """Streamlit serves a first request for a page from the older pages/-folder mode, which
+    skips app.py (ui.filters._run_through_app turns it off); without that the sidebar has no
+    filters and the link's period is lost."""
+    with running_app(sample_db) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{base}/steps?period=2024-25-Q2")
+        settle(page)
+        page.wait_for_selector("h1", timeout=60_000)
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        # app.py's navigation (titles from the registry), not the folder's file names
+        assert "Re-entry and re-referral" in sidebar and "Hub or team" in sidebar
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Step-up and step-down" in page.locator("h1").first.inner_text()
+        assert "2024-25-Q2" in main
+        assert "period=2024-25-Q2" in page.url
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()

@@ -180,7 +180,9 @@ def _sample_requests() -> int:
         return sum(1 for _ in handle) - 1
 
 
-@pytest.mark.parametrize("moment", ["building and suppressing", "writing tables.xlsx", "writing report.html"])
+@pytest.mark.parametrize(
+    "moment", ["building and suppressing", "writing tables.xlsx", "writing report.html"]
+)
 def test_a_snapshot_killed_midway_never_looks_published_and_is_cleaned_up(
     sample_db, tmp_path, moment
 ):
@@ -195,7 +197,9 @@ def test_a_snapshot_killed_midway_never_looks_published_and_is_cleaned_up(
     for folder in published:  # finished just before the kill: then it is whole
         manifest = json.loads((folder / "manifest.json").read_text())
         assert set(manifest["files"]) <= {p.name for p in folder.iterdir()}
-    folder = snapshot.publish(periods.parse("2024-25-Q1"), sample_db, out) if not published else None
+    folder = (
+        snapshot.publish(periods.parse("2024-25-Q1"), sample_db, out) if not published else None
+    )
     assert not list(out.glob(".partial-*")), "the next run removes the killed run's partial folder"
     if folder is not None:
         assert (folder / "manifest.json").is_file()
@@ -211,7 +215,9 @@ def test_snapshots_with_different_thresholds_get_different_folders_and_none_is_o
     k6 = snapshot.publish(quarter, sample_db, out, threshold=6)
     assert k11 != k6 and "_K11_" in k11.name and "_K6_" in k6.name
     before = (k6 / "manifest.json").read_bytes()
-    code = cli.main(["snapshot", "--db", str(sample_db), "--period", "2024-25-Q1", "--out", str(out)])
+    code = cli.main(
+        ["snapshot", "--db", str(sample_db), "--period", "2024-25-Q1", "--out", str(out)]
+    )
     assert code == 1
     assert "already published" in capsys.readouterr().err
     assert (k6 / "manifest.json").read_bytes() == before
