@@ -132,7 +132,9 @@ select * replace (
     start_reason::varchar as start_reason,
     closure_reason::varchar as closure_reason,
     previous_closure_reason::varchar as previous_closure_reason,
-    request_decision::varchar as request_decision
+    request_decision::varchar as request_decision,
+    area_code::varchar as area_code,
+    catchment_hub_id::varchar as catchment_hub_id
 )
 from in_date_order;
 

@@ -53,5 +53,10 @@ in_date_order as (
     order by requests.received_date
 )
 
-select * replace (source::varchar as source, decision::varchar as decision)
+select * replace (
+    source::varchar as source,
+    decision::varchar as decision,
+    area_code::varchar as area_code,
+    catchment_hub_id::varchar as catchment_hub_id
+)
 from in_date_order;
