@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -194,3 +195,139 @@ def suppress_frame(df: pd.DataFrame, kinds: dict[str, str], k: int = DEFAULT_K) 
         if kind in ("share", "per_10k", "days") and col in df:
             out.loc[hidden_rows | small, col] = CONFIDENTIAL
     return out
+
+
+# ---- One set of base cells per publication, suppressed once (cross-table consistency) ----
+Key = tuple  # (measure, (dimension, value), ...) with the pairs sorted by dimension
+
+
+def key(measure: str, **dims) -> Key:
+    """The key of one base count: what it counts and the groups it is within. The same count
+    has the same key in every table of a publication, so it is hidden everywhere or nowhere."""
+    return (measure, *sorted((d, str(v)) for d, v in dims.items()))
+
+
+class Cells:
+    """Every count one publication shows, each once, and the sums that tie them together.
+
+    Tables register the counts they show (`count`) and the totals they publish (`total`:
+    a total equals the sum of its parts). `suppress` then decides once, over all tables
+    together, which counts are hidden; tables read the decision back with `shown`.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[Key, int] = {}
+        self.values: list[float] = []
+        self.relations: list[tuple[int, list[int]]] = []
+        self.mask: np.ndarray | None = None
+        self.primary = self.secondary = 0
+
+    def count(self, k: Key, value) -> Key:
+        """Register a count (again, if another table shows it too: it must agree)."""
+        value = 0.0 if value is None or pd.isna(value) else float(value)
+        if k in self.index:
+            if self.values[self.index[k]] != value:
+                raise ValueError(f"{k} is {self.values[self.index[k]]} and {value} in one output")
+        else:
+            self.index[k] = len(self.values)
+            self.values.append(value)
+        return k
+
+    def total(self, total: Key, parts: Iterable[Key]) -> None:
+        """Record that `total` is the sum of `parts` (all registered already)."""
+        relation = (self.index[total], sorted({self.index[p] for p in parts}))
+        if relation not in self.relations:
+            self.relations.append(relation)
+
+    def suppress(self, k: int = DEFAULT_K) -> np.ndarray:
+        """Primary, secondary along every relation, then the exact audit until no hidden count
+        can be worked out from the published ones; returns the mask (also kept)."""
+        values = np.asarray(self.values, dtype=float)
+        lines = [[t, *parts] for t, parts in self.relations]
+        mask, self.primary, self.secondary = suppress_lines(values, lines, k)
+        while found := determined(values, mask, self.relations):
+            cell = found[0]
+            candidates = [
+                i for line in lines if cell in line for i in line if not mask[i] and values[i] > 0
+            ]
+            if not candidates:
+                break  # nothing left to hide it with; the audit in the tests reports it
+            mask[min(candidates, key=lambda i: (values[i], i))] = True
+            self.secondary += 1
+        self.mask, self.k = mask, k
+        return mask
+
+    def tally(self, keys: Iterable[Key]) -> tuple[int, int]:
+        """(primary, secondary): the distinct counts among `keys` hidden for being small,
+        and hidden to protect others."""
+        cells = {self.index[kk] for kk in keys if self.mask[self.index[kk]]}
+        small = sum(1 <= self.values[i] <= self.k - 1 for i in cells)
+        return small, len(cells) - small
+
+    def hidden(self, k: Key) -> bool:
+        return bool(self.mask[self.index[k]])
+
+    def shown(self, k: Key):
+        """The count as published: 'c' or the integer."""
+        return CONFIDENTIAL if self.hidden(k) else int(self.values[self.index[k]])
+
+
+def determined(
+    values: np.ndarray, mask: np.ndarray, relations: list[tuple[int, list[int]]]
+) -> list[int]:
+    """Hidden cells whose value follows from the published cells and the relations.
+
+    Exact: a hidden cell is determined when its unit vector lies in the row space of the
+    relations restricted to the hidden cells (reduced row echelon form over the rationals).
+    Also determined: hidden parts of a relation whose hidden sum equals their number (every
+    'c' is at least 1, so each is 1)."""
+    hidden = [i for i in range(len(values)) if mask[i]]
+    column = {cell: j for j, cell in enumerate(hidden)}
+    rows = []
+    for total, parts in relations:
+        row: dict[int, int] = {}
+        for i in parts:
+            if mask[i]:
+                row[column[i]] = row.get(column[i], 0) + 1
+        if mask[total]:
+            row[column[total]] = row.get(column[total], 0) - 1
+        row = {j: Fraction(v) for j, v in row.items() if v}
+        if row:
+            rows.append(row)
+    out = set()
+    for j in _unit_rows(rows):
+        out.add(hidden[j])
+    for total, parts in relations:
+        secret = [i for i in parts if mask[i]]
+        if secret and not mask[total]:
+            rest = values[total] - sum(values[i] for i in parts if not mask[i])
+            if rest == len(secret):
+                out.update(secret)
+    return sorted(out)
+
+
+def _unit_rows(rows: list[dict[int, Fraction]]) -> list[int]:
+    """Columns j whose unit vector is in the span of sparse rows (reduced row echelon form:
+    e_j is in the row space exactly when some reduced row is e_j)."""
+    pivots: dict[int, dict[int, Fraction]] = {}  # pivot column -> its reduced row
+    for row in rows:
+        row = dict(row)
+        for p, prow in pivots.items():  # reduce by the rows found so far
+            if p in row:
+                f = row[p]
+                for j, v in prow.items():
+                    row[j] = row.get(j, 0) - f * v
+                row = {j: v for j, v in row.items() if v}
+        if not row:
+            continue
+        p = min(row)
+        f = row[p]
+        row = {j: v / f for j, v in row.items()}
+        for q, qrow in pivots.items():  # keep earlier rows reduced
+            if p in qrow:
+                g = qrow[p]
+                for j, v in row.items():
+                    qrow[j] = qrow.get(j, 0) - g * v
+                pivots[q] = {j: v for j, v in qrow.items() if v}
+        pivots[p] = row
+    return [p for p, row in pivots.items() if len(row) == 1]
