@@ -11,9 +11,25 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from ehts_data.text import for_plotly
+
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "cividis"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1f1f1f")
+
+
+def _shown(values):
+    """Labels from the data as text: plotly would render <b> or <a href> in them."""
+    return [for_plotly(v) for v in values]
+
+
+def _name(name) -> str | None:
+    return None if name is None else for_plotly(str(name))
+
+
+# The trace's own (escaped) name in the hover box; never pasted into the template, where a
+# name holding %{...} would be read as a placeholder.
+_EXTRA = "<extra>%{fullData.name}</extra>"
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
@@ -51,22 +67,21 @@ def bar(
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
-        cats, vals = part[x], part[y]
+        cats, vals = _shown(part[x]), part[y]
         fig.add_trace(
             go.Bar(
                 x=vals if horizontal else cats,
                 y=cats if horizontal else vals,
                 orientation="h" if horizontal else "v",
-                name=None if name is None else str(name),
+                name=_name(name),
                 marker_color=PALETTE[i % len(PALETTE)],
-                text=None if text is None else part[text],
+                text=None if text is None else _shown(part[text]),
                 textposition="auto" if text else None,
                 customdata=None if customdata is None else part[customdata],
                 hovertemplate=(
                     f"%{{{'y' if horizontal else 'x'}}}: "
-                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}<extra>"
-                    + ("" if name is None else str(name))
-                    + "</extra>"
+                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}"
+                    + ("<extra></extra>" if name is None else _EXTRA)
                 ),
                 showlegend=name is not None,
             )
@@ -99,15 +114,14 @@ def line(
     for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Scatter(
-                x=part[x],
+                x=_shown(part[x]),
                 y=part[y],
                 mode="lines+markers",
-                name=None if name is None else str(name),
+                name=_name(name),
                 line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
                 marker=dict(symbol=symbols[i % len(symbols)], size=7),
-                hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra>"
-                + ("" if name is None else str(name))
-                + "</extra>",
+                hovertemplate=f"%{{x}}: %{{y:{value_format}}}"
+                + ("<extra></extra>" if name is None else _EXTRA),
                 showlegend=name is not None,
             )
         )
@@ -141,8 +155,8 @@ def heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=[str(c) for c in grid.columns],
-            y=[str(r) for r in grid.index],
+            x=_shown(str(c) for c in grid.columns),
+            y=_shown(str(r) for r in grid.index),
             colorscale=SEQUENTIAL,
             colorbar=dict(title=colorbar_title, tickformat=value_format),
             texttemplate=f"%{{z:{value_format}}}" if show_values else None,
@@ -167,7 +181,7 @@ def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: 
         go.Sankey(
             arrangement="snap",
             node=dict(
-                label=nodes,
+                label=_shown(nodes),
                 color=[PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
                 pad=18,
                 thickness=16,
@@ -205,7 +219,7 @@ def locality_map(
                 featureidkey="properties.locality_id",
                 locations=areas["locality_id"],
                 z=areas[value],
-                text=areas[label_col],
+                text=_shown(areas[label_col]),
                 colorscale=SEQUENTIAL,
                 marker=dict(opacity=0.75, line=dict(width=1.5, color="#333")),
                 colorbar=dict(title=value_title),
@@ -220,7 +234,7 @@ def locality_map(
                 lat=located["latitude"],
                 lon=located["longitude"],
                 mode="markers",
-                text=located["hub_name"],
+                text=_shown(located["hub_name"]),
                 customdata=located["hub_id"],
                 marker=dict(
                     size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
@@ -338,7 +352,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
             fig.add_trace(
                 go.Scatter(
                     x=[part["position"].min(), part["position"].max()],
-                    y=[t, t],
+                    y=_shown([t, t]),
                     mode="lines",
                     line=dict(color="#D9D9D9", width=14),
                     hoverinfo="skip",
@@ -350,24 +364,24 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=part["position"],
-                y=part["title"],
+                y=_shown(part["title"]),
                 mode="markers",
-                name=series,
+                name=_name(series),
                 marker=dict(
                     symbol=symbols[i % len(symbols)],
                     size=14,
                     color="#1F1F1F",
                     line=dict(width=2, color="#1F1F1F"),
                 ),
-                customdata=part["text"],
-                hovertemplate="%{y}<br>" + series + ": %{customdata}<extra></extra>",
+                customdata=_shown(part["text"]),
+                hovertemplate="%{y}<br>%{fullData.name}: %{customdata}<extra></extra>",
             )
         )
     local = placed[placed["local"]]
     fig.add_trace(
         go.Scatter(
             x=local["position"],
-            y=local["title"],
+            y=_shown(local["title"]),
             mode="markers+text",
             name="This council (early help)",
             marker=dict(
@@ -375,13 +389,13 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
                 color=[JUDGEMENT_COLOURS.get(j, "#0072B2") for j in local["judgement"]],
                 line=dict(width=1.5, color="#1F1F1F"),
             ),
-            text=local["text"],
+            text=_shown(local["text"]),
             # Labels lean inwards at the edges so they stay on the chart.
             textposition=[
                 "top left" if x > 0.8 else "top right" if x < 0.2 else "top center"
                 for x in local["position"]
             ],
-            customdata=local["text"],
+            customdata=_shown(local["text"]),
             hovertemplate="%{y}<br>This council: %{customdata}<extra></extra>",
         )
     )
@@ -442,7 +456,7 @@ def funnel(
                 y=part["value"],
                 mode="markers+text",
                 name=position.capitalize(),
-                text=part["name"],
+                text=_shown(part["name"]),
                 textposition="top center",
                 marker=dict(
                     symbol=symbol, size=12, color=colour, line=dict(width=1, color="#1F1F1F")
@@ -553,13 +567,13 @@ def rag_matrix(
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=x_order,
-            y=y_order,
+            x=_shown(x_order),
+            y=_shown(y_order),
             zmin=0,
             zmax=2,
             colorscale=scale,
             showscale=False,
-            text=text.to_numpy(),
+            text=[_shown(row) for row in text.to_numpy()],
             texttemplate="%{text}",
             textfont=dict(size=13),
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",

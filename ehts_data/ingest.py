@@ -332,7 +332,9 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
         checks.append(
             (
                 f"{c} is not null and not regexp_full_match({c}, $pattern{tag})",
-                f"does not match the required format {spec.pattern}",
+                "holds a control character (ids and names must be printable text)"
+                if spec.pattern == contract.PRINTABLE
+                else f"does not match the required format {spec.pattern}",
                 {f"pattern{tag}": spec.pattern},
             )
         )
@@ -542,6 +544,7 @@ def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
         problems.add(Problem(file, None, "type", None, "must be a GeoJSON FeatureCollection"))
         return None
     known = {r[0] for r in con.execute("select locality_id from localities").fetchall()}
+    kept = []
     for i, feature in enumerate(data.get("features") or [], start=1):
         props = (feature or {}).get("properties") or {}
         value = props.get("locality_id")
@@ -559,7 +562,14 @@ def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
                     "refers to a locality_id that does not exist in localities.csv",
                 )
             )
-    return json.dumps(data, separators=(",", ":"))
+        else:
+            # Only the shape and the key are kept: any other property (a contact's name,
+            # say) would be sent to every browser, public mode included.
+            geometry = (feature or {}).get("geometry")
+            kept.append(
+                {"type": "Feature", "geometry": geometry, "properties": {"locality_id": str(value)}}
+            )
+    return json.dumps({"type": "FeatureCollection", "features": kept}, separators=(",", ":"))
 
 
 def fingerprint(directory: Path) -> str:

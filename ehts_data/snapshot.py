@@ -27,7 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, metrics, store
+from ehts_data import charts, disclosure, explore, metrics, store, text
 from ehts_data.contract import AGE_BANDS, NEED_CODES
 from ehts_data.formatting import label
 from ehts_data.periods import Period
@@ -427,7 +427,15 @@ def _figure(table: Table) -> go.Figure:
 
 # ---- writing ----
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return text.csv_bytes(frame)
+
+
+def _append(ws, values) -> None:
+    """One worksheet row; text is written as text (never a formula), numbers as numbers."""
+    ws.append([text.for_spreadsheet(_excel(v)) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _xlsx_bytes(
@@ -440,23 +448,23 @@ def _xlsx_bytes(
     wb.remove(wb.active)
     for table in tables:
         ws = wb.create_sheet(table.name[:31])
-        ws.append([table.title])
+        _append(ws, [table.title])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([table.description])
+        _append(ws, [table.description])
         ws.append([])
-        ws.append(list(table.frame.columns))
+        _append(ws, [str(c) for c in table.frame.columns])
         for cell in ws[4]:
             cell.font = Font(bold=True)
         for row in table.frame.itertuples(index=False):
-            ws.append([_excel(v) for v in row])
+            _append(ws, row)
     ws = wb.create_sheet("definitions")
-    ws.append(list(definitions.columns))
+    _append(ws, definitions.columns)
     for row in definitions.itertuples(index=False):
-        ws.append(list(row))
+        _append(ws, row)
     ws = wb.create_sheet("metadata")
-    ws.append(["field", "value"])
+    _append(ws, ["field", "value"])
     for key, value in meta.items():
-        ws.append([key, value if isinstance(value, str | int | float) else json.dumps(value)])
+        _append(ws, [key, value if isinstance(value, str | int | float) else json.dumps(value)])
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "EHTS Insight"

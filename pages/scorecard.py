@@ -5,7 +5,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from ehts_data import board, charts, config, disclosure, explore, formatting, scorecard, ui
+from ehts_data import board, charts, config, disclosure, explore, formatting, scorecard, text, ui
 
 ui.page_header(
     "Scorecard",
@@ -17,7 +17,7 @@ f = ui.filters()
 try:
     card = scorecard.load()
 except scorecard.RegistryError as exc:
-    st.error(f"The KPI registry cannot be used:\n\n```\n{exc}\n```")
+    st.error(f"The KPI registry cannot be used: {text.for_markdown(exc)}")
     st.stop()
 k = disclosure.DEFAULT_K if config.public_mode() else None
 results = ui.get(scorecard.evaluate, card, f.period, f.scope)
@@ -177,7 +177,7 @@ with st.form("commentary", clear_on_submit=True):
         try:
             scorecard.add_commentary(path, kpi_id, f.period, text, author, card=card)
         except (ValueError, RuntimeError) as exc:
-            st.error(str(exc))
+            st.error(text.for_markdown(exc))
         else:
             st.success(f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}.")
             st.rerun()

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ehts_data import config, disclosure
+from ehts_data import config, disclosure, text
 from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
@@ -54,7 +54,7 @@ def page_header(title: str, intro: str) -> None:
     """The page title, what it shows, and the filters in force."""
     require_data()
     st.title(title)
-    st.markdown(f"{intro}  \nShowing **{filters().describe()}**.")
+    st.markdown(f"{intro}  \nShowing **{text.for_markdown(filters().describe())}**.")
 
 
 def download_name(key: str) -> str:
@@ -98,7 +98,7 @@ def chart(
     with right:
         st.download_button(
             "Download data",
-            data.to_csv(index=False).encode("utf-8"),
+            text.csv_bytes(data),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
