@@ -50,17 +50,21 @@ class Tally:
 
 
 def suppress_lines(
-    values: np.ndarray, lines: Iterable[Iterable[int]], k: int = DEFAULT_K
+    values: np.ndarray,
+    lines: Iterable[Iterable[int]],
+    k: int = DEFAULT_K,
+    fixed: Iterable[int] = (),
 ) -> tuple[np.ndarray, int, int]:
     """Which cells of a flat array of counts to suppress.
 
     `lines` lists index sets whose sum is known (each including its total's index). Returns
     (mask, primary count, secondary count). Missing values (NaN) are never suppressed and do
-    not count as suppressed.
+    not count as suppressed; nor are `fixed` cells (totals published elsewhere).
     """
     values = np.asarray(values, dtype=float)
     lines = [list(line) for line in lines]
     known = ~np.isnan(values)
+    known[list(fixed)] = False
     mask = known & (values >= 1) & (values <= k - 1)
     primary = int(mask.sum())
     secondary = 0
@@ -220,6 +224,7 @@ class Cells:
         self.values: list[float] = []
         self.relations: list[tuple[int, list[int]]] = []
         self.mask: np.ndarray | None = None
+        self.fixed: set[int] = set()  # known to everyone, never hidden (totals shown elsewhere)
         self.primary = self.secondary = 0
 
     def count(self, k: Key, value) -> Key:
@@ -233,6 +238,13 @@ class Cells:
             self.values.append(value)
         return k
 
+    def published_elsewhere(self, k: Key, value) -> Key:
+        """A total the reader already knows (a tile, another chart): it binds its parts but
+        is never hidden here."""
+        self.count(k, value)
+        self.fixed.add(self.index[k])
+        return k
+
     def total(self, total: Key, parts: Iterable[Key]) -> None:
         """Record that `total` is the sum of `parts` (all registered already)."""
         relation = (self.index[total], sorted({self.index[p] for p in parts}))
@@ -244,11 +256,15 @@ class Cells:
         can be worked out from the published ones; returns the mask (also kept)."""
         values = np.asarray(self.values, dtype=float)
         lines = [[t, *parts] for t, parts in self.relations]
-        mask, self.primary, self.secondary = suppress_lines(values, lines, k)
+        mask, self.primary, self.secondary = suppress_lines(values, lines, k, self.fixed)
         while found := determined(values, mask, self.relations):
             cell = found[0]
             candidates = [
-                i for line in lines if cell in line for i in line if not mask[i] and values[i] > 0
+                i
+                for line in lines
+                if cell in line
+                for i in line
+                if not mask[i] and values[i] > 0 and i not in self.fixed
             ]
             if not candidates:
                 break  # nothing left to hide it with; the audit in the tests reports it
@@ -331,3 +347,120 @@ def _unit_rows(rows: list[dict[int, Fraction]]) -> list[int]:
                 pivots[q] = {j: v for j, v in qrow.items() if v}
         pivots[p] = row
     return [p for p, row in pivots.items() if len(row) == 1]
+
+
+# ---- Published frames: what the dashboard may show to an audience ----
+COUNT_KINDS = ("count", "denominator")  # counts of people or events: suppressed
+RATE_KINDS = ("share", "per_10k", "days")  # resting on the counts of their row
+# "public": published by others (ONS populations, DfE benchmarks) or already withheld by
+# `withheld`; "summary": a statistic over every row (a mean, limits), withheld in every row
+# when any count of the frame is hidden, since it could give the hidden one back.
+KINDS = (*COUNT_KINDS, *RATE_KINDS, "public", "summary")
+
+
+@dataclass(frozen=True)
+class Published:
+    """A frame that has passed disclosure control, the only thing the dashboard's charts,
+    tables and downloads accept in publication mode. `frame` keeps hidden cells as missing
+    (charts leave them out); `table()` shows them as 'c'. `k` is None when nothing was
+    suppressed (the dashboard's internal mode)."""
+
+    frame: pd.DataFrame
+    hidden: pd.DataFrame  # True where a value is withheld, one column per declared column
+    kinds: dict[str, str]
+    k: int | None
+
+    def rename(self, columns: dict[str, str]) -> Published:
+        return Published(
+            self.frame.rename(columns=columns),
+            self.hidden.rename(columns=columns),
+            {columns.get(c, c): kind for c, kind in self.kinds.items()},
+            self.k,
+        )
+
+    def __getitem__(self, columns: list[str]) -> Published:
+        return Published(
+            self.frame[columns],
+            self.hidden[[c for c in columns if c in self.hidden]],
+            {c: kind for c, kind in self.kinds.items() if c in columns},
+            self.k,
+        )
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    def row_hidden(self) -> pd.Series:
+        """True for rows with any withheld value."""
+        return self.hidden.any(axis=1).reindex(self.frame.index, fill_value=False)
+
+    def table(self) -> pd.DataFrame:
+        """The frame as shown and downloaded: withheld values are 'c'."""
+        out = self.frame.copy()
+        for col in self.hidden.columns:
+            if self.hidden[col].any():
+                out[col] = out[col].astype(object).where(~self.hidden[col], CONFIDENTIAL)
+        return out
+
+
+def publish(
+    df: pd.DataFrame,
+    kinds: dict[str, str],
+    k: int | None = DEFAULT_K,
+    *,
+    lines: Iterable[str | tuple[str, ...]] = ((),),
+) -> Published:
+    """The frame as it may be shown to an audience that must not see small numbers.
+
+    Every numeric column must be named in `kinds`, so no count reaches a chart or a download
+    without a decision. Count columns are suppressed together (one `Cells`): each entry of
+    `lines` names columns whose groups are lines with a total the reader knows (the default
+    `()` is the whole column), and no hidden count follows from them (exact audit). Rates
+    are withheld in a row with a hidden count or a denominator under 10."""
+    df = df.reset_index(drop=True)
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    if unknown := [c for c in numeric if c not in kinds]:
+        raise TypeError(f"publish: no kind given for numeric column(s) {unknown}")
+    if bad := {c: v for c, v in kinds.items() if v not in KINDS}:
+        raise ValueError(f"publish: unknown kinds {bad}")
+    kinds = {c: v for c, v in kinds.items() if c in df.columns}
+    hidden = pd.DataFrame(False, index=df.index, columns=list(kinds))
+    if k is None:
+        return Published(df, hidden, kinds, None)
+    counts = [c for c, v in kinds.items() if v in COUNT_KINDS]
+    cells = Cells()
+    for col in counts:
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        for i, v in values.items():
+            cells.count(key(col, row=i), v)
+        for by in lines:
+            by = [by] if isinstance(by, str) else list(by)
+            groups = df.groupby(by, sort=False, dropna=False).groups if by else {(): df.index}
+            for g, rows in groups.items():
+                total = cells.published_elsewhere(
+                    key(col, total=repr((by, g))), float(np.nansum(values[rows]))
+                )
+                cells.total(total, [key(col, row=i) for i in rows])
+    if counts:
+        cells.suppress(k)
+        for col in counts:
+            hidden[col] = [cells.hidden(key(col, row=i)) for i in df.index]
+    row_hidden = hidden[counts].any(axis=1) if counts else pd.Series(False, index=df.index)
+    for col, kind in kinds.items():
+        if kind == "denominator":
+            den = pd.to_numeric(df[col], errors="coerce")
+            row_hidden |= (den > 0) & (den < RATE_MIN_DENOMINATOR)
+    for col, kind in kinds.items():
+        if kind in RATE_KINDS:
+            hidden[col] = row_hidden
+        elif kind == "summary":
+            hidden[col] = bool(row_hidden.any())
+    frame = df.copy()
+    for col in kinds:
+        if hidden[col].any():
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+            frame.loc[hidden[col], col] = np.nan
+    return Published(frame, hidden, kinds, k)
