@@ -11,11 +11,33 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from ehts_data.disclosure import Published
 from ehts_data.text import for_plotly
+
+Data = pd.DataFrame | Published
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "cividis"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1f1f1f")
+
+
+def _data(df: Data) -> tuple[pd.DataFrame, bool]:
+    """The frame to draw, and whether it passed disclosure control (hidden cells missing)."""
+    if isinstance(df, Published):
+        return df.frame, df.k is not None
+    return df, False
+
+
+def _mark(fig: go.Figure, published: bool) -> go.Figure:
+    # Publication mode draws only figures built from published frames (ui.chart checks).
+    fig.update_layout(meta={"ehts_published": published})
+    return fig
+
+
+def is_published(fig: go.Figure) -> bool:
+    """True when the figure was drawn from frames that passed ehts_data.disclosure."""
+    meta = fig.layout.meta
+    return isinstance(meta, dict) and meta.get("ehts_published") is True
 
 
 def _shown(values):
@@ -64,6 +86,7 @@ def bar(
     stacked: bool = True,
 ) -> go.Figure:
     """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`."""
+    df, published = _data(df)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
@@ -93,7 +116,7 @@ def bar(
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
-    return fig
+    return _mark(fig, published)
 
 
 def line(
@@ -108,6 +131,7 @@ def line(
     value_format: str = ",.0f",
 ) -> go.Figure:
     """Lines of y over x, one per `color` group, with markers so single points show."""
+    df, published = _data(df)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     symbols = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon"]
@@ -127,7 +151,7 @@ def line(
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    return fig
+    return _mark(fig, published)
 
 
 def heatmap(
@@ -145,6 +169,7 @@ def heatmap(
     y_order: list | None = None,
 ) -> go.Figure:
     """A grid of z by x and y, values written in the cells."""
+    df, published = _data(df)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=False)
     if x_order is not None:
         grid = grid.reindex(columns=[c for c in x_order if c in grid.columns])
@@ -170,11 +195,14 @@ def heatmap(
     fig.update_layout(height=max(360, 170 + 24 * grid.shape[0]))
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(dtick=1)
-    return fig
+    return _mark(fig, published)
 
 
 def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: str) -> go.Figure:
-    """A flow diagram from links (source, target, value); node names are the labels."""
+    """A flow diagram from links (source, target, value); node names are the labels. Links
+    withheld by disclosure control are left out (so node totals are of the links shown)."""
+    links, published = _data(links)
+    links = links[links[value].notna()]
     nodes = list(dict.fromkeys([*links[source], *links[target]]))
     index = {name: i for i, name in enumerate(nodes)}
     fig = go.Figure(
@@ -196,7 +224,7 @@ def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: 
             ),
         )
     )
-    return _layout(fig, title, None, None)
+    return _mark(_layout(fig, title, None, None), published)
 
 
 def locality_map(
@@ -210,7 +238,8 @@ def locality_map(
     label_col: str,
 ) -> go.Figure:
     """A choropleth of `value` by locality with hub markers. Uses a blank map style, so it
-    needs no tile server, token or network."""
+    needs no tile server, token or network. Hubs are reference data (names and places)."""
+    areas, published = _data(areas)
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         fig.add_trace(
@@ -262,7 +291,7 @@ def locality_map(
     fig.update_layout(map=view, showlegend=False)
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)
-    return fig
+    return _mark(fig, published)
 
 
 def _rings(geometry: dict):
@@ -329,6 +358,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     """A public-health-profile spine chart: one row per KPI, each on its own scale centred on
     England, better to the right. `rows`: title, series, value, text, polarity, local (bool),
     judgement (the local value's comparison word, for its colour)."""
+    rows, published = _data(rows)
     fig = go.Figure()
     titles = list(dict.fromkeys(rows["title"]))
     placed = []
@@ -410,7 +440,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     # Reversed, with room above the first row for its value label.
     fig.update_yaxes(range=[len(titles) - 0.5, -0.8])
     fig.update_layout(height=max(300, 150 + 80 * len(titles)))
-    return fig
+    return _mark(fig, published)
 
 
 def funnel(
@@ -425,6 +455,8 @@ def funnel(
 ) -> go.Figure:
     """A funnel plot: units by size against the authority's value with 95% and 99.8% limits.
     `points`: name, denominator, value, position."""
+    points, published = _data(points)
+    points = points[points["value"].notna() & points["denominator"].notna()]
     fmt = AXIS_FORMATS[kind]
     fig = go.Figure()
     _guide_lines(
@@ -467,7 +499,7 @@ def funnel(
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=fmt)
     fig.update_xaxes(tickformat=",.0f")
-    return fig
+    return _mark(fig, published)
 
 
 def spc(
@@ -481,6 +513,7 @@ def spc(
 ) -> go.Figure:
     """An XmR chart: the monthly values, mean, process limits, target, and special-cause
     points coloured by `tones` (improving, concerning, neutral or none for each point)."""
+    series, published = _data(series)
     fmt = AXIS_FORMATS[kind]
     fig = go.Figure()
     fig.add_trace(
@@ -539,7 +572,7 @@ def spc(
         )
     fig = _layout(fig, title, "Month", y_title)
     fig.update_yaxes(tickformat=fmt)
-    return fig
+    return _mark(fig, published)
 
 
 def rag_matrix(
@@ -547,6 +580,7 @@ def rag_matrix(
 ) -> go.Figure:
     """KPIs (rows) by unit (columns) coloured by RAG, each cell writing its value, RAG symbol
     and how it compares with the authority. `cells`: title, unit, rag, text."""
+    cells, published = _data(cells)
     code = {"red": 0, "amber": 1, "green": 2}
     grid = cells.assign(z=cells["rag"].map(code)).pivot_table(
         index="title", columns="unit", values="z", aggfunc="first", sort=False, dropna=False
@@ -586,4 +620,4 @@ def rag_matrix(
     fig.update_layout(height=max(360, 170 + 40 * len(y_order)), margin=dict(t=90))
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(side="top", dtick=1)
-    return fig
+    return _mark(fig, published)

@@ -421,7 +421,11 @@ def publish(
     `()` is the whole column), and no hidden count follows from them (exact audit). Rates
     are withheld in a row with a hidden count or a denominator under 10."""
     df = df.reset_index(drop=True)
-    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    numeric = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
     if unknown := [c for c in numeric if c not in kinds]:
         raise TypeError(f"publish: no kind given for numeric column(s) {unknown}")
     if bad := {c: v for c, v in kinds.items() if v not in KINDS}:
@@ -438,7 +442,11 @@ def publish(
             cells.count(key(col, row=i), v)
         for by in lines:
             by = [by] if isinstance(by, str) else list(by)
-            groups = df.groupby(by, sort=False, dropna=False).groups if by else {(): df.index}
+            groups = (
+                df.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).groups
+                if by
+                else {(): df.index}
+            )
             for g, rows in groups.items():
                 total = cells.published_elsewhere(
                     key(col, total=repr((by, g))), float(np.nansum(values[rows]))

@@ -173,6 +173,8 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
                 "value": now["value"],
                 "previous_period": previous.label,
                 "previous_value": before["value"],
+                "previous_numerator": before["numerator"],
+                "previous_denominator": before["denominator"],
             }
         )
     return pd.DataFrame(rows)

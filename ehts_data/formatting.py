@@ -139,6 +139,40 @@ def label(code) -> str:
     return LABELS.get(text) or (text.replace("_", " ").capitalize())
 
 
+def headline_tiles(heads, k: int | None = None) -> list[dict]:
+    """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
+    resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
+    since a change and one end give the other."""
+    from ehts_data.disclosure import withheld
+
+    tiles = []
+    for row in heads.itertuples():
+        metric = metric_of(row.metric)
+        now = before = None
+        if k is not None:
+            now = withheld(metric.kind, row.value, row.numerator, row.denominator, k)
+            before = withheld(
+                metric.kind,
+                row.previous_value,
+                row.previous_numerator,
+                row.previous_denominator,
+                k,
+            )
+        tiles.append(
+            {
+                "title": metric.title,
+                "value": now or headline(row.metric, row.value),
+                "delta": None
+                if now or before
+                else change(metric.kind, row.value, row.previous_value),
+                "polarity": metric.polarity,
+                "help": f"{metric.description} Change against {row.previous_period}"
+                + (" (withheld: it rests on small numbers)." if now or before else "."),
+            }
+        )
+    return tiles
+
+
 def change(kind: str, now, before) -> str | None:
     """The change from `before` to `now` as a report prints it (None when either is missing)."""
     if _missing(now) or _missing(before):

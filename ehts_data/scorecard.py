@@ -768,10 +768,11 @@ def add_commentary(
 
 def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Local early help need prevalence beside the matching DfE social care assessment factor
-    (England, region, council): need, factor_label, place, share, year. Local shares are of
+    (England, region, council): need, factor_label, place, share, year, and the local
+    share's numerator and denominator (assessments; none for DfE's). Local shares are of
     early help assessments; DfE's are of social care assessments with a factor recorded."""
     code = card.council.old_la_code
-    columns = ["need", "factor_label", "place", "share", "year"]
+    columns = ["need", "factor_label", "place", "share", "year", "numerator", "denominator"]
     if not code:
         return pd.DataFrame(columns=columns)
     dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
@@ -779,11 +780,13 @@ def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) ->
         return pd.DataFrame(columns=columns)
     local = metrics.need_prevalence(con, period, "none", scope)
     local = local.assign(need=local["metric"].str.split(":").str[1])
-    shares = dict(zip(local["need"], local["value"], strict=True))
+    local = local.set_index("need")
     pairs = dfe[["need", "factor_label"]].drop_duplicates()
     ours = pairs.assign(
         place="This council (early help)",
-        share=[_clean(shares.get(n)) for n in pairs["need"]],
+        share=[_clean(local["value"].get(n)) for n in pairs["need"]],
         year=period.label,
+        numerator=[_clean(local["numerator"].get(n)) for n in pairs["need"]],
+        denominator=[_clean(local["denominator"].get(n)) for n in pairs["need"]],
     )
-    return pd.concat([ours, dfe[columns]], ignore_index=True)[columns]
+    return pd.concat([ours, dfe.reindex(columns=columns)], ignore_index=True)[columns]

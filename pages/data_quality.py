@@ -11,6 +11,7 @@ ui.page_header(
     "What the store holds: rows and dates per table, how often optional fields are filled in, "
     "and the history of ingests with their warnings.",
 )
+ui.internal_only()
 latest = ui.get(store.latest_ingest)
 cols = st.columns(3)
 cols[0].metric("Last ingest", f"{latest['ingested_at']:%d %b %Y %H:%M} UTC", border=True)

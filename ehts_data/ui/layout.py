@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ehts_data import config, disclosure, text
+from ehts_data import charts, config, disclosure, text
 from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
@@ -57,6 +57,24 @@ def page_header(title: str, intro: str) -> None:
     st.markdown(f"{intro}  \nShowing **{text.for_markdown(filters().describe())}**.")
 
 
+def threshold() -> int | None:
+    """K in publication mode (counts 1 to K-1 are withheld); None when all may be seen."""
+    return disclosure.DEFAULT_K if config.public_mode() else None
+
+
+def publish(df: pd.DataFrame, kinds: dict[str, str], *, lines=((),)) -> disclosure.Published:
+    """A frame ready for `chart`: in publication mode, through disclosure.publish (every
+    numeric column needs a kind: count, denominator, share, per_10k, days, public, summary)."""
+    return disclosure.publish(df, kinds, threshold(), lines=lines)
+
+
+def internal_only() -> None:
+    """Stop a page that is not part of the published dashboard."""
+    if config.public_mode():
+        st.info("This page is not part of the published dashboard.")
+        st.stop()
+
+
 def download_name(key: str) -> str:
     f = filters()
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"ehts_{key}_{f.describe()}") + ".csv"
@@ -64,7 +82,7 @@ def download_name(key: str) -> str:
 
 def chart(
     fig,
-    data: pd.DataFrame,
+    data: disclosure.Published | pd.DataFrame,
     key: str,
     *,
     formats: dict[str, str] | None = None,
@@ -75,7 +93,18 @@ def chart(
 
     `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
     With `select`, clicking a point reruns the page and the selection is returned.
+    In publication mode the figure and the table must both come from published frames
+    (`publish`): nothing drawn from a raw frame reaches the browser.
     """
+    if config.public_mode() and not (
+        isinstance(data, disclosure.Published) and data.k and charts.is_published(fig)
+    ):
+        raise TypeError(
+            f"chart {key!r}: in publication mode a chart and its table are drawn from "
+            "frames that passed ehts_data.disclosure (ui.publish)"
+        )
+    if isinstance(data, disclosure.Published):
+        data = data.table()
     event = st.plotly_chart(
         fig,
         key=key,
@@ -85,9 +114,6 @@ def chart(
     )
     if caption:
         st.markdown(caption)
-    if config.public_mode():
-        # Publication mode: what can be seen or downloaded is suppressed like a snapshot.
-        data = disclosure.suppress_frame(data, formats or {})
     column_config = {
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()
