@@ -128,6 +128,7 @@ def chart(
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
+            on_click="ignore",  # a download needs no rerun of the page
             icon=":material/download:",
             help="The numbers behind this chart, as CSV"
             + (" (publication mode)" if config.public_mode() else ""),
