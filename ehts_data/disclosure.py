@@ -172,35 +172,6 @@ def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAUL
     return None
 
 
-def suppress_frame(df: pd.DataFrame, kinds: dict[str, str], k: int = DEFAULT_K) -> pd.DataFrame:
-    """A dashboard table made safe to download in publication mode.
-
-    Each count column is treated as a line whose total is published elsewhere on the
-    dashboard, so it gets primary and secondary suppression; shares and rates in a row with a
-    suppressed count, or whose 'Out of' count is under 10, become 'c'. Other columns pass.
-    """
-    out = df.copy().astype(object)
-    hidden_rows = np.zeros(len(df), dtype=bool)
-    for col, kind in kinds.items():
-        if kind != "count" or col not in df:
-            continue
-        values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        total = np.nansum(values)
-        flat = np.append(values, total)
-        mask, _, _ = suppress_lines(flat, [list(range(len(flat)))], k)
-        mask = mask[:-1]
-        hidden_rows |= mask
-        out.loc[mask, col] = CONFIDENTIAL
-    small = np.zeros(len(df), dtype=bool)
-    if "Out of" in df:
-        denominators = pd.to_numeric(df["Out of"], errors="coerce").to_numpy(dtype=float)
-        small = denominators < RATE_MIN_DENOMINATOR
-    for col, kind in kinds.items():
-        if kind in ("share", "per_10k", "days") and col in df:
-            out.loc[hidden_rows | small, col] = CONFIDENTIAL
-    return out
-
-
 # ---- One set of base cells per publication, suppressed once (cross-table consistency) ----
 Key = tuple  # (measure, (dimension, value), ...) with the pairs sorted by dimension
 
@@ -259,16 +230,26 @@ class Cells:
         mask, self.primary, self.secondary = suppress_lines(values, lines, k, self.fixed)
         while found := determined(values, mask, self.relations):
             cell = found[0]
-            candidates = [
-                i
-                for line in lines
-                if cell in line
-                for i in line
-                if not mask[i] and values[i] > 0 and i not in self.fixed
-            ]
-            if not candidates:
+            # Hide the smallest published count of a line through the cell; when all of
+            # those are hidden already, of any line with a hidden count. Prefer one whose
+            # hiding leaves the cell undetermined.
+            open_ = [i for i in range(len(values)) if not mask[i] and values[i] > 0]
+            open_ = [i for i in open_ if i not in self.fixed]
+            near = {i for line in lines if cell in line for i in line} & set(open_)
+            if not near:
+                near = {i for line in lines if mask[line].any() for i in line} & set(open_)
+            if not near:
                 break  # nothing left to hide it with; the audit in the tests reports it
-            mask[min(candidates, key=lambda i: (values[i], i))] = True
+            ordered = sorted(near, key=lambda i: (values[i], i))
+            pick = next(
+                (
+                    i
+                    for i in ordered[:20]
+                    if cell not in determined(values, _with(mask, i), self.relations)
+                ),
+                ordered[0],
+            )
+            mask[pick] = True
             self.secondary += 1
         self.mask, self.k = mask, k
         return mask
@@ -286,6 +267,12 @@ class Cells:
     def shown(self, k: Key):
         """The count as published: 'c' or the integer."""
         return CONFIDENTIAL if self.hidden(k) else int(self.values[self.index[k]])
+
+
+def _with(mask: np.ndarray, i: int) -> np.ndarray:
+    out = mask.copy()
+    out[i] = True
+    return out
 
 
 def determined(

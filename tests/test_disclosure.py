@@ -90,28 +90,44 @@ def test_no_small_count_is_published_and_no_hidden_cell_is_recoverable(rows, k):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.integers(0, 30), min_size=1, max_size=12))
-def test_download_tables_in_publication_mode_hide_small_counts_and_their_rates(values):
+@given(values=st.lists(st.integers(0, 30), min_size=1, max_size=12), out_of=st.integers(0, 15))
+def test_download_tables_in_publication_mode_hide_small_counts_and_their_rates(values, out_of):
     df = pd.DataFrame(
         {
             "Group": [f"g{i}" for i in range(len(values))],
             "Count": values,
-            "Out of": [v + 12 for v in values],
-            "Share": [v / (v + 12) for v in values],
+            "Out of": [v + out_of for v in values],
+            "Share": [v / (v + out_of) if v + out_of else None for v in values],
         }
     )
-    safe = disclosure.suppress_frame(df, {"Count": "count", "Out of": "count", "Share": "share"})
-    for row in safe.itertuples():
-        assert row.Count == CONFIDENTIAL or not 1 <= row.Count <= 5
-        if row.Count == CONFIDENTIAL:
-            assert row.Share == CONFIDENTIAL
-    # The column and its total (shown elsewhere, and suppressed there by the same rule when
-    # small) form one line: no hidden count in it can be recovered from the total.
-    total = sum(values)
-    hidden = [v == CONFIDENTIAL for v in safe["Count"]]
-    mask, _, _ = suppress_lines(np.array([*values, total]), [list(range(len(values) + 1))])
-    assert hidden == mask[:-1].tolist()
-    assert disclosure.recoverable(mask, [list(range(len(values) + 1))]) == []
+    safe = disclosure.publish(df, {"Count": "count", "Out of": "denominator", "Share": "share"})
+    table = safe.table()
+    for row in table.itertuples():
+        for count in (row.Count, row._3):
+            assert count == CONFIDENTIAL or not 1 <= count <= 5
+        if CONFIDENTIAL in (row.Count, row._3) or (
+            0 < (row.Count if row.Count != CONFIDENTIAL else 0) + out_of < 10
+        ):
+            assert row.Share == CONFIDENTIAL or pd.isna(row.Share)
+    # Each column adds up to a total shown elsewhere: no hidden count follows from it
+    # (unless that total is itself small, and so withheld where it is shown).
+    for col in ("Count", "Out of"):
+        column = df[col].to_numpy(dtype=float)
+        if 1 <= column.sum() <= 5:
+            continue
+        mask = np.append(safe.hidden[col].to_numpy(), False)
+        relations = [(len(column), list(range(len(column))))]
+        small = [
+            i
+            for i in disclosure.determined(np.append(column, column.sum()), mask, relations)
+            if 1 <= column[i] <= 5
+        ]
+        assert small == []
+
+
+def test_publish_refuses_a_numeric_column_with_no_kind():
+    with pytest.raises(TypeError, match="no kind"):
+        disclosure.publish(pd.DataFrame({"n": [1, 2]}), {})
 
 
 # ---- One publication of several tables, suppressed together ----
