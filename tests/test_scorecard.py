@@ -3,6 +3,7 @@ locality matrix, funnel, SPC series, commentary, the CLI and the board pack."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -492,6 +493,26 @@ def test_a_tile_shows_rag_as_word_and_symbol_and_withholds_small_numbers(sample_
     hidden = board.tile_html(small, k=disclosure.DEFAULT_K)
     assert '<p class="value">c</p>' in hidden
     assert "confidence interval" not in hidden and "7.5%" not in hidden
+
+
+def test_a_previous_value_resting_on_small_numbers_is_withheld_with_its_change(sample_results):
+    result = copy.deepcopy(sample_results["step_up"])
+    result.previous = scorecard.Reading(2 / 4, 2, 4, "2024-25")  # 50.0% of 4 episodes
+    tile = board.tile_html(result, k=disclosure.DEFAULT_K)
+    assert "50.0%" not in tile and "No earlier value to compare" in tile
+    table = board._summary_table([result], pd.DataFrame(columns=["kpi", "comment"]), 6)  # noqa: SLF001
+    row = table.iloc[0]
+    assert row["Previous"] == "c" and row["Change"] == "–"
+
+
+def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_results):
+    result = next(r for r in sample_results.values() if r.benchmarks)
+    small = copy.deepcopy(result)
+    small.current = scorecard.Reading(0.3, 2, 60_000 if small.kpi.kind == "per_10k" else 8, "x")
+    table = board.benchmark_table([small], k=disclosure.DEFAULT_K)
+    assert set(table["This council (early help)"]) == {"c"}
+    shown = board.benchmark_table([small])
+    assert "c" not in set(shown["This council (early help)"])
 
 
 def test_scorecard_cli_json(sample_db, capsys):
