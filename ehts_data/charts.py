@@ -11,6 +11,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from ehts_data.contract import minimal_geojson
 from ehts_data.disclosure import Published
 from ehts_data.text import for_plotly
 
@@ -240,6 +241,8 @@ def locality_map(
     """A choropleth of `value` by locality with hub markers. Uses a blank map style, so it
     needs no tile server, token or network. Hubs are reference data (names and places)."""
     areas, published = _data(areas)
+    # A store loaded before ingest stripped GeoJSON properties may still hold them.
+    geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [])
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         fig.add_trace(

@@ -332,6 +332,26 @@ MODELS: tuple[type[ContractModel], ...] = (
     Indicator,
 )
 GEOJSON_FILE = "localities.geojson"
+
+
+def minimal_geojson(features: list) -> dict:
+    """Only each feature's geometry and locality_id: any other property (a contact's name,
+    say) would be sent to every browser, public mode included."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": (f or {}).get("geometry"),
+                "properties": {
+                    "locality_id": str(((f or {}).get("properties") or {}).get("locality_id"))
+                },
+            }
+            for f in features
+        ],
+    }
+
+
 CSV_FILES: dict[str, type[ContractModel]] = {m.file: m for m in MODELS}
 KNOWN_FILES: frozenset[str] = frozenset([*CSV_FILES, GEOJSON_FILE])
 

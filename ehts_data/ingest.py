@@ -563,13 +563,8 @@ def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
                 )
             )
         else:
-            # Only the shape and the key are kept: any other property (a contact's name,
-            # say) would be sent to every browser, public mode included.
-            geometry = (feature or {}).get("geometry")
-            kept.append(
-                {"type": "Feature", "geometry": geometry, "properties": {"locality_id": str(value)}}
-            )
-    return json.dumps({"type": "FeatureCollection", "features": kept}, separators=(",", ":"))
+            kept.append(feature)
+    return json.dumps(contract.minimal_geojson(kept), separators=(",", ":"))
 
 
 def fingerprint(directory: Path) -> str:
