@@ -231,13 +231,13 @@ class Cells:
         while found := determined(values, mask, self.relations):
             cell = found[0]
             # Hide the smallest published count of a line through the cell; when all of
-            # those are hidden already, of any line with a hidden count. Prefer one whose
-            # hiding leaves the cell undetermined.
+            # those are hidden already, of a line joined to it through hidden counts. Prefer
+            # one whose hiding leaves the cell undetermined.
             open_ = [i for i in range(len(values)) if not mask[i] and values[i] > 0]
             open_ = [i for i in open_ if i not in self.fixed]
             near = {i for line in lines if cell in line for i in line} & set(open_)
             if not near:
-                near = {i for line in lines if mask[line].any() for i in line} & set(open_)
+                near = _around(cell, lines, mask) & set(open_)
             if not near:
                 break  # nothing left to hide it with; the audit in the tests reports it
             ordered = sorted(near, key=lambda i: (values[i], i))
@@ -267,6 +267,18 @@ class Cells:
     def shown(self, k: Key):
         """The count as published: 'c' or the integer."""
         return CONFIDENTIAL if self.hidden(k) else int(self.values[self.index[k]])
+
+
+def _around(cell: int, lines: list[list[int]], mask: np.ndarray) -> set[int]:
+    """Every cell of the lines joined to `cell` through hidden cells (the part of the
+    publication that can bear on it; other tables are left alone)."""
+    reached, seen = {cell}, set()
+    while True:
+        joined = [j for j, line in enumerate(lines) if j not in seen and reached & set(line)]
+        if not joined:
+            return {i for j in seen for i in lines[j]}
+        seen.update(joined)
+        reached |= {i for j in joined for i in lines[j] if mask[i]}
 
 
 def _with(mask: np.ndarray, i: int) -> np.ndarray:
