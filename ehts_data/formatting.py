@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from ehts_data.metrics import metric_of
 
 SUPPRESSED = "c"
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # pd.NA too: a hub has no population, so its rate per 10,000 is missing, not a number.
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def count(value) -> str:
