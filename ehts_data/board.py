@@ -157,16 +157,28 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         )
     else:
         parts.append('<p class="small">No earlier value to compare</p>')
-    if result.versus_authority is not None:
+    if result.versus_authority is not None and not hidden:
         parts.append(
             f'<p class="small">Against the authority: <span class="judgement">'
             f"{html.escape(result.versus_authority.label)}</span></p>"
         )
     trend_label = "last 8 quarters" if kpi.metric else "by year"
     parts.append(
-        f'<div class="row">{sparkline_svg(result.trend)}<span class="small">{trend_label}</span></div>'
+        f'<div class="row">{sparkline_svg(_published_trend(result, k))}'
+        f'<span class="small">{trend_label}</span></div>'
     )
     return f'<div class="ehts-tile" data-kpi="{html.escape(kpi.id)}">{"".join(parts)}</div>'
+
+
+def _published_trend(result: KpiResult, k: int | None) -> list[tuple[str, float | None]]:
+    """The sparkline's points, with a gap for each quarter resting on 1 to K-1 cases."""
+    if k is None or not result.trend_readings:
+        return result.trend
+    kind = result.kpi.kind
+    return [
+        (label, None if disclosure.withheld(kind, r.value, r.numerator, r.denominator, k) else v)
+        for (label, v), r in zip(result.trend, result.trend_readings, strict=True)
+    ]
 
 
 def tiles_html(results: list[KpiResult], k: int | None = None) -> str:

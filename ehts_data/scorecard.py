@@ -264,6 +264,9 @@ class KpiResult:
     benchmarks: list[Benchmark] = field(default_factory=list)
     versus_authority: stats.Comparison | None = None
     trend: list[tuple[str, float | None]] = field(default_factory=list)
+    # What each trend value rests on (metric KPIs), so a published sparkline can leave out
+    # the quarters resting on small numbers.
+    trend_readings: list[Reading] = field(default_factory=list)
 
     @property
     def value(self) -> float | None:
@@ -419,6 +422,7 @@ def evaluate_kpi(
     the comparison with the authority when scoped, and the last eight quarters."""
     cover = cover or coverage(con)
     series: list[tuple[str, float | None]] = []
+    readings: list[Reading] = []
     if kpi.metric:
         current = _metric_reading(con, kpi, period, scope)
         before = period.previous()
@@ -430,8 +434,11 @@ def evaluate_kpi(
         target = kpi.target(period)
         if trend:
             for q in last_quarters(period):
-                value = _metric_reading(con, kpi, q, scope).value if cover.allows(kpi, q) else None
-                series.append((q.label, value))
+                reading = (
+                    _metric_reading(con, kpi, q, scope) if cover.allows(kpi, q) else Reading(None)
+                )
+                readings.append(reading)
+                series.append((q.label, reading.value))
     else:
         rows = _indicator_rows(con, kpi, scope)
         current, previous, at = _indicator_readings(rows, period)
@@ -467,6 +474,7 @@ def evaluate_kpi(
         benchmarks=_benchmarks(kpi, card, period),
         versus_authority=versus,
         trend=series,
+        trend_readings=readings,
     )
 
 

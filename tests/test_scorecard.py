@@ -586,3 +586,13 @@ def test_board_pack_pdf_renders_to_a_non_blank_page(sample_db, tmp_path, capsys)
         (ARTIFACTS / f"board-pack-page-{i}.png").write_bytes(png.read_bytes())
     assert non_white_share(pages[0]) > 0.02
     assert all(non_white_share(p) > 0.005 for p in pages)
+
+
+def test_a_published_sparkline_leaves_out_quarters_resting_on_small_numbers(sample_results):
+    result = copy.deepcopy(sample_results["step_up"])
+    assert len(result.trend_readings) == len(result.trend) >= 2
+    result.trend_readings[-1] = scorecard.Reading(0.5, 1, 2)
+    shown = board._published_trend(result, disclosure.DEFAULT_K)  # noqa: SLF001
+    assert shown[-1][1] is None
+
+    assert board._published_trend(result, None) == result.trend  # noqa: SLF001
