@@ -69,24 +69,28 @@ def _downloads(page) -> list[list[dict]]:
     return tables
 
 
+RATES = re.compile(r"share|per 10,000|median|^value$|mean|upper|lower", re.I)
+DENOMINATORS = ("Out of", "Answers", "Assessments", "Episodes closed", "denominator")
+
+
 def _check_table(rows: list[dict], where: str) -> list[str]:
+    """No count from 1 to K-1; no rate, share or median beside a hidden count of its row or
+    over a denominator under 10."""
     problems = []
-    if not rows:
-        return problems
     for row in rows:
-        for col, cell in row.items():
-            if not NOT_COUNTS.search(col) and _small_count(_number(cell)):
-                problems.append(f"{where}: count {cell} in column {col!r}")
-        shares = [c for c in row if re.search(r"share|per 10,000|median", c, re.I)]
-        counts = [c for c in row if c in ("Count", "Out of", "Agree", "Answers")]
-        for col in shares:
+        counts = [c for c in row if not NOT_COUNTS.search(c)]
+        for col in counts:
+            if _small_count(_number(row[col])):
+                problems.append(f"{where}: count {row[col]} in column {col!r}")
+        for col in (c for c in row if RATES.search(c)):
             if _number(row[col]) is None:
                 continue
             if any(row[c] == CONFIDENTIAL for c in counts):
                 problems.append(f"{where}: {col} {row[col]} shown beside a hidden count")
-            out_of = _number(row.get("Out of") or row.get("Answers"))
-            if out_of is not None and 0 < out_of < RATE_MIN_DENOMINATOR:
-                problems.append(f"{where}: {col} {row[col]} over {out_of}")
+            for den in (c for c in DENOMINATORS if c in row):
+                n = _number(row[den])
+                if n is not None and 0 < n < RATE_MIN_DENOMINATOR:
+                    problems.append(f"{where}: {col} {row[col]} over {den} {n}")
     return problems
 
 
