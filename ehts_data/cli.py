@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+
+import duckdb
 
 from ehts_data import (
     board,
@@ -33,7 +37,7 @@ def _date(text: str) -> date:
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        help=f"store file (default: $EHTS_DB or {config.DEFAULT_DB})",
+        help=f"store folder (default: $EHTS_DB or {config.DEFAULT_DB})",
     )
 
 
@@ -81,11 +85,21 @@ def _progress_printer(stream):
     return show
 
 
+# With --errors every problem is written out, up to this many (each is a short row).
+ERRORS_FILE_CAP = 1_000_000
+
+
 def cmd_ingest(args) -> int:
+    cap = ERRORS_FILE_CAP if args.errors else ingest.MAX_PROBLEMS
     try:
-        result = ingest.ingest(args.dir, args.db, progress=_progress_printer(sys.stderr))
+        result = ingest.ingest(
+            args.dir, args.db, progress=_progress_printer(sys.stderr), max_problems=cap
+        )
     except ingest.IngestError as exc:
         _print_problems(exc)
+        if args.errors:
+            written = _write_problems(exc, Path(args.errors))
+            print(f"every problem listed ({written:,}) is in {args.errors}", file=sys.stderr)
         return 1
     print(f"Loaded {args.dir} into {result.db} in {result.seconds:.1f} s")
     print(f"ingest id {result.ingest_id}, fingerprint {result.fingerprint}")
@@ -98,11 +112,42 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _write_problems(exc: ingest.IngestError, path: Path) -> int:
+    """Every problem as CSV (file, row, column, value, reason), text cells made safe for a
+    spreadsheet."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "column", "value", "reason"])
+        for p in exc.problems:
+            writer.writerow(
+                [
+                    _cell(p.file),
+                    p.row if p.row is not None else "",
+                    _cell(p.column or ""),
+                    _cell(p.value or ""),
+                    _cell(p.reason),
+                ]
+            )
+    return len(exc.problems)
+
+
+def _cell(text: str) -> str:
+    # A value from the data that starts like a formula is written so no spreadsheet runs it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _print_problems(exc: ingest.IngestError) -> None:
     print(f"Ingest rejected: {exc.total:,} problem(s); the store was not changed.", file=sys.stderr)
+    for warning in exc.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print("\nProblems by file, column and reason:", file=sys.stderr)
+    summary = sorted(exc.summary.items(), key=lambda item: (item[0][0], -item[1]))
+    for (file, column, reason), count in summary:
+        print(f"  {count:>10,}  {file}  {column or '-'}  {reason}", file=sys.stderr)
+    print(file=sys.stderr)
     rows = [
         (p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason)
-        for p in exc.problems
+        for p in exc.problems[: ingest.MAX_PROBLEMS]
     ]
     heads = ("file", "row", "column", "value", "reason")
     widths = [max(len(h), *(min(len(r[i]), 40) for r in rows)) for i, h in enumerate(heads[:4])]
@@ -110,7 +155,7 @@ def _print_problems(exc: ingest.IngestError) -> None:
     for row in rows:
         cells = [c[:40].ljust(w) for c, w in zip(row[:4], widths, strict=True)] + [row[4]]
         print("  ".join(cells), file=sys.stderr)
-    more = exc.total - len(exc.problems)
+    more = exc.total - len(rows)
     if more > 0:
         print(f"… and {more:,} more problems not listed", file=sys.stderr)
 
@@ -119,12 +164,7 @@ def cmd_metrics(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        con = store.connect(args.db)
-    except store.StoreMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    with con:
+    with store.connect(args.db) as con:
         if args.metric:
             df = metrics.compute(con, args.metric, period, args.by)
         else:
@@ -153,18 +193,14 @@ def cmd_snapshot(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        folder = snapshot.publish(
-            period,
-            args.db,
-            args.out,
-            threshold=args.threshold,
-            audience=args.audience,
-            progress=_progress_printer(sys.stderr),
-        )
-    except (store.StoreMissing, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    folder = snapshot.publish(
+        period,
+        args.db,
+        args.out,
+        threshold=args.threshold,
+        audience=args.audience,
+        progress=_progress_printer(sys.stderr),
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
     cells = manifest["suppressed_cells"]
     print(f"Snapshot for {period.label} ({args.audience}) written to {folder}")
@@ -224,24 +260,13 @@ def cmd_scorecard(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        card = scorecard.load(args.scorecard)
-        con = store.connect(args.db)
-    except (scorecard.RegistryError, store.StoreMissing) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    with con:
+    card = scorecard.load(args.scorecard)
+    with store.connect(args.db) as con:
         if args.format == "html":
             if args.out is None:
                 print(board.pack_html(con, card, period, k=args.threshold))
                 return 0
-            try:
-                paths = board.write_pack(
-                    con, card, period, args.out, pdf=args.pdf, k=args.threshold
-                )
-            except board.PdfError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 1
+            paths = board.write_pack(con, card, period, args.out, pdf=args.pdf, k=args.threshold)
             for path in paths.values():
                 print(f"wrote {path}")
             return 0
@@ -255,6 +280,16 @@ def cmd_scorecard(args) -> int:
             f"{card.council.name}: scorecard {period.label} ({period.start} to {period.end}){where}"
         )
         print(_scorecard_table(results))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    target = config.db_path(args.db)
+    found = store.kind(target)
+    if found != "legacy":
+        print(f"{target} needs no conversion ({found})")
+        return 0
+    print(store.migrate(target))
     return 0
 
 
@@ -292,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", help="directory holding localities.csv, hubs.csv, … (the data contract)")
     _add_db(p)
+    p.add_argument(
+        "--errors", help="if the extract is refused, write every problem to this CSV file"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
@@ -349,6 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser(
+        "migrate",
+        help="convert a single-file store from an earlier version into a store folder",
+        description="Convert a store written by an earlier EHTS Insight (one DuckDB file) into "
+        "a store folder at the same path: its extract becomes the first version and its "
+        "commentary and ingest history move to the state database (docs/store.md).",
+    )
+    _add_db(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
         "bench",
         help="measure ingest, metric and page speed on generated data",
         description="Generate data at a scale, ingest it with full validation, and time every "
@@ -390,9 +438,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a command says in one line instead of a traceback: bad paths, stores, files, periods.
+USER_ERRORS = (
+    store.StoreError,
+    scorecard.RegistryError,
+    periods.PeriodError,
+    snapshot.PublishError,
+    board.PdfError,
+    OSError,
+    sqlite3.Error,
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return str(exc).strip().replace("\n", "\n  ") or type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

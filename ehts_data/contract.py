@@ -1,4 +1,4 @@
-"""The EHTS data contract (version 1): one pydantic model per input file.
+"""The EHTS data contract (version 1.1): one pydantic model per input file.
 
 These models are the single statement of the contract. Ingest derives its set-based DuckDB
 checks from them (see `column_specs`), so a rule is written once, here.
@@ -14,7 +14,9 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-CONTRACT_VERSION = 1
+# 1.1 adds the optional small areas, hub catchments and population groups; a version 1
+# extract is a valid version 1.1 extract.
+CONTRACT_VERSION = "1.1"
 
 # ---- code lists: the one source of truth for generator, validation, filters and labels ----
 HubType = Literal["family_hub", "satellite_site", "targeted_support_team"]
@@ -52,6 +54,7 @@ ThriveGroup = Literal[
 Survey = Literal["annual", "monthly"]
 Respondent = Literal["parent_carer", "child_young_person", "professional"]
 Unit = Literal["percent", "count", "rate_per_10k", "days", "score"]
+PopulationDimension = Literal["sex", "ethnic_group"]
 
 # Need codes grouped by the ten Supporting Families headline outcomes.
 NEED_GROUPS: dict[str, tuple[str, ...]] = {
@@ -106,6 +109,12 @@ OUTCOME_AREAS: dict[int, str] = {
     7: "Supporting parents",
     8: "Physical health",
     9: "Keeping families safe",
+}
+
+# population_groups.csv: the groups of each dimension are that column's codes in children.csv.
+GROUP_CODES: dict[str, tuple[str, ...]] = {
+    "sex": tuple(get_args(Sex)),
+    "ethnic_group": tuple(get_args(EthnicGroup)),
 }
 
 AGE_BANDS: tuple[str, ...] = ("unborn", "under_1", "1_4", "5_9", "10_15", "16_plus")
@@ -208,12 +217,97 @@ class Population(ContractModel):
     key: ClassVar[tuple[str, ...]] = ("locality_id", "year", "age")
 
 
+# ---- small areas and hub catchments (version 1.1, optional) ----
+class Area(ContractModel):
+    file = "areas.csv"
+    required_file = False
+    area_code: Id = Field(json_schema_extra=unique())
+    area_name: Annotated[str, Field(min_length=1)]
+    locality_id: Id = Field(json_schema_extra=references("localities", "locality_id"))
+    # The family hub whose catchment holds the area.
+    hub_id: Id | None = Field(default=None, json_schema_extra=references("hubs", "hub_id"))
+    imd_decile: Annotated[int, Field(ge=1, le=10)] | None = None
+    # Rules across files: a hub that does not exist is the reference check's to report.
+    rules = (
+        Rule(
+            "hub_id",
+            "a catchment hub must be a family_hub or satellite_site, never a targeted_support_team",
+            "hub_id is null or hub_id not in"
+            " (select hub_id from hubs where hub_type = 'targeted_support_team')",
+        ),
+        Rule(
+            "hub_id",
+            "the catchment hub is in another locality than the area (hubs.csv locality_id)",
+            "hub_id is null or not exists (select 1 from hubs where hubs.hub_id = checked.hub_id"
+            " and hubs.hub_type <> 'targeted_support_team'"
+            " and hubs.locality_id is distinct from checked.locality_id)",
+        ),
+    )
+
+
+class PopulationArea(ContractModel):
+    file = "population_areas.csv"
+    required_file = False
+    area_code: Id = Field(json_schema_extra=references("areas", "area_code"))
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    age: Annotated[int, Field(ge=0, le=19)]
+    population: Annotated[int, Field(ge=0)]
+    # One row per area, year and age.
+    key: ClassVar[tuple[str, ...]] = ("area_code", "year", "age")
+
+
+class PopulationGroup(ContractModel):
+    file = "population_groups.csv"
+    required_file = False
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    dimension: PopulationDimension
+    group: Id
+    population: Annotated[int, Field(ge=0)]
+    # One row per year, dimension and group.
+    key: ClassVar[tuple[str, ...]] = ("year", "dimension", "group")
+    rules = (
+        Rule(
+            "group",
+            "unknown group for its dimension (expected a sex or ethnic_group code of"
+            " children.csv: "
+            + ", ".join(f"{d}: {'/'.join(c)}" for d, c in GROUP_CODES.items())
+            + ")",
+            # An unknown dimension is the code check's to report.
+            f"dimension not in ({', '.join(repr(d) for d in GROUP_CODES)}) or "
+            + " or ".join(
+                f"(dimension = '{d}' and \"group\" in ({', '.join(repr(x) for x in c)}))"
+                for d, c in GROUP_CODES.items()
+            ),
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _group_known(self) -> PopulationGroup:
+        if self.group not in GROUP_CODES[self.dimension]:
+            raise ValueError(self.rules[0].reason)
+        return self
+
+
 # ---- case data ----
 class Family(ContractModel):
     file = "families.csv"
     family_id: Id = Field(json_schema_extra=unique())
     locality_id: Id = Field(json_schema_extra=references("localities", "locality_id"))
     imd_decile: Annotated[int, Field(ge=1, le=10)] | None = None
+    # Version 1.1: the family's small area; its decile applies when the family's own is empty.
+    area_code: Id | None = Field(default=None, json_schema_extra=references("areas", "area_code"))
+    rules = (
+        Rule(
+            "area_code",
+            "the area is in another locality than the family (areas.csv locality_id)",
+            "area_code is null or not exists (select 1 from areas where areas.area_code"
+            " = checked.area_code and areas.locality_id <> checked.locality_id)",
+        ),
+    )
+
+
+# An unborn child's expected birth month may lie ahead, but not by more than a pregnancy.
+BIRTH_MONTH_AHEAD_MONTHS = 10
 
 
 class Child(ContractModel):
@@ -224,6 +318,26 @@ class Child(ContractModel):
     sex: Sex
     ethnic_group: EthnicGroup
     send: TrueFalse | None = Field(default=...)
+    rules = (
+        Rule(
+            "birth_month",
+            f"birth_month is in the future (more than {BIRTH_MONTH_AHEAD_MONTHS} months after "
+            "today, later than an unborn child's expected month)",
+            "strptime(birth_month || '-01', '%Y-%m-%d')::date"
+            f" <= current_date + interval {BIRTH_MONTH_AHEAD_MONTHS} month",
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _not_in_the_future(self) -> Child:
+        year, month = (int(part) for part in self.birth_month.split("-"))
+        today = date.today()
+        # The same as the SQL: the 1st of a month up to 10 months ahead is never after today
+        # plus 10 months, and the 1st of the month after that always is.
+        ahead = (year - today.year) * 12 + month - today.month
+        if ahead > BIRTH_MONTH_AHEAD_MONTHS:
+            raise ValueError(self.rules[0].reason)
+        return self
 
 
 class Request(ContractModel):
@@ -323,6 +437,9 @@ MODELS: tuple[type[ContractModel], ...] = (
     Locality,
     Hub,
     Population,
+    Area,
+    PopulationArea,
+    PopulationGroup,
     Family,
     Child,
     Request,
@@ -352,8 +469,10 @@ def minimal_geojson(features: list) -> dict:
     }
 
 
+# Version 1.1: small-area boundaries, features keyed by area_code (only that and the shape kept).
+AREAS_GEOJSON_FILE = "areas.geojson"
 CSV_FILES: dict[str, type[ContractModel]] = {m.file: m for m in MODELS}
-KNOWN_FILES: frozenset[str] = frozenset([*CSV_FILES, GEOJSON_FILE])
+KNOWN_FILES: frozenset[str] = frozenset([*CSV_FILES, GEOJSON_FILE, AREAS_GEOJSON_FILE])
 
 
 def table_name(model: type[ContractModel]) -> str:

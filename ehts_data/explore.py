@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from ehts_data import metrics, store
+from ehts_data import metrics, periods, state, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -137,32 +137,29 @@ def field_completeness(con) -> pd.DataFrame:
     return store.run(con, "field_completeness")
 
 
+def default_period(con) -> Period | None:
+    """The financial year the dashboard opens on (periods.default_year over the requests'
+    dates), or None for a store with no requests."""
+    coverage = table_coverage(con).set_index("table_name")
+    first, last = coverage.at["requests", "first_date"], coverage.at["requests", "last_date"]
+    if pd.isna(first) or pd.isna(last):
+        return None
+    return periods.default_year(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+
+
 def ingest_history(con) -> pd.DataFrame:
-    """Every ingest into this store, newest first."""
-    return store.run(con, "ingest_history")
-
-
-HEADLINE_METRICS = (
-    "requests",
-    "requests_per_10k",
-    "re_referral_12m_rate",
-    "episodes_started",
-    "open_episodes",
-    "re_entry_12m_rate",
-    "step_down_rate",
-    "step_up_rate",
-    "episodes_closed",
-    "outcomes_achieved_rate",
-    "median_episode_days",
-    "survey_agree_rate",
-)
+    """Every ingest into the store this extract belongs to, newest first (state database)."""
+    folder = store.store_of(con)
+    if folder is None:
+        return pd.DataFrame(columns=state.HISTORY_COLUMNS)
+    return state.ingest_history(state.path_for(folder))
 
 
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """The headline metrics for the period and the period before, one row per metric."""
     rows = []
     previous = period.previous()
-    for metric_id in HEADLINE_METRICS:
+    for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
         rows.append(

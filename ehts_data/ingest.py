@@ -1,8 +1,10 @@
-"""Ingest a directory of contract files: read → validate → load → derive facts → switch.
+"""Ingest a directory of contract files: read → validate → load → derive facts → install.
 
-The new store is built in a private file beside the current one and swapped in with an
-atomic rename only when every check has passed, so a failed ingest changes nothing and a
-dashboard holding the old file open keeps working (it reconnects when the file changes).
+The new extract is built in a private file in the store folder and becomes current by one
+atomic move of the store's pointer, only when every check has passed: a failed or killed
+ingest changes nothing, and dashboards reading the old version finish on it and pick up the
+new one on their next rerun (docs/store.md). The records people write live in the state
+database; an ingest only appends its own row of history there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -22,12 +25,14 @@ from pathlib import Path
 
 import duckdb
 
-from ehts_data import config, contract, store
+from ehts_data import config, contract, state, store
 from ehts_data.contract import ColumnSpec, ContractModel
 
 MAX_PROBLEMS = 100
-# Tables that belong to the store rather than to one extract; carried over by every ingest.
-PERSISTENT_TABLES = ("ingest_log", "scorecard_commentary")
+# Bounds that refuse a file no contract extract could be, before minutes and GBs are spent.
+MAX_HEADER_COLUMNS = 1_000
+MAX_HEADER_BYTES = 64 * 1024
+MAX_LINE_BYTES = 1024 * 1024
 FACT_SCRIPTS = (
     "derive_child_places",
     "derive_request_facts",
@@ -72,19 +77,40 @@ class Problem:
 
 
 class IngestError(Exception):
-    """Every problem found in a batch (up to a cap) and how many there were in all."""
+    """Every problem found in a batch (up to a cap, in file and row order), how many there
+    were in all, how many of each (file, column, reason), and the warnings raised on the way
+    (columns that are not in the contract, which may hold identifiers)."""
 
-    def __init__(self, problems: list[Problem], total: int | None = None):
-        self.problems = problems
+    def __init__(
+        self,
+        problems: list[Problem],
+        total: int | None = None,
+        summary: dict[tuple[str, str | None, str], int] | None = None,
+        warnings: list[str] | None = None,
+    ):
+        self.problems = sorted(problems, key=_place)
         self.total = len(problems) if total is None else total
+        self.summary = summary or _summary(problems)
+        self.warnings = warnings or []
         more = self.total - len(problems)
-        lines = [str(p) for p in problems]
+        lines = [str(p) for p in self.problems]
         if more > 0:
             lines.append(f"… and {more:,} more problems")
         super().__init__(
             f"Ingest rejected: {self.total:,} problem(s); the store was not changed.\n"
             + "\n".join(lines)
         )
+
+
+def _place(problem: Problem) -> tuple:
+    return (problem.file, -1 if problem.row is None else problem.row, problem.column or "")
+
+
+def _summary(problems: list[Problem]) -> dict[tuple[str, str | None, str], int]:
+    out: dict[tuple[str, str | None, str], int] = {}
+    for p in problems:
+        out[(p.file, p.column, p.reason)] = out.get((p.file, p.column, p.reason), 0) + 1
+    return out
 
 
 @dataclass
@@ -100,6 +126,7 @@ class IngestResult:
     date_to: str | None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ingested_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
 
 def _quiet(message: str, fraction: float) -> None:
@@ -118,15 +145,24 @@ class _Collector:
         self.cap = cap
         self.problems: list[Problem] = []
         self.total = 0
+        self.summary: dict[tuple[str, str | None, str], int] = {}
+
+    def _count(self, file: str, column: str | None, reason: str, count: int) -> None:
+        self.total += count
+        key = (file, column, reason)
+        self.summary[key] = self.summary.get(key, 0) + count
+
+    def error(self, warnings: list[str]) -> IngestError:
+        return IngestError(self.problems, self.total, self.summary, warnings)
 
     def add(self, problem: Problem, count: int = 1) -> None:
-        self.total += count
+        self._count(problem.file, problem.column, problem.reason, count)
         if len(self.problems) < self.cap:
             self.problems.append(problem)
 
     def add_rows(self, file: str, column: str | None, reason: str, rows, count: int) -> None:
         """Add up to the cap of (row, value) pairs found by one check of `count` rows."""
-        self.total += count
+        self._count(file, column, reason, count)
         for row, value in rows:
             if len(self.problems) >= self.cap:
                 break
@@ -144,14 +180,41 @@ def _shown(value) -> str | None:
 
 # ---- reading ----
 def _read_header(path: Path, file: str, problems: _Collector) -> list[str] | None:
+    # Only the first MAX_HEADER_BYTES are read: a file without a line break there (a binary
+    # file, a one-line dump) is refused before DuckDB reads gigabytes of it.
+    with path.open("rb") as handle:
+        head = handle.read(MAX_HEADER_BYTES + 1)
+    line, newline, _ = head.partition(b"\n")
+    if not newline and len(head) > MAX_HEADER_BYTES:
+        problems.add(
+            Problem(
+                file, 1, None, None, f"has no header row in its first {MAX_HEADER_BYTES:,} bytes"
+            )
+        )
+        return None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        text = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(Problem(file, None, None, None, f"is not UTF-8 text ({exc.reason})"))
         return None
+    try:
+        header = next(csv.reader([text.rstrip("\r")]), None)
+    except csv.Error as exc:
+        problems.add(Problem(file, 1, None, None, f"has a header that is not CSV ({exc})"))
+        return None
     if not header or all(not h.strip() for h in header):
         problems.add(Problem(file, 1, None, None, "has no header row (the file is empty)"))
+        return None
+    if len(header) > MAX_HEADER_COLUMNS:
+        problems.add(
+            Problem(
+                file,
+                1,
+                None,
+                None,
+                f"has {len(header):,} columns; no contract file has more than {MAX_HEADER_COLUMNS:,}",
+            )
+        )
         return None
     return header
 
@@ -219,10 +282,10 @@ def _stage(
         select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      nullstr = '', allow_quoted_nulls = true)
+                      nullstr = '', allow_quoted_nulls = true, max_line_size = $max_line)
     """
     try:
-        con.execute(sql, {"path": str(path), "columns": columns})
+        con.execute(sql, {"path": str(path), "columns": columns, "max_line": MAX_LINE_BYTES})
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
         problems.add(Problem(model.file, None, None, None, f"could not be read as CSV: {message}"))
@@ -232,6 +295,7 @@ def _stage(
 
 # ---- set-based checks derived from the contract ----
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DAY_FIRST_PATTERN = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$"
 
 
 def _typed_expr(spec: ColumnSpec) -> str:
@@ -286,12 +350,21 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
             )
         )
     elif spec.kind == "date":
+        # A date written day first (a spreadsheet's UK format) gets its own reason, with the fix.
         checks.append(
             (
-                f"{c} is not null and not (regexp_full_match({c}, $pattern{tag})"
+                f"{c} is not null and regexp_full_match({c}, $dmy{tag})",
+                "looks like dd/mm/yyyy: write dates as YYYY-MM-DD (31/03/2025 is 2025-03-31)",
+                {f"dmy{tag}": DAY_FIRST_PATTERN},
+            )
+        )
+        checks.append(
+            (
+                f"{c} is not null and not regexp_full_match({c}, $dmy{tag})"
+                f" and not (regexp_full_match({c}, $pattern{tag})"
                 f" and {_typed_expr(spec)} is not null)",
                 "not a valid date (expected YYYY-MM-DD)",
-                {f"pattern{tag}": DATE_PATTERN},
+                {f"pattern{tag}": DATE_PATTERN, f"dmy{tag}": DAY_FIRST_PATTERN},
             )
         )
     elif spec.kind == "int":
@@ -533,8 +606,17 @@ def _check_keys_and_rules(
     _report_all(con, problems, file, source, rules)
 
 
-def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
-    file = contract.GEOJSON_FILE
+def _check_geojson(
+    path: Path,
+    problems: _Collector,
+    con,
+    file: str = contract.GEOJSON_FILE,
+    key: str = "locality_id",
+    table: str = "localities",
+) -> list[dict] | None:
+    """The file's features, each reduced to its shape and its `key` property, which must be
+    in `table`; None when the file is not a FeatureCollection. Any other property (a contact's
+    name, say) would be sent to every browser, public mode included: it is never kept."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -543,28 +625,71 @@ def _check_geojson(path: Path, problems: _Collector, con) -> str | None:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         problems.add(Problem(file, None, "type", None, "must be a GeoJSON FeatureCollection"))
         return None
-    known = {r[0] for r in con.execute("select locality_id from localities").fetchall()}
+    known = {r[0] for r in con.execute(f"select {ident(key)} from {ident(table)}").fetchall()}
     kept = []
     for i, feature in enumerate(data.get("features") or [], start=1):
-        props = (feature or {}).get("properties") or {}
-        value = props.get("locality_id")
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") or {}
+        value = props.get(key) if isinstance(props, dict) else None
+        geometry = feature.get("geometry")
         if value is None:
-            problems.add(
-                Problem(file, i, "locality_id", None, "feature has no locality_id property")
-            )
+            problems.add(Problem(file, i, key, None, f"feature has no {key} property"))
         elif str(value) not in known:
             problems.add(
                 Problem(
                     file,
                     i,
-                    "locality_id",
+                    key,
                     str(value),
-                    "refers to a locality_id that does not exist in localities.csv",
+                    f"refers to a {key} that does not exist in {table}.csv",
+                )
+            )
+        elif not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
+            problems.add(
+                Problem(
+                    file, i, "geometry", str(value), "geometry must be a Polygon or MultiPolygon"
                 )
             )
         else:
-            kept.append(feature)
-    return json.dumps(contract.minimal_geojson(kept), separators=(",", ":"))
+            kept.append({"type": "Feature", "geometry": geometry, "properties": {key: str(value)}})
+    return kept
+
+
+POLYGONS = ("Polygon", "MultiPolygon")
+
+
+def _store_geojson(con, present: dict[str, Path], problems: _Collector) -> None:
+    """Check both boundary files and store what is kept: localities as one FeatureCollection
+    (table locality_geojson), areas one row per feature with its geometry as GeoJSON text
+    (table area_geojson, empty without the file) so a map can take one locality's areas."""
+    con.execute("create table locality_geojson (geojson varchar)")
+    con.execute("create table area_geojson (area_code varchar, geometry varchar)")
+    if contract.GEOJSON_FILE in present:
+        features = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
+        if features is not None:
+            collection = {"type": "FeatureCollection", "features": features}
+            con.execute(
+                "insert into locality_geojson values ($g)",
+                {"g": json.dumps(collection, separators=(",", ":"))},
+            )
+    if contract.AREAS_GEOJSON_FILE in present:
+        features = _check_geojson(
+            present[contract.AREAS_GEOJSON_FILE],
+            problems,
+            con,
+            contract.AREAS_GEOJSON_FILE,
+            "area_code",
+            "areas",
+        )
+        features = features or []
+        # One statement over two lists: executemany costs a statement per row (30,000 areas).
+        con.execute(
+            "insert into area_geojson select unnest($codes), unnest($shapes)",
+            {
+                "codes": [f["properties"]["area_code"] for f in features],
+                "shapes": [json.dumps(f["geometry"], separators=(",", ":")) for f in features],
+            },
+        )
 
 
 def fingerprint(directory: Path) -> str:
@@ -598,34 +723,68 @@ def ingest(
 
     present = _check_directory(source, problems)
     if problems.total:
-        raise IngestError(problems.problems, problems.total)
+        raise problems.error(warnings)
 
-    # Hashing the files runs beside the DuckDB work (hashlib releases the GIL).
-    hashing = ThreadPoolExecutor(max_workers=1)
-    hashed = hashing.submit(fingerprint, source)
-    hashing.shutdown(wait=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.building")
-    # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
-    con = duckdb.connect(
-        str(building),
-        config={**store.WRITE_CONFIG, "memory_limit": config.ingest_memory_limit()},
-    )
-    try:
-        result = _build(con, source, present, target, problems, warnings, progress, hashed)
-        con.execute("checkpoint")
-        con.close()
-        if problems.total:
-            raise IngestError(problems.problems, problems.total)
-        _switch(building, target)
-    except BaseException:
-        con.close()
-        building.unlink(missing_ok=True)
-        Path(str(building) + ".wal").unlink(missing_ok=True)
-        raise
+    new_store = not target.exists()
+    with store.ingest_lock(_prepared(target, warnings)):
+        store.clean_builds(target)
+        # Hashing the files runs beside the DuckDB work (hashlib releases the GIL).
+        hashing = ThreadPoolExecutor(max_workers=1)
+        hashed = hashing.submit(fingerprint, source)
+        hashing.shutdown(wait=False)
+        building = store.new_build(target)
+        # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
+        con = duckdb.connect(
+            str(building),
+            config={**store.WRITE_CONFIG, "memory_limit": config.ingest_memory_limit()},
+        )
+        try:
+            result = _build(con, source, present, target, problems, warnings, progress, hashed)
+            con.execute("checkpoint")
+            con.close()
+            if problems.total:
+                raise problems.error(warnings)
+            progress("making the new extract current", 0.995)
+            version = store.install(target, building, result.fingerprint, result.ingest_id)
+        except BaseException:
+            con.close()
+            store.remove_build(building)
+            if new_store:
+                store.discard_new(target)
+            raise
+    _record(target, result, version)
     result.seconds = time.perf_counter() - started
     progress("done", 1.0)
     return result
+
+
+def _prepared(target: Path, warnings: list[str]) -> Path:
+    """The store folder, created or converted from an earlier single-file store."""
+    warnings.extend(store.prepare(target))
+    return target
+
+
+def _record(target: Path, result: IngestResult, version: Path) -> None:
+    """Append the ingest to the state database's history. The extract is already current and
+    holds its own record, so a state database that cannot be written only costs a warning."""
+    try:
+        state.record_ingest(
+            state.path_for(target),
+            {
+                "ingest_id": result.ingest_id,
+                "ingested_at": result.ingested_at.isoformat(sep=" "),
+                "source": result.source,
+                "fingerprint": result.fingerprint,
+                "contract_version": contract.CONTRACT_VERSION,
+                "row_counts": json.dumps(result.row_counts),
+                "warnings": json.dumps(result.warnings),
+                "date_from": result.date_from,
+                "date_to": result.date_to,
+                "version_file": version.name,
+            },
+        )
+    except (sqlite3.Error, OSError) as exc:
+        result.warnings.append(f"the ingest history could not be written: {exc}")
 
 
 def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
@@ -686,26 +845,22 @@ def _build(
         checked[model.file] = _load(con, model, clean)
     if unreadable:
         return None
-    for model in models:
-        step(f"checking keys, references and rules in {model.file}")
-        _check_keys_and_rules(con, model, checked[model.file], problems)
+    # Absent optional files are empty tables before any check, so a reference to one (a
+    # family's area_code without areas.csv) is reported, and every query can rely on them.
     for model in contract.MODELS:
         if model.file not in present:
             _create_empty(con, model)
             row_counts[contract.table_name(model)] = 0
+    for model in models:
+        step(f"checking keys, references and rules in {model.file}")
+        _check_keys_and_rules(con, model, checked[model.file], problems)
 
-    geojson = None
-    if contract.GEOJSON_FILE in present:
-        geojson = _check_geojson(present[contract.GEOJSON_FILE], problems, con)
+    _store_geojson(con, present, problems)
     if problems.total:
         _check_derive_references(con, models, checked, problems)
         return None
 
-    con.execute("create table locality_geojson (geojson varchar)")
-    if geojson is not None:
-        con.execute("insert into locality_geojson values ($g)", {"g": geojson})
     store.execute_script(con, "schema")
-    store.execute_script(con, "schema_commentary")
     _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",
@@ -728,9 +883,6 @@ def _build(
     if lost:
         _check_derive_references(con, models, checked, problems, lost)
         return None
-    step("carrying over the store's history and commentary")
-    _carry_over(con, target, warnings)
-
     date_from, date_to = con.execute(
         "select min(d)::varchar, max(d)::varchar from ("
         " select received_date as d from requests union all"
@@ -751,7 +903,7 @@ def _build(
         " $date_from, $date_to)",
         {
             "id": result.ingest_id,
-            "at": datetime.now(UTC).replace(tzinfo=None),
+            "at": result.ingested_at,
             "source": result.source,
             "fp": result.fingerprint,
             "version": contract.CONTRACT_VERSION,
@@ -794,33 +946,3 @@ def _create_code_types(con) -> None:
 def _create_empty(con, model: type[ContractModel]) -> None:
     cols = ", ".join(f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model))
     con.execute(f"create table {ident(contract.table_name(model))} ({cols})")
-
-
-def _carry_over(con, target: Path, warnings: list[str]) -> None:
-    """Copy the store's own tables (ingest history, commentary) from the current store."""
-    if not target.exists():
-        return
-    try:
-        con.execute("attach $path as previous (read_only)", {"path": str(target)})
-    except duckdb.Error as exc:
-        warnings.append(f"the previous store could not be read, so its history was not kept: {exc}")
-        return
-    try:
-        existing = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_catalog = 'previous'"
-            ).fetchall()
-        }
-        for table in PERSISTENT_TABLES:
-            if table in existing:
-                con.execute(f"insert into {ident(table)} select * from previous.{ident(table)}")
-    finally:
-        con.execute("detach previous")
-
-
-def _switch(building: Path, target: Path) -> None:
-    """Put the new store in place atomically. Readers of the old file keep their snapshot."""
-    stale_wal = Path(str(target) + ".wal")
-    stale_wal.unlink(missing_ok=True)
-    os.replace(building, target)

@@ -3,7 +3,8 @@
 Deterministic for a seed. Vectorised with numpy so that national scale (millions of children)
 is generated in minutes; files are written by DuckDB.
 
-What makes it look real (see docs/sample-data.md): a deprivation gradient across localities,
+What makes it look real (see docs/sample-data.md): a deprivation gradient across localities
+and within them across small areas (contract 1.1: areas, catchments, populations by area),
 dips in August and late December and at weekends, siblings referred together, re-referrals and
 re-entries at the rates councils publish, step-downs after social care, step-ups, transfers,
 open episodes at the extract date, and needs that co-occur (domestic abuse with parental mental
@@ -40,6 +41,65 @@ HUB_NAMES = {
     "EST": ("Eastcliff Family Hub", "Harbour View Satellite", "Beacon Satellite"),
 }
 REQUESTS_PER_CHILD_YEAR = 0.105  # ≈ 1,050 requests per 10,000 children aged 0-19 a year
+# Small areas (contract 1.1): about one per this many resident children aged 0-19, like an
+# LSOA (England: 12 million children, 33,755 LSOAs), so a few dozen per locality of the sample
+# city and tens of thousands nationally.
+CHILDREN_PER_AREA = 400
+NO_AREA_SHARE = 0.015  # families whose address matched no small area
+AREA_NAME_STEMS = (
+    "Ash",
+    "Beech",
+    "Bramble",
+    "Brook",
+    "Castle",
+    "Church",
+    "Clay",
+    "Elm",
+    "Fair",
+    "Fern",
+    "Hazel",
+    "Holly",
+    "Kings",
+    "Lark",
+    "Marsh",
+    "Meadow",
+    "Mill",
+    "Oak",
+    "Pine",
+    "Queens",
+    "Rose",
+    "Sand",
+    "Stone",
+    "Thorn",
+    "Well",
+    "Willow",
+    "Alder",
+    "Bell",
+    "Cherry",
+    "Heath",
+)
+AREA_NAME_ENDINGS = (
+    "field",
+    "wood",
+    "gate",
+    "ley",
+    "brook",
+    "hill",
+    "side",
+    "croft",
+    "green",
+    "ton",
+    "bury",
+    "moor",
+    "dene",
+    "lands",
+)
+# The authority's 0-19 population by sex and by ethnic group (population_groups.csv): close to
+# a less diverse than average English city (Census 2021 children); the children known to the
+# service are drawn with nearly the same mix, Asian families a little under-represented and
+# mixed-ethnicity children a little over-represented, as councils often report.
+POPULATION_SEX = {"female": 0.487, "male": 0.513}
+POPULATION_ETHNIC = {"white": 0.805, "mixed": 0.05, "asian": 0.085, "black": 0.035, "other": 0.025}
 
 
 def _pick(rng: np.random.Generator, options, probs, size: int) -> np.ndarray:
@@ -147,6 +207,9 @@ def generate(
                 )
             )
     population = pd.concat(pop_rows, ignore_index=True)
+    # Small areas draw from their own generator, so the rest of the city stays as it was.
+    area_rng = np.random.default_rng([seed, 11])
+    areas, area_geo, area_loc, area_imd, area_share = _areas(area_rng, locs, hubs, geo, children)
 
     # ---- children known to the service, in families ----
     total_requests = children * requests_per_child_year * years
@@ -161,6 +224,10 @@ def generate(
     fam_loc = _pick(rng, loc_ids, child_loc_p, n_families)
     fam_imd = np.clip(np.round(rng.normal(loc_imd[fam_loc] - 0.8, 1.9)), 1, 10).astype(np.int64)
     fam_imd_missing = rng.random(n_families) < 0.025
+    # A family lives in a small area of its locality, likelier in one as deprived as itself;
+    # its own decile is then its area's (a decile comes from the address's area).
+    fam_area = _family_areas(area_rng, fam_loc, fam_imd, area_loc, area_imd, area_share)
+    fam_imd = np.where(fam_area >= 0, area_imd[np.maximum(fam_area, 0)], fam_imd)
     family_ids = _ids("F", n_families)
     families = pd.DataFrame(
         {
@@ -170,6 +237,9 @@ def generate(
         }
     )
     families.loc[fam_imd_missing, "imd_decile"] = pd.NA
+    families["area_code"] = np.where(
+        fam_area >= 0, areas["area_code"].to_numpy()[np.maximum(fam_area, 0)], ""
+    )
     # Family-level adversity: deprived families carry more, and it shapes every need.
     fam_adversity = rng.normal(0, 1, n_families) + (5.5 - fam_imd) * 0.12
 
@@ -334,6 +404,12 @@ def generate(
         "survey_responses.csv": survey,
         "indicators.csv": indicators,
         "localities.geojson": geo,
+        "areas.csv": areas,
+        "population_areas.csv": _population_areas(
+            population, areas, area_loc, area_imd, area_share
+        ),
+        "population_groups.csv": _population_groups(population),
+        "areas.geojson": area_geo,
     }
 
 
@@ -390,6 +466,176 @@ def _hubs_and_shapes(rng, locs):
             }
         )
     return pd.DataFrame(rows), {"type": "FeatureCollection", "features": features}
+
+
+def _areas(rng, locs, hubs, geo, children):
+    """Small areas tiling each locality's square: a grid of cells whose inner corners are
+    moved a little (so no cell is a square, and shared edges stay shared), about one per
+    CHILDREN_PER_AREA children. Deprivation varies smoothly within a locality around its
+    mean; each area lies in the catchment of the nearest family hub or satellite of its
+    locality. Returns the areas table, their GeoJSON, and per area: locality index, IMD
+    decile and share of its locality's children."""
+    hub_rows = hubs[hubs["hub_type"] != "targeted_support_team"]
+    rows, features, area_loc, area_imd, area_share = [], [], [], [], []
+    for li, (loc, feature) in enumerate(zip(locs, geo["features"], strict=True)):
+        ring = np.array(feature["geometry"]["coordinates"][0])
+        (lon0, lat0), (lon1, lat1) = ring.min(axis=0), ring.max(axis=0)
+        wanted = max(4, round(children * loc[2] / CHILDREN_PER_AREA))
+        n_rows = max(2, round(math.sqrt(wanted)))
+        n_cols = math.ceil(wanted / n_rows)
+        # Corner lattice in the unit square, inner corners moved by up to 30% of a cell.
+        u = np.tile(np.linspace(0, 1, n_cols + 1), (n_rows + 1, 1))
+        v = np.tile(np.linspace(0, 1, n_rows + 1)[:, None], (1, n_cols + 1))
+        inner = np.zeros_like(u, dtype=bool)
+        inner[1:-1, 1:-1] = True
+        u = u + inner * rng.uniform(-0.3, 0.3, u.shape) / n_cols
+        v = v + inner * rng.uniform(-0.3, 0.3, v.shape) / n_rows
+        lon = np.round(lon0 + u * (lon1 - lon0), 5)
+        lat = np.round(lat0 + v * (lat1 - lat0), 5)
+        # Deprivation: a smooth wave across the locality around its mean, plus local noise.
+        cu = (np.arange(n_cols) + 0.5) / n_cols
+        cv = (np.arange(n_rows) + 0.5) / n_rows
+        phase = rng.uniform(0, 2 * math.pi, 2)
+        wave = np.sin(2 * math.pi * cu[None, :] * 0.8 + phase[0]) * np.cos(
+            2 * math.pi * cv[:, None] * 0.7 + phase[1]
+        )
+        noise = rng.normal(0, 1.1, (n_rows, n_cols))
+        imd = np.clip(np.round(loc[3] - 0.3 + 2.2 * wave + noise), 1, 10).astype(np.int64)
+        # More children live in the more deprived areas.
+        weight = rng.lognormal(0, 0.25, (n_rows, n_cols)) * (1 + 0.06 * (5.5 - imd))
+        share = weight / weight.sum()
+        # Catchment: the nearest hub of the locality (longitude shrunk to distance at 51°N).
+        local = hub_rows[hub_rows["locality_id"] == loc[0]]
+        mid_lon = lon0 + (cu[None, :] * np.ones((n_rows, 1))) * (lon1 - lon0)
+        mid_lat = lat0 + (cv[:, None] * np.ones((1, n_cols))) * (lat1 - lat0)
+        distance = ((mid_lon[..., None] - local["longitude"].to_numpy()) * 0.63) ** 2 + (
+            mid_lat[..., None] - local["latitude"].to_numpy()
+        ) ** 2
+        catchment = local["hub_id"].to_numpy()[distance.argmin(axis=-1)]
+        names = _area_names(rng, n_rows * n_cols)
+        for k, (r, c) in enumerate(np.ndindex(n_rows, n_cols)):
+            code = f"X01{len(rows) + 1:06d}"
+            corners = [(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c), (r, c)]
+            rows.append((code, names[k], loc[0], catchment[r, c], int(imd[r, c])))
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"area_code": code, "area_name": names[k]},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[float(lon[i, j]), float(lat[i, j])] for i, j in corners]],
+                    },
+                }
+            )
+        area_loc.append(np.full(n_rows * n_cols, li))
+        area_imd.append(imd.ravel())
+        area_share.append(share.ravel())
+    areas = pd.DataFrame(
+        rows, columns=["area_code", "area_name", "locality_id", "hub_id", "imd_decile"]
+    )
+    return (
+        areas,
+        {"type": "FeatureCollection", "features": features},
+        np.concatenate(area_loc),
+        np.concatenate(area_imd),
+        np.concatenate(area_share),
+    )
+
+
+def _area_names(rng, n: int) -> list[str]:
+    """n made-up neighbourhood names, distinct within a locality (numbered beyond the stock)."""
+    stock = [a + b for a in AREA_NAME_STEMS for b in AREA_NAME_ENDINGS]
+    order = rng.permutation(len(stock))
+    return [
+        stock[order[k % len(stock)]] + ("" if k < len(stock) else f" {k // len(stock) + 1}")
+        for k in range(n)
+    ]
+
+
+def _family_areas(rng, fam_loc, fam_imd, area_loc, area_imd, area_share) -> np.ndarray:
+    """Each family's area (an index into the areas; -1 for the few with none): an area of its
+    locality, drawn by its children's share and by how close its decile is to the family's."""
+    n_loc = int(area_loc.max()) + 1
+    width = int(np.bincount(area_loc).max())
+    # Cumulative weights per (locality, decile) group, padded to one width and offset by the
+    # group's number: one searchsorted over the flattened table draws every family at once.
+    cum = np.ones((n_loc * 10, width))
+    slot = np.arange(len(area_loc)) - np.searchsorted(area_loc, area_loc)
+    for decile in range(1, 11):
+        weight = area_share * np.exp(-((area_imd - decile) ** 2) / (2 * 1.2**2))
+        table = np.zeros((n_loc, width))
+        table[area_loc, slot] = weight
+        table = np.cumsum(table, axis=1)
+        table = table / table[:, -1:]
+        cum[np.arange(n_loc) * 10 + decile - 1] = table
+    group = fam_loc * 10 + fam_imd - 1
+    offsets = np.arange(n_loc * 10)[:, None] + np.minimum(cum, 1.0)
+    position = np.searchsorted(offsets.ravel(), group + rng.random(len(group)), side="right")
+    local = np.minimum(position - group * width, width - 1)
+    first = np.searchsorted(area_loc, np.arange(n_loc))
+    area = first[fam_loc] + local
+    return np.where(rng.random(len(group)) < NO_AREA_SHARE, -1, area)
+
+
+def _apportion(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Whole numbers shares[:, j] × totals[j] that add up to totals[j] exactly (largest
+    remainders round up). shares: (parts, columns), each column summing to 1."""
+    raw = shares * totals[None, :]
+    base = np.floor(raw).astype(np.int64)
+    short = totals - base.sum(axis=0)
+    rank = np.argsort(-(raw - base), axis=0, kind="stable")
+    extra = (np.arange(len(shares))[:, None] < short[None, :]).astype(np.int64)
+    np.put_along_axis(base, rank, np.take_along_axis(base, rank, axis=0) + extra, axis=0)
+    return base
+
+
+def _population_areas(population, areas, area_loc, area_imd, area_share):
+    """population.csv split over each locality's areas, by the areas' shares of children
+    (deprived areas a little younger): the areas of a locality add up to its population for
+    every year and age."""
+    ages = np.arange(20)
+    frames = []
+    codes_ = areas["area_code"].to_numpy()
+    for li, (locality_id, loc_pop) in enumerate(population.groupby("locality_id", sort=False)):
+        in_loc = np.flatnonzero(area_loc == li)
+        assert areas["locality_id"].iat[in_loc[0]] == locality_id
+        young = 1 + 0.015 * (5.5 - area_imd[in_loc])[:, None] * (9.5 - ages)[None, :] / 9.5
+        shares = area_share[in_loc][:, None] * young
+        shares = shares / shares.sum(axis=0)
+        years = loc_pop["year"].to_numpy()
+        counts = _apportion(loc_pop["population"].to_numpy(), shares[:, loc_pop["age"].to_numpy()])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "area_code": np.repeat(codes_[in_loc], len(loc_pop)),
+                    "year": np.tile(years, len(in_loc)),
+                    "age": np.tile(loc_pop["age"].to_numpy(), len(in_loc)),
+                    "population": counts.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _population_groups(population):
+    """The authority's 0-19 population each year by sex and by ethnic group, adding up to
+    population.csv's total for that year in each dimension."""
+    totals = population.groupby("year", sort=True)["population"].sum()
+    frames = []
+    for dimension, mix in (("sex", POPULATION_SEX), ("ethnic_group", POPULATION_ETHNIC)):
+        shares = np.array(list(mix.values()))[:, None] * np.ones((1, len(totals)))
+        counts = _apportion(totals.to_numpy(), shares)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": np.repeat(totals.index.to_numpy(), len(mix)),
+                    "dimension": dimension,
+                    "group": np.tile(list(mix), len(totals)),
+                    "population": counts.T.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _episodes(
@@ -701,6 +947,7 @@ def _indicators(rng, locs, first_fy, years):
 PART_CHILDREN = 1_000_000
 ID_COLUMNS = (
     "locality_id",
+    "area_code",
     "hub_id",
     "family_id",
     "child_id",
@@ -723,7 +970,9 @@ def write_sample(
     out.mkdir(parents=True, exist_ok=True)
     parts = max(1, math.ceil(children / PART_CHILDREN))
     counts: dict[str, int] = {}
-    features: list = []
+    features: dict[str, list] = {}
+    # Authority-wide rows are summed over the parts and written once, at the end.
+    groups: list[pd.DataFrame] = []
     con = duckdb.connect()
     for part in range(parts):
         size = children if parts == 1 else min(PART_CHILDREN, children - part * PART_CHILDREN)
@@ -735,7 +984,10 @@ def write_sample(
             data["indicators.csv"] = indicators[indicators["area"] != "all"]
         for name, frame in data.items():
             if name.endswith(".geojson"):
-                features += frame["features"]
+                features.setdefault(name, []).extend(frame["features"])
+                continue
+            if name == "population_groups.csv":
+                groups.append(frame)
                 continue
             target = out / name
             if part == 0:
@@ -749,10 +1001,22 @@ def write_sample(
                 scratch.unlink()
             counts[name] = counts.get(name, 0) + len(frame)
         del data
+    population_groups = (
+        pd.concat(groups).groupby(["year", "dimension", "group"], sort=False).sum().reset_index()
+    )
+    _write_csv(con, population_groups, out / "population_groups.csv")
+    counts["population_groups.csv"] = len(population_groups)
     con.close()
-    geo = {"type": "FeatureCollection", "features": features}
+    geo = {"type": "FeatureCollection", "features": features["localities.geojson"]}
     (out / "localities.geojson").write_text(json.dumps(geo, indent=1) + "\n", encoding="utf-8")
-    counts["localities.geojson"] = len(features)
+    # Small areas: one compact feature a line (tens of thousands at national scale).
+    lines = [json.dumps(f, separators=(",", ":")) for f in features["areas.geojson"]]
+    (out / "areas.geojson").write_text(
+        '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
+        encoding="utf-8",
+    )
+    for name, found in features.items():
+        counts[name] = len(found)
     return counts
 
 
@@ -761,7 +1025,9 @@ def _prefix_ids(data: dict, prefix: str) -> None:
     for name, frame in data.items():
         if name.endswith(".geojson"):
             for feature in frame["features"]:
-                feature["properties"]["locality_id"] = prefix + feature["properties"]["locality_id"]
+                for key in ("locality_id", "area_code"):
+                    if key in feature["properties"]:
+                        feature["properties"][key] = prefix + feature["properties"][key]
             continue
         for column in ID_COLUMNS:
             if column in frame:

@@ -224,3 +224,73 @@ def assurance_icon(chart: XmR, target: float | None, polarity: Polarity) -> Icon
     if passes:
         return Icon("consistently_pass", "Consistently passing the target", "P", "improving")
     return Icon("consistently_fail", "Consistently failing the target", "F", "concerning")
+
+
+# --- Disparity (domain.md "Disparity") ---------------------------------------------------------
+DISPARITY_COLUMNS = [
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "rest_numerator",
+    "rest_denominator",
+    "rest_value",
+    "ratio",
+    "lower",
+    "upper",
+    "differs",
+]
+
+
+def disparity(
+    rows: list[dict], kind: str, z: float = Z95, threshold: int | None = None
+) -> list[dict]:
+    """Each group's value against all other known groups together, for a share or a rate per
+    10,000 by an equality breakdown: the ratio, its 95% interval (Katz log for shares, Poisson
+    log for rates) and `differs` ('higher' or 'lower' when the interval excludes 1, else None).
+    `rows` are one metric's result rows (group, numerator, denominator). 'unknown' is left out
+    of both sides, and so is a group with no denominator (no population) from the rest. No
+    ratio when either side has a zero numerator, or, given a suppression threshold K, when
+    either side rests on a count from 1 to K-1."""
+    known = [r for r in rows if r["group"] != "unknown" and r.get("denominator")]
+    out = []
+    for row in rows:
+        if row["group"] == "unknown":
+            continue
+        a, n1 = row["numerator"], row.get("denominator")
+        rest = [r for r in known if r["group"] != row["group"]]
+        c = sum(int(r["numerator"] or 0) for r in rest)
+        n2 = sum(int(r["denominator"]) for r in rest)
+        result = {
+            "group": row["group"],
+            "numerator": a,
+            "denominator": n1,
+            "value": _ratio_value(kind, a, n1),
+            "rest_numerator": c,
+            "rest_denominator": n2,
+            "rest_value": _ratio_value(kind, c, n2),
+            "ratio": None,
+            "lower": None,
+            "upper": None,
+            "differs": None,
+        }
+        hidden = threshold is not None and any(
+            0 < count < threshold for count in (a or 0, n1 or 0, c, n2)
+        )
+        if a and n1 and c and n2 and not hidden:
+            ratio = (a / n1) / (c / n2)
+            if kind == "share":
+                spread = math.sqrt(max(1 / a - 1 / n1 + 1 / c - 1 / n2, 0.0))
+            else:
+                spread = math.sqrt(1 / a + 1 / c)
+            lower, upper = ratio * math.exp(-z * spread), ratio * math.exp(z * spread)
+            differs = "higher" if lower > 1 else "lower" if upper < 1 else None
+            result.update(ratio=ratio, lower=lower, upper=upper, differs=differs)
+        out.append(result)
+    return out
+
+
+def _ratio_value(kind: str, numerator, denominator) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator * (10_000 if kind == "per_10k" else 1)

@@ -1,6 +1,8 @@
 -- derive_assessment_facts: assessment_facts (one row per assessment) and assessment_needs
 -- (one row per assessment and need listed), built once at ingest. An assessment takes its
--- episode's lead hub and the child's locality of residence. need_bits holds the listed needs
+-- episode's lead hub and the child's locality of residence, small area and catchment hub
+-- (assessment_facts only: by area, need_bits answers need questions without the need rows).
+-- need_bits holds the listed needs
 -- as one integer (need_bit of each need; 0 for none) for the group and co-occurrence
 -- queries. No parameters.
 
@@ -20,7 +22,13 @@ select
     list_transform(assessments.needs, lambda need: list_position(codes.in_order, need))
         as need_orders,
     episode_facts.imd_decile,
-    age_band(episode_facts.birth_start, assessments.completed_date) as age_band
+    age_band(episode_facts.birth_start, assessments.completed_date) as age_band,
+    episode_facts.area_code,
+    episode_facts.catchment_hub_id,
+    episode_facts.family_id,
+    episode_facts.sex,
+    episode_facts.ethnic_group,
+    episode_facts.send
 from assessments
 cross join (select list(need order by sort_order) as in_order from need_codes) as codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
@@ -41,7 +49,13 @@ select
     coalesce(list_sum(list_transform(need_orders, lambda sort_order: need_bit(sort_order))), 0)
         ::uinteger as need_bits,
     imd_decile,
-    age_band
+    age_band,
+    area_code,
+    catchment_hub_id,
+    family_id,
+    sex,
+    ethnic_group,
+    send
 from assessment_rows;
 
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so

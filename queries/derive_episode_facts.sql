@@ -1,5 +1,6 @@
 -- derive_episode_facts: episode_facts, one row per episode, built once at ingest.
--- Adds locality of residence, age band at start, length in days, and the child's latest
+-- Adds locality of residence, small area and catchment hub (see derive_child_places), age
+-- band at start, length in days, and the child's latest
 -- *different* episode that closed on or before this start date (its end date and closure
 -- reason). is_re_entry_12m: that closure is on or after start_date minus 12 calendar months.
 -- birth_start is kept so assessments can take the age band without a join to children.
@@ -10,9 +11,9 @@
 -- count (358 ms for a year at national scale). They come from a window over the episodes'
 -- request columns only, joined back by episode: the same window over every column took 30 s
 -- of a 60 s derive at national scale.
--- Only what queries read is kept, with the episode id as key: the child, family and request
--- ids are in episodes, children and requests (writing three more id columns of 15 million
--- rows took about 10 s at national scale).
+-- Only what queries read is kept, with the episode id as key: the request id is in episodes;
+-- the child and family ids are kept for the children and family counts, with the child's sex,
+-- ethnic group and SEND.
 -- No parameters.
 create or replace table episode_facts as
 with
@@ -22,7 +23,13 @@ episodes_with_child as (
         episodes.*,
         child_places.birth_start,
         child_places.locality_id,
-        child_places.imd_decile
+        child_places.imd_decile,
+        child_places.area_code,
+        child_places.catchment_hub_id,
+        child_places.family_id,
+        child_places.sex,
+        child_places.ethnic_group,
+        child_places.send
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
 ),
@@ -82,6 +89,7 @@ request_episodes as (
 in_date_order as (
     select
         e.episode_id,
+        e.child_id,
         e.locality_id,
         e.hub_id,
         e.service::episodes_service as service,
@@ -90,6 +98,12 @@ in_date_order as (
         e.start_reason::episodes_start_reason as start_reason,
         e.closure_reason::episodes_closure_reason as closure_reason,
         e.imd_decile,
+        e.area_code,
+        e.catchment_hub_id,
+        e.family_id,
+        e.sex,
+        e.ethnic_group,
+        e.send,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
         -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
@@ -133,7 +147,14 @@ select
     service,
     end_date,
     closure_reason,
-    episode_days
+    episode_days,
+    area_code,
+    catchment_hub_id,
+    imd_decile,
+    sex,
+    ethnic_group,
+    send,
+    age_band(birth_start, end_date) as end_age_band
 from episode_facts
 where end_date is not null
 order by end_date;

@@ -1,9 +1,10 @@
 -- derive_request_facts: request_facts, one row per request, built once at ingest.
--- Adds the family's locality of residence, the child's age band at receipt, and the
+-- Adds the family's locality of residence, small area and catchment hub (see
+-- derive_child_places), the child's age band at receipt, and the
 -- re-referral flag: another request for the same child received earlier (same day allowed,
 -- ordered by date then id) and on or after the received date minus 12 calendar months.
--- Only what queries read is kept, with the request id as key: the child and family ids are in
--- requests and children (writing both for 30 million rows took about 8 s at national scale).
+-- Only what queries read is kept, with the request id as key: the child id is in requests; the
+-- family id is kept for the family metrics, with the child's sex, ethnic group and SEND.
 -- No parameters.
 create or replace table request_facts as
 with
@@ -33,6 +34,12 @@ in_date_order as (
         child_places.imd_decile,
         age_band(child_places.birth_start, requests.received_date) as age_band,
         previous_requests.previous_request_date,
+        child_places.area_code,
+        child_places.catchment_hub_id,
+        child_places.family_id,
+        child_places.sex,
+        child_places.ethnic_group,
+        child_places.send,
         coalesce(
             previous_requests.previous_request_date
             >= requests.received_date - interval 12 month,

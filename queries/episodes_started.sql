@@ -1,12 +1,15 @@
 -- episodes_started: episodes whose start_date is in the period, transfer starts excluded.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
-    select report_key($by, locality_id, hub_id) as report_key
+    select report_key(
+        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        sex, ethnic_group, send, age_band, imd_decile
+    ) as report_key
     from episode_facts
     where start_date between $start and $end and start_reason <> 'transfer'
         and in_filter(locality_id, $locality)
@@ -34,4 +37,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

@@ -1,15 +1,18 @@
 -- median_episode_days: median of end_date - start_date in days over the episodes closed in the
 -- period (transfer closures excluded). With an even count it is the mean of the middle two.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
 --          value (median days; null when no episode closed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
 with
 
 closed_in_period as (
     select
-        report_key($by, locality_id, hub_id) as report_key,
+        report_key(
+        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        sex, ethnic_group, send, end_age_band, imd_decile
+    ) as report_key,
         episode_days
     from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
@@ -80,4 +83,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

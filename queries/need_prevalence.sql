@@ -1,28 +1,39 @@
 -- need_prevalence: for each need code, of the assessments completed in the period, the share
--- listing that need. An assessment takes its episode's lead hub and the child's locality.
+-- listing that need. An assessment takes its episode's lead hub and the child's locality,
+-- small area, catchment, sex, ethnic group, SEND, age band at completion and IMD decile.
 -- grain: one row per need code and report group; metric is 'need_prevalence:<need code>',
 --        needs in data-contract order
 -- columns: metric, group, numerator (assessments listing the need), denominator (assessments),
 --          value (share from 0 to 1; null when no assessment was completed)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
 with
 
-denominators as (
+in_period as (
     select
-        report_label($by, report_key($by, locality_id, hub_id)) as report_group,
-        count(*) as n
+        report_key(
+            $by, locality_id, hub_id, catchment_hub_id, area_code,
+            sex, ethnic_group, send, age_band, imd_decile
+        ) as report_key,
+        need_bits
     from assessment_facts
     where completed_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by report_key($by, locality_id, hub_id)
 ),
 
--- The period's whole months from need_months; its other days (all of them when it holds no
--- whole month) from assessment_needs, which repeats each assessment's date, places and
--- service on its need rows.
+denominators as (
+    select
+        report_label($by, report_key) as report_group,
+        count(*) as n
+    from in_period
+    group by report_key
+),
+
+-- By none, locality or hub: the period's whole months from need_months; its other days (all
+-- of them when it holds no whole month) from assessment_needs, which repeats each
+-- assessment's date, places and service on its need rows.
 need_rows as (
     select
         locality_id,
@@ -32,6 +43,7 @@ need_rows as (
         assessments
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
+        and $by in ('none', 'locality', 'hub')
     union all
     select
         locality_id,
@@ -45,11 +57,13 @@ need_rows as (
             completed_date < whole_months_from($start)
             or completed_date > whole_months_to($end)
         )
+        and $by in ('none', 'locality', 'hub')
 ),
 
 need_counts as (
     select
-        report_label($by, report_key($by, locality_id, hub_id)) as report_group,
+        report_label($by, report_key($by, locality_id, hub_id, null, null, null, null, null, null, null))
+            as report_group,
         need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
         -- time by hub at national scale.
@@ -58,7 +72,17 @@ need_counts as (
     where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by report_key($by, locality_id, hub_id), need_order
+    group by report_key($by, locality_id, hub_id, null, null, null, null, null, null, null), need_order
+    union all
+    -- Any other breakdown: each assessment's need_bits, tested need by need.
+    select
+        report_label($by, in_period.report_key) as report_group,
+        need_codes.sort_order as need_order,
+        count(*) as n
+    from in_period
+    inner join need_codes on in_period.need_bits & need_bit(need_codes.sort_order) <> 0
+    where $by not in ('none', 'locality', 'hub')
+    group by in_period.report_key, need_codes.sort_order
 ),
 
 groups as (
@@ -92,4 +116,4 @@ select
     denominator,
     value
 from final
-order by sort_order, "group" = 'unknown', "group"
+order by sort_order, "group" = 'unknown', report_order($by, "group")

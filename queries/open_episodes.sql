@@ -1,14 +1,17 @@
 -- open_episodes: episodes open at the end of the period: started on or before its last day
 -- and not ended by then (end_date empty or after it). Transfers are not excluded: a transferred
 -- child has one open episode at any moment.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
--- parameters: $end (the period's last day), $by ('none' | 'locality' | 'hub');
+-- parameters: $end (the period's last day), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
 with
 
 open_at_end as (
-    select report_key($by, locality_id, hub_id) as report_key
+    select report_key(
+        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        sex, ethnic_group, send, age_band(birth_start, $end), imd_decile
+    ) as report_key
     from episode_facts
     where start_date <= $end and (end_date is null or end_date > $end)
         and in_filter(locality_id, $locality)
@@ -36,4 +39,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

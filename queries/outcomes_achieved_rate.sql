@@ -1,15 +1,18 @@
 -- outcomes_achieved_rate: of episodes closed in the period (transfer closures excluded), the
 -- share closed with outcomes achieved.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
 with
 
 in_period as (
     select
-        report_key($by, locality_id, hub_id) as report_key,
+        report_key(
+        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        sex, ethnic_group, send, end_age_band, imd_decile
+    ) as report_key,
         closure_reason = 'outcomes_achieved' as is_counted
     from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
@@ -39,4 +42,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

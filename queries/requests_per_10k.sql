@@ -1,17 +1,24 @@
 -- requests_per_10k: requests received in the period per 10,000 resident children aged 0-19.
--- Population: each locality's mid-year estimate (ages 0-19 summed) for the calendar year in
--- which the period starts, or that locality's latest earlier year if that year is missing;
--- the authority's population is the sum over localities. By hub (or with a hub filter)
--- there is no rate.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- Population: the mid-year estimate for the calendar year in which the period starts, or the
+-- latest earlier year where that year is missing (per locality, per small area, per group of
+-- population_groups). By locality: that locality's population.csv rows; the
+-- authority: the sum over localities; by age band: the ages in the band (unborn has none); by
+-- catchment and area: population_areas.csv summed over the areas concerned; by sex and ethnic
+-- group: population_groups.csv (the authority's, so none within a locality filter). No rate
+-- by hub, SEND or IMD decile, for 'unknown', within a hub filter, or where the population
+-- was not supplied.
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator (requests), denominator (population aged 0-19),
---          value (numerator ÷ denominator × 10,000; null with no population or by hub)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+--          value (numerator ÷ denominator × 10,000; null without a population)
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub (null = all)
 with
 
 in_period as (
-    select report_key($by, locality_id, hub_id) as report_key
+    select report_key(
+        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        sex, ethnic_group, send, age_band, imd_decile
+    ) as report_key
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
@@ -26,7 +33,7 @@ counts as (
     group by report_key
 ),
 
-population_year as (
+locality_year as (
     select
         locality_id,
         max(year) as year
@@ -35,26 +42,106 @@ population_year as (
     group by locality_id
 ),
 
-locality_population as (
+-- population.csv rows of the year each locality uses, within the locality filter
+locality_rows as (
     select
         population.locality_id,
-        sum(population.population) as population
+        population.age,
+        population.population
     from population
-    inner join population_year
+    inner join locality_year
         on
-            population.locality_id = population_year.locality_id
-            and population.year = population_year.year
-    group by population.locality_id
+            population.locality_id = locality_year.locality_id
+            and population.year = locality_year.year
+    where in_filter(population.locality_id, $locality)
+),
+
+area_year as (
+    select
+        area_code,
+        max(year) as year
+    from population_areas
+    where year <= year($start::date)
+    group by area_code
+),
+
+area_rows as (
+    select
+        areas.area_code,
+        areas.hub_id,
+        sum(population_areas.population) as population
+    from population_areas
+    inner join area_year
+        on
+            population_areas.area_code = area_year.area_code
+            and population_areas.year = area_year.year
+    inner join areas on population_areas.area_code = areas.area_code
+    where in_filter(areas.locality_id, $locality)
+    group by areas.area_code, areas.hub_id
+),
+
+group_year as (
+    select
+        dimension,
+        "group",
+        max(year) as year
+    from population_groups
+    where year <= year($start::date)
+    group by dimension, "group"
 ),
 
 group_population as (
     select
-        report_group($by, locality_id, null) as report_group,
+        'all' as report_group,
         sum(population) as population
-    from locality_population
-    -- no rate by hub or within one hub: a hub has no resident population
-    where $by <> 'hub' and $hub is null and in_filter(locality_id, $locality)
-    group by report_group($by, locality_id, null)
+    from locality_rows
+    where $by = 'none'
+    union all
+    select
+        locality_id,
+        sum(population)
+    from locality_rows
+    where $by = 'locality'
+    group by locality_id
+    union all
+    select
+        case
+            when age = 0 then 'under_1'
+            when age <= 4 then '1_4'
+            when age <= 9 then '5_9'
+            when age <= 15 then '10_15'
+            else '16_plus'
+        end,
+        sum(population)
+    from locality_rows
+    where $by = 'age_band'
+    group by 1
+    union all
+    select
+        hub_id,
+        sum(population)
+    from area_rows
+    where $by = 'catchment' and hub_id is not null
+    group by hub_id
+    union all
+    select
+        area_code,
+        population
+    from area_rows
+    where $by = 'area'
+    union all
+    select
+        population_groups."group",
+        population_groups.population
+    from population_groups
+    inner join group_year
+        on
+            population_groups.dimension = group_year.dimension
+            and population_groups."group" = group_year."group"
+            and population_groups.year = group_year.year
+    where $by in ('sex', 'ethnic_group')
+        and population_groups.dimension = $by
+        and $locality is null
 ),
 
 final as (
@@ -66,10 +153,12 @@ final as (
         coalesce(counts.n, 0) / nullif(group_population.population, 0) * 10000 as value
     from report_groups($by, $locality, $hub) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
+    -- a hub has no resident population, so within a hub filter there is no rate
     left join group_population
         on coalesce(report_groups.report_group, counts.report_group)
         = group_population.report_group
+        and $hub is null
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

@@ -7,7 +7,7 @@ create table if not exists ingest_log (
     ingested_at timestamp,
     source varchar,
     fingerprint varchar,
-    contract_version integer,
+    contract_version varchar,
     row_counts varchar,
     warnings varchar,
     date_from date,
@@ -60,29 +60,53 @@ create or replace macro age_band(birth_start, on_date) as (
     end
 );
 
--- The key a metric groups its rows on for a breakdown: the locality or hub id itself (null
--- when missing), null for the whole authority. Grouping on the column, not on a label made
--- per row, lets DuckDB group on its dictionary: by hub at national scale four times faster.
-create or replace macro report_key(breakdown, locality_id, hub_id) as (
-    case breakdown when 'locality' then locality_id when 'hub' then hub_id end
+-- The key a metric groups its rows on for a breakdown (docs/metrics.md, "Breakdowns"): the
+-- locality, hub, catchment hub or area id itself, or the child's or family's code as text
+-- (null when missing); null for the whole authority. Grouping on the column, not on a label
+-- made per row, lets DuckDB group on its dictionary: by hub at national scale four times
+-- faster. A breakdown a row cannot have (survey responses by sex, say) is passed as null.
+create or replace macro report_key(
+    breakdown, locality_id, hub_id, catchment_hub_id, area_code,
+    sex, ethnic_group, send, age_band, imd_decile
+) as (
+    case breakdown
+        when 'locality' then locality_id
+        when 'hub' then hub_id
+        when 'catchment' then catchment_hub_id
+        when 'area' then area_code
+        when 'sex' then sex::varchar
+        when 'ethnic_group' then ethnic_group::varchar
+        when 'send' then send::varchar
+        when 'age_band' then age_band::varchar
+        when 'imd_decile' then imd_decile::varchar
+    end
 );
 
--- A grouped key's report group (see report_group), labelled after grouping.
+-- A grouped key's report group: 'all' for the whole authority, else the key, and 'unknown'
+-- when it is missing (never dropped).
 create or replace macro report_label(breakdown, key) as (
-    case when breakdown in ('locality', 'hub') then coalesce(key, 'unknown') else 'all' end
+    case when breakdown = 'none' then 'all' else coalesce(key, 'unknown') end
 );
 
--- The group a row reports under for a breakdown: 'all', its locality or its hub, and
--- 'unknown' when that is missing (never dropped).
-create or replace macro report_group(breakdown, locality_id, hub_id) as (
-    report_label(breakdown, report_key(breakdown, locality_id, hub_id))
+-- The order groups are listed in: age bands youngest first, deciles 1 to 10, other groups by
+-- their code (callers put 'unknown' last).
+create or replace macro report_order(breakdown, report_group) as (
+    case breakdown
+        when 'age_band' then lpad(list_position(
+            ['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus'], report_group
+        )::varchar, 2, '0')
+        when 'imd_decile' then lpad(report_group, 2, '0')
+        else report_group
+    end
 );
 
 -- A dashboard filter: true when no value is wanted or the value is the one wanted.
 create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
 
--- Every group a breakdown reports, present in the data or not: 'all', each locality or each
--- hub (within the locality and hub filters, when set).
+-- Every group a breakdown reports, present in the data or not: 'all'; each locality, hub,
+-- catchment hub or area (within the locality and hub filters, when set); every code of the
+-- child's sex and ethnic group (from their ENUM types, made from the data contract); SEND
+-- true and false; the age bands; deciles 1 to 10.
 create or replace macro report_groups(breakdown, locality, hub) as table
     select 'all' as report_group where breakdown = 'none'
     union all
@@ -93,7 +117,25 @@ create or replace macro report_groups(breakdown, locality, hub) as table
     where
         breakdown = 'hub'
         and in_filter(hub_id, hub)
-        and (locality is null or locality_id = locality);
+        and (locality is null or locality_id = locality)
+    union all
+    select distinct hub_id from areas
+    where breakdown = 'catchment' and hub_id is not null and in_filter(locality_id, locality)
+    union all
+    select area_code from areas
+    where breakdown = 'area' and in_filter(locality_id, locality)
+    union all
+    select unnest(enum_range(null::children_sex))::varchar where breakdown = 'sex'
+    union all
+    select unnest(enum_range(null::children_ethnic_group))::varchar
+    where breakdown = 'ethnic_group'
+    union all
+    select unnest(['true', 'false']) where breakdown = 'send'
+    union all
+    select unnest(['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus'])
+    where breakdown = 'age_band'
+    union all
+    select range::varchar from range(1, 11) where breakdown = 'imd_decile';
 
 
 -- The key an assessment (or one of its need rows) is grouped on for a needs analysis

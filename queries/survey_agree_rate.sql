@@ -1,15 +1,15 @@
 -- survey_agree_rate: of survey responses in the period, the share scoring 4 or 5 (agree or
 -- strongly agree). Locality is the responding hub's locality.
--- grain: one row per report group ('all'; or each locality / hub, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
--- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'hub');
+-- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub (null = all)
 with
 
 in_period as (
     select
-        report_key($by, locality_id, hub_id) as report_key,
+        report_key($by, locality_id, hub_id, null, null, null, null, null, null, null) as report_key,
         is_agree as is_counted
     from survey_facts
     where response_date between $start and $end
@@ -38,4 +38,4 @@ final as (
 )
 
 select * from final
-order by "group" = 'unknown', "group"
+order by "group" = 'unknown', report_order($by, "group")

@@ -103,3 +103,33 @@ def test_no_code_holds_a_space_or_a_semicolon():
 def test_every_need_fits_a_bit_of_need_bits():
     # assessment_facts.need_bits is a 32-bit integer with one bit per need (queries/schema.sql).
     assert len(contract.NEED_CODES) <= 32
+
+
+def test_version_1_1_files_are_optional_and_refer_back():
+    for model in (contract.Area, contract.PopulationArea, contract.PopulationGroup):
+        assert model.required_file is False
+    assert spec(contract.Family, "area_code").required_column is False
+    assert spec(contract.Family, "area_code").references == ("areas", "area_code")
+    assert spec(contract.Area, "hub_id").references == ("hubs", "hub_id")
+    assert spec(contract.PopulationArea, "area_code").references == ("areas", "area_code")
+    assert contract.PopulationArea.key == ("area_code", "year", "age")
+    assert contract.PopulationGroup.key == ("year", "dimension", "group")
+    assert contract.AREAS_GEOJSON_FILE in contract.KNOWN_FILES
+
+
+@pytest.mark.parametrize(
+    ("dimension", "group", "valid"),
+    [
+        ("sex", "female", True),
+        ("ethnic_group", "asian", True),
+        ("sex", "asian", False),
+        ("ethnic_group", "male", False),
+    ],
+)
+def test_a_population_group_is_a_code_of_its_dimension_in_the_model_too(dimension, group, valid):
+    row = dict(year=2024, dimension=dimension, group=group, population=10)
+    if valid:
+        contract.PopulationGroup.model_validate(row)
+    else:
+        with pytest.raises(ValidationError):
+            contract.PopulationGroup.model_validate(row)

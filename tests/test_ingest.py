@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
+import csv
+from datetime import date
+
 import pytest
 
-from ehts_data import contract, ingest, store
+from ehts_data import cli, contract, ingest, periods, state, store
 from tests.conftest import BASE, write_extract
 
 GOOD_REQUESTS = """
@@ -23,7 +25,7 @@ GOOD_EPISODES = """
 @pytest.fixture
 def loaded_store(tmp_path):
     """A store holding a good extract; yields (db path, ingest id)."""
-    db = tmp_path / "ehts.duckdb"
+    db = tmp_path / "store"
     good = write_extract(
         tmp_path / "good", requests__csv=GOOD_REQUESTS, episodes__csv=GOOD_EPISODES
     )
@@ -48,7 +50,7 @@ def rejected(tmp_path, loaded_store, **files) -> ingest.IngestError:
     with pytest.raises(ingest.IngestError) as info:
         ingest.ingest(bad, db)
     assert _state(db) == before
-    assert not list(tmp_path.glob(".*building*")), "the half-built store was not removed"
+    assert not list(db.glob(".build-*")), "the half-built extract was not removed"
     return info.value
 
 
@@ -331,6 +333,11 @@ def test_optional_column_may_be_left_out(tmp_path):
         """,
     )
     ingest.ingest(source, tmp_path / "s.duckdb")
+    with store.connect(tmp_path / "s.duckdb") as con:
+        stored = con.execute(
+            "select hub_id, latitude, longitude from hubs order by hub_id"
+        ).fetchall()
+    assert stored == [("H1", None, None), ("H2", None, None), ("T1", None, None)]
 
 
 def test_hub_without_locality_must_be_a_targeted_support_team(tmp_path, loaded_store):
@@ -420,22 +427,23 @@ def test_malformed_csv_is_reported_not_raised_raw(tmp_path, loaded_store):
     assert only(error).file == "requests.csv"
 
 
-def test_ingest_while_a_reader_holds_the_store_open(tmp_path, loaded_store):
-    """The dashboard keeps a read-only connection; an ingest must still succeed and the
-    next connection must see the new data."""
+def test_ingest_while_a_reader_in_the_same_process_holds_the_store_open(tmp_path, loaded_store):
+    """The dashboard keeps a read-only connection open in its process; an ingest must succeed
+    and a new connection in that same process must see the new data while the old one lives."""
     db, first_id = loaded_store
-    reader = duckdb.connect(str(db), read_only=True)
+    reader = store.connect(db)
     assert reader.execute("select count(*) from requests").fetchone()[0] == 2
     more = GOOD_REQUESTS + "R3,C3,2024-07-01,police,H2,no_further_action\n"
     source = write_extract(tmp_path / "next", requests__csv=more, episodes__csv=GOOD_EPISODES)
     result = ingest.ingest(source, db)
-    # the old connection still reads its snapshot; a new one sees the new ingest
-    assert reader.execute("select count(*) from requests").fetchone()[0] == 2
-    reader.close()
     with store.connect(db) as con:
         assert con.execute("select count(*) from requests").fetchone()[0] == 3
-        ids = [r[0] for r in con.execute("select ingest_id from ingest_log").fetchall()]
-    assert set(ids) == {first_id, result.ingest_id}, "ingest history is carried over"
+        assert store.latest_ingest(con)["ingest_id"] == result.ingest_id
+    # the old connection still reads its own version, whole
+    assert reader.execute("select count(*) from requests").fetchone()[0] == 2
+    reader.close()
+    history = state.ingest_history(state.path_for(db))
+    assert list(history["ingest_id"]) == [result.ingest_id, first_id]
 
 
 def test_store_version_changes_when_an_ingest_lands(tmp_path, loaded_store):
@@ -492,7 +500,7 @@ def test_need_lists_accepted_and_rejected(tmp_path, needs, stored):
         assessments__csv="assessment_id,episode_id,completed_date,thrive_group,needs\n"
         f'A1,E1,2024-06-01,getting_help,"{needs}"',
     )
-    db = tmp_path / "ehts.duckdb"
+    db = tmp_path / "store"
     if stored is None:
         with pytest.raises(ingest.IngestError) as info:
             ingest.ingest(source, db)
@@ -521,11 +529,87 @@ def test_every_store_table_has_the_contract_types(loaded_store):
             assert stored[(contract.table_name(model), spec.name)] == spec.sql_type, spec.name
 
 
-def test_a_write_to_the_store_does_not_vacuum(loaded_store):
-    # Vacuuming merges part-filled row groups: seconds at national scale, nothing to reclaim.
-    db, _ = loaded_store
-    with store.connect(db, read_only=False) as con:
-        assert con.execute("select current_setting('max_vacuum_tasks')").fetchone()[0] == 0
+def test_a_day_first_date_gets_its_own_reason_with_the_fix(tmp_path, loaded_store):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv=GOOD_REQUESTS + "R3,C3,31/03/2025,school,H1,early_help\n",
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)
+    assert (problem.row, problem.column, problem.value) == (4, "received_date", "31/03/2025")
+    assert "dd/mm/yyyy" in problem.reason and "2025-03-31" in problem.reason
+
+
+def test_a_birth_month_beyond_an_expected_birth_is_refused(tmp_path, loaded_store):
+    today = date.today()
+    ahead = periods.add_months(today.replace(day=1), contract.BIRTH_MONTH_AHEAD_MONTHS)
+    too_far = periods.add_months(ahead, 1)
+    children = BASE["children.csv"] + (
+        f"C6,F1,{ahead:%Y-%m},female,white,false\nC7,F1,{too_far:%Y-%m},male,white,false\n"
+    )
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        children__csv=children,
+        requests__csv=GOOD_REQUESTS,
+        episodes__csv=GOOD_EPISODES,
+    )
+    problem = only(error)  # an unborn child's expected month is allowed; a month later is not
+    assert (problem.column, problem.value) == ("birth_month", f"{too_far:%Y-%m}")
+    assert "future" in problem.reason
+
+
+def test_problems_come_in_file_and_row_order_with_a_summary_and_the_warnings(
+    tmp_path, loaded_store
+):
+    error = rejected(
+        tmp_path,
+        loaded_store,
+        requests__csv="request_id,child_id,received_date,source,hub_id,decision,child_name\n"
+        + "".join(f"R{i},C1,2024-13-0{i % 9 + 1},school,H1,early_help,Ann\n" for i in range(5))
+        + "R9,C1,2024-05-01,carrier_pigeon,H1,early_help,Ann\n",
+        episodes__csv=GOOD_EPISODES.replace("R1,early_help", "R1,flying"),
+    )
+    places = [(p.file, p.row) for p in error.problems]
+    assert places == sorted(places)
+    assert (
+        error.summary[("requests.csv", "received_date", "not a valid date (expected YYYY-MM-DD)")]
+        == 5
+    )
+    assert (
+        error.summary[
+            (
+                "requests.csv",
+                "source",
+                next(p.reason for p in error.problems if p.column == "source"),
+            )
+        ]
+        == 1
+    )
+    assert any("child_name" in w for w in error.warnings), "the identifier column is named"
+
+
+def test_the_cli_writes_every_problem_to_a_csv_and_names_extra_columns_when_refusing(
+    tmp_path, capsys
+):
+    rows = "".join(f"R{i},C1,2024-13-01,school,H1,early_help,=SUM(A1)\n" for i in range(150))
+    source = write_extract(
+        tmp_path / "bad",
+        requests__csv="request_id,child_id,received_date,source,hub_id,decision,note\n" + rows,
+    )
+    errors = tmp_path / "problems.csv"
+    code = cli.main(
+        ["ingest", str(source), "--db", str(tmp_path / "store"), "--errors", str(errors)]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "column 'note' is not in the data contract" in err
+    assert "150  requests.csv  received_date" in err
+    with errors.open(newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert len(written) == 150
+    assert [int(r["row"]) for r in written] == list(range(2, 152))
 
 
 @pytest.mark.parametrize(

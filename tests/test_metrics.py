@@ -103,16 +103,16 @@ def test_requests_counts_events_on_both_boundary_days(load):
         """
     )
     # B (first day) and C (last day) are in 2024-25; A and D are just outside.
-    assert rows(metrics.requests(con, FY)) == {"all": (2, None, 2.0)}
+    assert rows(metrics.compute(con, "requests", FY)) == {"all": (2, None, 2.0)}
 
 
 def test_requests_by_locality_and_hub_report_unknown_hub(con):
     # In period: R02 (H1, L1), R04 (no hub, L1), R06 (H1, L1), R07 (H2, L2), R08 (T1, L2).
-    assert rows(metrics.requests(con, FY, "locality")) == {
+    assert rows(metrics.compute(con, "requests", FY, "locality")) == {
         "L1": (3, None, 3.0),
         "L2": (2, None, 2.0),
     }
-    assert rows(metrics.requests(con, FY, "hub")) == {
+    assert rows(metrics.compute(con, "requests", FY, "hub")) == {
         "H1": (2, None, 2.0),
         "H2": (1, None, 1.0),
         "T1": (1, None, 1.0),
@@ -122,15 +122,15 @@ def test_requests_by_locality_and_hub_report_unknown_hub(con):
 
 def test_requests_per_10k_uses_locality_population(con):
     # L1 3 requests / 4,000 × 10,000 = 7.5; L2 2 / 6,000 × 10,000 = 3.333…; all 5 / 10,000.
-    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "locality"))
     assert result["L1"] == (3, 4000, 7.5)
     assert result["L2"][:2] == (2, 6000)
     assert result["L2"][2] == pytest.approx(10000 * 2 / 6000)
-    assert rows(metrics.requests_per_10k(con, FY)) == {"all": (5, 10000, 5.0)}
+    assert rows(metrics.compute(con, "requests_per_10k", FY)) == {"all": (5, 10000, 5.0)}
 
 
 def test_requests_per_10k_by_hub_has_no_rate(con):
-    result = rows(metrics.requests_per_10k(con, FY, "hub"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "hub"))
     assert result["H1"] == (2, None, None)
     assert all(value is None for _, _, value in result.values())
 
@@ -148,25 +148,25 @@ def test_requests_per_10k_falls_back_to_latest_earlier_population_year(load):
     )
     # 2024-25 starts in 2024: L1 has no 2024, so its latest earlier year 2023 (1,000; the
     # later 2025 is never used); L2 has 2024 (2,000). All = 3,000.
-    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "locality"))
     assert result["L1"] == (3, 1000, 30.0)
     assert result["L2"] == (2, 2000, 10.0)
     # 2022-23 starts in 2022: L1 has no year on or before 2022, so no rate; L2 uses 2022
     # (500) for its one request in that year (R10, 2023-02-28): 1 / 500 × 10,000 = 20.
-    earlier = rows(metrics.requests_per_10k(con, periods.parse("2022-23"), "locality"))
+    earlier = rows(metrics.compute(con, "requests_per_10k", periods.parse("2022-23"), "locality"))
     assert earlier["L1"] == (0, None, None)
     assert earlier["L2"] == (1, 500, 20.0)
     # A custom period starting in January 2025 uses mid-2025 where it exists (L1: R06).
     jan = periods.custom(date(2025, 1, 1), date(2025, 3, 31))
-    result = rows(metrics.requests_per_10k(con, jan, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", jan, "locality"))
     assert result["L1"] == (1, 9999, pytest.approx(10000 / 9999))
 
 
 def test_re_referral_rate_worked_example(con):
-    assert rows(metrics.re_referral_12m_rate(con, FY)) == {"all": (3, 5, 0.6)}
-    by_locality = rows(metrics.re_referral_12m_rate(con, FY, "locality"))
+    assert rows(metrics.compute(con, "re_referral_12m_rate", FY)) == {"all": (3, 5, 0.6)}
+    by_locality = rows(metrics.compute(con, "re_referral_12m_rate", FY, "locality"))
     assert by_locality["L1"][:2] == (2, 3) and by_locality["L2"] == (1, 2, 0.5)
-    assert rows(metrics.re_referral_12m_rate(con, FY, "hub")) == {
+    assert rows(metrics.compute(con, "re_referral_12m_rate", FY, "hub")) == {
         "H1": (2, 2, 1.0),
         "H2": (0, 1, 0.0),
         "T1": (1, 1, 1.0),
@@ -178,46 +178,56 @@ def test_re_referral_on_29_february_looks_back_to_28_february(con):
     # 2024-01-01..2024-03-31: R05 (C3, 2024-02-29, first request) no; R11 (C5, 2024-02-29)
     # with R10 on 2023-02-28 = 2024-02-29 minus 12 months -> yes. 1/2.
     q = periods.custom(date(2024, 1, 1), date(2024, 3, 31))
-    assert rows(metrics.re_referral_12m_rate(con, q)) == {"all": (1, 2, 0.5)}
+    assert rows(metrics.compute(con, "re_referral_12m_rate", q)) == {"all": (1, 2, 0.5)}
 
 
 def test_episode_counts_exclude_transfers(con):
-    assert rows(metrics.episodes_started(con, FY)) == {"all": (7, None, 7.0)}
-    assert rows(metrics.episodes_closed(con, FY)) == {"all": (3, None, 3.0)}
+    assert rows(metrics.compute(con, "episodes_started", FY)) == {"all": (7, None, 7.0)}
+    assert rows(metrics.compute(con, "episodes_closed", FY)) == {"all": (3, None, 3.0)}
 
 
 def test_open_episodes_at_period_end(con):
-    assert rows(metrics.open_episodes(con, FY)) == {"all": (4, None, 4.0)}
+    assert rows(metrics.compute(con, "open_episodes", FY)) == {"all": (4, None, 4.0)}
     # At the end of 2024-25-Q1 (2024-06-30): E02, E04 (started 06-15), E06 (to 10-01),
     # E08 (to 12-01) are open; E05 closed 04-01; E09 starts in July. = 4.
-    assert rows(metrics.open_episodes(con, periods.parse("2024-25-Q1"))) == {"all": (4, None, 4.0)}
+    assert rows(metrics.compute(con, "open_episodes", periods.parse("2024-25-Q1"))) == {
+        "all": (4, None, 4.0)
+    }
 
 
 def test_re_entry_rate_worked_example(con):
-    assert rows(metrics.re_entry_12m_rate(con, FY)) == {"all": (2, 7, pytest.approx(2 / 7))}
-    by_locality = rows(metrics.re_entry_12m_rate(con, FY, "locality"))
+    assert rows(metrics.compute(con, "re_entry_12m_rate", FY)) == {
+        "all": (2, 7, pytest.approx(2 / 7))
+    }
+    by_locality = rows(metrics.compute(con, "re_entry_12m_rate", FY, "locality"))
     assert by_locality["L1"] == (2, 4, 0.5)
     assert by_locality["L2"] == (0, 3, 0.0)
 
 
 def test_step_down_and_step_up_and_outcomes_shares(con):
-    assert rows(metrics.step_down_rate(con, FY)) == {"all": (1, 7, pytest.approx(1 / 7))}
-    assert rows(metrics.step_up_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
-    assert rows(metrics.outcomes_achieved_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    assert rows(metrics.compute(con, "step_down_rate", FY)) == {"all": (1, 7, pytest.approx(1 / 7))}
+    assert rows(metrics.compute(con, "step_up_rate", FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    assert rows(metrics.compute(con, "outcomes_achieved_rate", FY)) == {
+        "all": (1, 3, pytest.approx(1 / 3))
+    }
     # By hub: the step-down E10 was led by T1, where E06 also started (E07 is a transfer).
-    assert rows(metrics.step_down_rate(con, FY, "hub"))["T1"] == (1, 2, 0.5)
+    assert rows(metrics.compute(con, "step_down_rate", FY, "hub"))["T1"] == (1, 2, 0.5)
 
 
 def test_median_episode_days_includes_same_day_episodes(con):
-    assert rows(metrics.median_episode_days(con, FY)) == {"all": (None, 3, 214.0)}
+    assert rows(metrics.compute(con, "median_episode_days", FY)) == {"all": (None, 3, 214.0)}
     # L2 closures: E08 214 and E09 273 -> the mean of the middle two, 243.5.
-    assert rows(metrics.median_episode_days(con, FY, "locality"))["L2"] == (None, 2, 243.5)
+    assert rows(metrics.compute(con, "median_episode_days", FY, "locality"))["L2"] == (
+        None,
+        2,
+        243.5,
+    )
     # The authority-wide median is read from counts per length: check an even count there too
     # (December to March closes E08 and E09) and a period where nothing closed.
     winter = periods.custom(date(2024, 12, 1), date(2025, 3, 31))
-    assert rows(metrics.median_episode_days(con, winter)) == {"all": (None, 2, 243.5)}
+    assert rows(metrics.compute(con, "median_episode_days", winter)) == {"all": (None, 2, 243.5)}
     empty = periods.custom(date(2025, 4, 1), date(2025, 6, 30))
-    assert rows(metrics.median_episode_days(con, empty)) == {"all": (None, 0, None)}
+    assert rows(metrics.compute(con, "median_episode_days", empty)) == {"all": (None, 0, None)}
 
 
 def test_empty_period_gives_zero_counts_and_null_rates(con):
@@ -235,7 +245,7 @@ def test_empty_period_gives_zero_counts_and_null_rates(con):
 def test_every_group_is_listed_even_without_events(con):
     # Nothing happened at H2 in this quarter, but the hub still has a row.
     q = periods.parse("2024-25-Q4")
-    result = rows(metrics.step_up_rate(con, q, "hub"))
+    result = rows(metrics.compute(con, "step_up_rate", q, "hub"))
     assert set(result) == {"H1", "H2", "T1"}
     assert result["H1"] == (0, 0, None)
 
@@ -253,14 +263,14 @@ def test_need_prevalence_worked_example(load):
     con = load(requests__csv=REQUESTS, episodes__csv=EPISODES, assessments__csv=ASSESSMENTS)
     # In 2024-25: A1, A2, A3 (A4 is earlier). A2 lists domestic abuse twice: counted once.
     # A3 lists no need but is still an assessment. Domestic abuse 2/3, parental MH 1/3.
-    result = metrics.need_prevalence(con, FY)
+    result = metrics.compute(con, "need_prevalence", FY)
     by_metric = {r.metric: (r.numerator, r.denominator, r.value) for r in result.itertuples()}
     assert len(by_metric) == 25
     assert by_metric["need_prevalence:domestic_abuse"] == (2, 3, pytest.approx(2 / 3))
     assert by_metric["need_prevalence:parental_mental_health"] == (1, 3, pytest.approx(1 / 3))
     assert by_metric["need_prevalence:worklessness"] == (0, 3, 0.0)
     # By locality: L1 is A1 and A2 (C1, C2) -> 2/2; L2 is A3 (C4) -> 0/1.
-    local = metrics.need_prevalence(con, FY, "locality")
+    local = metrics.compute(con, "need_prevalence", FY, "locality")
     da = local[local.metric == "need_prevalence:domestic_abuse"]
     assert rows(da) == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
 
@@ -284,7 +294,7 @@ def test_need_prevalence_periods_that_cut_months(load):
     )
 
     def domestic_abuse(start, end):
-        result = metrics.need_prevalence(con, periods.custom(start, end))
+        result = metrics.compute(con, "need_prevalence", periods.custom(start, end))
         row = result.set_index("metric").loc["need_prevalence:domestic_abuse"]
         return int(row.numerator), int(row.denominator)
 
@@ -318,9 +328,9 @@ def test_survey_agree_rate_and_citywide_team_locality(load):
         """
     )
     # In period S1-S5; agree (4 or 5): S1, S2, S5 = 3/5. S6 is outside.
-    assert rows(metrics.survey_agree_rate(con, FY)) == {"all": (3, 5, 0.6)}
+    assert rows(metrics.compute(con, "survey_agree_rate", FY)) == {"all": (3, 5, 0.6)}
     # The citywide team has no locality: its responses are reported as 'unknown'.
-    by_locality = rows(metrics.survey_agree_rate(con, FY, "locality"))
+    by_locality = rows(metrics.compute(con, "survey_agree_rate", FY, "locality"))
     assert by_locality == {
         "L1": (2, 3, pytest.approx(2 / 3)),
         "L2": (0, 0, None),
@@ -360,4 +370,109 @@ def test_compute_all_returns_every_metric_in_the_tidy_shape(con):
 
 def test_unknown_breakdown_is_refused(con):
     with pytest.raises(ValueError, match="breakdown"):
-        metrics.requests(con, FY, "ward")
+        metrics.compute(con, "requests", FY, "ward")
+
+
+# --- Family metrics (domain.md "Family-level metrics") -----------------------------------------
+# Families (conftest): F1 = C1, C2 (L1, decile 1); F2 = C3 (L1); F3 = C4 (L2, 9); F4 = C5 (L2, 5).
+
+
+def test_families_with_requests_counts_each_family_once(con):
+    # 2024-25: R02 C1 and R04 C2 (both F1), R06 C3 (F2), R07 and R08 C4 (F3): 3 families.
+    assert rows(metrics.compute(con, "families_with_requests", FY)) == {"all": (3, None, 3.0)}
+    assert rows(metrics.compute(con, "families_with_requests", FY, "locality")) == {
+        "L1": (2, None, 2.0),
+        "L2": (1, None, 1.0),
+    }
+    assert rows(metrics.compute(con, "families_with_requests", EMPTY))["all"] == (0, None, 0.0)
+
+
+def test_families_supported_counts_families_with_an_episode_open_in_the_period(con):
+    # Open at some time in 2024-25: E02, E04 (F1), E05 (ends on the first day), E06, E07 (F2),
+    # E08, E09 (F3), E10 (F4, starts on the last day). E01 and E03 ended in 2023. 4 families.
+    assert rows(metrics.compute(con, "families_supported", FY)) == {"all": (4, None, 4.0)}
+    # One day, 2023-06-15: E01 closes that day (F1), E03 closed the day before: 1 family.
+    day = periods.custom(date(2023, 6, 15), date(2023, 6, 15))
+    assert rows(metrics.compute(con, "families_supported", day)) == {"all": (1, None, 1.0)}
+
+
+def test_family_re_entry_on_the_base_episodes(con):
+    # Families starting (non-transfer) in 2024-25 and their first start S:
+    #   F1 S = 2024-06-15 (E02, E04 the same day: counted once). Earlier episodes of F1: E01
+    #      closed 2023-06-15 = S minus exactly 12 months -> within; E03 closed a day too early;
+    #      neither is open on S                                                   -> re-enters
+    #   F2 S = 2024-04-01 (E05, E06): nothing of F2 started before S              -> no
+    #   F3 S = 2024-05-01 (E08): nothing before                                   -> no
+    #   F4 S = 2025-03-31 (E10): nothing before                                   -> no
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", FY)) == {"all": (1, 4, 0.25)}
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", FY, "locality")) == {
+        "L1": (1, 2, 0.5),
+        "L2": (0, 2, 0.0),
+    }
+    assert rows(metrics.compute(con, "family_re_entry_12m_rate", EMPTY))["all"] == (0, 0, None)
+
+
+def test_family_re_entry_needs_no_earlier_episode_still_open_and_counts_siblings(load):
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv="""
+            episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+            A1,C1,,early_help,H1,2023-06-01,2024-02-29,new_request,outcomes_achieved
+            A2,C2,,early_help,H1,2025-02-28,,new_request,
+            B1,C4,,early_help,H2,2023-01-01,2024-01-10,new_request,outcomes_achieved
+            B2,C4,,early_help,H2,2023-06-01,,new_request,
+            B3,C4,,early_help,H2,2024-05-01,,new_request,
+            D1,C3,,early_help,H1,2024-01-01,2024-07-01,new_request,other
+            D2,C3,,early_help,H1,2024-07-01,,new_request,
+            X1,C5,,early_help,H2,2024-03-01,2024-03-30,new_request,outcomes_achieved
+            X2,C5,,early_help,H2,2025-03-31,,new_request,
+        """,
+    )
+    # F1: S = 2025-02-28 (C2's start). C1's A1 closed 2024-02-29; S minus 12 months is
+    #     2024-02-28 (no 29 February in 2025), so the closure is within -> re-enters, through
+    #     a sibling's episode.
+    # F3: S = 2024-05-01. B1 closed 2024-01-10 (within) but B2, started before S, is still
+    #     open on S -> does not re-enter.
+    # F2: S = 2024-07-01. D1 closed that same day (on or before S, not after it: not open)
+    #     -> re-enters.
+    # F4: S = 2025-03-31, whose 12 months reach back to 2024-03-31; X1 closed 2024-03-30, 12
+    #     months and a day before -> does not re-enter.
+    result = rows(metrics.compute(con, "family_re_entry_12m_rate", FY, "locality"))
+    assert result == {"L1": (2, 2, 1.0), "L2": (0, 2, 0.0)}
+
+
+def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv=EPISODES,
+        assessments__csv="""
+            assessment_id,episode_id,completed_date,thrive_group,needs
+            S1,E02,2024-07-01,getting_help,parenting;child_behaviour
+            S2,E04,2024-07-02,getting_help,school_attendance;domestic_abuse
+            S3,E05,2024-04-01,getting_help,parenting;parental_conflict;young_carer;child_behaviour
+            S4,E08,2024-06-01,getting_help,debt_or_poverty;housing_insecurity
+            S5,E09,2025-04-01,getting_help,school_attendance
+            S6,E10,2025-03-31,getting_help,
+        """,
+    )
+    # F1: S1 (C1) relationships twice + S2 (C2, a sibling) education and domestic abuse =
+    #     3 groups across two children's assessments                               -> yes
+    # F2: S3 four needs, all in relationships = 1 group                              -> no
+    # F3: S4 financial, housing = 2 groups (S5 is after the period)                  -> no
+    # F4: S6 lists no need = 0 groups                                                -> no
+    assert rows(metrics.compute(con, "families_multiple_needs_rate", FY)) == {"all": (1, 4, 0.25)}
+    assert rows(metrics.compute(con, "families_multiple_needs_rate", FY, "imd_decile"))["1"] == (
+        1,
+        1,
+        1.0,
+    )
+
+
+def test_children_supported_counts_each_child_once(con):
+    # Open at some time in 2024-25: C1 (E02), C2 (E04), C3 (E05, E06, E07), C4 (E08, E09),
+    # C5 (E10): 5 children in 4 families.
+    assert rows(metrics.compute(con, "children_supported", FY)) == {"all": (5, None, 5.0)}
+    assert rows(metrics.compute(con, "children_supported", FY, "locality")) == {
+        "L1": (3, None, 3.0),
+        "L2": (2, None, 2.0),
+    }

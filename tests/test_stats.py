@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ehts_data import stats
@@ -179,3 +181,52 @@ def test_no_assurance_without_a_target_or_a_polarity():
     chart = stats.xmr([10, 12, 11, 13, 12])
     assert stats.assurance_icon(chart, None, "higher") is None
     assert stats.assurance_icon(chart, 12, None) is None
+
+
+# --- Disparity ratios (domain.md "Disparity"), worked by hand -----------------------------------
+def _row(group, numerator, denominator):
+    return {"group": group, "numerator": numerator, "denominator": denominator}
+
+
+def test_disparity_of_a_share_uses_the_katz_log_interval_against_the_rest():
+    rows = [_row("a", 20, 100), _row("b", 10, 100), _row("c", 30, 200), _row("unknown", 9, 9)]
+    result = {r["group"]: r for r in stats.disparity(rows, "share")}
+    assert "unknown" not in result
+    a = result["a"]
+    # rest of a = b + c = 40 / 300 (unknown left out); RR = 0.2 / 0.1333 = 1.5
+    assert (a["rest_numerator"], a["rest_denominator"]) == (40, 300)
+    assert a["ratio"] == pytest.approx(1.5)
+    # √(1/20 − 1/100 + 1/40 − 1/300) = 0.248328; 1.5 × e^(∓1.96 × 0.248328)
+    assert a["lower"] == pytest.approx(0.92196, abs=1e-4)
+    assert a["upper"] == pytest.approx(2.44045, abs=1e-4)
+    assert a["differs"] is None  # the interval holds 1
+    # b: 10/100 against 50/300: RR 0.6, √(1/10 − 1/100 + 1/50 − 1/300) = 0.326599
+    b = result["b"]
+    assert b["ratio"] == pytest.approx(0.6)
+    assert b["upper"] == pytest.approx(0.6 * math.exp(1.959964 * 0.326599), abs=1e-4)
+
+
+def test_disparity_of_a_rate_uses_the_poisson_log_interval_and_flags_when_it_excludes_one():
+    rows = [_row("female", 50, 10_000), _row("male", 100, 40_000), _row("other", 3, None)]
+    result = {r["group"]: r for r in stats.disparity(rows, "per_10k")}
+    female = result["female"]
+    # rest = male only ('other' has no population): 100 / 40,000; RR = 50 / 25 = 2
+    assert (female["value"], female["rest_value"]) == (pytest.approx(50.0), pytest.approx(25.0))
+    assert female["ratio"] == pytest.approx(2.0)
+    # √(1/50 + 1/100) = 0.173205; lower 2 × e^(−0.339482) = 1.42426
+    assert female["lower"] == pytest.approx(1.42426, abs=1e-4)
+    assert female["differs"] == "higher"
+    assert result["male"]["differs"] == "lower"
+    assert result["other"]["ratio"] is None  # no population, no rate
+
+
+def test_no_disparity_ratio_with_a_zero_or_a_suppressed_count():
+    rows = [_row("a", 0, 100), _row("b", 10, 100), _row("c", 4, 50)]
+    plain = {r["group"]: r for r in stats.disparity(rows, "share")}
+    assert plain["a"]["ratio"] is None
+    assert plain["b"]["ratio"] is not None
+    # with K = 6, c's 4 is a suppressed count: c has no ratio, nor does any group whose rest
+    # would let it be worked out (b's rest is a + c = 4 of 150)
+    published = {r["group"]: r for r in stats.disparity(rows, "share", threshold=6)}
+    assert published["c"]["ratio"] is None
+    assert published["b"]["ratio"] is None

@@ -1,7 +1,16 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
 from ehts_data.ui.blocks import shares_by_group, shares_by_quarter
-from ehts_data.ui.data import board_pack, current_store, get, has_data, release
+from ehts_data.ui.data import (
+    board_pack,
+    commentary,
+    current_store,
+    get,
+    has_data,
+    ingest_history,
+    save_commentary,
+    snapshots_published,
+)
 from ehts_data.ui.filters import Filters, filter_bar, filter_on_click, filters, request_filter
 from ehts_data.ui.layout import (
     chart,
@@ -18,6 +27,7 @@ from ehts_data.ui.layout import (
 __all__ = [
     "Filters",
     "board_pack",
+    "commentary",
     "chart",
     "current_store",
     "download_name",
@@ -27,14 +37,16 @@ __all__ = [
     "get",
     "internal_only",
     "has_data",
+    "ingest_history",
     "no_data",
     "page_header",
     "publish",
-    "release",
     "request_filter",
     "require_data",
+    "save_commentary",
     "shares_by_group",
     "shares_by_quarter",
+    "snapshots_published",
     "threshold",
     "tiles",
 ]

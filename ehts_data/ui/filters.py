@@ -127,9 +127,12 @@ def filter_bar() -> Filters | None:
     hub_locality = dict(zip(hub_table.hub_id, hub_table.locality_id, strict=True))
 
     if "flt_kind" not in st.session_state:
+        # The latest complete financial year, and its last quarter, not a near-empty one.
+        opening = get(explore.default_period)
+        year = opening.label if opening and opening.label in years else years[0]
         st.session_state.flt_kind = KINDS[0]
-        st.session_state.flt_year = years[0]
-        st.session_state.flt_quarter = quarters[0]
+        st.session_state.flt_year = year
+        st.session_state.flt_quarter = f"{year}-Q4" if f"{year}-Q4" in quarters else quarters[0]
         st.session_state.flt_range = (date.fromisoformat(years[0][:4] + "-04-01"), last_day)
         _from_url(years, quarters, list(locality_names), list(hub_names))
     pending = st.session_state.pop(_PENDING, None)

@@ -1,0 +1,169 @@
+"""Equality and whole-family analysis: who is reached and who is not (domain.md "More
+breakdowns", "Family-level metrics", "Disparity"). Plain functions over a store connection,
+built on the metrics engine; the "Equality and families" page only lays them out."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from ehts_data import formatting, metrics, stats
+from ehts_data.metrics import ALL, EQUALITY_BREAKDOWNS, Scope
+from ehts_data.periods import Period, quarters_between
+
+# The measures the page compares across groups (shares and rates: each has an interval).
+MEASURES: tuple[str, ...] = (
+    "requests_per_10k",
+    "re_referral_12m_rate",
+    "re_entry_12m_rate",
+    "step_up_rate",
+    "step_down_rate",
+    "outcomes_achieved_rate",
+)
+BREAKDOWN_TITLES = {
+    "sex": "Sex",
+    "ethnic_group": "Ethnic group",
+    "send": "SEND",
+    "age_band": "Age band",
+    "imd_decile": "Deprivation decile (1 = most deprived)",
+}
+FAMILY_MEASURES: tuple[str, ...] = (
+    "families_with_requests",
+    "families_supported",
+    "family_re_entry_12m_rate",
+    "families_multiple_needs_rate",
+)
+PROFILE_COLUMNS = [
+    "breakdown",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+    "differs",
+]
+
+
+def profile(
+    con: duckdb.DuckDBPyConnection,
+    metric_id: str,
+    period: Period,
+    scope: Scope = ALL,
+    threshold: int | None = None,
+) -> pd.DataFrame:
+    """The measure by every equality breakdown: one row per breakdown and group with its value,
+    95% interval and disparity ratio against the rest (with its interval and whether it differs).
+    With a threshold K, ratios resting on a count from 1 to K-1 are withheld."""
+    kind = metrics.REGISTRY[metric_id].kind
+    frames = []
+    for by in EQUALITY_BREAKDOWNS:
+        result = metrics.compute(con, metric_id, period, by, scope)
+        rows = [
+            {
+                "group": r.group,
+                "numerator": None if pd.isna(r.numerator) else int(r.numerator),
+                "denominator": None if pd.isna(r.denominator) else int(r.denominator),
+            }
+            for r in result.itertuples()
+        ]
+        ratios = {d["group"]: d for d in stats.disparity(rows, kind, threshold=threshold)}
+        for row, r in zip(rows, result.itertuples(), strict=True):
+            interval = stats.interval(kind, row["numerator"], row["denominator"])
+            ratio = ratios.get(row["group"], {})
+            frames.append(
+                {
+                    "breakdown": by,
+                    **row,
+                    "value": None if pd.isna(r.value) else float(r.value),
+                    "lower": interval[0] if interval else None,
+                    "upper": interval[1] if interval else None,
+                    "ratio": ratio.get("ratio"),
+                    "ratio_lower": ratio.get("lower"),
+                    "ratio_upper": ratio.get("upper"),
+                    "differs": ratio.get("differs"),
+                }
+            )
+    return pd.DataFrame(frames, columns=PROFILE_COLUMNS)
+
+
+def summary(frame: pd.DataFrame, metric_id: str) -> list[str]:
+    """Plain-words sentences for the groups whose disparity interval excludes 1."""
+    metric = metrics.REGISTRY[metric_id]
+    sentences = []
+    for row in frame[frame["differs"].notna()].itertuples():
+        title = BREAKDOWN_TITLES[row.breakdown].split(" (")[0].lower()
+        group = formatting.label(row.group)
+        sentences.append(
+            f"{metric.title}: {group} ({title}) is {row.ratio:.2f} times the rest "
+            f"(95% interval {row.ratio_lower:.2f} to {row.ratio_upper:.2f}), "
+            f"significantly {row.differs}."
+        )
+    return sentences or [
+        f"{metric.title}: no group differs significantly from the rest (every disparity "
+        "interval includes 1)."
+    ]
+
+
+def representation(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """Each group's share of requests beside its share of the 0-19 population, by sex, ethnic
+    group and age band, where the population is supplied (breakdown, group, requests,
+    population, request_share, population_share)."""
+    frames = []
+    for by in ("sex", "ethnic_group", "age_band"):
+        rates = metrics.compute(con, "requests_per_10k", period, by, scope)
+        known = rates[rates["group"] != "unknown"]
+        with_population = known[known["denominator"].notna()]
+        if with_population.empty:
+            continue
+        requests = known["numerator"].astype("Int64").sum()
+        population = with_population["denominator"].astype("Int64").sum()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "breakdown": by,
+                    "group": with_population["group"],
+                    "requests": with_population["numerator"].astype("Int64"),
+                    "population": with_population["denominator"].astype("Int64"),
+                    "request_share": with_population["numerator"] / requests if requests else None,
+                    "population_share": with_population["denominator"] / population,
+                }
+            )
+        )
+    columns = ["breakdown", "group", "requests", "population", "request_share", "population_share"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def family_view(
+    con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Scope = ALL
+) -> pd.DataFrame:
+    """The family measures side by side for one breakdown (none, locality, catchment, area,
+    imd_decile): one row per group, a column per measure, and children per family supported."""
+    merged = None
+    for metric_id in (*FAMILY_MEASURES, "children_supported"):
+        result = metrics.compute(con, metric_id, period, by, scope)
+        part = result[["group", "value"]].rename(columns={"value": metric_id})
+        merged = part if merged is None else merged.merge(part, on="group", how="outer")
+    merged["children_per_family"] = merged["children_supported"] / merged[
+        "families_supported"
+    ].where(merged["families_supported"] > 0)
+    return merged
+
+
+def family_trend(
+    con: duckdb.DuckDBPyConnection, first: Period, last: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """The family measures for every quarter from `first` to `last` (metric, quarter, value)."""
+    frames = []
+    for quarter in quarters_between(first.start, last.end):
+        for metric_id in FAMILY_MEASURES:
+            result = metrics.compute(con, metric_id, quarter, "none", scope)
+            frames.append(result.assign(quarter=quarter.label, quarter_start=quarter.start))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,44 @@
+-- children_supported: distinct children with at least one episode open at some time in the
+-- period: started on or before its last day, and not ended or ended on or after its first day
+-- (transfers included: a transferred child is still supported).
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- columns: metric, group, numerator (children), denominator (null), value (children)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
+--             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
+with
+
+in_period as (
+    select distinct
+        child_id,
+        report_key(
+            $by, locality_id, null, catchment_hub_id, area_code,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from episode_facts
+    where start_date <= $end and (end_date is null or end_date >= $start)
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
+),
+
+counts as (
+    select
+        report_label($by, report_key) as report_group,
+        count(*) as n
+    from in_period
+    group by report_key
+),
+
+final as (
+    select
+        'children_supported' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.n, 0) as numerator,
+        null::bigint as denominator,
+        coalesce(counts.n, 0)::double as value
+    from report_groups($by, $locality, $hub) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', report_order($by, "group")

@@ -1,0 +1,60 @@
+-- families_multiple_needs_rate: of families with at least one assessment completed in the
+-- period (within the filters), the share whose assessments in the period, all its children
+-- together, list needs in 3 or more of the 10 Supporting Families headline groups.
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- columns: metric, group, numerator (families with needs in 3+ groups), denominator (families
+--          assessed), value (share from 0 to 1; null when no family was assessed)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
+--             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
+with
+
+families_assessed as (
+    select
+        family_id,
+        -- every need any of the family's assessments in the period lists, as one bit set
+        bit_or(need_bits) as need_bits,
+        any_value(report_key(
+            $by, locality_id, null, catchment_hub_id, area_code,
+            null, null, null, null, imd_decile
+        )) as report_key
+    from assessment_facts
+    where completed_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+        and in_filter(service, $service)
+    group by family_id
+),
+
+need_groups as (
+    select
+        families_assessed.family_id,
+        count(distinct need_codes.need_group) as groups
+    from families_assessed
+    inner join need_codes
+        on families_assessed.need_bits & need_bit(need_codes.sort_order) <> 0
+    group by families_assessed.family_id
+),
+
+counts as (
+    select
+        report_label($by, families_assessed.report_key) as report_group,
+        count_if(coalesce(need_groups.groups, 0) >= 3) as numerator,
+        count(*) as denominator
+    from families_assessed
+    left join need_groups on families_assessed.family_id = need_groups.family_id
+    group by families_assessed.report_key
+),
+
+final as (
+    select
+        'families_multiple_needs_rate' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.numerator, 0) as numerator,
+        coalesce(counts.denominator, 0) as denominator,
+        counts.numerator / nullif(counts.denominator, 0) as value
+    from report_groups($by, $locality, $hub) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', report_order($by, "group")

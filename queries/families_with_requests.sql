@@ -1,0 +1,43 @@
+-- families_with_requests: distinct families with at least one request received in the period.
+-- A family reports under its own locality, small area, catchment and IMD decile (its own, else
+-- its area's), as its children's requests carry them.
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- columns: metric, group, numerator (families), denominator (null), value (families)
+-- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
+--             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)
+with
+
+in_period as (
+    select distinct
+        family_id,
+        report_key(
+            $by, locality_id, null, catchment_hub_id, area_code,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from request_facts
+    where received_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and in_filter(hub_id, $hub)
+),
+
+counts as (
+    select
+        report_label($by, report_key) as report_group,
+        count(*) as n
+    from in_period
+    group by report_key
+),
+
+final as (
+    select
+        'families_with_requests' as metric,
+        coalesce(report_groups.report_group, counts.report_group) as "group",
+        coalesce(counts.n, 0) as numerator,
+        null::bigint as denominator,
+        coalesce(counts.n, 0)::double as value
+    from report_groups($by, $locality, $hub) as report_groups
+    full outer join counts on report_groups.report_group = counts.report_group
+)
+
+select * from final
+order by "group" = 'unknown', report_order($by, "group")
