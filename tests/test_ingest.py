@@ -627,7 +627,9 @@ def test_control_characters_in_ids_and_names_are_refused(
     text = BASE[file.replace("__", ".")]
     assert old in text
     error = rejected(tmp_path, loaded_store, **{file: text.replace(old, new)})
-    problems = [p for p in error.problems if p.column == column]
+    problems = [
+        p for p in error.problems if (p.file, p.column) == (file.replace("__", "."), column)
+    ]
     assert problems, [str(p) for p in error.problems]
     assert (problems[0].file, problems[0].row) == (file.replace("__", "."), row)
     assert "control character" in problems[0].reason
