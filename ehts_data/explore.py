@@ -190,6 +190,7 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
         short = metrics.lacks_history(metric_id, period, first)
+        short_before = metrics.lacks_history(metric_id, previous, first)
         rows.append(
             {
                 "metric": metric_id,
@@ -197,9 +198,9 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
                 "denominator": None if short else now["denominator"],
                 "value": None if short else now["value"],
                 "previous_period": previous.label,
-                "previous_value": (
-                    None if metrics.lacks_history(metric_id, previous, first) else before["value"]
-                ),
+                "previous_value": None if short_before else before["value"],
+                "previous_numerator": None if short_before else before["numerator"],
+                "previous_denominator": None if short_before else before["denominator"],
                 "note": metrics.HISTORY_NOTE if short else None,
             }
         )

@@ -20,6 +20,10 @@ by_locality = counts[["group", "value"]].merge(
     rates[["group", "denominator", "value"]], on="group", suffixes=("_requests", "_rate")
 )
 by_locality["locality"] = by_locality["group"].map(lambda g: names.get(g, formatting.label(g)))
+by_locality = ui.publish(
+    by_locality,
+    {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
+)
 table = by_locality.rename(
     columns={
         "locality": "Locality",
@@ -75,9 +79,12 @@ with right:
 
 by_hub = ui.get(metrics.compute, "requests", f.period, "hub", f.scope)
 by_hub["hub"] = by_hub["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
+by_hub = ui.publish(
+    by_hub.sort_values("value", ascending=False)[["group", "hub", "value"]], {"value": "count"}
+)
 event = ui.chart(
     charts.bar(
-        by_hub.sort_values("value", ascending=False),
+        by_hub,
         "hub",
         "value",
         title="Requests by receiving hub or team",
@@ -86,7 +93,7 @@ event = ui.chart(
         horizontal=True,
         customdata="group",
     ),
-    by_hub.rename(columns={"hub": "Hub or team", "value": "Requests"})[["Hub or team", "Requests"]],
+    by_hub.rename({"hub": "Hub or team", "value": "Requests"})[["Hub or team", "Requests"]],
     "demand_by_hub",
     formats={"Requests": "count"},
     select=True,
@@ -99,6 +106,8 @@ three_years = periods.custom(
 )
 monthly = ui.get(explore.requests_monthly, three_years, f.scope)
 monthly["Locality"] = monthly["locality_id"].map(lambda g: names.get(g, g))
+# Months and localities both have totals a reader could know: lines both ways.
+monthly = ui.publish(monthly, {"requests": "count"}, lines=["Locality", "month"])
 ui.chart(
     charts.line(
         monthly,
@@ -109,9 +118,7 @@ ui.chart(
         y_title="Requests per month",
         color="Locality",
     ),
-    monthly.rename(columns={"month": "Month", "requests": "Requests"})[
-        ["Month", "Locality", "Requests"]
-    ],
+    monthly.rename({"month": "Month", "requests": "Requests"})[["Month", "Locality", "Requests"]],
     "demand_monthly",
     formats={"Requests": "count"},
 )
@@ -132,6 +139,7 @@ for col, (dimension, title, axis) in zip(
         if dimension == "age_band":
             order = ["unborn", "under_1", "1_4", "5_9", "10_15", "16_plus"]
             df = df.set_index("category").reindex(order).dropna().reset_index()
+        df = ui.publish(df, {"requests": "count"})
         ui.chart(
             charts.bar(
                 df,
@@ -142,7 +150,7 @@ for col, (dimension, title, axis) in zip(
                 y_title=axis,
                 horizontal=True,
             ),
-            df.rename(columns={"label": axis, "requests": "Requests"})[[axis, "Requests"]],
+            df.rename({"label": axis, "requests": "Requests"})[[axis, "Requests"]],
             f"demand_by_{dimension}",
             formats={"Requests": "count"},
         )
