@@ -39,6 +39,11 @@ def hubs(con) -> pd.DataFrame:
     return store.run(con, "reference_hubs")
 
 
+def areas(con) -> pd.DataFrame:
+    """Small areas with their locality, catchment hub and decile (empty before contract 1.1)."""
+    return store.run(con, "reference_areas")
+
+
 def locality_geojson(con) -> dict | None:
     """The locality boundaries as GeoJSON, or None when none were loaded."""
     df = store.run(con, "locality_geojson")
@@ -208,11 +213,15 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
 
 
 def group_names(con) -> dict[str, dict[str, str]]:
-    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name}}."""
-    loc, hub = localities(con), hubs(con)
+    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name},
+    'catchment': {hub id: name}, 'area': {code: name}}."""
+    loc, hub, area = localities(con), hubs(con), areas(con)
+    hub_names = dict(zip(hub.hub_id, hub.hub_name, strict=True))
     return {
         "locality": dict(zip(loc.locality_id, loc.locality_name, strict=True)),
-        "hub": dict(zip(hub.hub_id, hub.hub_name, strict=True)),
+        "hub": hub_names,
+        "catchment": hub_names,
+        "area": dict(zip(area.area_code, area.area_name, strict=True)),
     }
 
 
