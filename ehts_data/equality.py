@@ -48,6 +48,16 @@ PROFILE_COLUMNS = [
 ]
 
 
+def group_label(by: str, group: str, names: dict | None = None) -> str:
+    """How a group is shown: a name where one is known, 'Decile 3' for a deprivation decile
+    (never a bare number that reads as a count), else the code as words."""
+    if names and group in names:
+        return names[group]
+    if by == "imd_decile" and group != "unknown":
+        return f"Decile {group}" + (" (most deprived)" if group == "1" else "")
+    return formatting.label(group)
+
+
 def profile(
     con: duckdb.DuckDBPyConnection,
     metric_id: str,

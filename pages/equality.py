@@ -50,7 +50,7 @@ unit = "per 10,000 children aged 0-19" if kind == "per_10k" else f"% of {metric.
 columns = st.columns(2)
 for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
     part = profile[profile["breakdown"] == by].drop(columns="breakdown")
-    part["Group"] = part["group"].map(formatting.label)
+    part["Group"] = part["group"].map(lambda g, by=by: equality.group_label(by, g))
     part = ui.publish(part, PROFILE_KINDS)
     with columns[i % 2]:
         ui.chart(
@@ -109,7 +109,7 @@ else:
             var_name="of",
             value_name="share",
         )
-        long["Group"] = long["group"].map(formatting.label)
+        long["Group"] = long["group"].map(lambda g, by=by: equality.group_label(by, g))
         long["Share of"] = long["of"].map(
             {"request_share": "Requests", "population_share": "Children aged 0-19"}
         )
@@ -219,7 +219,7 @@ with right:
         parts.append(part.assign(Measure=metrics.REGISTRY[metric_id].title))
     rates = pd.concat(parts, ignore_index=True)
     rates["Group"] = rates["group"].map(
-        lambda g: names.get(family_by, {}).get(g, formatting.label(g))
+        lambda g: equality.group_label(family_by, g, names.get(family_by))
     )
     rates = ui.publish(
         rates[["Group", "Measure", "numerator", "denominator", "value"]],
