@@ -218,7 +218,8 @@ def intervals(
             annotation_position="top",
         )
     fig = _layout(fig, title, x_title, y_title)
-    fig.update_yaxes(autorange="reversed")
+    # Rows in the frame's order (the traces split them by flag, which would reorder them).
+    fig.update_yaxes(categoryorder="array", categoryarray=_shown(df[y]), autorange="reversed")
     fig.update_xaxes(tickformat=value_format)
     return _mark(fig, published)
 

@@ -27,7 +27,7 @@ profile = ui.get(equality.profile, measure, f.period, f.scope, k)
 whole = ui.get(metrics.compute, measure, f.period, "none", f.scope)
 reference = whole["value"].iloc[0]
 
-st.subheader("Groups that differ from the rest")
+st.subheader(f"{metric.title}: groups that differ from the rest")
 st.markdown(
     "\n".join(f"- {text.for_markdown(s)}" for s in equality.summary(profile, measure))
     + ("\n\nRatios resting on a count from 1 to 5 are not shown." if k else "")
@@ -46,10 +46,21 @@ PROFILE_KINDS = {
     "ratio_upper": "summary",
 }
 value_format = ",.1f" if kind == "per_10k" else ".1%"
-unit = "per 10,000 children aged 0-19" if kind == "per_10k" else f"% of {metric.counts}"
+axis = "Per 10,000 children aged 0-19" if kind == "per_10k" else f"Share of {metric.counts} (%)"
 columns = st.columns(2)
 for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
     part = profile[profile["breakdown"] == by].drop(columns="breakdown")
+    if part["value"].isna().all():
+        with columns[i % 2]:
+            st.markdown(
+                f"**{metric.title}, by {title.split(' (')[0].lower()}**: no value for any group "
+                + (
+                    "(there is no population by this characteristic to divide by)."
+                    if kind == "per_10k"
+                    else "in this period."
+                )
+            )
+        continue
     part["Group"] = part["group"].map(lambda g, by=by: equality.group_label(by, g))
     part = ui.publish(part, PROFILE_KINDS)
     with columns[i % 2]:
@@ -61,7 +72,7 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
                 "lower",
                 "upper",
                 title=f"{metric.title}, by {title.split(' (')[0].lower()}",
-                x_title=f"{metric.title} ({unit}), with 95% interval",
+                x_title=f"{axis}, with 95% interval",
                 y_title=title,
                 flag="differs",
                 reference=reference,

@@ -33,8 +33,8 @@ def no_data() -> None:
     if problem:
         st.error(
             f"The store this dashboard is set to read cannot be used: it {problem}. An analyst "
-            "can convert an earlier store with `ehts migrate`, or load an extract into a new "
-            "folder:"
+            "can convert an earlier store with `ehts migrate` and load the extract again, or "
+            "load an extract into a new folder:"
         )
     else:
         st.info(
