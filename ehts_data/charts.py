@@ -558,7 +558,8 @@ def funnel(
             go.Scatter(
                 x=part["denominator"],
                 y=part["value"],
-                mode="markers+text",
+                # Names on the chart only while they stay readable; always in the hover.
+                mode="markers+text" if len(points) <= 15 else "markers",
                 name=position.capitalize(),
                 text=_shown(part["name"]),
                 textposition="top center",

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from ehts_data import metrics, periods, state, store
+from ehts_data import metrics, periods, state, stats, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -163,6 +163,35 @@ def staleness(con, today: date) -> dict:
         last = pd.Timestamp(row.last_date).date()
         out[row.table_name] = {"last_date": last, "days": (today - last).days}
     return out
+
+
+def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Requests per 10,000 children by hub catchment or small area for a coordinator: group,
+    requests, population, rate with its 95% interval, the rate in the same period a year
+    before and the change, and (areas) the area's deprivation decile."""
+    if by not in ("catchment", "area"):
+        raise ValueError(f"demand by place is by catchment or area, not {by!r}")
+    now = metrics.compute(con, "requests_per_10k", period, by, scope)
+    before = metrics.compute(con, "requests_per_10k", period.a_year_before(), by, scope)
+    out = now.rename(columns={"numerator": "requests", "denominator": "population"})
+    out = out.merge(
+        before[["group", "numerator", "value"]].rename(
+            columns={"numerator": "requests_year_before", "value": "rate_year_before"}
+        ),
+        on="group",
+        how="left",
+    ).rename(columns={"value": "rate"})
+    bounds = [
+        stats.interval("per_10k", r.requests, None if pd.isna(r.population) else r.population)
+        for r in out.itertuples()
+    ]
+    out["lower"] = [b[0] if b else None for b in bounds]
+    out["upper"] = [b[1] if b else None for b in bounds]
+    out["change"] = out["rate"] - out["rate_year_before"]
+    if by == "area":
+        deciles = areas(con).set_index("area_code")["imd_decile"]
+        out["imd_decile"] = out["group"].map(deciles)
+    return out.drop(columns="metric")
 
 
 def default_period(con) -> Period | None:

@@ -644,45 +644,12 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
     99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
     if not (kpi.metric and kpi.has_interval):
         raise ValueError(f"{kpi.title}: a funnel plot needs a share or a rate per 10,000")
-    base = kpi.metric.split(":")[0]
-    points = metrics.compute(con, base, period, by)
-    points = points[(points["metric"] == kpi.metric) & points["denominator"].fillna(0).gt(0)]
-    points = points[points["value"].notna()].reset_index(drop=True)
-    centre = _metric_reading(con, kpi, period, ALL).value
-    empty = pd.DataFrame(columns=["size", "lower95", "upper95", "lower998", "upper998"])
-    if centre is None or points.empty:
-        return {
-            "points": points.assign(position=pd.Series(dtype=str)),
-            "limits": empty,
-            "centre": centre,
-        }
-    largest = float(points["denominator"].max())
-    smallest = max(1.0, float(points["denominator"].min()) / 2)
-    # Limits on a log-spaced grid from half the smallest unit to beyond the largest.
-    steps = 120
-    sizes = [smallest * (largest * 1.1 / smallest) ** (i / (steps - 1)) for i in range(steps)]
-    limits = pd.DataFrame(
-        [
-            (
-                n,
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z95),
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z998),
-            )
-            for n in sizes
-        ],
-        columns=["size", "lower95", "upper95", "lower998", "upper998"],
+    return stats.funnel(
+        metrics.compute(con, kpi.metric.split(":")[0], period, by),
+        kpi.metric,
+        _metric_reading(con, kpi, period, ALL).value,
+        kpi.kind,
     )
-    positions = []
-    for r in points.itertuples():
-        lo95, hi95 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z95)
-        lo998, hi998 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z998)
-        if r.value > hi998 or r.value < lo998:
-            positions.append("outside 99.8% limits")
-        elif r.value > hi95 or r.value < lo95:
-            positions.append("outside 95% limits")
-        else:
-            positions.append("within limits")
-    return {"points": points.assign(position=positions), "limits": limits, "centre": centre}
 
 
 # --- Statistical process control ---------------------------------------------------------------

@@ -147,6 +147,20 @@ def chart(
     return event
 
 
+def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
+    """A table of published numbers (withheld cells as c), formatted by kind."""
+    if not isinstance(data, disclosure.Published):
+        raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
+    st.dataframe(
+        data.table(),
+        hide_index=True,
+        column_config={
+            col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
+            for col, kind in (formats or {}).items()
+        },
+    )
+
+
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
     and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
