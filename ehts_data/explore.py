@@ -194,6 +194,19 @@ def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.Data
     return out.drop(columns="metric")
 
 
+def request_to_start(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Days from a request to the start of its episode (median, and the share within 4
+    weeks) by lead hub or family's catchment hub, for episodes started in the period."""
+    if by not in ("hub", "catchment"):
+        raise ValueError(f"request to start is by hub or catchment, not {by!r}")
+    return store.run(con, "request_to_start", by=by, **_params(period, scope))
+
+
+def caseload_monthly(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Open episodes per lead hub at each month end of the period (the hubs' caseload)."""
+    return store.run(con, "caseload_monthly", **_params(period, scope))
+
+
 def default_period(con) -> Period | None:
     """The financial year the dashboard opens on (periods.default_year over the requests'
     dates), or None for a store with no requests."""

@@ -71,6 +71,10 @@ PAGE_DATA: dict[str, PageData] = {
         explore.metric_by_quarter(con, "requests", p.previous(), p),
     ],
     "demand": lambda con, p: [
+        explore.demand_by_place(con, "catchment", p),
+        explore.demand_by_place(con, "area", p),
+        explore.request_to_start(con, "catchment", p),
+        explore.caseload_monthly(con, p),
         metrics.compute(con, "requests", p, "locality"),
         metrics.compute(con, "requests_per_10k", p, "locality"),
         metrics.compute(con, "requests", p, "hub"),

@@ -200,6 +200,74 @@ if not ui.get(explore.areas).empty:
     st.markdown("**Small areas with the highest rates** (the ten highest in the filter)")
     ui.table(top.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]], PLACE_FORMATS)
 
+st.subheader("From request to support, and caseload")
+left, right = st.columns(2)
+with left:
+    wait_by = "catchment" if not ui.get(explore.areas).empty else "hub"
+    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope)
+    waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
+    waits = ui.publish(
+        waits[["Where", "episodes", "within_28_days", "share_within_28_days", "median_days"]],
+        {
+            "episodes": "denominator",
+            "within_28_days": "count",
+            "share_within_28_days": "share",
+            "median_days": "days",
+        },
+    )
+    ui.chart(
+        charts.bar(
+            waits,
+            "Where",
+            "median_days",
+            title="Days from request to support, by "
+            + ("catchment" if wait_by == "catchment" else "lead hub"),
+            x_title="Median days, request received to episode start",
+            y_title="Hub catchment" if wait_by == "catchment" else "Hub or team",
+            horizontal=True,
+        ),
+        waits.rename(
+            {
+                "episodes": "Episodes from a request",
+                "within_28_days": "Started within 4 weeks",
+                "share_within_28_days": "Share within 4 weeks",
+                "median_days": "Median days",
+            }
+        ),
+        "demand_request_to_start",
+        formats={
+            "Episodes from a request": "count",
+            "Started within 4 weeks": "count",
+            "Share within 4 weeks": "share",
+            "Median days": "days",
+        },
+        caption="Episodes started in the period that came from a request (transfers and "
+        "episodes recorded as starting before their request left out).",
+    )
+with right:
+    caseload = ui.get(explore.caseload_monthly, f.period, f.scope)
+    caseload["Hub or team"] = caseload["hub_id"].map(lambda g: hub_names.get(g, g))
+    caseload["Month end"] = caseload["month_end"].dt.strftime("%b %Y")
+    caseload = ui.publish(
+        caseload[["Month end", "Hub or team", "open_episodes"]],
+        {"open_episodes": "count"},
+        lines=["Month end"],
+    )
+    ui.chart(
+        charts.line(
+            caseload,
+            "Month end",
+            "open_episodes",
+            title="Caseload: open episodes at month end, by hub",
+            x_title="",
+            y_title="Open episodes",
+            color="Hub or team",
+        ),
+        caseload.rename({"open_episodes": "Open episodes"}),
+        "demand_caseload",
+        formats={"Open episodes": "count"},
+    )
+
 st.subheader("Monthly trend")
 three_years = periods.custom(
     max(f.first_day, periods.financial_year(f.period.end.year - 3).start), f.period.end
