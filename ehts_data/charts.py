@@ -306,30 +306,51 @@ def locality_map(
     value: str,
     value_title: str,
     label_col: str,
+    key: str = "locality_id",
 ) -> go.Figure:
-    """A choropleth of `value` by locality with hub markers. Uses a blank map style, so it
-    needs no tile server, token or network. Hubs are reference data (names and places)."""
+    """A choropleth of `value` by locality (or by small area: key 'area_code') with hub
+    markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
+    reference data (names and places)."""
     areas, published = _data(areas)
     # A store loaded before ingest stripped GeoJSON properties may still hold them.
-    geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [])
+    geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
+    if geojson is not None and key != "locality_id":
+        # Only the areas shown, so the map fits them (one locality's areas, say).
+        shown = set(areas[key].astype(str))
+        geojson["features"] = [f for f in geojson["features"] if f["properties"][key] in shown]
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         fig.add_trace(
             go.Choroplethmap(
                 geojson=geojson,
-                featureidkey="properties.locality_id",
-                locations=areas["locality_id"],
+                featureidkey=f"properties.{key}",
+                locations=areas[key],
                 z=areas[value],
                 text=_shown(areas[label_col]),
                 colorscale=SEQUENTIAL,
                 marker=dict(opacity=0.75, line=dict(width=1.5, color="#333")),
                 colorbar=dict(title=value_title),
                 hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
-                name="Localities",
+                customdata=areas[key],
+                name="Localities" if key == "locality_id" else "Small areas",
             )
         )
     located = hubs.dropna(subset=["latitude", "longitude"])
     if not located.empty:
+        # A dark ring under each white marker keeps hubs visible on every colour of the scale.
+        fig.add_trace(
+            go.Scattermap(
+                lat=located["latitude"],
+                lon=located["longitude"],
+                mode="markers",
+                marker=dict(
+                    size=[19 if t == "family_hub" else 14 for t in located["hub_type"]],
+                    color="#1F1F1F",
+                ),
+                hoverinfo="skip",
+                name="Hub outlines",
+            )
+        )
         fig.add_trace(
             go.Scattermap(
                 lat=located["latitude"],
@@ -339,7 +360,8 @@ def locality_map(
                 customdata=located["hub_id"],
                 marker=dict(
                     size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
-                    color="#E69F00",
+                    color="#FFFFFF",
+                    symbol="circle",
                 ),
                 hovertemplate="%{text}<extra></extra>",
                 name="Hubs",
@@ -359,7 +381,7 @@ def locality_map(
         mid_lat = (max(lats) + min(lats)) / 2
         span = max(max(lons) - min(lons), (max(lats) - min(lats)) / math.cos(math.radians(mid_lat)))
         view["center"] = dict(lat=mid_lat, lon=(max(lons) + min(lons)) / 2)
-        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.6))
+        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.8))
     fig.update_layout(map=view, showlegend=False)
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)

@@ -451,18 +451,16 @@ MODELS: tuple[type[ContractModel], ...] = (
 GEOJSON_FILE = "localities.geojson"
 
 
-def minimal_geojson(features: list) -> dict:
-    """Only each feature's geometry and locality_id: any other property (a contact's name,
-    say) would be sent to every browser, public mode included."""
+def minimal_geojson(features: list, key: str = "locality_id") -> dict:
+    """Only each feature's geometry and its key (locality_id, or area_code): any other
+    property (a contact's name, say) would be sent to every browser, public mode included."""
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": (f or {}).get("geometry"),
-                "properties": {
-                    "locality_id": str(((f or {}).get("properties") or {}).get("locality_id"))
-                },
+                "properties": {key: str(((f or {}).get("properties") or {}).get(key))},
             }
             for f in features
         ],

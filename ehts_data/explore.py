@@ -50,6 +50,25 @@ def locality_geojson(con) -> dict | None:
     return None if df.empty else json.loads(df.iloc[0, 0])
 
 
+def area_geojson(con) -> dict | None:
+    """The small areas' boundaries as a GeoJSON FeatureCollection keyed by area_code, or None
+    when none were loaded."""
+    df = store.run(con, "area_geojson")
+    if df.empty:
+        return None
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(r.geometry),
+                "properties": {"area_code": r.area_code},
+            }
+            for r in df.itertuples()
+        ],
+    }
+
+
 def requests_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Requests in the period counted by source, age band, decision, locality, hub or IMD."""
     if dimension not in REQUEST_DIMENSIONS:

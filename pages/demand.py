@@ -195,6 +195,26 @@ if not ui.get(explore.areas).empty:
         )
     areas_now = ui.get(explore.demand_by_place, "area", f.period, f.scope)
     areas_now["Small area"] = areas_now["group"].map(lambda g: group_names["area"].get(g, g))
+    mapped = ui.publish(
+        areas_now[areas_now["group"] != "unknown"].rename(columns={"group": "area_code"}),
+        PLACE_KINDS,
+    )
+    located_hubs = hubs if f.scope.locality is None else hubs[hubs.locality_id == f.scope.locality]
+    ui.chart(
+        charts.locality_map(
+            ui.get(explore.area_geojson),
+            mapped,
+            located_hubs,
+            title="Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)",
+            value="rate",
+            value_title="per 10,000",
+            label_col="Small area",
+            key="area_code",
+        ),
+        mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
+        "demand_area_map",
+        formats=PLACE_FORMATS,
+    )
     top = areas_now[areas_now["group"] != "unknown"].sort_values("rate", ascending=False)
     top = ui.publish(top.drop(columns="group").head(10), PLACE_KINDS)
     st.markdown("**Small areas with the highest rates** (the ten highest in the filter)")
