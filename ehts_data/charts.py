@@ -155,6 +155,75 @@ def line(
     return _mark(fig, published)
 
 
+def intervals(
+    df: Data,
+    y: str,
+    value: str,
+    lower: str,
+    upper: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    flag: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "All",
+    value_format: str = ",.1f",
+) -> go.Figure:
+    """Dots with 95% interval whiskers, one row per category, optionally marked by `flag`
+    ('higher' / 'lower' / missing: shape and colour, never colour alone) and a dashed line at
+    a reference value (the authority's)."""
+    df, published = _data(df)
+    fig = go.Figure()
+    marks = {
+        "higher": ("triangle-right", PALETTE[5], "Significantly higher than the rest"),
+        "lower": ("triangle-left", PALETTE[0], "Significantly lower than the rest"),
+        None: ("circle", "#5f5f5f", "Not significantly different"),
+    }
+    states = [None] if flag is None else [None, "higher", "lower"]
+    for state in states:
+        if flag is None:
+            part = df
+        elif state is None:
+            part = df[df[flag].isna()]
+        else:
+            part = df[df[flag] == state]
+        if part.empty:
+            continue
+        symbol, colour, name = marks[state]
+        fig.add_trace(
+            go.Scatter(
+                x=part[value],
+                y=_shown(part[y]),
+                mode="markers",
+                name=name,
+                marker=dict(symbol=symbol, size=12, color=colour),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=part[upper] - part[value],
+                    arrayminus=part[value] - part[lower],
+                    color=colour,
+                    thickness=1.5,
+                ),
+                hovertemplate=f"%{{y}}: %{{x:{value_format}}}" + _EXTRA,
+                showlegend=flag is not None,
+            )
+        )
+    if reference is not None and not pd.isna(reference):
+        fig.add_vline(
+            x=reference,
+            line=dict(color="#1f1f1f", dash="dash", width=1.5),
+            annotation_text=for_plotly(f"{reference_label}: {reference:{value_format}}"),
+            annotation_position="top",
+        )
+    fig = _layout(fig, title, x_title, y_title)
+    # Rows in the frame's order (the traces split them by flag, which would reorder them).
+    fig.update_yaxes(categoryorder="array", categoryarray=_shown(df[y]), autorange="reversed")
+    fig.update_xaxes(tickformat=value_format)
+    return _mark(fig, published)
+
+
 def heatmap(
     df: pd.DataFrame,
     x: str,
@@ -489,7 +558,8 @@ def funnel(
             go.Scatter(
                 x=part["denominator"],
                 y=part["value"],
-                mode="markers+text",
+                # Names on the chart only while they stay readable; always in the hover.
+                mode="markers+text" if len(points) <= 15 else "markers",
                 name=position.capitalize(),
                 text=_shown(part["name"]),
                 textposition="top center",

@@ -7,10 +7,11 @@ metrics.Scope. The headline figures themselves come from ehts_data.metrics.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 
-from ehts_data import metrics, periods, state, store
+from ehts_data import metrics, periods, state, stats, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -36,6 +37,11 @@ def localities(con) -> pd.DataFrame:
 def hubs(con) -> pd.DataFrame:
     """Hubs, satellite sites and teams with their locality names and coordinates."""
     return store.run(con, "reference_hubs")
+
+
+def areas(con) -> pd.DataFrame:
+    """Small areas with their locality, catchment hub and decile (empty before contract 1.1)."""
+    return store.run(con, "reference_areas")
 
 
 def locality_geojson(con) -> dict | None:
@@ -137,6 +143,57 @@ def field_completeness(con) -> pd.DataFrame:
     return store.run(con, "field_completeness")
 
 
+def monthly_volumes(con) -> pd.DataFrame:
+    """Rows per month in each dated file by source or hub (Data quality)."""
+    return store.run(con, "monthly_volumes")
+
+
+def unknown_share_monthly(con) -> pd.DataFrame:
+    """Each month's share of requests with no hub and (with areas) no small area."""
+    return store.run(con, "unknown_share_monthly")
+
+
+def staleness(con, today: date) -> dict:
+    """How current the data is: the last date of each dated file and the days from it to today."""
+    coverage = table_coverage(con).dropna(subset=["last_date"])
+    out = {}
+    for row in coverage.itertuples():
+        if row.table_name == "population":
+            continue
+        last = pd.Timestamp(row.last_date).date()
+        out[row.table_name] = {"last_date": last, "days": (today - last).days}
+    return out
+
+
+def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Requests per 10,000 children by hub catchment or small area for a coordinator: group,
+    requests, population, rate with its 95% interval, the rate in the same period a year
+    before and the change, and (areas) the area's deprivation decile."""
+    if by not in ("catchment", "area"):
+        raise ValueError(f"demand by place is by catchment or area, not {by!r}")
+    now = metrics.compute(con, "requests_per_10k", period, by, scope)
+    before = metrics.compute(con, "requests_per_10k", period.a_year_before(), by, scope)
+    out = now.rename(columns={"numerator": "requests", "denominator": "population"})
+    out = out.merge(
+        before[["group", "numerator", "value"]].rename(
+            columns={"numerator": "requests_year_before", "value": "rate_year_before"}
+        ),
+        on="group",
+        how="left",
+    ).rename(columns={"value": "rate"})
+    bounds = [
+        stats.interval("per_10k", r.requests, None if pd.isna(r.population) else r.population)
+        for r in out.itertuples()
+    ]
+    out["lower"] = [b[0] if b else None for b in bounds]
+    out["upper"] = [b[1] if b else None for b in bounds]
+    out["change"] = out["rate"] - out["rate_year_before"]
+    if by == "area":
+        deciles = areas(con).set_index("area_code")["imd_decile"]
+        out["imd_decile"] = out["group"].map(deciles)
+    return out.drop(columns="metric")
+
+
 def default_period(con) -> Period | None:
     """The financial year the dashboard opens on (periods.default_year over the requests'
     dates), or None for a store with no requests."""
@@ -156,33 +213,44 @@ def ingest_history(con) -> pd.DataFrame:
 
 
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """The headline metrics for the period and the period before, one row per metric."""
+    """The headline metrics for the period and the period before, one row per metric. A
+    12-month rule without 12 months of data before a period is withheld for it (value and
+    counts missing) and `note` says why."""
+    latest = store.latest_ingest(con)
+    first = None if not latest else pd.Timestamp(latest["date_from"]).date()
     rows = []
     previous = period.previous()
     for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
+        short = metrics.lacks_history(metric_id, period, first)
+        short_before = metrics.lacks_history(metric_id, previous, first)
         rows.append(
             {
                 "metric": metric_id,
-                "numerator": now["numerator"],
-                "denominator": now["denominator"],
-                "value": now["value"],
+                "numerator": None if short else now["numerator"],
+                "denominator": None if short else now["denominator"],
+                "value": None if short else now["value"],
                 "previous_period": previous.label,
-                "previous_value": before["value"],
-                "previous_numerator": before["numerator"],
-                "previous_denominator": before["denominator"],
+                "previous_value": None if short_before else before["value"],
+                "previous_numerator": None if short_before else before["numerator"],
+                "previous_denominator": None if short_before else before["denominator"],
+                "note": metrics.HISTORY_NOTE if short else None,
             }
         )
     return pd.DataFrame(rows)
 
 
 def group_names(con) -> dict[str, dict[str, str]]:
-    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name}}."""
-    loc, hub = localities(con), hubs(con)
+    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name},
+    'catchment': {hub id: name}, 'area': {code: name}}."""
+    loc, hub, area = localities(con), hubs(con), areas(con)
+    hub_names = dict(zip(hub.hub_id, hub.hub_name, strict=True))
     return {
         "locality": dict(zip(loc.locality_id, loc.locality_name, strict=True)),
-        "hub": dict(zip(hub.hub_id, hub.hub_name, strict=True)),
+        "hub": hub_names,
+        "catchment": hub_names,
+        "area": dict(zip(area.area_code, area.area_name, strict=True)),
     }
 
 

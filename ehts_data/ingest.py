@@ -861,6 +861,10 @@ def _build(
         return None
 
     store.execute_script(con, "schema")
+    con.execute(
+        "create table extract_info as select $v::integer as derive_version",
+        {"v": store.DERIVE_VERSION},
+    )
     _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",

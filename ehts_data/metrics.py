@@ -7,13 +7,14 @@ denominator, value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import duckdb
 import pandas as pd
 
 from ehts_data import store
-from ehts_data.periods import Period
+from ehts_data.periods import Period, add_months
 
 Breakdown = Literal[
     "none",
@@ -177,7 +178,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "survey_agree_rate",
-        "Family survey agreement",
+        "Survey answers agreeing (4 or 5 of 5)",
         "share",
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
@@ -255,6 +256,19 @@ class Scope:
 
 
 ALL = Scope()
+
+
+def lacks_history(metric_id: str, period: Period, first_day: date | None) -> bool:
+    """True when the store's data, starting on first_day, does not reach back far enough
+    before the period for the metric's look-back (a 12-month rule in the store's first year):
+    such a value would be too low and is withheld (docs/metrics.md "12 calendar months")."""
+    months = metric_of(metric_id).look_back_months
+    if not months or first_day is None:
+        return False
+    return period.start < add_months(first_day, months)
+
+
+HISTORY_NOTE = "not shown: the data does not reach 12 months before this period"
 
 
 def _check_breakdown(by: str) -> None:

@@ -7,6 +7,7 @@ scorecard always agrees with the rest of the dashboard.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import tomllib
@@ -343,9 +344,11 @@ class Coverage:
         """True when the data covers the period, with the look-back a 12-month rule needs."""
         if self.first is None or self.last is None or kpi.metric is None:
             return True
-        months = metrics.metric_of(kpi.metric).look_back_months
-        earliest = periods.add_months(self.first, months)
-        return period.start >= earliest and period.end <= self.last
+        return self.has_history(kpi, period) and period.end <= self.last
+
+    def has_history(self, kpi: Kpi, period: Period) -> bool:
+        """False when a 12-month rule has too little data before the period."""
+        return kpi.metric is None or not metrics.lacks_history(kpi.metric, period, self.first)
 
 
 def coverage(con) -> Coverage:
@@ -403,7 +406,31 @@ def _benchmarks(kpi: Kpi, card: Registry, period: Period) -> list[Benchmark]:
         fy_end = periods.fy_start_year(period.end) + 1
         fetch = benchmarks.rereferral if kpi.dfe == "rereferral" else benchmarks.referrals_per_10k
         out += fetch(code, fy_end)
-    return out
+    return [pro_rata(b, kpi.kind, period) for b in out]
+
+
+def pro_rata(benchmark: Benchmark, kind: str, period: Period) -> Benchmark:
+    """A published annual rate per 10,000 set against a shorter period: scaled to the period's
+    days (docs/metrics.md "Benchmarks"), so a quarter is not compared with a whole year.
+    Shares and periods of a year or more are compared as published."""
+    year_days = (
+        periods.financial_year(periods.fy_start_year(period.start)).end
+        - periods.financial_year(periods.fy_start_year(period.start)).start
+    ).days + 1
+    days = (period.end - period.start).days + 1
+    if kind != "per_10k" or days >= year_days or benchmark.value is None:
+        return benchmark
+    return dataclasses.replace(
+        benchmark,
+        label=(
+            benchmark.label[:-1] + ", pro rata)"
+            if benchmark.label.endswith(")")
+            else f"{benchmark.label} (pro rata)"
+        ),
+        value=benchmark.value * days / year_days,
+        note=(benchmark.note + " " if benchmark.note else "")
+        + f"annual rate pro rata to this period ({days} of {year_days} days)",
+    )
 
 
 def _intervals(kpi: Kpi, reading: Reading):
@@ -436,7 +463,11 @@ def evaluate_kpi(
     series: list[tuple[str, float | None]] = []
     readings: list[Reading] = []
     if kpi.metric:
-        current = _metric_reading(con, kpi, period, scope)
+        current = (
+            _metric_reading(con, kpi, period, scope)
+            if cover.has_history(kpi, period)
+            else Reading(None, period=period.label)
+        )
         before = period.previous()
         previous = (
             _metric_reading(con, kpi, before, scope)
@@ -613,45 +644,12 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
     99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
     if not (kpi.metric and kpi.has_interval):
         raise ValueError(f"{kpi.title}: a funnel plot needs a share or a rate per 10,000")
-    base = kpi.metric.split(":")[0]
-    points = metrics.compute(con, base, period, by)
-    points = points[(points["metric"] == kpi.metric) & points["denominator"].fillna(0).gt(0)]
-    points = points[points["value"].notna()].reset_index(drop=True)
-    centre = _metric_reading(con, kpi, period, ALL).value
-    empty = pd.DataFrame(columns=["size", "lower95", "upper95", "lower998", "upper998"])
-    if centre is None or points.empty:
-        return {
-            "points": points.assign(position=pd.Series(dtype=str)),
-            "limits": empty,
-            "centre": centre,
-        }
-    largest = float(points["denominator"].max())
-    smallest = max(1.0, float(points["denominator"].min()) / 2)
-    # Limits on a log-spaced grid from half the smallest unit to beyond the largest.
-    steps = 120
-    sizes = [smallest * (largest * 1.1 / smallest) ** (i / (steps - 1)) for i in range(steps)]
-    limits = pd.DataFrame(
-        [
-            (
-                n,
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z95),
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z998),
-            )
-            for n in sizes
-        ],
-        columns=["size", "lower95", "upper95", "lower998", "upper998"],
+    return stats.funnel(
+        metrics.compute(con, kpi.metric.split(":")[0], period, by),
+        kpi.metric,
+        _metric_reading(con, kpi, period, ALL).value,
+        kpi.kind,
     )
-    positions = []
-    for r in points.itertuples():
-        lo95, hi95 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z95)
-        lo998, hi998 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z998)
-        if r.value > hi998 or r.value < lo998:
-            positions.append("outside 99.8% limits")
-        elif r.value > hi95 or r.value < lo95:
-            positions.append("outside 95% limits")
-        else:
-            positions.append("within limits")
-    return {"points": points.assign(position=positions), "limits": limits, "centre": centre}
 
 
 # --- Statistical process control ---------------------------------------------------------------

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, metrics, state, store, text
+from ehts_data import charts, disclosure, equality, explore, metrics, state, store, text
 from ehts_data.contract import AGE_BANDS, NEED_CODES
 from ehts_data.formatting import label
 from ehts_data.periods import Period
@@ -107,11 +107,15 @@ def _register_line(cells: disclosure.Cells, measure: str, by: str, values: dict,
     return keys
 
 
-def _headline_table(con, period: Period, by: str, names: dict, cells) -> Render:
-    """Every headline metric by group with the whole authority as the Total row."""
+def _headline_table(
+    con, period: Period, by: str, names: dict, cells, *, families: bool = False
+) -> Render:
+    """Every headline metric that breaks down by `by` (or, with `families`, every family
+    measure) by group, with the whole authority as the Total row."""
     parts = []
     for metric in metrics.METRICS:
-        if not metric.published:
+        chosen = metric.counts in ("families", "children") if families else metric.published
+        if not chosen or by not in metric.breakdowns:
             continue
         groups = metrics.compute(con, metric.id, period, by)
         whole = metrics.compute(con, metric.id, period, "none")
@@ -173,8 +177,10 @@ def _headline_table(con, period: Period, by: str, names: dict, cells) -> Render:
                         "value": shown,
                     }
                 )
-        tally.add(f"headlines_by_{by}", *cells.tally(shown_keys), hidden_rates)
-        return pd.DataFrame(rows)
+        name = f"families_by_{by}" if families else f"headlines_by_{by}"
+        tally.add(name, *cells.tally(shown_keys), hidden_rates)
+        # object columns: a count stays an integer even where no cell of the table is c
+        return pd.DataFrame(rows, dtype=object)
 
     return render
 
@@ -318,6 +324,37 @@ def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Tabl
                 _headline_table(con, period, "hub", names["hub"], cells),
             )
         )
+        for by in metrics.EQUALITY_BREAKDOWNS:
+            title = equality.BREAKDOWN_TITLES[by]
+            plan.append(
+                (
+                    f"headlines_by_{by}",
+                    f"Headline measures by {title[0].lower()}{title[1:]}",
+                    f"Every headline measure that a child's {title.split(' (')[0].lower()} "
+                    "divides (survey answers have no child), and the whole authority (Total); "
+                    "the age band is the child's at the event counted. For partners.",
+                    _headline_table(
+                        con,
+                        period,
+                        by,
+                        {g: equality.group_label(by, g) for g in (str(d) for d in range(1, 11))}
+                        if by == "imd_decile"
+                        else {},
+                        cells,
+                    ),
+                )
+            )
+        plan.append(
+            (
+                "families_by_locality",
+                "Families by locality",
+                "Families (not children): families with a request, families and children "
+                "supported, family re-entry within 12 months and families with needs in 3 or "
+                "more headline groups, by the family's locality and the whole authority "
+                "(Total). For partners.",
+                _headline_table(con, period, "locality", names["locality"], cells, families=True),
+            )
+        )
     for dim, title, order in (
         ("source", "Requests by locality and source", []),
         ("age_band", "Requests by locality and age of child", list(AGE_BANDS)),
@@ -388,7 +425,7 @@ def _numeric(series: pd.Series) -> pd.Series:
 
 def _figure(table: Table) -> go.Figure:
     df = table.frame
-    if table.name.startswith("headlines"):
+    if "metric_id" in df.columns:  # a table of measures by group (headlines, families)
         shares = df[df.unit.str.startswith("%") & (df.group != TOTAL)].copy()
         shares["value"] = _numeric(shares["value"])
         return charts.bar(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, metrics, periods, ui
+from ehts_data import charts, explore, formatting, metrics, periods, stats, ui
 
 ui.page_header(
     "Demand",
@@ -99,6 +99,106 @@ event = ui.chart(
     select=True,
 )
 ui.filter_on_click(event, "hub", "demand_by_hub", hub_names)
+
+if not ui.get(explore.areas).empty:
+    st.subheader("Hub catchments and small areas")
+    st.markdown(
+        "Where families live: each hub's catchment (the small areas it serves) and each small "
+        "area, as requests per 10,000 children aged 0-19 living there, with 95% intervals, "
+        "against the whole authority's rate (dashed line) and the same period a year before."
+    )
+    authority = ui.get(metrics.compute, "requests_per_10k", f.period, "none", metrics.ALL)
+    centre = authority["value"].iloc[0]
+    PLACE_KINDS = {
+        "requests": "count",
+        "requests_year_before": "count",
+        "population": "public",
+        "rate": "per_10k",
+        "lower": "per_10k",
+        "upper": "per_10k",
+        "rate_year_before": "per_10k",
+        "change": "per_10k",
+        "imd_decile": "public",
+    }
+    PLACE_COLUMNS = {
+        "requests": "Requests",
+        "population": "Children aged 0-19",
+        "rate": "Per 10,000",
+        "rate_year_before": "Per 10,000 a year before",
+        "change": "Change on a year before",
+        "imd_decile": "Deprivation decile",
+    }
+    PLACE_FORMATS = {
+        "Requests": "count",
+        "Children aged 0-19": "count",
+        "Per 10,000": "per_10k",
+        "Per 10,000 a year before": "per_10k",
+        "Change on a year before": "per_10k",
+    }
+    left, right = st.columns(2)
+    with left:
+        catchments = ui.get(explore.demand_by_place, "catchment", f.period, f.scope)
+        catchments["Catchment"] = catchments["group"].map(
+            lambda g: hub_names.get(g, formatting.label(g))
+        )
+        catchments = ui.publish(catchments.drop(columns="group"), PLACE_KINDS)
+        ui.chart(
+            charts.intervals(
+                catchments,
+                "Catchment",
+                "rate",
+                "lower",
+                "upper",
+                title="Requests per 10,000 children aged 0-19, by hub catchment",
+                x_title="Per 10,000 children aged 0-19 (95% interval)",
+                y_title="Hub catchment",
+                reference=centre,
+                reference_label="Whole authority",
+            ),
+            catchments.rename(PLACE_COLUMNS)[["Catchment", *list(PLACE_COLUMNS.values())[:5]]],
+            "demand_catchments",
+            formats=PLACE_FORMATS,
+        )
+    with right:
+        by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", f.scope)
+        plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
+        points = plot["points"].assign(
+            name=plot["points"]["group"].map(lambda g: group_names["area"].get(g, g))
+        )
+        points = ui.publish(
+            points[["name", "numerator", "denominator", "value", "position"]],
+            {"numerator": "count", "denominator": "public", "value": "per_10k"},
+        )
+        ui.chart(
+            charts.funnel(
+                points,
+                plot["limits"],
+                centre,
+                title="Small areas against the whole authority (funnel plot)",
+                x_title="Children aged 0-19 living in the area",
+                y_title="Requests per 10,000 children aged 0-19",
+                kind="per_10k",
+            ),
+            points.rename(
+                {
+                    "name": "Small area",
+                    "numerator": "Requests",
+                    "denominator": "Children aged 0-19",
+                    "value": "Per 10,000",
+                    "position": "Against the authority",
+                }
+            ),
+            "demand_area_funnel",
+            formats={"Requests": "count", "Children aged 0-19": "count", "Per 10,000": "per_10k"},
+            caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
+            "whole authority by more than chance would explain for an area of that size.",
+        )
+    areas_now = ui.get(explore.demand_by_place, "area", f.period, f.scope)
+    areas_now["Small area"] = areas_now["group"].map(lambda g: group_names["area"].get(g, g))
+    top = areas_now[areas_now["group"] != "unknown"].sort_values("rate", ascending=False)
+    top = ui.publish(top.drop(columns="group").head(10), PLACE_KINDS)
+    st.markdown("**Small areas with the highest rates** (the ten highest in the filter)")
+    ui.table(top.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]], PLACE_FORMATS)
 
 st.subheader("Monthly trend")
 three_years = periods.custom(

@@ -21,10 +21,12 @@ from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app, settl
 
 K = DEFAULT_K
 TINY = "start=2025-12-01&end=2025-12-31&hub=NTH-S2"
-PUBLIC_PAGES = ["", "overview", "demand", "reentry", "steps", "needs", "outcomes"]
+PUBLIC_PAGES = ["", "overview", "demand", "reentry", "steps", "needs", "outcomes", "equality"]
 # Columns of a download that are not counts (shares, rates, medians, statistics, years).
 NOT_COUNTS = re.compile(
-    r"share|per 10,000|median|value|mean|upper|lower|year|level|position|rag|versus", re.I
+    r"share|per 10,000|per family|ratio|differs|median|value|mean|upper|lower|year|level|"
+    r"position|rag|versus",
+    re.I,
 )
 
 

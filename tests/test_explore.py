@@ -6,9 +6,10 @@ Every expected number is worked out by hand from the rows below (financial year 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from ehts_data import explore, periods
+from ehts_data import explore, periods, scorecard, store
 from ehts_data.metrics import Scope
 
 FY = periods.financial_year(2024)
@@ -143,3 +144,37 @@ def test_need_cooccurrence_shares_are_of_assessments_listing_the_first_need(need
     assert len(got) == 17
     scoped = explore.need_cooccurrence(needs_con, FY, Scope(locality="L2"))
     assert set(scoped["need"]) == {"domestic_abuse", "parenting", "parental_conflict"}
+
+
+def test_a_12_month_rule_is_withheld_where_the_data_has_no_12_months_before(sample_db):
+    # The sample starts on 2021-04-01: 2021-22 has no look-back, 2022-23 has exactly 12 months.
+    with store.connect(sample_db) as con:
+        first = explore.headlines(con, periods.parse("2021-22")).set_index("metric")
+        second = explore.headlines(con, periods.parse("2022-23")).set_index("metric")
+        card = scorecard.load()
+        kpi = card.get("re_entry")
+        withheld = scorecard.evaluate_kpi(con, kpi, card, periods.parse("2021-22"), trend=False)
+    for metric_id in ("re_entry_12m_rate", "re_referral_12m_rate"):
+        assert pd.isna(first.at[metric_id, "value"]) and "12 months" in first.at[metric_id, "note"]
+        assert not pd.isna(second.at[metric_id, "value"]) and second.at[metric_id, "note"] is None
+        assert pd.isna(second.at[metric_id, "previous_value"])  # 2021-22 again
+    assert first.at["requests", "value"] > 0  # counts need no look-back
+    assert withheld.value is None and withheld.rag is None
+
+
+def test_monthly_volumes_add_up_to_each_file_and_staleness_counts_days(sample_db):
+    from datetime import date
+
+    with store.connect(sample_db) as con:
+        volumes = explore.monthly_volumes(con)
+        coverage = explore.table_coverage(con).set_index("table_name")
+        unknown = explore.unknown_share_monthly(con)
+        stale = explore.staleness(con, date(2026, 4, 30))
+    by_source = volumes[(volumes["file"] == "requests.csv") & (volumes["dimension"] == "source")]
+    assert by_source["rows"].sum() == coverage.at["requests", "rows"]
+    by_hub = volumes[(volumes["file"] == "requests.csv") & (volumes["dimension"] == "hub")]
+    assert by_hub["rows"].sum() == coverage.at["requests", "rows"]
+    hub_unknown = unknown[unknown["field"] == "hub"]
+    assert hub_unknown["requests"].sum() == coverage.at["requests", "rows"]
+    assert (hub_unknown["unknown"] / hub_unknown["requests"] == hub_unknown["share"]).all()
+    assert stale["requests"] == {"last_date": date(2026, 3, 31), "days": 30}

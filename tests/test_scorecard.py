@@ -616,6 +616,21 @@ def test_board_pack_pdf_renders_to_a_non_blank_page(sample_db, tmp_path, capsys)
     assert all(non_white_share(p) > 0.005 for p in pages)
 
 
+def test_an_annual_benchmark_rate_is_set_pro_rata_beside_a_quarter(sample_db):
+    kpi = CARD.get("requests_rate")
+    with store.connect(sample_db) as con:
+        year = scorecard.evaluate_kpi(con, kpi, CARD, YEAR)
+        quarter = scorecard.evaluate_kpi(con, kpi, CARD, periods.parse("2024-25-Q3"))
+    england_year = next(b for b in year.benchmarks if b.label.startswith("England"))
+    england_quarter = next(b for b in quarter.benchmarks if b.label.startswith("England"))
+    # October to December 2024: 92 of the financial year's 365 days
+    assert england_quarter.value == pytest.approx(england_year.value * 92 / 365)
+    assert "pro rata" in england_quarter.label and "pro rata" not in england_year.label
+    # a share is compared as published
+    share = scorecard.pro_rata(england_year, "share", periods.parse("2024-25-Q3"))
+    assert share == england_year
+
+
 def test_a_published_sparkline_leaves_out_quarters_resting_on_small_numbers(sample_results):
     result = copy.deepcopy(sample_results["step_up"])
     assert len(result.trend_readings) == len(result.trend) >= 2

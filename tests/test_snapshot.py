@@ -28,9 +28,10 @@ def published_counts(folder):
     cells = []
     for path in folder.glob("*.csv"):
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        if path.stem.startswith("headlines"):
+        if "metric_id" in df.columns:  # measures by group: headlines and families
             cells += list(df["numerator"]) + list(df["denominator"])
-            cells += list(df.loc[df.unit.isin(["requests", "episodes"]), "value"])
+            counted = ["requests", "episodes", "families", "children"]
+            cells += list(df.loc[df.unit.isin(counted), "value"])
         elif path.stem != "needs_by_locality":
             cells += [v for col in df.columns[1:] for v in df[col]]
     return cells
@@ -207,9 +208,7 @@ class Audit:
 
 def _audit(tables: dict[str, pd.DataFrame]) -> list:
     audit = Audit()
-    for name in ("headlines_by_locality", "headlines_by_hub"):
-        if name not in tables:
-            continue
+    for name in [n for n, t in tables.items() if "metric_id" in t.columns]:
         df = tables[name]
         for metric_id, part in df.groupby("metric_id", sort=False):
             for column in ("numerator", "denominator"):
@@ -245,7 +244,7 @@ def _audit(tables: dict[str, pd.DataFrame]) -> list:
                         )
                 audit.total(cells[TOTAL], [c for g, c in cells.items() if g != TOTAL])
     for name, frame in tables.items():
-        if name.startswith("headlines") or name == "needs_by_locality":
+        if "metric_id" in frame.columns or name == "needs_by_locality":
             continue
         grid = frame.set_index("Locality")
         var = {
@@ -265,6 +264,18 @@ def _audit(tables: dict[str, pd.DataFrame]) -> list:
             audit.equal(
                 var[r, TOTAL], audit.var((measure, "numerator", where), None, False, shown=False)
             )
+        if name == "requests_by_age_band" and "headlines_by_age_band" in tables:
+            # a column total is the age band's request count in the partners' table by age
+            for c in body_cols:
+                audit.equal(
+                    var[TOTAL, c],
+                    audit.var(
+                        ("requests", "numerator", ("headlines_by_age_band", c)),
+                        None,
+                        False,
+                        shown=False,
+                    ),
+                )
     needs = tables["needs_by_locality"].set_index("Need")
     dens = needs.loc["Assessments (denominator)"]
     den = {c: audit.var(("needs", "assessments", c), dens[c]) for c in needs.columns}

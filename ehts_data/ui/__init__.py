@@ -20,6 +20,7 @@ from ehts_data.ui.layout import (
     page_header,
     publish,
     require_data,
+    table,
     threshold,
     tiles,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "shares_by_group",
     "shares_by_quarter",
     "snapshots_published",
+    "table",
     "threshold",
     "tiles",
 ]

@@ -33,8 +33,8 @@ def no_data() -> None:
     if problem:
         st.error(
             f"The store this dashboard is set to read cannot be used: it {problem}. An analyst "
-            "can convert an earlier store with `ehts migrate`, or load an extract into a new "
-            "folder:"
+            "can convert an earlier store with `ehts migrate` and load the extract again, or "
+            "load an extract into a new folder:"
         )
     else:
         st.info(
@@ -145,6 +145,20 @@ def chart(
             + (" (publication mode)" if config.public_mode() else ""),
         )
     return event
+
+
+def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
+    """A table of published numbers (withheld cells as c), formatted by kind."""
+    if not isinstance(data, disclosure.Published):
+        raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
+    st.dataframe(
+        data.table(),
+        hide_index=True,
+        column_config={
+            col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
+            for col, kind in (formats or {}).items()
+        },
+    )
 
 
 def tiles(rows: list[dict], columns: int = 4) -> None:
