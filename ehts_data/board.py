@@ -324,6 +324,29 @@ def matrix_figure(
     )
 
 
+FUNNEL_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
+
+
+def funnel_published(
+    points: pd.DataFrame, matrix: disclosure.Published, kpi_id: str, by: str
+) -> disclosure.Published:
+    """The funnel plot's points (name, numerator, denominator, value, position). Compared by
+    locality they are the locality matrix's counts for the KPI, shown on the same page, so
+    they take the matrix's decisions: a count hidden there is hidden here, and a group the
+    matrix does not show is withheld. Compared by hub they are published on their own."""
+    frame = points[["name", "numerator", "denominator", "value", "position"]].reset_index(drop=True)
+    if by != "locality" or matrix.k is None:
+        return disclosure.publish(frame, FUNNEL_KINDS, matrix.k)
+    rows = (matrix.frame["kpi"] == kpi_id).to_numpy()
+    ids = matrix.frame.loc[rows, "locality_id"]
+    hidden = pd.DataFrame(index=frame.index)
+    for col in FUNNEL_KINDS:
+        decided = dict(zip(ids, matrix.hidden.loc[rows, col], strict=True))
+        hidden[col] = [bool(decided.get(g, True)) for g in points["group"]]
+        frame[col] = frame[col].astype(float).where(~hidden[col])
+    return disclosure.Published(frame, hidden, dict(FUNNEL_KINDS), matrix.k)
+
+
 def funnel_unit(kpi) -> str:
     """What a funnel plot's x axis counts for a KPI."""
     if kpi.kind == "per_10k":

@@ -96,10 +96,7 @@ if funnel_kpi.kind == "per_10k" and by == "hub":
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
     points = plot["points"].assign(name=lambda d: d["group"].map(names[by]).fillna(d["group"]))
-    points = ui.publish(
-        points[["name", "numerator", "denominator", "value", "position"]],
-        {"numerator": "count", "denominator": "denominator", "value": "share"},
-    )
+    points = board.funnel_published(points, matrix, funnel_kpi.id, by)
     if plot["centre"] is None or points.empty:
         st.info("No values to compare for this period.")
     else:

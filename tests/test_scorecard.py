@@ -13,7 +13,18 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from ehts_data import benchmarks, board, cli, disclosure, ingest, metrics, periods, scorecard, store
+from ehts_data import (
+    benchmarks,
+    board,
+    cli,
+    disclosure,
+    explore,
+    ingest,
+    metrics,
+    periods,
+    scorecard,
+    store,
+)
 from ehts_data.metrics import Scope
 from tests.conftest import SAMPLE
 
@@ -628,3 +639,26 @@ def test_a_published_sparkline_leaves_out_quarters_resting_on_small_numbers(samp
     assert shown[-1][1] is None
 
     assert board._published_trend(result, None) == result.trend  # noqa: SLF001
+
+
+def test_the_funnel_by_locality_hides_what_the_locality_matrix_hides(sample_db):
+    period = periods.parse("2025-26-Q1")
+    with store.connect(sample_db) as con:
+        names = explore.group_names(con)["locality"]
+        results = scorecard.evaluate(con, CARD, period, trend=False)
+        raw = scorecard.locality_matrix(con, CARD, period, scorecard.authority_values(results))
+        matrix = board.matrix_published(raw, 6, names)
+        for kpi in (k for k in CARD.kpi if k.metric and k.has_interval):
+            points = scorecard.funnel(con, kpi, period, "locality")["points"]
+            points = points.assign(name=points["group"])
+            funnel = board.funnel_published(points, matrix, kpi.id, "locality")
+            rows = matrix.frame["kpi"] == kpi.id
+            in_matrix = dict(
+                zip(
+                    matrix.frame.loc[rows, "locality_id"],
+                    matrix.hidden.loc[rows, "numerator"],
+                    strict=True,
+                )
+            )
+            for group, hidden in zip(points["group"], funnel.hidden["numerator"], strict=True):
+                assert hidden == in_matrix.get(group, True), (kpi.id, group)
