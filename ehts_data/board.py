@@ -112,11 +112,20 @@ def sparkline_svg(
     return _svg_image(svg, f"Trend from {first_label} to {last_label}", width, height)
 
 
-def _symbol(result: KpiResult, k: int | None) -> str | None:
+def _symbol(result: KpiResult, k: int | None, reading: str = "current") -> str | None:
+    """'c' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
     if k is None:
         return None
-    r = result.current
+    r = getattr(result, reading)
     return disclosure.withheld(result.kpi.kind, r.value, r.numerator, r.denominator, k)
+
+
+def _change(result: KpiResult, k: int | None) -> str | None:
+    """The change on the period before, unless either end is withheld: with one end shown,
+    the change would give the other away."""
+    if _symbol(result, k) or _symbol(result, k, "previous"):
+        return None
+    return formatting.change(result.kpi.kind, result.value, result.previous.value)
 
 
 def tile_html(result: KpiResult, k: int | None = None) -> str:
@@ -136,8 +145,7 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<div class="row">{rag_badge(None if hidden else result.rag)}'
         f'<span class="small">Target: {html.escape(target)}</span></div>'
     )
-    # A change must not reveal a withheld value.
-    delta = None if hidden else formatting.change(kind, result.value, result.previous.value)
+    delta = _change(result, k)
     if delta:
         word = result.direction or ""
         colour = charts.JUDGEMENT_TEXT.get(word, charts.NEUTRAL_TEXT)
@@ -149,16 +157,28 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         )
     else:
         parts.append('<p class="small">No earlier value to compare</p>')
-    if result.versus_authority is not None:
+    if result.versus_authority is not None and not hidden:
         parts.append(
             f'<p class="small">Against the authority: <span class="judgement">'
             f"{html.escape(result.versus_authority.label)}</span></p>"
         )
     trend_label = "last 8 quarters" if kpi.metric else "by year"
     parts.append(
-        f'<div class="row">{sparkline_svg(result.trend)}<span class="small">{trend_label}</span></div>'
+        f'<div class="row">{sparkline_svg(_published_trend(result, k))}'
+        f'<span class="small">{trend_label}</span></div>'
     )
     return f'<div class="ehts-tile" data-kpi="{html.escape(kpi.id)}">{"".join(parts)}</div>'
+
+
+def _published_trend(result: KpiResult, k: int | None) -> list[tuple[str, float | None]]:
+    """The sparkline's points, with a gap for each quarter resting on 1 to K-1 cases."""
+    if k is None or not result.trend_readings:
+        return result.trend
+    kind = result.kpi.kind
+    return [
+        (label, None if disclosure.withheld(kind, r.value, r.numerator, r.denominator, k) else v)
+        for (label, v), r in zip(result.trend, result.trend_readings, strict=True)
+    ]
 
 
 def tiles_html(results: list[KpiResult], k: int | None = None) -> str:
@@ -174,7 +194,7 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
     for r in results:
         present = [b for b in r.benchmarks if b.value is not None]
         if r.value is None or not present or _symbol(r, k):
-            continue
+            continue  # a withheld value is left off the chart
         kind = r.kpi.kind
         # Coloured by the significance test against the authority when the scorecard is
         # scoped to a locality or hub; the published benchmarks have no denominators to test.
@@ -198,15 +218,16 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
     )
 
 
-def benchmark_table(results: list[KpiResult]) -> pd.DataFrame:
-    """Every benchmark beside its KPI, with source and year (the spine chart as a table)."""
+def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
+    """Every benchmark beside its KPI, with source and year (the spine chart as a table);
+    with `k`, a value resting on 1 to K-1 cases is c."""
     rows = []
     for r in results:
         for b in r.benchmarks:
             rows.append(
                 (
                     r.kpi.title,
-                    formatting.of_kind(r.kpi.kind, r.value),
+                    _fmt(r.kpi.kind, r.value, _symbol(r, k)),
                     b.label,
                     formatting.of_kind(r.kpi.kind, b.value) if b.value is not None else b.note,
                     b.year,
@@ -218,19 +239,47 @@ def benchmark_table(results: list[KpiResult]) -> pd.DataFrame:
     )
 
 
+def matrix_published(
+    matrix: pd.DataFrame, k: int | None, names: dict[str, str]
+) -> disclosure.Published:
+    """The locality matrix, with locality names, through disclosure control: each KPI's
+    numerators (and denominators) over the localities add up to the authority's, which the
+    tiles show."""
+    matrix = matrix.assign(locality=matrix["locality_id"].map(lambda i: names.get(i, i)))
+    return disclosure.publish(
+        matrix[["locality", *MATRIX_TABLE]],
+        {"numerator": "count", "denominator": "denominator", "value": "share", "level": "public"},
+        k,
+        lines=["kpi"],
+    )
+
+
+MATRIX_TABLE = [
+    "kpi",
+    "title",
+    "locality_id",
+    "value",
+    "numerator",
+    "denominator",
+    "rag",
+    "versus",
+    "level",
+]
+
+
 def matrix_cells(
-    matrix: pd.DataFrame, card: Registry, names: dict[str, str], k: int | None = None
-) -> pd.DataFrame:
+    matrix: disclosure.Published, card: Registry, names: dict[str, str]
+) -> disclosure.Published:
     """The locality matrix's cells as text: value, RAG symbol, and ▲/▼ where the locality
-    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%)."""
+    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is c,
+    with no RAG or comparison."""
     kinds = {kpi.id: kpi.kind for kpi in card.kpi}
     marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
     rows = []
-    for r in matrix.itertuples(index=False):
+    withheld = matrix.row_hidden()
+    for i, r in enumerate(matrix.frame.itertuples(index=False)):
         kind = kinds[r.kpi]
-        numerator = None if pd.isna(r.numerator) else r.numerator
-        denominator = None if pd.isna(r.denominator) else r.denominator
-        hidden = disclosure.withheld(kind, r.value, numerator, denominator, k) if k else None
+        hidden = disclosure.CONFIDENTIAL if withheld.iloc[i] else None
         value = None if pd.isna(r.value) else r.value
         text = _fmt(kind, value, hidden)
         rag = None if hidden or pd.isna(r.rag) else r.rag
@@ -239,7 +288,8 @@ def matrix_cells(
         if not hidden and r.versus in marks:
             text += " " + marks[r.versus] * (2 if r.level == 99.8 else 1)
         rows.append((r.title, names.get(r.locality_id, r.locality_id), rag, text, r.versus))
-    return pd.DataFrame(rows, columns=["title", "unit", "rag", "text", "versus"])
+    cells = pd.DataFrame(rows, columns=["title", "unit", "rag", "text", "versus"])
+    return disclosure.publish(cells, {}, matrix.k)
 
 
 MATRIX_KEY = (
@@ -253,24 +303,48 @@ def spine_figure(results: list[KpiResult], period: Period, k: int | None = None)
     if rows.empty:
         return None
     return charts.spine(
-        rows,
+        # Values resting on small numbers were left out above; benchmarks are DfE's.
+        disclosure.publish(rows, {"value": "public"}, k),
         title=f"Early help figures beside published benchmarks, {period.label} (each row on its "
         "own scale)",
     )
 
 
 def matrix_figure(
-    matrix: pd.DataFrame, card: Registry, names: dict[str, str], period: Period, k=None
+    matrix: disclosure.Published, card: Registry, names: dict[str, str], period: Period
 ):
-    cells = matrix_cells(matrix, card, names, k)
+    cells = matrix_cells(matrix, card, names)
     return charts.rag_matrix(
         cells,
         title=f"KPIs by locality of residence, {period.label}: RAG against target, ▲▼ against "
         "the authority",
         x_title=None,
-        x_order=list(dict.fromkeys(cells["unit"])),
+        x_order=list(dict.fromkeys(cells.frame["unit"])),
         y_order=[kpi.title for kpi in card.kpi],
     )
+
+
+FUNNEL_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
+
+
+def funnel_published(
+    points: pd.DataFrame, matrix: disclosure.Published, kpi_id: str, by: str
+) -> disclosure.Published:
+    """The funnel plot's points (name, numerator, denominator, value, position). Compared by
+    locality they are the locality matrix's counts for the KPI, shown on the same page, so
+    they take the matrix's decisions: a count hidden there is hidden here, and a group the
+    matrix does not show is withheld. Compared by hub they are published on their own."""
+    frame = points[["name", "numerator", "denominator", "value", "position"]].reset_index(drop=True)
+    if by != "locality" or matrix.k is None:
+        return disclosure.publish(frame, FUNNEL_KINDS, matrix.k)
+    rows = (matrix.frame["kpi"] == kpi_id).to_numpy()
+    ids = matrix.frame.loc[rows, "locality_id"]
+    hidden = pd.DataFrame(index=frame.index)
+    for col in FUNNEL_KINDS:
+        decided = dict(zip(ids, matrix.hidden.loc[rows, col], strict=True))
+        hidden[col] = [bool(decided.get(g, True)) for g in points["group"]]
+        frame[col] = frame[col].astype(float).where(~hidden[col])
+    return disclosure.Published(frame, hidden, dict(FUNNEL_KINDS), matrix.k)
 
 
 def funnel_unit(kpi) -> str:
@@ -368,14 +442,8 @@ def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> 
                 _fmt(kind, r.value, hidden) + ci,
                 "–" if r.target is None else _fmt(kind, r.target),
                 f"{charts.RAG_SYMBOLS[None if hidden else r.rag]} {charts.RAG_WORDS[None if hidden else r.rag]}",
-                _fmt(kind, r.previous.value) if not hidden else "c",
-                "–"
-                if hidden
-                else " ".join(
-                    x
-                    for x in (formatting.change(kind, r.value, r.previous.value), r.direction)
-                    if x
-                )
+                _fmt(kind, r.previous.value, _symbol(r, k, "previous")),
+                " ".join(x for x in (_change(r, k), r.direction if _change(r, k) else None) if x)
                 or "–",
                 r.kpi.owner,
                 notes.get(r.kpi.id, ""),
@@ -432,6 +500,8 @@ def pack_html(
     generated: datetime | None = None,
 ) -> str:
     """The board pack for a period as one self-contained HTML page (plotly inline)."""
+    if k < 2:
+        raise ValueError("the threshold K must be at least 2")
     generated = generated or datetime.now()
     results = scorecard.evaluate(con, card, period)
     comments = scorecard.commentary(con, period)
@@ -460,11 +530,15 @@ def pack_html(
             '<p class="note">Social care benchmarks (DfE) are not early help figures: they show '
             "pressure at the front door. DfE rates per 10,000 use children aged 0-17; ours use "
             "0-19.</p>",
-            _table(benchmark_table(results)),
+            _table(benchmark_table(results, k)),
         ]
     sections += [
         '<section class="page"><h2>Localities</h2>',
-        _figure_html(matrix_figure(matrix, card, names, period, k), "pack-matrix", height=590),
+        _figure_html(
+            matrix_figure(matrix_published(matrix, k, names), card, names, period),
+            "pack-matrix",
+            height=590,
+        ),
         f'<p class="note">{html.escape(MATRIX_KEY)}</p></section>',
         '<h2 class="page">Definitions</h2>',
         _table(_definitions(card)),

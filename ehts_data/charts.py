@@ -11,9 +11,48 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from ehts_data.contract import minimal_geojson
+from ehts_data.disclosure import Published
+from ehts_data.text import for_plotly
+
+Data = pd.DataFrame | Published
+
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "cividis"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1f1f1f")
+
+
+def _data(df: Data) -> tuple[pd.DataFrame, bool]:
+    """The frame to draw, and whether it passed disclosure control (hidden cells missing)."""
+    if isinstance(df, Published):
+        return df.frame, df.k is not None
+    return df, False
+
+
+def _mark(fig: go.Figure, published: bool) -> go.Figure:
+    # Publication mode draws only figures built from published frames (ui.chart checks).
+    fig.update_layout(meta={"ehts_published": published})
+    return fig
+
+
+def is_published(fig: go.Figure) -> bool:
+    """True when the figure was drawn from frames that passed ehts_data.disclosure."""
+    meta = fig.layout.meta
+    return isinstance(meta, dict) and meta.get("ehts_published") is True
+
+
+def _shown(values):
+    """Labels from the data as text: plotly would render <b> or <a href> in them."""
+    return [for_plotly(v) for v in values]
+
+
+def _name(name) -> str | None:
+    return None if name is None else for_plotly(str(name))
+
+
+# The trace's own (escaped) name in the hover box; never pasted into the template, where a
+# name holding %{...} would be read as a placeholder.
+_EXTRA = "<extra>%{fullData.name}</extra>"
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
@@ -48,25 +87,25 @@ def bar(
     stacked: bool = True,
 ) -> go.Figure:
     """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`."""
+    df, published = _data(df)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
-        cats, vals = part[x], part[y]
+        cats, vals = _shown(part[x]), part[y]
         fig.add_trace(
             go.Bar(
                 x=vals if horizontal else cats,
                 y=cats if horizontal else vals,
                 orientation="h" if horizontal else "v",
-                name=None if name is None else str(name),
+                name=_name(name),
                 marker_color=PALETTE[i % len(PALETTE)],
-                text=None if text is None else part[text],
+                text=None if text is None else _shown(part[text]),
                 textposition="auto" if text else None,
                 customdata=None if customdata is None else part[customdata],
                 hovertemplate=(
                     f"%{{{'y' if horizontal else 'x'}}}: "
-                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}<extra>"
-                    + ("" if name is None else str(name))
-                    + "</extra>"
+                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}"
+                    + ("<extra></extra>" if name is None else _EXTRA)
                 ),
                 showlegend=name is not None,
             )
@@ -78,7 +117,7 @@ def bar(
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
-    return fig
+    return _mark(fig, published)
 
 
 def line(
@@ -93,27 +132,96 @@ def line(
     value_format: str = ",.0f",
 ) -> go.Figure:
     """Lines of y over x, one per `color` group, with markers so single points show."""
+    df, published = _data(df)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     symbols = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon"]
     for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Scatter(
-                x=part[x],
+                x=_shown(part[x]),
                 y=part[y],
                 mode="lines+markers",
-                name=None if name is None else str(name),
+                name=_name(name),
                 line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
                 marker=dict(symbol=symbols[i % len(symbols)], size=7),
-                hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra>"
-                + ("" if name is None else str(name))
-                + "</extra>",
+                hovertemplate=f"%{{x}}: %{{y:{value_format}}}"
+                + ("<extra></extra>" if name is None else _EXTRA),
                 showlegend=name is not None,
             )
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    return fig
+    return _mark(fig, published)
+
+
+def intervals(
+    df: Data,
+    y: str,
+    value: str,
+    lower: str,
+    upper: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    flag: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "All",
+    value_format: str = ",.1f",
+) -> go.Figure:
+    """Dots with 95% interval whiskers, one row per category, optionally marked by `flag`
+    ('higher' / 'lower' / missing: shape and colour, never colour alone) and a dashed line at
+    a reference value (the authority's)."""
+    df, published = _data(df)
+    fig = go.Figure()
+    marks = {
+        "higher": ("triangle-right", PALETTE[5], "Significantly higher than the rest"),
+        "lower": ("triangle-left", PALETTE[0], "Significantly lower than the rest"),
+        None: ("circle", "#5f5f5f", "Not significantly different"),
+    }
+    states = [None] if flag is None else [None, "higher", "lower"]
+    for state in states:
+        if flag is None:
+            part = df
+        elif state is None:
+            part = df[df[flag].isna()]
+        else:
+            part = df[df[flag] == state]
+        if part.empty:
+            continue
+        symbol, colour, name = marks[state]
+        fig.add_trace(
+            go.Scatter(
+                x=part[value],
+                y=_shown(part[y]),
+                mode="markers",
+                name=name,
+                marker=dict(symbol=symbol, size=12, color=colour),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=part[upper] - part[value],
+                    arrayminus=part[value] - part[lower],
+                    color=colour,
+                    thickness=1.5,
+                ),
+                hovertemplate=f"%{{y}}: %{{x:{value_format}}}" + _EXTRA,
+                showlegend=flag is not None,
+            )
+        )
+    if reference is not None and not pd.isna(reference):
+        fig.add_vline(
+            x=reference,
+            line=dict(color="#1f1f1f", dash="dash", width=1.5),
+            annotation_text=for_plotly(f"{reference_label}: {reference:{value_format}}"),
+            annotation_position="top",
+        )
+    fig = _layout(fig, title, x_title, y_title)
+    # Rows in the frame's order (the traces split them by flag, which would reorder them).
+    fig.update_yaxes(categoryorder="array", categoryarray=_shown(df[y]), autorange="reversed")
+    fig.update_xaxes(tickformat=value_format)
+    return _mark(fig, published)
 
 
 def heatmap(
@@ -131,6 +239,7 @@ def heatmap(
     y_order: list | None = None,
 ) -> go.Figure:
     """A grid of z by x and y, values written in the cells."""
+    df, published = _data(df)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=False)
     if x_order is not None:
         grid = grid.reindex(columns=[c for c in x_order if c in grid.columns])
@@ -141,8 +250,8 @@ def heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=[str(c) for c in grid.columns],
-            y=[str(r) for r in grid.index],
+            x=_shown(str(c) for c in grid.columns),
+            y=_shown(str(r) for r in grid.index),
             colorscale=SEQUENTIAL,
             colorbar=dict(title=colorbar_title, tickformat=value_format),
             texttemplate=f"%{{z:{value_format}}}" if show_values else None,
@@ -156,18 +265,21 @@ def heatmap(
     fig.update_layout(height=max(360, 170 + 24 * grid.shape[0]))
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(dtick=1)
-    return fig
+    return _mark(fig, published)
 
 
 def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: str) -> go.Figure:
-    """A flow diagram from links (source, target, value); node names are the labels."""
+    """A flow diagram from links (source, target, value); node names are the labels. Links
+    withheld by disclosure control are left out (so node totals are of the links shown)."""
+    links, published = _data(links)
+    links = links[links[value].notna()]
     nodes = list(dict.fromkeys([*links[source], *links[target]]))
     index = {name: i for i, name in enumerate(nodes)}
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             node=dict(
-                label=nodes,
+                label=_shown(nodes),
                 color=[PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
                 pad=18,
                 thickness=16,
@@ -182,7 +294,7 @@ def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: 
             ),
         )
     )
-    return _layout(fig, title, None, None)
+    return _mark(_layout(fig, title, None, None), published)
 
 
 def locality_map(
@@ -194,37 +306,62 @@ def locality_map(
     value: str,
     value_title: str,
     label_col: str,
+    key: str = "locality_id",
 ) -> go.Figure:
-    """A choropleth of `value` by locality with hub markers. Uses a blank map style, so it
-    needs no tile server, token or network."""
+    """A choropleth of `value` by locality (or by small area: key 'area_code') with hub
+    markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
+    reference data (names and places)."""
+    areas, published = _data(areas)
+    # A store loaded before ingest stripped GeoJSON properties may still hold them.
+    geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
+    if geojson is not None and key != "locality_id":
+        # Only the areas shown, so the map fits them (one locality's areas, say).
+        shown = set(areas[key].astype(str))
+        geojson["features"] = [f for f in geojson["features"] if f["properties"][key] in shown]
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         fig.add_trace(
             go.Choroplethmap(
                 geojson=geojson,
-                featureidkey="properties.locality_id",
-                locations=areas["locality_id"],
+                featureidkey=f"properties.{key}",
+                locations=areas[key],
                 z=areas[value],
-                text=areas[label_col],
+                text=_shown(areas[label_col]),
                 colorscale=SEQUENTIAL,
                 marker=dict(opacity=0.75, line=dict(width=1.5, color="#333")),
                 colorbar=dict(title=value_title),
                 hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
-                name="Localities",
+                customdata=areas[key],
+                name="Localities" if key == "locality_id" else "Small areas",
             )
         )
     located = hubs.dropna(subset=["latitude", "longitude"])
     if not located.empty:
+        # A dark ring under each white marker keeps hubs visible on every colour of the scale.
         fig.add_trace(
             go.Scattermap(
                 lat=located["latitude"],
                 lon=located["longitude"],
                 mode="markers",
-                text=located["hub_name"],
+                marker=dict(
+                    size=[19 if t == "family_hub" else 14 for t in located["hub_type"]],
+                    color="#1F1F1F",
+                ),
+                hoverinfo="skip",
+                name="Hub outlines",
+            )
+        )
+        fig.add_trace(
+            go.Scattermap(
+                lat=located["latitude"],
+                lon=located["longitude"],
+                mode="markers",
+                text=_shown(located["hub_name"]),
                 customdata=located["hub_id"],
                 marker=dict(
                     size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
-                    color="#E69F00",
+                    color="#FFFFFF",
+                    symbol="circle",
                 ),
                 hovertemplate="%{text}<extra></extra>",
                 name="Hubs",
@@ -244,11 +381,11 @@ def locality_map(
         mid_lat = (max(lats) + min(lats)) / 2
         span = max(max(lons) - min(lons), (max(lats) - min(lats)) / math.cos(math.radians(mid_lat)))
         view["center"] = dict(lat=mid_lat, lon=(max(lons) + min(lons)) / 2)
-        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.6))
+        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.8))
     fig.update_layout(map=view, showlegend=False)
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)
-    return fig
+    return _mark(fig, published)
 
 
 def _rings(geometry: dict):
@@ -315,6 +452,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     """A public-health-profile spine chart: one row per KPI, each on its own scale centred on
     England, better to the right. `rows`: title, series, value, text, polarity, local (bool),
     judgement (the local value's comparison word, for its colour)."""
+    rows, published = _data(rows)
     fig = go.Figure()
     titles = list(dict.fromkeys(rows["title"]))
     placed = []
@@ -338,7 +476,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
             fig.add_trace(
                 go.Scatter(
                     x=[part["position"].min(), part["position"].max()],
-                    y=[t, t],
+                    y=_shown([t, t]),
                     mode="lines",
                     line=dict(color="#D9D9D9", width=14),
                     hoverinfo="skip",
@@ -350,24 +488,24 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=part["position"],
-                y=part["title"],
+                y=_shown(part["title"]),
                 mode="markers",
-                name=series,
+                name=_name(series),
                 marker=dict(
                     symbol=symbols[i % len(symbols)],
                     size=14,
                     color="#1F1F1F",
                     line=dict(width=2, color="#1F1F1F"),
                 ),
-                customdata=part["text"],
-                hovertemplate="%{y}<br>" + series + ": %{customdata}<extra></extra>",
+                customdata=_shown(part["text"]),
+                hovertemplate="%{y}<br>%{fullData.name}: %{customdata}<extra></extra>",
             )
         )
     local = placed[placed["local"]]
     fig.add_trace(
         go.Scatter(
             x=local["position"],
-            y=local["title"],
+            y=_shown(local["title"]),
             mode="markers+text",
             name="This council (early help)",
             marker=dict(
@@ -375,13 +513,13 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
                 color=[JUDGEMENT_COLOURS.get(j, "#0072B2") for j in local["judgement"]],
                 line=dict(width=1.5, color="#1F1F1F"),
             ),
-            text=local["text"],
+            text=_shown(local["text"]),
             # Labels lean inwards at the edges so they stay on the chart.
             textposition=[
                 "top left" if x > 0.8 else "top right" if x < 0.2 else "top center"
                 for x in local["position"]
             ],
-            customdata=local["text"],
+            customdata=_shown(local["text"]),
             hovertemplate="%{y}<br>This council: %{customdata}<extra></extra>",
         )
     )
@@ -396,7 +534,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     # Reversed, with room above the first row for its value label.
     fig.update_yaxes(range=[len(titles) - 0.5, -0.8])
     fig.update_layout(height=max(300, 150 + 80 * len(titles)))
-    return fig
+    return _mark(fig, published)
 
 
 def funnel(
@@ -411,6 +549,8 @@ def funnel(
 ) -> go.Figure:
     """A funnel plot: units by size against the authority's value with 95% and 99.8% limits.
     `points`: name, denominator, value, position."""
+    points, published = _data(points)
+    points = points[points["value"].notna() & points["denominator"].notna()]
     fmt = AXIS_FORMATS[kind]
     fig = go.Figure()
     _guide_lines(
@@ -440,9 +580,10 @@ def funnel(
             go.Scatter(
                 x=part["denominator"],
                 y=part["value"],
-                mode="markers+text",
+                # Names on the chart only while they stay readable; always in the hover.
+                mode="markers+text" if len(points) <= 15 else "markers",
                 name=position.capitalize(),
-                text=part["name"],
+                text=_shown(part["name"]),
                 textposition="top center",
                 marker=dict(
                     symbol=symbol, size=12, color=colour, line=dict(width=1, color="#1F1F1F")
@@ -453,7 +594,7 @@ def funnel(
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=fmt)
     fig.update_xaxes(tickformat=",.0f")
-    return fig
+    return _mark(fig, published)
 
 
 def spc(
@@ -467,6 +608,7 @@ def spc(
 ) -> go.Figure:
     """An XmR chart: the monthly values, mean, process limits, target, and special-cause
     points coloured by `tones` (improving, concerning, neutral or none for each point)."""
+    series, published = _data(series)
     fmt = AXIS_FORMATS[kind]
     fig = go.Figure()
     fig.add_trace(
@@ -525,7 +667,7 @@ def spc(
         )
     fig = _layout(fig, title, "Month", y_title)
     fig.update_yaxes(tickformat=fmt)
-    return fig
+    return _mark(fig, published)
 
 
 def rag_matrix(
@@ -533,6 +675,7 @@ def rag_matrix(
 ) -> go.Figure:
     """KPIs (rows) by unit (columns) coloured by RAG, each cell writing its value, RAG symbol
     and how it compares with the authority. `cells`: title, unit, rag, text."""
+    cells, published = _data(cells)
     code = {"red": 0, "amber": 1, "green": 2}
     grid = cells.assign(z=cells["rag"].map(code)).pivot_table(
         index="title", columns="unit", values="z", aggfunc="first", sort=False, dropna=False
@@ -553,13 +696,13 @@ def rag_matrix(
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=x_order,
-            y=y_order,
+            x=_shown(x_order),
+            y=_shown(y_order),
             zmin=0,
             zmax=2,
             colorscale=scale,
             showscale=False,
-            text=text.to_numpy(),
+            text=[_shown(row) for row in text.to_numpy()],
             texttemplate="%{text}",
             textfont=dict(size=13),
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
@@ -572,4 +715,4 @@ def rag_matrix(
     fig.update_layout(height=max(360, 170 + 40 * len(y_order)), margin=dict(t=90))
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(side="top", dtick=1)
-    return fig
+    return _mark(fig, published)

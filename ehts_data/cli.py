@@ -47,10 +47,23 @@ def _add_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", type=_date, help="last day of a custom period (YYYY-MM-DD)")
 
 
+def _threshold(text: str) -> int:
+    """K for suppression: below 2 nothing would be suppressed, so every publisher refuses it."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if k < 2:
+        raise argparse.ArgumentTypeError(
+            f"K must be at least 2 (counts 1 to K-1 are suppressed); got {k}"
+        )
+    return k
+
+
 def _add_threshold(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--threshold",
-        type=int,
+        type=_threshold,
         default=disclosure.DEFAULT_K,
         help=f"K: {what} (default {disclosure.DEFAULT_K})",
     )

@@ -134,7 +134,11 @@ def _split_needs(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, Field(min_length=1)]
+# Ids and names are shown on pages, in charts and in published files: no control characters
+# (a tab, a bell or an escape sequence in a name is never intended, and breaks those writers).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Id = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
+Name = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
 BirthMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 PeriodCode = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
 SnakeCase = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -175,13 +179,13 @@ class ContractModel(BaseModel):
 class Locality(ContractModel):
     file = "localities.csv"
     locality_id: Id = Field(json_schema_extra=unique())
-    locality_name: Annotated[str, Field(min_length=1)]
+    locality_name: Name
 
 
 class Hub(ContractModel):
     file = "hubs.csv"
     hub_id: Id = Field(json_schema_extra=unique())
-    hub_name: Annotated[str, Field(min_length=1)]
+    hub_name: Name
     hub_type: HubType
     locality_id: Id | None = Field(
         default=..., json_schema_extra=references("localities", "locality_id")
@@ -411,7 +415,7 @@ class Indicator(ContractModel):
     area: Id
     value: float
     unit: Unit
-    source: Annotated[str, Field(min_length=1)]
+    source: Name
     key: ClassVar[tuple[str, ...]] = ("indicator_id", "period", "area")
     rules = (
         Rule(
@@ -445,6 +449,24 @@ MODELS: tuple[type[ContractModel], ...] = (
     Indicator,
 )
 GEOJSON_FILE = "localities.geojson"
+
+
+def minimal_geojson(features: list, key: str = "locality_id") -> dict:
+    """Only each feature's geometry and its key (locality_id, or area_code): any other
+    property (a contact's name, say) would be sent to every browser, public mode included."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": (f or {}).get("geometry"),
+                "properties": {key: str(((f or {}).get("properties") or {}).get(key))},
+            }
+            for f in features
+        ],
+    }
+
+
 # Version 1.1: small-area boundaries, features keyed by area_code (only that and the shape kept).
 AREAS_GEOJSON_FILE = "areas.geojson"
 CSV_FILES: dict[str, type[ContractModel]] = {m.file: m for m in MODELS}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -49,17 +50,21 @@ class Tally:
 
 
 def suppress_lines(
-    values: np.ndarray, lines: Iterable[Iterable[int]], k: int = DEFAULT_K
+    values: np.ndarray,
+    lines: Iterable[Iterable[int]],
+    k: int = DEFAULT_K,
+    fixed: Iterable[int] = (),
 ) -> tuple[np.ndarray, int, int]:
     """Which cells of a flat array of counts to suppress.
 
     `lines` lists index sets whose sum is known (each including its total's index). Returns
     (mask, primary count, secondary count). Missing values (NaN) are never suppressed and do
-    not count as suppressed.
+    not count as suppressed; nor are `fixed` cells (totals published elsewhere).
     """
     values = np.asarray(values, dtype=float)
     lines = [list(line) for line in lines]
     known = ~np.isnan(values)
+    known[list(fixed)] = False
     mask = known & (values >= 1) & (values <= k - 1)
     primary = int(mask.sum())
     secondary = 0
@@ -167,30 +172,302 @@ def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAUL
     return None
 
 
-def suppress_frame(df: pd.DataFrame, kinds: dict[str, str], k: int = DEFAULT_K) -> pd.DataFrame:
-    """A dashboard table made safe to download in publication mode.
+# ---- One set of base cells per publication, suppressed once (cross-table consistency) ----
+Key = tuple  # (measure, (dimension, value), ...) with the pairs sorted by dimension
 
-    Each count column is treated as a line whose total is published elsewhere on the
-    dashboard, so it gets primary and secondary suppression; shares and rates in a row with a
-    suppressed count, or whose 'Out of' count is under 10, become 'c'. Other columns pass.
+
+def key(measure: str, **dims) -> Key:
+    """The key of one base count: what it counts and the groups it is within. The same count
+    has the same key in every table of a publication, so it is hidden everywhere or nowhere."""
+    return (measure, *sorted((d, str(v)) for d, v in dims.items()))
+
+
+class Cells:
+    """Every count one publication shows, each once, and the sums that tie them together.
+
+    Tables register the counts they show (`count`) and the totals they publish (`total`:
+    a total equals the sum of its parts). `suppress` then decides once, over all tables
+    together, which counts are hidden; tables read the decision back with `shown`.
     """
-    out = df.copy().astype(object)
-    hidden_rows = np.zeros(len(df), dtype=bool)
-    for col, kind in kinds.items():
-        if kind != "count" or col not in df:
-            continue
-        values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        total = np.nansum(values)
-        flat = np.append(values, total)
-        mask, _, _ = suppress_lines(flat, [list(range(len(flat)))], k)
-        mask = mask[:-1]
-        hidden_rows |= mask
-        out.loc[mask, col] = CONFIDENTIAL
-    small = np.zeros(len(df), dtype=bool)
-    if "Out of" in df:
-        denominators = pd.to_numeric(df["Out of"], errors="coerce").to_numpy(dtype=float)
-        small = denominators < RATE_MIN_DENOMINATOR
-    for col, kind in kinds.items():
-        if kind in ("share", "per_10k", "days") and col in df:
-            out.loc[hidden_rows | small, col] = CONFIDENTIAL
+
+    def __init__(self) -> None:
+        self.index: dict[Key, int] = {}
+        self.values: list[float] = []
+        self.relations: list[tuple[int, list[int]]] = []
+        self.mask: np.ndarray | None = None
+        self.fixed: set[int] = set()  # known to everyone, never hidden (totals shown elsewhere)
+        self.primary = self.secondary = 0
+
+    def count(self, k: Key, value) -> Key:
+        """Register a count (again, if another table shows it too: it must agree)."""
+        value = 0.0 if value is None or pd.isna(value) else float(value)
+        if k in self.index:
+            if self.values[self.index[k]] != value:
+                raise ValueError(f"{k} is {self.values[self.index[k]]} and {value} in one output")
+        else:
+            self.index[k] = len(self.values)
+            self.values.append(value)
+        return k
+
+    def published_elsewhere(self, k: Key, value) -> Key:
+        """A total the reader already knows (a tile, another chart): it binds its parts but
+        is never hidden here."""
+        self.count(k, value)
+        self.fixed.add(self.index[k])
+        return k
+
+    def total(self, total: Key, parts: Iterable[Key]) -> None:
+        """Record that `total` is the sum of `parts` (all registered already)."""
+        relation = (self.index[total], sorted({self.index[p] for p in parts}))
+        if relation not in self.relations:
+            self.relations.append(relation)
+
+    def suppress(self, k: int = DEFAULT_K) -> np.ndarray:
+        """Primary, secondary along every relation, then the exact audit until no hidden count
+        can be worked out from the published ones; returns the mask (also kept)."""
+        values = np.asarray(self.values, dtype=float)
+        lines = [[t, *parts] for t, parts in self.relations]
+        mask, self.primary, self.secondary = suppress_lines(values, lines, k, self.fixed)
+        while found := determined(values, mask, self.relations):
+            cell = found[0]
+            # Hide the smallest published count of a line through the cell; when all of
+            # those are hidden already, of a line joined to it through hidden counts. Prefer
+            # one whose hiding leaves the cell undetermined.
+            open_ = [i for i in range(len(values)) if not mask[i] and values[i] > 0]
+            open_ = [i for i in open_ if i not in self.fixed]
+            near = {i for line in lines if cell in line for i in line} & set(open_)
+            if not near:
+                near = _around(cell, lines, mask) & set(open_)
+            if not near:
+                break  # nothing left to hide it with; the audit in the tests reports it
+            ordered = sorted(near, key=lambda i: (values[i], i))
+            pick = next(
+                (
+                    i
+                    for i in ordered[:20]
+                    if cell not in determined(values, _with(mask, i), self.relations)
+                ),
+                ordered[0],
+            )
+            mask[pick] = True
+            self.secondary += 1
+        self.mask, self.k = mask, k
+        return mask
+
+    def tally(self, keys: Iterable[Key]) -> tuple[int, int]:
+        """(primary, secondary): the distinct counts among `keys` hidden for being small,
+        and hidden to protect others."""
+        cells = {self.index[kk] for kk in keys if self.mask[self.index[kk]]}
+        small = sum(1 <= self.values[i] <= self.k - 1 for i in cells)
+        return small, len(cells) - small
+
+    def hidden(self, k: Key) -> bool:
+        return bool(self.mask[self.index[k]])
+
+    def shown(self, k: Key):
+        """The count as published: 'c' or the integer."""
+        return CONFIDENTIAL if self.hidden(k) else int(self.values[self.index[k]])
+
+
+def _around(cell: int, lines: list[list[int]], mask: np.ndarray) -> set[int]:
+    """Every cell of the lines joined to `cell` through hidden cells (the part of the
+    publication that can bear on it; other tables are left alone)."""
+    reached, seen = {cell}, set()
+    while True:
+        joined = [j for j, line in enumerate(lines) if j not in seen and reached & set(line)]
+        if not joined:
+            return {i for j in seen for i in lines[j]}
+        seen.update(joined)
+        reached |= {i for j in joined for i in lines[j] if mask[i]}
+
+
+def _with(mask: np.ndarray, i: int) -> np.ndarray:
+    out = mask.copy()
+    out[i] = True
     return out
+
+
+def determined(
+    values: np.ndarray, mask: np.ndarray, relations: list[tuple[int, list[int]]]
+) -> list[int]:
+    """Hidden cells whose value follows from the published cells and the relations.
+
+    Exact: a hidden cell is determined when its unit vector lies in the row space of the
+    relations restricted to the hidden cells (reduced row echelon form over the rationals).
+    Also determined: hidden parts of a relation whose hidden sum equals their number (every
+    'c' is at least 1, so each is 1)."""
+    hidden = [i for i in range(len(values)) if mask[i]]
+    column = {cell: j for j, cell in enumerate(hidden)}
+    rows = []
+    for total, parts in relations:
+        row: dict[int, int] = {}
+        for i in parts:
+            if mask[i]:
+                row[column[i]] = row.get(column[i], 0) + 1
+        if mask[total]:
+            row[column[total]] = row.get(column[total], 0) - 1
+        row = {j: Fraction(v) for j, v in row.items() if v}
+        if row:
+            rows.append(row)
+    out = set()
+    for j in _unit_rows(rows):
+        out.add(hidden[j])
+    for total, parts in relations:
+        secret = [i for i in parts if mask[i]]
+        if secret and not mask[total]:
+            rest = values[total] - sum(values[i] for i in parts if not mask[i])
+            if rest == len(secret):
+                out.update(secret)
+    return sorted(out)
+
+
+def _unit_rows(rows: list[dict[int, Fraction]]) -> list[int]:
+    """Columns j whose unit vector is in the span of sparse rows (reduced row echelon form:
+    e_j is in the row space exactly when some reduced row is e_j)."""
+    pivots: dict[int, dict[int, Fraction]] = {}  # pivot column -> its reduced row
+    for row in rows:
+        row = dict(row)
+        for p, prow in pivots.items():  # reduce by the rows found so far
+            if p in row:
+                f = row[p]
+                for j, v in prow.items():
+                    row[j] = row.get(j, 0) - f * v
+                row = {j: v for j, v in row.items() if v}
+        if not row:
+            continue
+        p = min(row)
+        f = row[p]
+        row = {j: v / f for j, v in row.items()}
+        for q, qrow in pivots.items():  # keep earlier rows reduced
+            if p in qrow:
+                g = qrow[p]
+                for j, v in row.items():
+                    qrow[j] = qrow.get(j, 0) - g * v
+                pivots[q] = {j: v for j, v in qrow.items() if v}
+        pivots[p] = row
+    return [p for p, row in pivots.items() if len(row) == 1]
+
+
+# ---- Published frames: what the dashboard may show to an audience ----
+COUNT_KINDS = ("count", "denominator")  # counts of people or events: suppressed
+RATE_KINDS = ("share", "per_10k", "days")  # resting on the counts of their row
+# "public": published by others (ONS populations, DfE benchmarks) or already withheld by
+# `withheld`; "summary": a statistic over every row (a mean, limits), withheld in every row
+# when any count of the frame is hidden, since it could give the hidden one back.
+KINDS = (*COUNT_KINDS, *RATE_KINDS, "public", "summary")
+
+
+@dataclass(frozen=True)
+class Published:
+    """A frame that has passed disclosure control, the only thing the dashboard's charts,
+    tables and downloads accept in publication mode. `frame` keeps hidden cells as missing
+    (charts leave them out); `table()` shows them as 'c'. `k` is None when nothing was
+    suppressed (the dashboard's internal mode)."""
+
+    frame: pd.DataFrame
+    hidden: pd.DataFrame  # True where a value is withheld, one column per declared column
+    kinds: dict[str, str]
+    k: int | None
+
+    def rename(self, columns: dict[str, str]) -> Published:
+        return Published(
+            self.frame.rename(columns=columns),
+            self.hidden.rename(columns=columns),
+            {columns.get(c, c): kind for c, kind in self.kinds.items()},
+            self.k,
+        )
+
+    def __getitem__(self, columns: list[str]) -> Published:
+        return Published(
+            self.frame[columns],
+            self.hidden[[c for c in columns if c in self.hidden]],
+            {c: kind for c, kind in self.kinds.items() if c in columns},
+            self.k,
+        )
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    def row_hidden(self) -> pd.Series:
+        """True for rows with any withheld value."""
+        return self.hidden.any(axis=1).reindex(self.frame.index, fill_value=False)
+
+    def table(self) -> pd.DataFrame:
+        """The frame as shown and downloaded: withheld values are 'c'."""
+        out = self.frame.copy()
+        for col in self.hidden.columns:
+            if self.hidden[col].any():
+                out[col] = out[col].astype(object).where(~self.hidden[col], CONFIDENTIAL)
+        return out
+
+
+def publish(
+    df: pd.DataFrame,
+    kinds: dict[str, str],
+    k: int | None = DEFAULT_K,
+    *,
+    lines: Iterable[str | tuple[str, ...]] = ((),),
+) -> Published:
+    """The frame as it may be shown to an audience that must not see small numbers.
+
+    Every numeric column must be named in `kinds`, so no count reaches a chart or a download
+    without a decision. Count columns are suppressed together (one `Cells`): each entry of
+    `lines` names columns whose groups are lines with a total the reader knows (the default
+    `()` is the whole column), and no hidden count follows from them (exact audit). Rates
+    are withheld in a row with a hidden count or a denominator under 10."""
+    df = df.reset_index(drop=True)
+    numeric = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    if unknown := [c for c in numeric if c not in kinds]:
+        raise TypeError(f"publish: no kind given for numeric column(s) {unknown}")
+    if bad := {c: v for c, v in kinds.items() if v not in KINDS}:
+        raise ValueError(f"publish: unknown kinds {bad}")
+    kinds = {c: v for c, v in kinds.items() if c in df.columns}
+    hidden = pd.DataFrame(False, index=df.index, columns=list(kinds))
+    if k is None:
+        return Published(df, hidden, kinds, None)
+    counts = [c for c, v in kinds.items() if v in COUNT_KINDS]
+    cells = Cells()
+    for col in counts:
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        for i, v in values.items():
+            cells.count(key(col, row=i), v)
+        for by in lines:
+            by = [by] if isinstance(by, str) else list(by)
+            groups = (
+                df.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).groups
+                if by
+                else {(): df.index}
+            )
+            for g, rows in groups.items():
+                total = cells.published_elsewhere(
+                    key(col, total=repr((by, g))), float(np.nansum(values[rows]))
+                )
+                cells.total(total, [key(col, row=i) for i in rows])
+    if counts:
+        cells.suppress(k)
+        for col in counts:
+            hidden[col] = [cells.hidden(key(col, row=i)) for i in df.index]
+    row_hidden = hidden[counts].any(axis=1) if counts else pd.Series(False, index=df.index)
+    for col, kind in kinds.items():
+        if kind == "denominator":
+            den = pd.to_numeric(df[col], errors="coerce")
+            row_hidden |= (den > 0) & (den < RATE_MIN_DENOMINATOR)
+    for col, kind in kinds.items():
+        if kind in RATE_KINDS:
+            hidden[col] = row_hidden
+        elif kind == "summary":
+            hidden[col] = bool(row_hidden.any())
+    frame = df.copy()
+    for col in kinds:
+        if hidden[col].any():
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+            frame.loc[hidden[col], col] = np.nan
+    return Published(frame, hidden, kinds, k)

@@ -48,6 +48,16 @@ PROFILE_COLUMNS = [
 ]
 
 
+def group_label(by: str, group: str, names: dict | None = None) -> str:
+    """How a group is shown: a name where one is known, 'Decile 3' for a deprivation decile
+    (never a bare number that reads as a count), else the code as words."""
+    if names and group in names:
+        return names[group]
+    if by == "imd_decile" and group != "unknown":
+        return f"Decile {group}" + (" (most deprived)" if group == "1" else "")
+    return formatting.label(group)
+
+
 def profile(
     con: duckdb.DuckDBPyConnection,
     metric_id: str,
@@ -94,17 +104,19 @@ def summary(frame: pd.DataFrame, metric_id: str) -> list[str]:
     """Plain-words sentences for the groups whose disparity interval excludes 1."""
     metric = metrics.REGISTRY[metric_id]
     sentences = []
+    frame = frame.assign(
+        group=[group_label(b, g) for b, g in zip(frame["breakdown"], frame["group"], strict=True)]
+    )
     for row in frame[frame["differs"].notna()].itertuples():
         title = BREAKDOWN_TITLES[row.breakdown].split(" (")[0].lower()
-        group = formatting.label(row.group)
+        group = row.group
         sentences.append(
-            f"{metric.title}: {group} ({title}) is {row.ratio:.2f} times the rest "
-            f"(95% interval {row.ratio_lower:.2f} to {row.ratio_upper:.2f}), "
-            f"significantly {row.differs}."
+            f"{group} ({title}): {row.ratio:.2f} times the rest (95% interval "
+            f"{row.ratio_lower:.2f} to {row.ratio_upper:.2f}), significantly {row.differs}."
         )
     return sentences or [
-        f"{metric.title}: no group differs significantly from the rest (every disparity "
-        "interval includes 1)."
+        f"No group differs significantly from the rest in {metric.title.lower()} (every "
+        "disparity interval includes 1)."
     ]
 
 

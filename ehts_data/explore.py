@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from ehts_data import metrics, periods, state, store
+from ehts_data import metrics, periods, state, stats, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -39,10 +39,34 @@ def hubs(con) -> pd.DataFrame:
     return store.run(con, "reference_hubs")
 
 
+def areas(con) -> pd.DataFrame:
+    """Small areas with their locality, catchment hub and decile (empty before contract 1.1)."""
+    return store.run(con, "reference_areas")
+
+
 def locality_geojson(con) -> dict | None:
     """The locality boundaries as GeoJSON, or None when none were loaded."""
     df = store.run(con, "locality_geojson")
     return None if df.empty else json.loads(df.iloc[0, 0])
+
+
+def area_geojson(con) -> dict | None:
+    """The small areas' boundaries as a GeoJSON FeatureCollection keyed by area_code, or None
+    when none were loaded."""
+    df = store.run(con, "area_geojson")
+    if df.empty:
+        return None
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(r.geometry),
+                "properties": {"area_code": r.area_code},
+            }
+            for r in df.itertuples()
+        ],
+    }
 
 
 def requests_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -160,6 +184,48 @@ def staleness(con, today: date) -> dict:
     return out
 
 
+def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Requests per 10,000 children by hub catchment or small area for a coordinator: group,
+    requests, population, rate with its 95% interval, the rate in the same period a year
+    before and the change, and (areas) the area's deprivation decile."""
+    if by not in ("catchment", "area"):
+        raise ValueError(f"demand by place is by catchment or area, not {by!r}")
+    now = metrics.compute(con, "requests_per_10k", period, by, scope)
+    before = metrics.compute(con, "requests_per_10k", period.a_year_before(), by, scope)
+    out = now.rename(columns={"numerator": "requests", "denominator": "population"})
+    out = out.merge(
+        before[["group", "numerator", "value"]].rename(
+            columns={"numerator": "requests_year_before", "value": "rate_year_before"}
+        ),
+        on="group",
+        how="left",
+    ).rename(columns={"value": "rate"})
+    bounds = [
+        stats.interval("per_10k", r.requests, None if pd.isna(r.population) else r.population)
+        for r in out.itertuples()
+    ]
+    out["lower"] = [b[0] if b else None for b in bounds]
+    out["upper"] = [b[1] if b else None for b in bounds]
+    out["change"] = out["rate"] - out["rate_year_before"]
+    if by == "area":
+        deciles = areas(con).set_index("area_code")["imd_decile"]
+        out["imd_decile"] = out["group"].map(deciles)
+    return out.drop(columns="metric")
+
+
+def request_to_start(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Days from a request to the start of its episode (median, and the share within 4
+    weeks) by lead hub or family's catchment hub, for episodes started in the period."""
+    if by not in ("hub", "catchment"):
+        raise ValueError(f"request to start is by hub or catchment, not {by!r}")
+    return store.run(con, "request_to_start", by=by, **_params(period, scope))
+
+
+def caseload_monthly(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Open episodes per lead hub at each month end of the period (the hubs' caseload)."""
+    return store.run(con, "caseload_monthly", **_params(period, scope))
+
+
 def default_period(con) -> Period | None:
     """The financial year the dashboard opens on (periods.default_year over the requests'
     dates), or None for a store with no requests."""
@@ -190,6 +256,7 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
         short = metrics.lacks_history(metric_id, period, first)
+        short_before = metrics.lacks_history(metric_id, previous, first)
         rows.append(
             {
                 "metric": metric_id,
@@ -197,9 +264,9 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
                 "denominator": None if short else now["denominator"],
                 "value": None if short else now["value"],
                 "previous_period": previous.label,
-                "previous_value": (
-                    None if metrics.lacks_history(metric_id, previous, first) else before["value"]
-                ),
+                "previous_value": None if short_before else before["value"],
+                "previous_numerator": None if short_before else before["numerator"],
+                "previous_denominator": None if short_before else before["denominator"],
                 "note": metrics.HISTORY_NOTE if short else None,
             }
         )
@@ -207,11 +274,15 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
 
 
 def group_names(con) -> dict[str, dict[str, str]]:
-    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name}}."""
-    loc, hub = localities(con), hubs(con)
+    """Display names of report groups: {'locality': {id: name}, 'hub': {id: name},
+    'catchment': {hub id: name}, 'area': {code: name}}."""
+    loc, hub, area = localities(con), hubs(con), areas(con)
+    hub_names = dict(zip(hub.hub_id, hub.hub_name, strict=True))
     return {
         "locality": dict(zip(loc.locality_id, loc.locality_name, strict=True)),
-        "hub": dict(zip(hub.hub_id, hub.hub_name, strict=True)),
+        "hub": hub_names,
+        "catchment": hub_names,
+        "area": dict(zip(area.area_code, area.area_name, strict=True)),
     }
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from ehts_data.metrics import metric_of
 
 SUPPRESSED = "c"
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # pd.NA too: a hub has no population, so its rate per 10,000 is missing, not a number.
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def count(value) -> str:
@@ -137,6 +140,40 @@ def label(code) -> str:
         return "Unknown"
     text = str(code)
     return LABELS.get(text) or (text.replace("_", " ").capitalize())
+
+
+def headline_tiles(heads, k: int | None = None) -> list[dict]:
+    """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
+    resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
+    since a change and one end give the other."""
+    from ehts_data.disclosure import withheld
+
+    tiles = []
+    for row in heads.itertuples():
+        metric = metric_of(row.metric)
+        now = before = None
+        if k is not None:
+            now = withheld(metric.kind, row.value, row.numerator, row.denominator, k)
+            before = withheld(
+                metric.kind,
+                row.previous_value,
+                row.previous_numerator,
+                row.previous_denominator,
+                k,
+            )
+        tiles.append(
+            {
+                "title": metric.title,
+                "value": now or headline(row.metric, row.value),
+                "delta": None
+                if now or before
+                else change(metric.kind, row.value, row.previous_value),
+                "polarity": metric.polarity,
+                "help": f"{metric.description} Change against {row.previous_period}"
+                + (" (withheld: it rests on small numbers)." if now or before else "."),
+            }
+        )
+    return tiles
 
 
 def change(kind: str, now, before) -> str | None:

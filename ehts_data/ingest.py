@@ -405,7 +405,9 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
         checks.append(
             (
                 f"{c} is not null and not regexp_full_match({c}, $pattern{tag})",
-                f"does not match the required format {spec.pattern}",
+                "holds a control character (ids and names must be printable text)"
+                if spec.pattern == contract.PRINTABLE
+                else f"does not match the required format {spec.pattern}",
                 {f"pattern{tag}": spec.pattern},
             )
         )
@@ -859,6 +861,10 @@ def _build(
         return None
 
     store.execute_script(con, "schema")
+    con.execute(
+        "create table extract_info as select $v::integer as derive_version",
+        {"v": store.DERIVE_VERSION},
+    )
     _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",

@@ -32,6 +32,15 @@ class Period:
             return "quarter" if "-Q" in self.label else "year"
         return "custom"
 
+    def a_year_before(self) -> Period:
+        """The same period a year earlier (seasonality): the year or quarter before it by a
+        year, or the same dates 12 calendar months back."""
+        if self.kind == "year":
+            return financial_year(self.start.year - 1)
+        if self.kind == "quarter":
+            return quarter(fy_start_year(self.start) - 1, int(self.label[-1]))
+        return custom(add_months(self.start, -12), add_months(self.end, -12))
+
     def previous(self) -> Period:
         """The period of the same kind just before this one."""
         if self.kind == "year":

@@ -289,6 +289,9 @@ class KpiResult:
     benchmarks: list[Benchmark] = field(default_factory=list)
     versus_authority: stats.Comparison | None = None
     trend: list[tuple[str, float | None]] = field(default_factory=list)
+    # What each trend value rests on (metric KPIs), so a published sparkline can leave out
+    # the quarters resting on small numbers.
+    trend_readings: list[Reading] = field(default_factory=list)
 
     @property
     def value(self) -> float | None:
@@ -458,6 +461,7 @@ def evaluate_kpi(
     the comparison with the authority when scoped, and the last eight quarters."""
     cover = cover or coverage(con)
     series: list[tuple[str, float | None]] = []
+    readings: list[Reading] = []
     if kpi.metric:
         current = (
             _metric_reading(con, kpi, period, scope)
@@ -473,8 +477,11 @@ def evaluate_kpi(
         target = kpi.target(period)
         if trend:
             for q in last_quarters(period):
-                value = _metric_reading(con, kpi, q, scope).value if cover.allows(kpi, q) else None
-                series.append((q.label, value))
+                reading = (
+                    _metric_reading(con, kpi, q, scope) if cover.allows(kpi, q) else Reading(None)
+                )
+                readings.append(reading)
+                series.append((q.label, reading.value))
     else:
         rows = _indicator_rows(con, kpi, scope)
         current, previous, at = _indicator_readings(rows, period)
@@ -510,6 +517,7 @@ def evaluate_kpi(
         benchmarks=_benchmarks(kpi, card, period),
         versus_authority=versus,
         trend=series,
+        trend_readings=readings,
     )
 
 
@@ -636,45 +644,12 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
     99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
     if not (kpi.metric and kpi.has_interval):
         raise ValueError(f"{kpi.title}: a funnel plot needs a share or a rate per 10,000")
-    base = kpi.metric.split(":")[0]
-    points = metrics.compute(con, base, period, by)
-    points = points[(points["metric"] == kpi.metric) & points["denominator"].fillna(0).gt(0)]
-    points = points[points["value"].notna()].reset_index(drop=True)
-    centre = _metric_reading(con, kpi, period, ALL).value
-    empty = pd.DataFrame(columns=["size", "lower95", "upper95", "lower998", "upper998"])
-    if centre is None or points.empty:
-        return {
-            "points": points.assign(position=pd.Series(dtype=str)),
-            "limits": empty,
-            "centre": centre,
-        }
-    largest = float(points["denominator"].max())
-    smallest = max(1.0, float(points["denominator"].min()) / 2)
-    # Limits on a log-spaced grid from half the smallest unit to beyond the largest.
-    steps = 120
-    sizes = [smallest * (largest * 1.1 / smallest) ** (i / (steps - 1)) for i in range(steps)]
-    limits = pd.DataFrame(
-        [
-            (
-                n,
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z95),
-                *stats.funnel_limits(kpi.kind, centre, n, stats.Z998),
-            )
-            for n in sizes
-        ],
-        columns=["size", "lower95", "upper95", "lower998", "upper998"],
+    return stats.funnel(
+        metrics.compute(con, kpi.metric.split(":")[0], period, by),
+        kpi.metric,
+        _metric_reading(con, kpi, period, ALL).value,
+        kpi.kind,
     )
-    positions = []
-    for r in points.itertuples():
-        lo95, hi95 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z95)
-        lo998, hi998 = stats.funnel_limits(kpi.kind, centre, float(r.denominator), stats.Z998)
-        if r.value > hi998 or r.value < lo998:
-            positions.append("outside 99.8% limits")
-        elif r.value > hi95 or r.value < lo95:
-            positions.append("outside 95% limits")
-        else:
-            positions.append("within limits")
-    return {"points": points.assign(position=positions), "limits": limits, "centre": centre}
 
 
 # --- Statistical process control ---------------------------------------------------------------
@@ -793,10 +768,11 @@ def add_commentary(
 
 def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Local early help need prevalence beside the matching DfE social care assessment factor
-    (England, region, council): need, factor_label, place, share, year. Local shares are of
+    (England, region, council): need, factor_label, place, share, year, and the local
+    share's numerator and denominator (assessments; none for DfE's). Local shares are of
     early help assessments; DfE's are of social care assessments with a factor recorded."""
     code = card.council.old_la_code
-    columns = ["need", "factor_label", "place", "share", "year"]
+    columns = ["need", "factor_label", "place", "share", "year", "numerator", "denominator"]
     if not code:
         return pd.DataFrame(columns=columns)
     dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
@@ -804,11 +780,13 @@ def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) ->
         return pd.DataFrame(columns=columns)
     local = metrics.compute(con, "need_prevalence", period, "none", scope)
     local = local.assign(need=local["metric"].str.split(":").str[1])
-    shares = dict(zip(local["need"], local["value"], strict=True))
+    local = local.set_index("need")
     pairs = dfe[["need", "factor_label"]].drop_duplicates()
     ours = pairs.assign(
         place="This council (early help)",
-        share=[_clean(shares.get(n)) for n in pairs["need"]],
+        share=[_clean(local["value"].get(n)) for n in pairs["need"]],
         year=period.label,
+        numerator=[_clean(local["numerator"].get(n)) for n in pairs["need"]],
+        denominator=[_clean(local["denominator"].get(n)) for n in pairs["need"]],
     )
-    return pd.concat([ours, dfe[columns]], ignore_index=True)[columns]
+    return pd.concat([ours, dfe.reindex(columns=columns)], ignore_index=True)[columns]

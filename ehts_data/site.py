@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ehts_data import explore, metrics, scorecard, store
+from ehts_data import equality, explore, metrics, scorecard, store
 from ehts_data.periods import Period
 
 PageData = Callable[[duckdb.DuckDBPyConnection, Period], list]
@@ -42,6 +42,7 @@ PAGES: tuple[Page, ...] = (
     Page("steps", "Step-up and step-down", ":material/swap_vert:", "Analysis"),
     Page("needs", "Needs analysis", ":material/checklist:", "Analysis"),
     Page("outcomes", "Outcomes and family voice", ":material/forum:", "Analysis"),
+    Page("equality", "Equality and families", ":material/diversity_3:", "Analysis"),
     Page("data_quality", "Data quality", ":material/fact_check:", "Data"),
     Page("publish", "Publish", ":material/publish:", "Data"),
 )
@@ -70,6 +71,10 @@ PAGE_DATA: dict[str, PageData] = {
         explore.metric_by_quarter(con, "requests", p.previous(), p),
     ],
     "demand": lambda con, p: [
+        explore.demand_by_place(con, "catchment", p),
+        explore.demand_by_place(con, "area", p),
+        explore.request_to_start(con, "catchment", p),
+        explore.caseload_monthly(con, p),
         metrics.compute(con, "requests", p, "locality"),
         metrics.compute(con, "requests_per_10k", p, "locality"),
         metrics.compute(con, "requests", p, "hub"),
@@ -112,6 +117,12 @@ PAGE_DATA: dict[str, PageData] = {
         explore.survey_agree_by_area(con, p),
         metrics.compute(con, "survey_agree_rate", p, "hub"),
         explore.survey_monthly_trend(con, p),
+    ],
+    "equality": lambda con, p: [
+        equality.profile(con, equality.MEASURES[0], p),
+        equality.representation(con, p),
+        equality.family_view(con, p, "locality"),
+        equality.family_trend(con, p.previous().previous(), p),
     ],
     "data_quality": lambda con, p: [
         store.latest_ingest(con),

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, metrics, state, store
+from ehts_data import charts, disclosure, equality, explore, metrics, state, store, text
 from ehts_data.contract import AGE_BANDS, NEED_CODES
 from ehts_data.formatting import label
 from ehts_data.periods import Period
@@ -63,68 +63,126 @@ class Table:
     figure: go.Figure | None = None
 
 
-# ---- building the tables (raw) and suppressing them ----
-def _headline_table(con, period: Period, by: str, names: dict, k: int, tally) -> pd.DataFrame:
-    """Every headline metric by group with the whole authority as the Total row.
+# ---- building the tables: register every count once, suppress once, then render ----
+# Each headline metric's numerator and denominator as base counts: (measure, extra groups).
+# A step-up numerator is the step-up column of closures_by_reason, a share's denominator is
+# another metric's count: one key each, so the same count is hidden in every table.
+NUMERATORS = {
+    "requests": ("requests", {}),
+    "requests_per_10k": ("requests", {}),
+    "re_referral_12m_rate": ("re_referrals", {}),
+    "episodes_started": ("episodes_started", {}),
+    "episodes_closed": ("episodes_closed", {}),
+    "open_episodes": ("open_episodes", {}),
+    "re_entry_12m_rate": ("re_entries", {}),
+    "step_down_rate": ("episodes_started", {"start_reason": "step_down_from_social_care"}),
+    "step_up_rate": ("episodes_closed", {"reason": "step_up_to_social_care"}),
+    "outcomes_achieved_rate": ("episodes_closed", {"reason": "outcomes_achieved"}),
+    "survey_agree_rate": ("survey_agree", {}),
+}
+DENOMINATORS = {
+    "re_referral_12m_rate": "requests",
+    "re_entry_12m_rate": "episodes_started",
+    "step_down_rate": "episodes_started",
+    "step_up_rate": "episodes_closed",
+    "outcomes_achieved_rate": "episodes_closed",
+    "median_episode_days": "episodes_closed",
+    "survey_agree_rate": "survey_responses",
+}
+Render = Callable[[disclosure.Cells, disclosure.Tally], pd.DataFrame]
 
-    Each metric's numerators over groups and total form one line, as do its denominators."""
-    rows = []
-    primary = secondary = hidden_rates = 0
+
+def _group_name(group, names: dict) -> str:
+    return TOTAL if group == TOTAL else names.get(group, label(group))
+
+
+def _register_line(cells: disclosure.Cells, measure: str, by: str, values: dict, extra: dict):
+    """Counts of one measure over the groups of `by` and the whole authority (the line's
+    total); returns {group or TOTAL: key}."""
+    keys = {
+        g: cells.count(disclosure.key(measure, **extra, **({} if g == TOTAL else {by: g})), v)
+        for g, v in values.items()
+    }
+    cells.total(keys[TOTAL], [kk for g, kk in keys.items() if g != TOTAL])
+    return keys
+
+
+def _headline_table(
+    con, period: Period, by: str, names: dict, cells, *, families: bool = False
+) -> Render:
+    """Every headline metric that breaks down by `by` (or, with `families`, every family
+    measure) by group, with the whole authority as the Total row."""
+    parts = []
     for metric in metrics.METRICS:
-        if not metric.published:
+        chosen = metric.counts in ("families", "children") if families else metric.published
+        if not chosen or by not in metric.breakdowns:
             continue
         groups = metrics.compute(con, metric.id, period, by)
         whole = metrics.compute(con, metric.id, period, "none")
         df = pd.concat([groups, whole.assign(group=TOTAL)], ignore_index=True)
-        line = [list(range(len(df)))]
-        num = df["numerator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        den = df["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        num_mask = np.zeros(len(df), bool)
-        den_mask = np.zeros(len(df), bool)
-        if metric.kind in ("count", "share", "per_10k"):
-            num_mask, p, s = disclosure.suppress_lines(num, line, k)
-            primary, secondary = primary + p, secondary + s
-        if metric.kind in ("share", "days"):  # population denominators are public
-            den_mask, p, s = disclosure.suppress_lines(den, line, k)
-            primary, secondary = primary + p, secondary + s
-        for i, row in df.iterrows():
-            value = row["value"]
-            if metric.kind == "count":
-                shown = disclosure.CONFIDENTIAL if num_mask[i] else int(row["numerator"])
-            elif metric.kind == "share":
-                shown = disclosure.publish_rate(value, num_mask[i], den_mask[i], row["denominator"])
-            elif metric.kind == "per_10k":
-                shown = (
-                    disclosure.NOT_APPLICABLE
-                    if pd.isna(row["denominator"])
-                    else disclosure.publish_rate(value, num_mask[i], False, None, scale=1.0)
-                )
-            else:  # median days over n closed episodes: withheld with n
-                n = row["denominator"]
-                shown = (
-                    disclosure.NOT_APPLICABLE
-                    if n == 0
-                    else disclosure.CONFIDENTIAL
-                    if den_mask[i]
-                    else round(float(value), 1)
-                )
-            if metric.kind != "count" and shown == disclosure.CONFIDENTIAL:
-                hidden_rates += 1
-            rows.append(
-                {
-                    "measure": metric.title,
-                    "metric_id": metric.id,
-                    "unit": _unit(metric),
-                    "group": row["group"]
-                    if row["group"] == TOTAL
-                    else names.get(row["group"], label(row["group"])),
-                    "numerator": _cell(row["numerator"], num_mask[i]),
-                    "denominator": _cell(row["denominator"], den_mask[i]),
-                    "value": shown,
-                }
+        num_keys = den_keys = {}
+        if metric.kind != "days":  # a median has no count above it
+            # A metric not listed counts something no other table shows: its own key.
+            measure, extra = NUMERATORS.get(metric.id, (metric.id, {}))
+            num_keys = _register_line(
+                cells, measure, by, dict(zip(df["group"], df["numerator"], strict=True)), extra
             )
-    tally.add(f"headlines_by_{by}", primary, secondary, hidden_rates)
-    return pd.DataFrame(rows)
+        if metric.kind in ("share", "days"):  # population denominators are public
+            den_keys = _register_line(
+                cells,
+                DENOMINATORS.get(metric.id, f"{metric.id}:denominator"),
+                by,
+                dict(zip(df["group"], df["denominator"], strict=True)),
+                {},
+            )
+        parts.append((metric, df, num_keys, den_keys))
+
+    def render(cells: disclosure.Cells, tally: disclosure.Tally) -> pd.DataFrame:
+        rows, shown_keys, hidden_rates = [], [], 0
+        for metric, df, num_keys, den_keys in parts:
+            shown_keys += [*num_keys.values(), *den_keys.values()]
+            for row in df.itertuples(index=False):
+                num_key, den_key = num_keys.get(row.group), den_keys.get(row.group)
+                num_hidden = num_key is not None and cells.hidden(num_key)
+                den_hidden = den_key is not None and cells.hidden(den_key)
+                if metric.kind == "count":
+                    shown = cells.shown(num_key)
+                elif metric.kind == "share":
+                    shown = disclosure.publish_rate(
+                        row.value, num_hidden, den_hidden, row.denominator
+                    )
+                elif metric.kind == "per_10k":  # population denominators are public
+                    shown = (
+                        disclosure.NOT_APPLICABLE
+                        if pd.isna(row.denominator)
+                        else disclosure.publish_rate(row.value, num_hidden, False, None, scale=1.0)
+                    )
+                else:  # median days over n closed episodes: withheld with n
+                    shown = (
+                        disclosure.NOT_APPLICABLE
+                        if row.denominator == 0
+                        else disclosure.CONFIDENTIAL
+                        if den_hidden
+                        else round(float(row.value), 1)
+                    )
+                hidden_rates += metric.kind != "count" and shown == disclosure.CONFIDENTIAL
+                rows.append(
+                    {
+                        "measure": metric.title,
+                        "metric_id": metric.id,
+                        "unit": _unit(metric),
+                        "group": _group_name(row.group, names),
+                        "numerator": _cell(row.numerator, num_hidden),
+                        "denominator": _cell(row.denominator, den_hidden),
+                        "value": shown,
+                    }
+                )
+        name = f"families_by_{by}" if families else f"headlines_by_{by}"
+        tally.add(name, *cells.tally(shown_keys), hidden_rates)
+        # object columns: a count stays an integer even where no cell of the table is c
+        return pd.DataFrame(rows, dtype=object)
+
+    return render
 
 
 def _unit(metric: metrics.Metric) -> str:
@@ -142,7 +200,11 @@ def _cell(value, hidden: bool):
     return disclosure.CONFIDENTIAL if hidden else int(value)
 
 
-def _crosstab_table(raw: pd.DataFrame, value: str, names: dict, order, k: int, tally, name: str):
+def _crosstab_table(
+    raw: pd.DataFrame, value: str, measure: str, dim: str, names: dict, order, cells, name: str
+) -> Render:
+    """A locality × category table with margins; its row totals are the headline counts of
+    the same measure by locality, and its grand total is theirs."""
     grid = raw.pivot_table(
         index="locality_id", columns="category", values=value, aggfunc="sum", fill_value=0
     )
@@ -151,75 +213,146 @@ def _crosstab_table(raw: pd.DataFrame, value: str, names: dict, order, k: int, t
     )
     columns = [c for c in order if c in grid.columns] + [c for c in grid.columns if c not in order]
     grid = grid.reindex(columns=columns, fill_value=0)
-    published, primary, secondary = disclosure.suppress_crosstab(grid, k, TOTAL)
-    tally.add(name, primary, secondary, 0)
-    published.index = [names.get(i, label(i)) if i != TOTAL else TOTAL for i in published.index]
-    published.columns = [label(c) if c != TOTAL else TOTAL for c in published.columns]
-    return published.rename_axis("Locality").reset_index()
+    keys = {}
+    for r in [*grid.index, TOTAL]:
+        for c in [*grid.columns, TOTAL]:
+            dims = {} if r == TOTAL else {"locality": r}
+            dims |= {} if c == TOTAL else {dim: c}
+            if r == TOTAL and c == TOTAL:
+                v = grid.to_numpy().sum()
+            elif r == TOTAL:
+                v = grid[c].sum()
+            elif c == TOTAL:
+                v = grid.loc[r].sum()
+            else:
+                v = grid.at[r, c]
+            keys[r, c] = cells.count(disclosure.key(measure, **dims), v)
+    for r in [*grid.index, TOTAL]:
+        cells.total(keys[r, TOTAL], [keys[r, c] for c in grid.columns])
+    for c in [*grid.columns, TOTAL]:
+        cells.total(keys[TOTAL, c], [keys[r, c] for r in grid.index])
+
+    rows = [*grid.index, TOTAL]
+
+    def render(cells: disclosure.Cells, tally: disclosure.Tally) -> pd.DataFrame:
+        published = pd.DataFrame(
+            [[cells.shown(keys[r, c]) for c in [*grid.columns, TOTAL]] for r in rows],
+            columns=[label(c) for c in grid.columns] + [TOTAL],
+            dtype=object,
+        )
+        published.insert(0, "Locality", [_group_name(r, names) for r in rows])
+        tally.add(name, *cells.tally(keys.values()), 0)
+        return published
+
+    return render
 
 
-def _needs_table(con, period: Period, names: dict, k: int, tally) -> pd.DataFrame:
+def _needs_table(con, period: Period, names: dict, cells) -> Render:
+    """Share of assessments listing each need by locality; a share with a published
+    denominator gives its count away, so the counts are base cells like any other."""
     raw = explore.need_prevalence_by(con, "locality", period)
     whole = explore.need_prevalence_by(con, "all", period)
     localities = sorted(set(raw["category"]))
-    primary = secondary = hidden_rates = 0
-    denominators = (
-        raw.drop_duplicates("category").set_index("category")["assessments"].reindex(localities)
-    )
+    denominators = raw.drop_duplicates("category").set_index("category")["assessments"]
     total_assessments = int(whole["assessments"].iloc[0]) if not whole.empty else 0
-    den_values = np.append(denominators.to_numpy(dtype=float), total_assessments)
-    den_mask, p, s = disclosure.suppress_lines(den_values, [list(range(len(den_values)))], k)
-    primary, secondary = primary + p, secondary + s
-    rows = []
+    den = {loc: denominators.get(loc, 0) for loc in localities} | {TOTAL: total_assessments}
+    den_keys = _register_line(cells, "assessments", "locality", den, {})
+    counts = {}
     for need in NEED_CODES:
-        part = raw[raw.need == need].set_index("category").reindex(localities)
-        total = whole[whole.need == need]
-        counts = np.append(
-            part["assessments_listing"].to_numpy(dtype=float),
-            float(total["assessments_listing"].iloc[0]) if not total.empty else 0.0,
+        part = raw[raw.need == need].set_index("category")["assessments_listing"]
+        total = whole.loc[whole.need == need, "assessments_listing"]
+        values = {loc: part.get(loc, 0) for loc in localities}
+        values[TOTAL] = total.iloc[0] if not total.empty else 0
+        counts[need] = (
+            values,
+            _register_line(cells, "assessments", "locality", values, {"need": need}),
         )
-        mask, p, s = disclosure.suppress_lines(counts, [list(range(len(counts)))], k)
-        primary, secondary = primary + p, secondary + s
-        row = {"Need": label(need)}
-        for i, loc in enumerate([*localities, TOTAL]):
-            share = counts[i] / den_values[i] if den_values[i] else None
-            shown = disclosure.publish_rate(share, mask[i], den_mask[i], den_values[i])
-            hidden_rates += shown == disclosure.CONFIDENTIAL
-            row[f"{names.get(loc, label(loc)) if loc != TOTAL else TOTAL} (%)"] = shown
-        rows.append(row)
-    rows.append(
-        {"Need": "Assessments (denominator)"}
-        | {
-            f"{names.get(loc, label(loc)) if loc != TOTAL else TOTAL} (%)": _cell(
-                den_values[i], den_mask[i]
-            )
-            for i, loc in enumerate([*localities, TOTAL])
-        }
-    )
-    tally.add("needs_by_locality", primary, secondary, hidden_rates)
-    return pd.DataFrame(rows)
+
+    def render(cells: disclosure.Cells, tally: disclosure.Tally) -> pd.DataFrame:
+        rows, hidden_rates = [], 0
+        columns = [f"{_group_name(loc, names)} (%)" for loc in [*localities, TOTAL]]
+        for need, (values, keys) in counts.items():
+            row = {"Need": label(need)}
+            for column, loc in zip(columns, [*localities, TOTAL], strict=True):
+                share = values[loc] / den[loc] if den[loc] else None
+                shown = disclosure.publish_rate(
+                    share, cells.hidden(keys[loc]), cells.hidden(den_keys[loc]), den[loc]
+                )
+                hidden_rates += shown == disclosure.CONFIDENTIAL
+                row[column] = shown
+            rows.append(row)
+        rows.append(
+            {"Need": "Assessments (denominator)"}
+            | {
+                c: cells.shown(den_keys[loc])
+                for c, loc in zip(columns, [*localities, TOTAL], strict=True)
+            }
+        )
+        shown_keys = [*den_keys.values()] + [
+            kk for _, keys in counts.values() for kk in keys.values()
+        ]
+        tally.add("needs_by_locality", *cells.tally(shown_keys), hidden_rates)
+        return pd.DataFrame(rows, dtype=object)
+
+    return render
 
 
 def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Table]:
-    """Every published table for the audience, suppressed, with its chart."""
+    """Every published table for the audience, suppressed together, with its chart.
+
+    All tables register their counts in one `disclosure.Cells`, which is suppressed once,
+    so no hidden count shows in another table or follows from totals published anywhere in
+    the snapshot."""
     names = explore.group_names(con)
-    tables = [
-        Table(
+    cells = disclosure.Cells()
+    plan = [
+        (
             "headlines_by_locality",
             "Headline measures by locality",
             "Every headline measure for each locality of residence and the whole authority "
             "(Total). Shares are percentages to one decimal place.",
-            _headline_table(con, period, "locality", names["locality"], k, tally),
+            _headline_table(con, period, "locality", names["locality"], cells),
         )
     ]
     if audience == "partners":
-        tables.append(
-            Table(
+        plan.append(
+            (
                 "headlines_by_hub",
                 "Headline measures by hub or team",
                 "Every headline measure for each receiving or lead hub and team, and the whole "
                 "authority (Total). For partners; not for public release.",
-                _headline_table(con, period, "hub", names["hub"], k, tally),
+                _headline_table(con, period, "hub", names["hub"], cells),
+            )
+        )
+        for by in metrics.EQUALITY_BREAKDOWNS:
+            title = equality.BREAKDOWN_TITLES[by]
+            plan.append(
+                (
+                    f"headlines_by_{by}",
+                    f"Headline measures by {title[0].lower()}{title[1:]}",
+                    f"Every headline measure that a child's {title.split(' (')[0].lower()} "
+                    "divides (survey answers have no child), and the whole authority (Total); "
+                    "the age band is the child's at the event counted. For partners.",
+                    _headline_table(
+                        con,
+                        period,
+                        by,
+                        {g: equality.group_label(by, g) for g in (str(d) for d in range(1, 11))}
+                        if by == "imd_decile"
+                        else {},
+                        cells,
+                    ),
+                )
+            )
+        plan.append(
+            (
+                "families_by_locality",
+                "Families by locality",
+                "Families (not children): families with a request, families and children "
+                "supported, family re-entry within 12 months and families with needs in 3 or "
+                "more headline groups, by the family's locality and the whole authority "
+                "(Total). For partners.",
+                _headline_table(con, period, "locality", names["locality"], cells, families=True),
             )
         )
     for dim, title, order in (
@@ -228,19 +361,26 @@ def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Tabl
         ("decision", "Requests by locality and decision", []),
     ):
         raw = explore.requests_crosstab(con, dim, period)
-        tables.append(
-            Table(
+        plan.append(
+            (
                 f"requests_by_{dim}",
                 title,
                 "Requests received in the period (counts requests), by the family's locality "
                 "of residence.",
                 _crosstab_table(
-                    raw, "requests", names["locality"], order, k, tally, f"requests_by_{dim}"
+                    raw,
+                    "requests",
+                    "requests",
+                    dim,
+                    names["locality"],
+                    order,
+                    cells,
+                    f"requests_by_{dim}",
                 ),
             )
         )
-    tables.append(
-        Table(
+    plan.append(
+        (
             "closures_by_reason",
             "Episodes closed by locality and reason",
             "Episodes of early help and targeted support closed in the period (transfers left "
@@ -248,23 +388,31 @@ def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Tabl
             _crosstab_table(
                 explore.closures_crosstab(con, period),
                 "episodes",
+                "episodes_closed",
+                "reason",
                 names["locality"],
                 [],
-                k,
-                tally,
+                cells,
                 "closures_by_reason",
             ),
         )
     )
-    tables.append(
-        Table(
+    plan.append(
+        (
             "needs_by_locality",
             "Needs at assessment by locality",
             "Share of early help assessments completed in the period listing each need (an "
             "assessment can list several).",
-            _needs_table(con, period, names["locality"], k, tally),
+            _needs_table(con, period, names["locality"], cells),
         )
     )
+    cells.suppress(k)
+    tables = [
+        Table(name, title, description, render(cells, tally))
+        for name, title, description, render in plan
+    ]
+    # Each count once, however many tables show it.
+    tally.primary, tally.secondary = cells.primary, cells.secondary
     for table in tables:
         table.figure = _figure(table)
     return tables
@@ -277,7 +425,7 @@ def _numeric(series: pd.Series) -> pd.Series:
 
 def _figure(table: Table) -> go.Figure:
     df = table.frame
-    if table.name.startswith("headlines"):
+    if "metric_id" in df.columns:  # a table of measures by group (headlines, families)
         shares = df[df.unit.str.startswith("%") & (df.group != TOTAL)].copy()
         shares["value"] = _numeric(shares["value"])
         return charts.bar(
@@ -320,7 +468,15 @@ def _figure(table: Table) -> go.Figure:
 
 # ---- writing ----
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return text.csv_bytes(frame)
+
+
+def _append(ws, values) -> None:
+    """One worksheet row; text is written as text (never a formula), numbers as numbers."""
+    ws.append([text.for_spreadsheet(_excel(v)) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _xlsx_bytes(
@@ -333,23 +489,23 @@ def _xlsx_bytes(
     wb.remove(wb.active)
     for table in tables:
         ws = wb.create_sheet(table.name[:31])
-        ws.append([table.title])
+        _append(ws, [table.title])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([table.description])
+        _append(ws, [table.description])
         ws.append([])
-        ws.append(list(table.frame.columns))
+        _append(ws, [str(c) for c in table.frame.columns])
         for cell in ws[4]:
             cell.font = Font(bold=True)
         for row in table.frame.itertuples(index=False):
-            ws.append([_excel(v) for v in row])
+            _append(ws, row)
     ws = wb.create_sheet("definitions")
-    ws.append(list(definitions.columns))
+    _append(ws, definitions.columns)
     for row in definitions.itertuples(index=False):
-        ws.append(list(row))
+        _append(ws, row)
     ws = wb.create_sheet("metadata")
-    ws.append(["field", "value"])
+    _append(ws, ["field", "value"])
     for key, value in meta.items():
-        ws.append([key, value if isinstance(value, str | int | float) else json.dumps(value)])
+        _append(ws, [key, value if isinstance(value, str | int | float) else json.dumps(value)])
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "EHTS Insight"

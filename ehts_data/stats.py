@@ -102,6 +102,48 @@ def compare(
     return Comparison("better" if better else "worse", level)
 
 
+def funnel(result, result_metric: str, centre: float | None, kind: str) -> dict:
+    """A funnel plot's parts from one metric's result rows by group (a pandas frame of the
+    tidy shape): the groups with a denominator and a value, each with its position against
+    the 95% and 99.8% limits around `centre` (the authority's value), and the limit lines on
+    a grid of sizes: {'points', 'limits', 'centre'}."""
+    import pandas as pd  # stats is otherwise free of pandas
+
+    points = result[(result["metric"] == result_metric) & result["denominator"].fillna(0).gt(0)]
+    points = points[points["value"].notna()]
+    points = points.reset_index(drop=True)
+    columns = ["size", "lower95", "upper95", "lower998", "upper998"]
+    if centre is None or points.empty:
+        return {
+            "points": points.assign(position=pd.Series(dtype=str)),
+            "limits": pd.DataFrame(columns=columns),
+            "centre": centre,
+        }
+    largest = float(points["denominator"].max())
+    smallest = max(1.0, float(points["denominator"].min()) / 2)
+    # Limits on a log-spaced grid from half the smallest unit to beyond the largest.
+    steps = 120
+    sizes = [smallest * (largest * 1.1 / smallest) ** (i / (steps - 1)) for i in range(steps)]
+    limits = pd.DataFrame(
+        [
+            (n, *funnel_limits(kind, centre, n, Z95), *funnel_limits(kind, centre, n, Z998))
+            for n in sizes
+        ],
+        columns=columns,
+    )
+    positions = []
+    for r in points.itertuples():
+        lo95, hi95 = funnel_limits(kind, centre, float(r.denominator), Z95)
+        lo998, hi998 = funnel_limits(kind, centre, float(r.denominator), Z998)
+        if r.value > hi998 or r.value < lo998:
+            positions.append("outside 99.8% limits")
+        elif r.value > hi95 or r.value < lo95:
+            positions.append("outside 95% limits")
+        else:
+            positions.append("within limits")
+    return {"points": points.assign(position=positions), "limits": limits, "centre": centre}
+
+
 def funnel_limits(kind: str, centre: float, size: float, z: float) -> tuple[float, float]:
     """Control limits of a funnel plot at one unit size (Spiegelhalter 2005, normal
     approximation): shares p0 ± z·√(p0(1−p0)/n), clipped to 0..1; rates per 10,000

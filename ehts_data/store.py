@@ -42,6 +42,9 @@ VERSION_NAME = re.compile(r"^extract-(\d{6,})-([0-9a-f]{1,64})\.duckdb$")
 BUILD_PREFIX = ".build-"
 POINTER_MAX_BYTES = 4096
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+# The layout of the derived fact tables: raised whenever a derive adds what queries read, so an
+# extract built by older code is named as such instead of failing in a query.
+DERIVE_VERSION = 2
 
 
 class StoreError(RuntimeError):
@@ -68,6 +71,17 @@ class StoreMissing(StoreError):
 
 class StoreBusy(StoreError):
     """Another ingest into the same store is running."""
+
+
+class OutdatedExtract(StoreError):
+    """The current extract was derived by an earlier version of EHTS Insight."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            path,
+            "holds an extract prepared by an earlier version of EHTS Insight",
+            f"Load the extract again (`ehts ingest DIR --db {path}`) to see every figure",
+        )
 
 
 class LegacyStore(StoreError):
@@ -247,8 +261,23 @@ def versions(path: Path) -> list[Path]:
 
 
 def open_version(version: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to one extract version, by its own path."""
-    return duckdb.connect(str(version), read_only=True)
+    """A read-only connection to one extract version, by its own path. Raises OutdatedExtract
+    for an extract whose fact tables older code derived."""
+    con = duckdb.connect(str(version), read_only=True)
+    if derive_version(con) < DERIVE_VERSION:
+        con.close()
+        raise OutdatedExtract(Path(version).parent)
+    return con
+
+
+def derive_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The derive layout an extract was built with (0 before it was recorded)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'extract_info'"
+    ).fetchone()[0]
+    if not found:
+        return 0
+    return int(con.execute("select derive_version from extract_info").fetchone()[0])
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
@@ -486,7 +515,8 @@ def migrate(path: Path) -> str:
     os.replace(staging, path)
     return (
         f"converted the earlier single-file store at {path} into a store folder: "
-        f"{len(history)} ingest(s) of history and {len(comments)} commentary entries kept"
+        f"{len(history)} ingest(s) of history and {len(comments)} commentary entries kept. "
+        "Load the extract again (ehts ingest) so every figure can be shown"
     )
 
 

@@ -4,27 +4,28 @@ import json
 
 import streamlit as st
 
-from ehts_data import charts, explore, store, ui
+from ehts_data import charts, explore, store, text, ui
 
 ui.page_header(
     "Data quality",
     "What the store holds: rows and dates per table, how often optional fields are filled in, "
     "and the history of ingests with their warnings.",
 )
+ui.internal_only()
 latest = ui.get(store.latest_ingest)
 cols = st.columns(3)
 cols[0].metric("Last ingest", f"{latest['ingested_at']:%d %b %Y %H:%M} UTC", border=True)
 cols[1].metric("Data from", f"{latest['date_from']:%d %b %Y}", border=True)
 cols[2].metric("Data to", f"{latest['date_to']:%d %b %Y}", border=True)
 st.markdown(
-    f"Source folder: `{latest['source']}` · fingerprint `{latest['fingerprint']}` · "
-    f"ingest id `{latest['ingest_id']}`"
+    f"Source folder: {text.for_markdown(latest['source'])} · fingerprint "
+    f"{text.for_markdown(latest['fingerprint'])} · ingest id {text.for_markdown(latest['ingest_id'])}"
 )
 
 warnings = json.loads(latest["warnings"] or "[]")
 if warnings:
     st.warning(f"The last ingest raised {len(warnings)} warning(s):")
-    st.markdown("\n".join(f"- {w}" for w in warnings))
+    st.markdown("\n".join(f"- {text.for_markdown(w)}" for w in warnings))
 else:
     st.success("The last ingest raised no warnings.")
 

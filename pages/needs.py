@@ -15,11 +15,12 @@ f = ui.filters()
 names = ui.get(explore.group_names)["locality"]
 NEED_LABELS = [formatting.label(n) for n in NEED_CODES]
 SHARE = {"Share": "share", "Assessments listing": "count", "Assessments": "count"}
+KINDS = {"assessments_listing": "count", "assessments": "denominator", "share": "share"}
 
 overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
 overall["Need"] = overall["need"].map(formatting.label)
 overall["Headline group"] = overall["need_group"].map(formatting.label)
-ranked = overall.sort_values("share", ascending=False)
+ranked = ui.publish(overall.sort_values("share", ascending=False), KINDS)
 columns = {
     "assessments_listing": "Assessments listing",
     "assessments": "Assessments",
@@ -47,6 +48,7 @@ with left:
 with right:
     groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
     groups["Headline group"] = groups["need_group"].map(formatting.label)
+    groups = ui.publish(groups, KINDS)
     ui.chart(
         charts.bar(
             groups,
@@ -91,6 +93,8 @@ else:
     by["Category"] = by["category"].map(formatting.label)
     source = AGE_BANDS if dimension == "age_band" else codes(ThriveGroup)
     order = [formatting.label(c) for c in source]
+# A need's counts over the groups add up to its count in the first chart.
+by = ui.publish(by, KINDS, lines=["Need"])
 ui.chart(
     charts.heatmap(
         by,
@@ -119,6 +123,15 @@ ui.chart(
 pairs = ui.get(explore.need_cooccurrence, f.period, f.scope)
 pairs["Need"] = pairs["need"].map(formatting.label)
 pairs["Also listed"] = pairs["also_need"].map(formatting.label)
+pairs = ui.publish(
+    pairs,
+    {
+        "assessments_listing_need": "denominator",
+        "assessments_listing_both": "count",
+        "share": "share",
+    },
+    lines=["Need"],
+)
 ui.chart(
     charts.heatmap(
         pairs,
@@ -152,6 +165,7 @@ thrive = (
     .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
     .reset_index()
 )
+thrive = ui.publish(thrive, {"assessments": "count"}, lines=["i-THRIVE group", "Service"])
 ui.chart(
     charts.bar(
         thrive,
@@ -163,9 +177,7 @@ ui.chart(
         color="Service",
         horizontal=True,
     ),
-    thrive.rename(columns={"assessments": "Assessments"})[
-        ["i-THRIVE group", "Service", "Assessments"]
-    ],
+    thrive.rename({"assessments": "Assessments"})[["i-THRIVE group", "Service", "Assessments"]],
     "needs_thrive",
     formats={"Assessments": "count"},
 )

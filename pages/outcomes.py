@@ -18,6 +18,7 @@ with left:
     closures = ui.get(explore.closure_reasons, f.period, f.scope)
     closures["Closure reason"] = closures["closure_reason"].map(formatting.label)
     closures["Service"] = closures["service"].map(formatting.label)
+    closures = ui.publish(closures, {"episodes": "count"}, lines=["Closure reason", "Service"])
     ui.chart(
         charts.bar(
             closures,
@@ -29,7 +30,7 @@ with left:
             color="Service",
             horizontal=True,
         ),
-        closures.rename(columns={"episodes": "Episodes closed"})[
+        closures.rename({"episodes": "Episodes closed"})[
             ["Closure reason", "Service", "Episodes closed"]
         ],
         "outcomes_closures",
@@ -40,6 +41,10 @@ with right:
     median["Locality"] = median["group"].map(
         lambda g: names["locality"].get(g, formatting.label(g))
     )
+    median = ui.publish(
+        median[["Locality", "denominator", "value"]],
+        {"denominator": "denominator", "value": "days"},
+    )
     ui.chart(
         charts.bar(
             median,
@@ -49,7 +54,7 @@ with right:
             x_title="Locality of residence",
             y_title="Median length (days)",
         ),
-        median.rename(columns={"denominator": "Episodes closed", "value": "Median days"})[
+        median.rename({"denominator": "Episodes closed", "value": "Median days"})[
             ["Locality", "Episodes closed", "Median days"]
         ],
         "outcomes_median_days",
@@ -60,6 +65,11 @@ st.subheader("Family survey")
 areas = ui.get(explore.survey_agree_by_area, f.period, f.scope)
 areas["Hub"] = areas["hub_id"].map(lambda h: names["hub"].get(h, h))
 areas["Outcome area"] = areas["outcome_area"].map(lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}")
+areas = ui.publish(
+    areas[["Hub", "Outcome area", "agree", "responses", "share"]],
+    {"agree": "count", "responses": "denominator", "share": "share"},
+    lines=["Hub", "Outcome area"],
+)
 ui.chart(
     charts.heatmap(
         areas,
@@ -72,7 +82,7 @@ ui.chart(
         colorbar_title="Agree",
         x_order=[f"{a}. {t}" for a, t in OUTCOME_AREAS.items()],
     ),
-    areas.rename(columns={"agree": "Agree (4 or 5)", "responses": "Answers", "share": "Share"})[
+    areas.rename({"agree": "Agree (4 or 5)", "responses": "Answers", "share": "Share"})[
         ["Hub", "Outcome area", "Agree (4 or 5)", "Answers", "Share"]
     ],
     "outcomes_survey_areas",
@@ -83,9 +93,15 @@ left, right = st.columns(2)
 with left:
     hub_rate = ui.get(metrics.compute, "survey_agree_rate", f.period, "hub", f.scope)
     hub_rate["Hub"] = hub_rate["group"].map(lambda h: names["hub"].get(h, formatting.label(h)))
+    hub_rate = ui.publish(
+        hub_rate.sort_values("value", ascending=False)[
+            ["Hub", "numerator", "denominator", "value"]
+        ],
+        {"numerator": "count", "denominator": "denominator", "value": "share"},
+    )
     ui.chart(
         charts.bar(
-            hub_rate.sort_values("value", ascending=False),
+            hub_rate,
             "Hub",
             "value",
             title="Survey agreement by hub (all questions)",
@@ -94,7 +110,7 @@ with left:
             horizontal=True,
             value_format=".0%",
         ),
-        hub_rate.rename(columns={"numerator": "Agree", "denominator": "Answers", "value": "Share"})[
+        hub_rate.rename({"numerator": "Agree", "denominator": "Answers", "value": "Share"})[
             ["Hub", "Agree", "Answers", "Share"]
         ],
         "outcomes_survey_hubs",
@@ -104,6 +120,7 @@ with right:
     two_years = f.period.previous()
     span = type(f.period)(two_years.start, f.period.end, f"{two_years.label} to {f.period.label}")
     monthly = ui.get(explore.survey_monthly_trend, span, f.scope)
+    monthly = ui.publish(monthly, {"agree": "count", "responses": "denominator", "share": "share"})
     ui.chart(
         charts.line(
             monthly,
@@ -115,7 +132,7 @@ with right:
             value_format=".0%",
         ),
         monthly.rename(
-            columns={"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}
+            {"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}
         )[["Month", "Agree", "Answers", "Share"]],
         "outcomes_survey_monthly",
         formats={"Share": "share", "Agree": "count", "Answers": "count"},

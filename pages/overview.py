@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, metrics, ui
+from ehts_data import charts, explore, formatting, ui
 
 ui.page_header(
     "Overview",
@@ -11,22 +11,13 @@ ui.page_header(
 )
 f = ui.filters()
 heads = ui.get(explore.headlines, f.period, f.scope)
-tiles = []
-for row in heads.itertuples():
-    metric = metrics.REGISTRY[row.metric]
-    tiles.append(
-        {
-            "title": metric.title,
-            "value": formatting.headline(row.metric, row.value),
-            "delta": formatting.change(metric.kind, row.value, row.previous_value),
-            "polarity": metric.polarity,
-            "help": f"{metric.description} Change against {row.previous_period}.",
-        }
-    )
-ui.tiles(tiles)
+ui.tiles(formatting.headline_tiles(heads, ui.threshold()))
 
 st.subheader("Requests for support by quarter")
 trend = ui.get(explore.metric_by_quarter, "requests", f.period.previous(), f.period, f.scope)
+# Each period's quarters add up to a tile (this period's, or the last one's change).
+trend["period"] = trend["quarter_start"].map(lambda d: "this" if d >= f.period.start else "before")
+trend = ui.publish(trend[["quarter", "period", "value"]], {"value": "count"}, lines=["period"])
 ui.chart(
     charts.bar(
         trend,
@@ -36,7 +27,7 @@ ui.chart(
         x_title="Financial quarter",
         y_title="Requests",
     ),
-    trend[["quarter", "value"]].rename(columns={"quarter": "Quarter", "value": "Requests"}),
+    trend.rename({"quarter": "Quarter", "value": "Requests"})[["Quarter", "Requests"]],
     "overview_requests_by_quarter",
     formats={"Requests": "count"},
 )

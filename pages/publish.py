@@ -12,6 +12,7 @@ ui.page_header(
     "period, with small numbers suppressed: counts from 1 to K-1 become c, with secondary "
     "suppression so no hidden number can be worked out from a total.",
 )
+ui.internal_only()
 f = ui.filters()
 left, middle, right = st.columns(3)
 audience = left.radio(

@@ -26,6 +26,7 @@ ui.shares_by_quarter(
 st.subheader("How the previous episode closed")
 prev = ui.get(explore.re_entry_by_previous_closure, f.period, f.scope)
 prev["Previous closure"] = prev["previous_closure_reason"].map(formatting.label)
+prev = ui.publish(prev, {"re_entries": "count", "episodes": "denominator", "share": "share"})
 ui.chart(
     charts.bar(
         prev,
@@ -37,7 +38,7 @@ ui.chart(
         horizontal=True,
         value_format=".0%",
     ),
-    prev.rename(columns={"episodes": "Out of", "re_entries": "Count", "share": "Share"})[
+    prev.rename({"episodes": "Out of", "re_entries": "Count", "share": "Share"})[
         ["Previous closure", "Count", "Out of", "Share"]
     ],
     "reentry_previous_closure",

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from ehts_data import board, charts, config, disclosure, explore, formatting, scorecard, ui
+from ehts_data import board, charts, explore, formatting, scorecard, ui
 
 ui.page_header(
     "Scorecard",
@@ -20,7 +20,7 @@ except scorecard.RegistryError as exc:
     st.error("The KPI registry cannot be used:")
     st.code(exc.shown_as(scorecard.registry_path()), language=None)
     st.stop()
-k = disclosure.DEFAULT_K if config.public_mode() else None
+k = ui.threshold()
 results = ui.get(scorecard.evaluate, card, f.period, f.scope)
 names = ui.get(explore.group_names)
 st.html(board.tiles_html(results, k))
@@ -33,7 +33,11 @@ if f.scope != scorecard.ALL:
 st.header("Against published benchmarks")
 spine = board.spine_figure(results, f.period, k)
 if spine is not None:
-    ui.chart(spine, board.benchmark_table(results), "scorecard_spine")
+    ui.chart(
+        spine,
+        ui.publish(board.benchmark_table(results, k), {"Year": "public"}),
+        "scorecard_spine",
+    )
     st.markdown(
         "DfE social care figures show pressure at the front door; they are not early help "
         "figures. DfE rates per 10,000 use children aged 0-17, ours 0-19. Contains public "
@@ -42,6 +46,9 @@ if spine is not None:
 needs = ui.get(scorecard.needs_beside_dfe, card, f.period, f.scope)
 if not needs.empty:
     needs["Need"] = needs["need"].map(formatting.label) + " · " + needs["factor_label"]
+    needs = ui.publish(
+        needs, {"numerator": "count", "denominator": "denominator", "share": "share"}
+    )
     ui.chart(
         charts.bar(
             needs,
@@ -55,7 +62,7 @@ if not needs.empty:
             y_title="Early help need · DfE assessment factor",
             value_format=".0%",
         ),
-        needs.rename(columns={"place": "Place", "share": "Share", "year": "Year"})[
+        needs.rename({"place": "Place", "share": "Share", "year": "Year"})[
             ["Need", "Place", "Share", "Year"]
         ],
         "scorecard_needs_profile",
@@ -65,12 +72,12 @@ if not needs.empty:
 st.header("Localities")
 # The tiles' values are the authority's own when no locality, hub or service is chosen.
 known = scorecard.authority_values(results) if f.scope == scorecard.ALL else None
-matrix = ui.get(scorecard.locality_matrix, card, f.period, known)
+matrix = board.matrix_published(
+    ui.get(scorecard.locality_matrix, card, f.period, known), k, names["locality"]
+)
 ui.chart(
-    board.matrix_figure(matrix, card, names["locality"], f.period, k),
-    matrix.assign(locality=matrix["locality_id"].map(names["locality"]))[
-        ["title", "locality", "value", "numerator", "denominator", "rag", "versus", "level"]
-    ],
+    board.matrix_figure(matrix, card, names["locality"], f.period),
+    matrix[["title", "locality", "value", "numerator", "denominator", "rag", "versus", "level"]],
     "scorecard_locality_matrix",
 )
 st.markdown(board.MATRIX_KEY)
@@ -89,6 +96,7 @@ if funnel_kpi.kind == "per_10k" and by == "hub":
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
     points = plot["points"].assign(name=lambda d: d["group"].map(names[by]).fillna(d["group"]))
+    points = board.funnel_published(points, matrix, funnel_kpi.id, by)
     if plot["centre"] is None or points.empty:
         st.info("No values to compare for this period.")
     else:
@@ -104,8 +112,8 @@ else:
                 y_title=funnel_kpi.title,
                 kind=funnel_kpi.kind,
             ),
-            points[["name", "numerator", "denominator", "value", "position"]].rename(
-                columns={
+            points.rename(
+                {
                     "name": by.capitalize(),
                     "numerator": "Count",
                     "denominator": "Out of",
@@ -133,18 +141,30 @@ if result.chart is None:
 else:
     icons = board.spc_icons_html(result)
     st.html(icons)
+    # Mean and limits are taken over every month: withheld if any month is.
+    series = ui.publish(
+        result.series[
+            ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
+        ],
+        {
+            "value": "share",
+            "numerator": "count",
+            "denominator": "denominator",
+            "mean": "summary",
+            "upper": "summary",
+            "lower": "summary",
+        },
+    )
     ui.chart(
         charts.spc(
-            result.series,
+            series,
             title=f"{spc_kpi.title} by month, with process limits (XmR)",
             y_title=spc_kpi.title,
             kind=spc_kpi.kind,
             target=spc_kpi.target(f.period),
             tones=board.spc_tones(result, spc_kpi),
         ),
-        result.series[
-            ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
-        ],
+        series,
         "scorecard_spc",
         formats={"numerator": "count", "denominator": "count"},
     )

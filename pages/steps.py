@@ -23,6 +23,8 @@ flow["to"] = flow["target"].map(formatting.label)
 into_episode = (flow.stage == 1) & (flow.target != "no_episode")
 flow.loc[into_episode, "to"] = flow.loc[into_episode, "to"] + " (episode)"
 flow.loc[flow.stage == 2, "from"] = flow.loc[flow.stage == 2, "from"] + " (episode)"
+# A node's links in and out add up to what it shows: both are lines.
+flow = ui.publish(flow[["from", "to", "children"]], {"children": "count"}, lines=["from", "to"])
 ui.chart(
     charts.sankey(
         flow,
@@ -31,7 +33,7 @@ ui.chart(
         target="to",
         value="children",
     ),
-    flow.rename(columns={"from": "From", "to": "To", "children": "Requests or episodes"})[
+    flow.rename({"from": "From", "to": "To", "children": "Requests or episodes"})[
         ["From", "To", "Requests or episodes"]
     ],
     "steps_flow",
@@ -47,6 +49,7 @@ with left:
     ui.shares_by_quarter(RATES, "Step-down and step-up by quarter", "steps_trend")
 with right:
     timing = ui.get(explore.step_up_timing, f.period, f.scope)
+    timing = ui.publish(timing[["band", "step_ups"]], {"step_ups": "count"})
     ui.chart(
         charts.bar(
             timing,
@@ -56,7 +59,7 @@ with right:
             x_title="Time from start of episode to step-up",
             y_title="Episodes stepped up",
         ),
-        timing.rename(columns={"band": "Time to step-up", "step_ups": "Episodes stepped up"})[
+        timing.rename({"band": "Time to step-up", "step_ups": "Episodes stepped up"})[
             ["Time to step-up", "Episodes stepped up"]
         ],
         "steps_timing",

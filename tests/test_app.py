@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ehts_data import explore, formatting, metrics, periods, site, store
 from ehts_data.metrics import Scope
+from ehts_data.ui.filters import Filters
 from tests.conftest import ROOT
 
 PAGES = [page.file for page in site.PAGES]
@@ -180,3 +181,38 @@ def test_a_bad_kpi_registry_is_a_message_on_the_scorecard_without_server_paths(
     shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
     assert "is a folder, not a scorecard file" in shown
     assert str(tmp_path.parent) not in shown
+
+
+def _chart_from_a_raw_frame():
+    import pandas as pd
+
+    from ehts_data import charts, ui
+
+    raw = pd.DataFrame({"group": ["a", "b"], "n": [3, 40]})
+    ui.chart(charts.bar(raw, "group", "n", title="t", x_title="x", y_title="y"), raw, "raw_chart")
+
+
+def _chart_from_a_published_frame():
+    import pandas as pd
+
+    from ehts_data import charts, ui
+
+    published = ui.publish(pd.DataFrame({"group": ["a", "b"], "n": [3, 40]}), {"n": "count"})
+    ui.chart(
+        charts.bar(published, "group", "n", title="t", x_title="x", y_title="y"),
+        published,
+        "published_chart",
+    )
+
+
+def test_publication_mode_refuses_a_chart_drawn_from_a_raw_frame(monkeypatch):
+    monkeypatch.setenv("EHTS_PUBLIC", "1")
+    at = AppTest.from_function(_chart_from_a_raw_frame, default_timeout=60).run()
+    assert at.exception and "publication mode" in at.exception[0].value
+    at = AppTest.from_function(_chart_from_a_published_frame, default_timeout=60)
+    year = periods.parse("2025-26")
+    at.session_state["ehts_filters"] = Filters(year, Scope(), year.start, year.end)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    assert list(table["n"]) == ["c", "c"]  # 3 is small; 40 would give it away from the total

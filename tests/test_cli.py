@@ -100,3 +100,28 @@ def test_ingest_prints_a_summary_and_uses_ehts_db(tmp_path, capsys, monkeypatch)
     out = capsys.readouterr().out
     assert "children" in out and "5 rows" in out
     assert (tmp_path / "env.duckdb").exists()
+
+
+PUBLISHERS = [
+    name
+    for name, sub in subcommands().items()
+    if any(action.dest == "threshold" for action in sub._actions)  # noqa: SLF001
+]
+
+
+@pytest.mark.parametrize("threshold", ["0", "1", "-3"])
+@pytest.mark.parametrize("command", PUBLISHERS)
+def test_every_publishing_command_refuses_a_threshold_below_2(
+    sample_db, tmp_path, capsys, command, threshold
+):
+    assert {"scorecard", "snapshot"} <= set(PUBLISHERS)
+    args = [command, "--db", str(sample_db), "--period", "2024-25", f"--threshold={threshold}"]
+    args += ["--out", str(tmp_path / "out")] + (
+        ["--format", "html"] if command == "scorecard" else []
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    assert exit_info.value.code != 0
+    err = capsys.readouterr().err
+    assert f"K must be at least 2 (counts 1 to K-1 are suppressed); got {threshold}" in err
+    assert not (tmp_path / "out").exists()

@@ -90,25 +90,163 @@ def test_no_small_count_is_published_and_no_hidden_cell_is_recoverable(rows, k):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.integers(0, 30), min_size=1, max_size=12))
-def test_download_tables_in_publication_mode_hide_small_counts_and_their_rates(values):
+@given(values=st.lists(st.integers(0, 30), min_size=1, max_size=12), out_of=st.integers(0, 15))
+def test_download_tables_in_publication_mode_hide_small_counts_and_their_rates(values, out_of):
     df = pd.DataFrame(
         {
             "Group": [f"g{i}" for i in range(len(values))],
             "Count": values,
-            "Out of": [v + 12 for v in values],
-            "Share": [v / (v + 12) for v in values],
+            "Out of": [v + out_of for v in values],
+            "Share": [v / (v + out_of) if v + out_of else None for v in values],
         }
     )
-    safe = disclosure.suppress_frame(df, {"Count": "count", "Out of": "count", "Share": "share"})
-    for row in safe.itertuples():
-        assert row.Count == CONFIDENTIAL or not 1 <= row.Count <= 5
-        if row.Count == CONFIDENTIAL:
-            assert row.Share == CONFIDENTIAL
-    # The column and its total (shown elsewhere, and suppressed there by the same rule when
-    # small) form one line: no hidden count in it can be recovered from the total.
-    total = sum(values)
-    hidden = [v == CONFIDENTIAL for v in safe["Count"]]
-    mask, _, _ = suppress_lines(np.array([*values, total]), [list(range(len(values) + 1))])
-    assert hidden == mask[:-1].tolist()
-    assert disclosure.recoverable(mask, [list(range(len(values) + 1))]) == []
+    safe = disclosure.publish(df, {"Count": "count", "Out of": "denominator", "Share": "share"})
+    table = safe.table()
+    for row in table.itertuples():
+        for count in (row.Count, row._3):
+            assert count == CONFIDENTIAL or not 1 <= count <= 5
+        if CONFIDENTIAL in (row.Count, row._3) or (
+            0 < (row.Count if row.Count != CONFIDENTIAL else 0) + out_of < 10
+        ):
+            assert row.Share == CONFIDENTIAL or pd.isna(row.Share)
+    # Each column adds up to a total shown elsewhere: no hidden count follows from it
+    # (unless that total is itself small, and so withheld where it is shown).
+    for col in ("Count", "Out of"):
+        column = df[col].to_numpy(dtype=float)
+        if 1 <= column.sum() <= 5:
+            continue
+        mask = np.append(safe.hidden[col].to_numpy(), False)
+        relations = [(len(column), list(range(len(column))))]
+        small = [
+            i
+            for i in disclosure.determined(np.append(column, column.sum()), mask, relations)
+            if 1 <= column[i] <= 5
+        ]
+        assert small == []
+
+
+def test_publish_refuses_a_numeric_column_with_no_kind():
+    with pytest.raises(TypeError, match="no kind"):
+        disclosure.publish(pd.DataFrame({"n": [1, 2]}), {})
+
+
+# ---- One publication of several tables, suppressed together ----
+def _publish_three_way(facts: np.ndarray, k: int, alias: bool):
+    """Register every two-way table of a locality × category A × category B count cube with
+    its margins (as a snapshot does) and suppress once. Returns the cells and, for each
+    published count, the fact cells it sums (its support)."""
+    cells = disclosure.Cells()
+    support = {}
+    n_l, n_a, n_b = facts.shape
+    dims = {"l": n_l, "a": n_a, "b": n_b}
+    for first, second in (("l", "a"), ("l", "b"), ("a", "b")):
+        for i in [*range(dims[first]), None]:
+            for j in [*range(dims[second]), None]:
+                fixed = {d: v for d, v in ((first, i), (second, j)) if v is not None}
+                sel = tuple(fixed.get(d, slice(None)) for d in ("l", "a", "b"))
+                ones = np.zeros(facts.shape)
+                ones[sel] = 1
+                kk = cells.count(disclosure.key("n", **fixed), facts[sel].sum())
+                support[kk] = ones.ravel()
+        for i in [*range(dims[first]), None]:  # row totals
+            fixed = {} if i is None else {first: i}
+            parts = [disclosure.key("n", **fixed, **{second: j}) for j in range(dims[second])]
+            cells.total(disclosure.key("n", **fixed), parts)
+        for j in [*range(dims[second]), None]:  # column totals
+            fixed = {} if j is None else {second: j}
+            parts = [disclosure.key("n", **fixed, **{first: i}) for i in range(dims[first])]
+            cells.total(disclosure.key("n", **fixed), parts)
+    if alias:
+        # A headline table shows the first A category by locality (a "step-up numerator"):
+        # the same keys, so nothing new to relate, exactly as in a snapshot.
+        for i in range(n_l):
+            cells.count(disclosure.key("n", l=i, a=0), facts[i, 0, :].sum())
+    cells.suppress(k)
+    return cells, support
+
+
+def _determined_by_published(cells, support) -> list:
+    """Hidden counts whose support lies in the span of the published counts' supports, so
+    some combination of published numbers gives them exactly (rank test, numpy)."""
+    published = np.array([support[kk] for kk in support if not cells.hidden(kk)])
+    base = np.linalg.matrix_rank(published) if len(published) else 0
+    out = []
+    for kk in support:
+        if cells.hidden(kk):
+            stacked = np.vstack([published, support[kk]]) if len(published) else support[kk][None]
+            if np.linalg.matrix_rank(stacked) == base:
+                out.append(kk)
+    return out
+
+
+small_counts = st.one_of(st.integers(0, 3), st.integers(0, 12), st.integers(0, 60))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=st.tuples(st.integers(2, 4), st.integers(2, 4), st.integers(2, 3)),
+    data=st.data(),
+    k=st.integers(2, 8),
+    alias=st.booleans(),
+)
+def test_no_small_hidden_count_follows_from_a_joint_publication(shape, data, k, alias):
+    facts = np.array(
+        data.draw(
+            st.lists(small_counts, min_size=int(np.prod(shape)), max_size=int(np.prod(shape)))
+        )
+    ).reshape(shape)
+    cells, support = _publish_three_way(facts, k, alias)
+    values = {kk: cells.values[cells.index[kk]] for kk in support}
+    for kk in support:  # primary: every count from 1 to K-1 is hidden, zero never
+        if 1 <= values[kk] <= k - 1:
+            assert cells.hidden(kk), kk
+        if values[kk] == 0:
+            assert not cells.hidden(kk), kk
+    leaked = [kk for kk in _determined_by_published(cells, support) if 1 <= values[kk] <= k - 1]
+    assert leaked == [], leaked
+
+
+def test_a_count_shown_in_two_tables_is_hidden_in_both():
+    # The snapshot bug: step-ups by locality appear as a headline numerator and as a column
+    # of closures by reason; each table hid a different pair. One key, one decision.
+    cells = disclosure.Cells()
+    step_ups = {"E": 4, "N": 16, "R": 3, "W": 6}
+    moved = {"E": 2, "N": 11, "R": 5, "W": 3}
+    for loc in step_ups:
+        a = cells.count(disclosure.key("closed", locality=loc, reason="step_up"), step_ups[loc])
+        b = cells.count(disclosure.key("closed", locality=loc, reason="moved"), moved[loc])
+        row = cells.count(disclosure.key("closed", locality=loc), step_ups[loc] + moved[loc] + 50)
+        cells.total(
+            row, [a, b, cells.count(disclosure.key("closed", locality=loc, reason="other"), 50)]
+        )
+    for reason, values in (
+        ("step_up", step_ups),
+        ("moved", moved),
+        ("other", dict.fromkeys(step_ups, 50)),
+    ):
+        col = cells.count(disclosure.key("closed", reason=reason), sum(values.values()))
+        cells.total(
+            col, [disclosure.key("closed", locality=loc, reason=reason) for loc in step_ups]
+        )
+    mask = cells.suppress(6)
+    assert cells.hidden(disclosure.key("closed", locality="E", reason="step_up"))
+    assert disclosure.determined(np.array(cells.values), mask, cells.relations) == []
+
+
+def test_the_exact_check_finds_what_single_line_differencing_misses():
+    # 4 × 4 with margins. Two blocks of four hidden cells joined by one more, (1, 2): every
+    # row and column hides two or three cells, yet (1, 2) follows from the totals (row 1
+    # less column 2's other hidden cells, each block's sums being known).
+    grid = np.full((4, 4), 10.0)
+    full = np.zeros((5, 5))
+    full[:4, :4] = grid
+    full[:4, 4] = grid.sum(axis=1)
+    full[4, :] = full[:4, :].sum(axis=0)
+    hidden = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)]
+    mask = np.zeros(25, bool)
+    for r, c in hidden:
+        mask[r * 5 + c] = True
+    lines = crosstab_lines(4, 4)
+    relations = [(line[-1], line[:-1]) for line in lines]
+    assert disclosure.recoverable(mask, lines) == []
+    assert disclosure.determined(full.ravel(), mask, relations) == [1 * 5 + 2]

@@ -36,8 +36,8 @@ def test_summary_names_the_groups_that_differ_in_plain_words(con):
     assert "2.00 times the rest" in sentence and "significantly higher" in sentence
     quiet = equality.summary(frame.assign(differs=None), "requests_per_10k")
     assert quiet == [
-        "Requests per 10,000 children aged 0-19: no group differs significantly from the rest "
-        "(every disparity interval includes 1)."
+        "No group differs significantly from the rest in requests per 10,000 children aged "
+        "0-19 (every disparity interval includes 1)."
     ]
 
 

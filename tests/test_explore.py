@@ -6,6 +6,8 @@ Every expected number is worked out by hand from the rows below (financial year 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -178,3 +180,20 @@ def test_monthly_volumes_add_up_to_each_file_and_staleness_counts_days(sample_db
     assert hub_unknown["requests"].sum() == coverage.at["requests", "rows"]
     assert (hub_unknown["unknown"] / hub_unknown["requests"] == hub_unknown["share"]).all()
     assert stale["requests"] == {"last_date": date(2026, 3, 31), "days": 30}
+
+
+def test_request_to_start_waits_and_caseload_on_hand_built_episodes(load):
+    from tests.test_metrics import EPISODES, REQUESTS
+
+    con = load(requests__csv=REQUESTS, episodes__csv=EPISODES)
+    year = periods.parse("2024-25")
+    # From a request, started in 2024-25: E02 (R02 2024-05-01 -> 2024-06-15: 45 days, H1),
+    # E04 (R04, the same: 45 days, H1); E08 starts before its request R07 (left out).
+    waits = explore.request_to_start(con, "hub", year).set_index("group")
+    assert waits.loc["H1", ["episodes", "median_days", "within_28_days"]].tolist() == [2, 45, 0]
+    assert list(waits.index) == ["H1"]
+    # Open at the end of March 2025: E02, E04 (H1); E07 and E10 (T1, E10 starting that day).
+    march = periods.custom(date(2025, 3, 1), date(2025, 3, 31))
+    caseload = explore.caseload_monthly(con, march)
+    assert caseload[["hub_id", "open_episodes"]].values.tolist() == [["H1", 2], ["T1", 2]]
+    assert (caseload["month_end"].dt.date == date(2025, 3, 31)).all()

@@ -610,3 +610,50 @@ def test_the_cli_writes_every_problem_to_a_csv_and_names_extra_columns_when_refu
         written = list(csv.DictReader(handle))
     assert len(written) == 150
     assert [int(r["row"]) for r in written] == list(range(2, 152))
+
+
+@pytest.mark.parametrize(
+    "file, old, new, row, column",
+    [
+        ("localities__csv", "L2,South", "L2,So\x07uth", 3, "locality_name"),
+        ("localities__csv", "L2,South", "L2,South\x1b[31m", 3, "locality_name"),
+        ("hubs__csv", "H1,North Family Hub", "H1,North\tFamily Hub", 2, "hub_name"),
+        ("families__csv", "F4,L2,5", "F\x004,L2,5", 5, "family_id"),
+    ],
+)
+def test_control_characters_in_ids_and_names_are_refused(
+    tmp_path, loaded_store, file, old, new, row, column
+):
+    text = BASE[file.replace("__", ".")]
+    assert old in text
+    error = rejected(tmp_path, loaded_store, **{file: text.replace(old, new)})
+    problems = [
+        p for p in error.problems if (p.file, p.column) == (file.replace("__", "."), column)
+    ]
+    assert problems, [str(p) for p in error.problems]
+    assert (problems[0].file, problems[0].row) == (file.replace("__", "."), row)
+    assert "control character" in problems[0].reason
+
+
+def test_geojson_keeps_only_the_geometry_and_the_locality_id(load):
+    import json
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    geojson = {
+        "type": "FeatureCollection",
+        "name": "secret layer",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "x",
+                "geometry": square,
+                "properties": {"locality_id": "L1", "contact_name": "Jo Bloggs", "phone": "0"},
+            }
+        ],
+    }
+    con = load(localities__geojson=json.dumps(geojson))
+    stored = json.loads(con.execute("select geojson from locality_geojson").fetchone()[0])
+    assert stored == {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": square, "properties": {"locality_id": "L1"}}],
+    }

@@ -93,3 +93,11 @@ def test_quarter_of_and_the_last_quarters_and_months():
 )
 def test_the_default_year_is_the_latest_complete_one(first, last, expected):
     assert periods.default_year(first, last).label == expected
+
+
+def test_the_same_period_a_year_before():
+    assert periods.parse("2025-26").a_year_before().label == "2024-25"
+    assert periods.parse("2025-26-Q3").a_year_before().label == "2024-25-Q3"
+    feb = periods.custom(date(2024, 2, 1), date(2024, 2, 29))
+    before = feb.a_year_before()
+    assert (before.start, before.end) == (date(2023, 2, 1), date(2023, 2, 28))

@@ -3,6 +3,7 @@ locality matrix, funnel, SPC series, commentary, the CLI and the board pack."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
@@ -12,7 +13,18 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from ehts_data import benchmarks, board, cli, disclosure, ingest, metrics, periods, scorecard, store
+from ehts_data import (
+    benchmarks,
+    board,
+    cli,
+    disclosure,
+    explore,
+    ingest,
+    metrics,
+    periods,
+    scorecard,
+    store,
+)
 from ehts_data.metrics import Scope
 from tests.conftest import SAMPLE
 
@@ -511,6 +523,26 @@ def test_a_tile_shows_rag_as_word_and_symbol_and_withholds_small_numbers(sample_
     assert "confidence interval" not in hidden and "7.5%" not in hidden
 
 
+def test_a_previous_value_resting_on_small_numbers_is_withheld_with_its_change(sample_results):
+    result = copy.deepcopy(sample_results["step_up"])
+    result.previous = scorecard.Reading(2 / 4, 2, 4, "2024-25")  # 50.0% of 4 episodes
+    tile = board.tile_html(result, k=disclosure.DEFAULT_K)
+    assert "50.0%" not in tile and "No earlier value to compare" in tile
+    table = board._summary_table([result], pd.DataFrame(columns=["kpi", "comment"]), 6)  # noqa: SLF001
+    row = table.iloc[0]
+    assert row["Previous"] == "c" and row["Change"] == "–"
+
+
+def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_results):
+    result = next(r for r in sample_results.values() if r.benchmarks)
+    small = copy.deepcopy(result)
+    small.current = scorecard.Reading(0.3, 2, 60_000 if small.kpi.kind == "per_10k" else 8, "x")
+    table = board.benchmark_table([small], k=disclosure.DEFAULT_K)
+    assert set(table["This council (early help)"]) == {"c"}
+    shown = board.benchmark_table([small])
+    assert "c" not in set(shown["This council (early help)"])
+
+
 def test_scorecard_cli_json(sample_db, capsys):
     assert (
         cli.main(["scorecard", "--db", str(sample_db), "--period", "2025-26", "--format", "json"])
@@ -597,3 +629,36 @@ def test_an_annual_benchmark_rate_is_set_pro_rata_beside_a_quarter(sample_db):
     # a share is compared as published
     share = scorecard.pro_rata(england_year, "share", periods.parse("2024-25-Q3"))
     assert share == england_year
+
+
+def test_a_published_sparkline_leaves_out_quarters_resting_on_small_numbers(sample_results):
+    result = copy.deepcopy(sample_results["step_up"])
+    assert len(result.trend_readings) == len(result.trend) >= 2
+    result.trend_readings[-1] = scorecard.Reading(0.5, 1, 2)
+    shown = board._published_trend(result, disclosure.DEFAULT_K)  # noqa: SLF001
+    assert shown[-1][1] is None
+
+    assert board._published_trend(result, None) == result.trend  # noqa: SLF001
+
+
+def test_the_funnel_by_locality_hides_what_the_locality_matrix_hides(sample_db):
+    period = periods.parse("2025-26-Q1")
+    with store.connect(sample_db) as con:
+        names = explore.group_names(con)["locality"]
+        results = scorecard.evaluate(con, CARD, period, trend=False)
+        raw = scorecard.locality_matrix(con, CARD, period, scorecard.authority_values(results))
+        matrix = board.matrix_published(raw, 6, names)
+        for kpi in (k for k in CARD.kpi if k.metric and k.has_interval):
+            points = scorecard.funnel(con, kpi, period, "locality")["points"]
+            points = points.assign(name=points["group"])
+            funnel = board.funnel_published(points, matrix, kpi.id, "locality")
+            rows = matrix.frame["kpi"] == kpi.id
+            in_matrix = dict(
+                zip(
+                    matrix.frame.loc[rows, "locality_id"],
+                    matrix.hidden.loc[rows, "numerator"],
+                    strict=True,
+                )
+            )
+            for group, hidden in zip(points["group"], funnel.hidden["numerator"], strict=True):
+                assert hidden == in_matrix.get(group, True), (kpi.id, group)

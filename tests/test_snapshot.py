@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from ehts_data import periods, snapshot
+from ehts_data import periods, snapshot, store
 from ehts_data.disclosure import CONFIDENTIAL
+from ehts_data.snapshot import TOTAL
 
 QUARTER = periods.parse("2025-26-Q2")  # a quarter of the sample: small hub numbers appear
 
@@ -26,9 +28,10 @@ def published_counts(folder):
     cells = []
     for path in folder.glob("*.csv"):
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        if path.stem.startswith("headlines"):
+        if "metric_id" in df.columns:  # measures by group: headlines and families
             cells += list(df["numerator"]) + list(df["denominator"])
-            cells += list(df.loc[df.unit.isin(["requests", "episodes"]), "value"])
+            counted = ["requests", "episodes", "families", "children"]
+            cells += list(df.loc[df.unit.isin(counted), "value"])
         elif path.stem != "needs_by_locality":
             cells += [v for col in df.columns[1:] for v in df[col]]
     return cells
@@ -131,3 +134,182 @@ def test_higher_threshold_suppresses_more(sample_db, tmp_path):
         ).read_text()
     )["suppressed_cells"]
     assert k8["primary"] >= k6["primary"]
+
+
+# ---- The sweep: no hidden count follows from anything published in the same snapshot ----
+SAME_COUNT = {  # headline columns that repeat another metric's numerator
+    ("requests_per_10k", "numerator"): "requests",
+    ("re_referral_12m_rate", "denominator"): "requests",
+    ("re_entry_12m_rate", "denominator"): "episodes_started",
+    ("step_down_rate", "denominator"): "episodes_started",
+    ("step_up_rate", "denominator"): "episodes_closed",
+    ("outcomes_achieved_rate", "denominator"): "episodes_closed",
+    ("median_episode_days", "denominator"): "episodes_closed",
+}
+CLOSURE_COLUMNS = {
+    "step_up_rate": "Step-up to social care",
+    "outcomes_achieved_rate": "Outcomes achieved",
+}
+
+
+class Audit:
+    """An attacker's view of a snapshot, built from the published tables alone: every count
+    cell is a variable, known or 'c'; every total and every count shown twice is a linear
+    equation. A hidden count is recovered when the equations fix it (exact rank test)."""
+
+    def __init__(self) -> None:
+        self.names, self.known, self.secret, self.equations = {}, {}, set(), []
+        self.published = set()  # names a table showed (not only referred to)
+
+    def var(self, name, cell, secret_if_hidden=True, *, shown=True):
+        if name not in self.names:
+            self.names[name] = len(self.names)
+        if shown:
+            self.published.add(name)
+        if cell == CONFIDENTIAL or cell is None:
+            if secret_if_hidden:
+                self.secret.add(name)
+        else:
+            self.known[name] = float(cell)
+        return name
+
+    def equal(self, a, b):
+        self.equations.append({a: 1, b: -1})
+
+    def total(self, total, parts):
+        self.equations.append({total: -1} | {p: 1 for p in parts})
+
+    def recovered(self) -> list:
+        assert set(self.names) == self.published, set(self.names) - self.published
+        unknown = sorted({n for n in self.names if n not in self.known}, key=self.names.get)
+        col = {n: j for j, n in enumerate(unknown)}
+        rows = [[0.0] * len(unknown) for _ in self.equations]
+        for row, eq in zip(rows, self.equations, strict=True):
+            for n, c in eq.items():
+                if n in col:
+                    row[col[n]] += c
+        a = np.array([r for r in rows if any(r)]) if rows else np.zeros((0, len(unknown)))
+        if not len(a):
+            return []
+        rank = np.linalg.matrix_rank(a)
+        out = [
+            n
+            for n in unknown
+            if n in self.secret and np.linalg.matrix_rank(np.delete(a, col[n], axis=1)) < rank
+        ]
+        for eq in self.equations:  # every 'c' is at least 1: hidden parts summing to their number
+            hidden = [n for n, c in eq.items() if n not in self.known]
+            if all(eq[n] == 1 for n in hidden) and hidden:
+                rest = -sum(c * self.known[n] for n, c in eq.items() if n in self.known)
+                if rest == len(hidden):
+                    out += [n for n in hidden if n in self.secret]
+        return out
+
+
+def _audit(tables: dict[str, pd.DataFrame]) -> list:
+    audit = Audit()
+    for name in [n for n, t in tables.items() if "metric_id" in t.columns]:
+        df = tables[name]
+        for metric_id, part in df.groupby("metric_id", sort=False):
+            for column in ("numerator", "denominator"):
+                if (part[column] == "").all() or (
+                    metric_id == "requests_per_10k" and column == "denominator"
+                ):
+                    continue
+                base = SAME_COUNT.get((metric_id, column), None)
+                cells = {}
+                for g, v in zip(part["group"], part[column], strict=True):
+                    where = "Total" if g == TOTAL else (name, g)
+                    cells[g] = audit.var((metric_id, column, where), v)
+                    if base:
+                        audit.equal(
+                            cells[g],
+                            audit.var((base, "numerator", where), None, False, shown=False),
+                        )
+                    if (
+                        metric_id in CLOSURE_COLUMNS
+                        and column == "numerator"
+                        and name.endswith("locality")
+                        # a period with no such closure has no such column
+                        and CLOSURE_COLUMNS[metric_id] in tables["closures_by_reason"].columns
+                    ):
+                        audit.equal(
+                            cells[g],
+                            audit.var(
+                                ("closures_by_reason", g, CLOSURE_COLUMNS[metric_id]),
+                                None,
+                                False,
+                                shown=False,
+                            ),
+                        )
+                audit.total(cells[TOTAL], [c for g, c in cells.items() if g != TOTAL])
+    for name, frame in tables.items():
+        if "metric_id" in frame.columns or name == "needs_by_locality":
+            continue
+        grid = frame.set_index("Locality")
+        var = {
+            (r, c): audit.var((name, r, c), grid.at[r, c]) for r in grid.index for c in grid.columns
+        }
+        body_rows, body_cols = (
+            [r for r in grid.index if r != TOTAL],
+            [c for c in grid.columns if c != TOTAL],
+        )
+        for r in grid.index:
+            audit.total(var[r, TOTAL], [var[r, c] for c in body_cols])
+        for c in grid.columns:
+            audit.total(var[TOTAL, c], [var[r, c] for r in body_rows])
+        measure = "episodes_closed" if name == "closures_by_reason" else "requests"
+        for r in grid.index:  # a row total is the headline count for the locality
+            where = "Total" if r == TOTAL else ("headlines_by_locality", r)
+            audit.equal(
+                var[r, TOTAL], audit.var((measure, "numerator", where), None, False, shown=False)
+            )
+        if name == "requests_by_age_band" and "headlines_by_age_band" in tables:
+            # a column total is the age band's request count in the partners' table by age
+            for c in body_cols:
+                audit.equal(
+                    var[TOTAL, c],
+                    audit.var(
+                        ("requests", "numerator", ("headlines_by_age_band", c)),
+                        None,
+                        False,
+                        shown=False,
+                    ),
+                )
+    needs = tables["needs_by_locality"].set_index("Need")
+    dens = needs.loc["Assessments (denominator)"]
+    den = {c: audit.var(("needs", "assessments", c), dens[c]) for c in needs.columns}
+    audit.total(den["Total (%)"], [v for c, v in den.items() if c != "Total (%)"])
+    for need, row in needs.drop(index="Assessments (denominator)").iterrows():
+        counts = {}
+        for c in needs.columns:
+            shown = row[c] != CONFIDENTIAL and dens[c] != CONFIDENTIAL
+            # A share with its denominator published gives the count; a 'c' share over a
+            # published denominator of 10 or more hides a count.
+            value = round(float(row[c]) * float(dens[c]) / 100) if shown else None
+            secret = not shown and dens[c] != CONFIDENTIAL and float(dens[c]) >= 10
+            counts[c] = audit.var(("needs", need, c), value, secret)
+        audit.total(counts["Total (%)"], [v for c, v in counts.items() if c != "Total (%)"])
+    return audit.recovered()
+
+
+def test_sweep_of_58_snapshots_recovers_no_hidden_count(sample_db):
+    with store.connect(sample_db) as con:
+        ingest = store.latest_ingest(con)
+        first = pd.Timestamp(ingest["date_from"]).date()
+        last = pd.Timestamp(ingest["date_to"]).date()
+        months = pd.date_range(end=pd.Timestamp(last), periods=4, freq="MS")
+        sweep = [
+            *periods.years_between(first, last),
+            *periods.quarters_between(first, last),
+            *(periods.custom(m.date(), (m + pd.offsets.MonthEnd(0)).date()) for m in months),
+        ]
+        runs = [(p, audience) for p in sweep for audience in snapshot.AUDIENCES]
+        assert len(runs) == 58
+        leaks = {}
+        for period, audience in runs:
+            tables, _ = snapshot.preview(con, period, 6, audience)
+            found = _audit({t.name: t.frame.astype(object).map(str) for t in tables})
+            if found:
+                leaks[period.label, audience] = found
+    assert leaks == {}

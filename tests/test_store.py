@@ -432,3 +432,18 @@ def test_a_conversion_killed_between_its_two_renames_is_finished_on_the_next_loo
     assert not legacy.exists()
     assert requests_in(legacy) == 2  # the next look finishes the move
     assert len(state.commentary_entries(state.path_for(legacy))) == 3
+
+
+def test_an_extract_derived_by_earlier_code_is_named_so_not_failed_in_a_query(tmp_path, capsys):
+    legacy = _legacy_store(tmp_path)
+    con = duckdb.connect(str(legacy))
+    con.execute("drop table extract_info")  # as every store before the derive was versioned
+    con.close()
+    assert cli.main(["migrate", "--db", str(legacy)]) == 0
+    assert "Load the extract again" in capsys.readouterr().out
+    with pytest.raises(store.OutdatedExtract, match="earlier version"):
+        store.connect(legacy)
+    _refused(capsys, ["metrics", "--db", str(legacy), "--period", "2024-25"], "ehts ingest")
+    ingest.ingest(SAMPLE, legacy)  # loading it again puts everything right
+    assert requests_in(legacy) == _sample_requests()
+    assert len(state.commentary_entries(state.path_for(legacy))) == 3

@@ -12,7 +12,18 @@ from ehts_data.ui.data import (
     snapshots_published,
 )
 from ehts_data.ui.filters import Filters, filter_bar, filter_on_click, filters, request_filter
-from ehts_data.ui.layout import chart, download_name, no_data, page_header, require_data, tiles
+from ehts_data.ui.layout import (
+    chart,
+    download_name,
+    internal_only,
+    no_data,
+    page_header,
+    publish,
+    require_data,
+    table,
+    threshold,
+    tiles,
+)
 
 __all__ = [
     "Filters",
@@ -25,15 +36,19 @@ __all__ = [
     "filter_on_click",
     "filters",
     "get",
+    "internal_only",
     "has_data",
     "ingest_history",
     "no_data",
     "page_header",
+    "publish",
     "request_filter",
     "require_data",
     "save_commentary",
     "shares_by_group",
     "shares_by_quarter",
     "snapshots_published",
+    "table",
+    "threshold",
     "tiles",
 ]

@@ -7,11 +7,12 @@ import streamlit as st
 from ehts_data import charts, explore, formatting, metrics
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
-from ehts_data.ui.layout import chart
+from ehts_data.ui.layout import chart, publish
 
 SHARE_FORMATS = {"Share": "share", "Count": "count", "Out of": "count"}
 SHARE_COLUMNS = {"numerator": "Count", "denominator": "Out of", "value": "Share"}
 GROUP_AXES = {"locality": "Locality of residence", "hub": "Hub or team"}
+SHARE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
 
 
 def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
@@ -28,6 +29,7 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
             with col:
                 df = get(metrics.compute, metric_id, f.period, by, f.scope)
                 df[axis] = df["group"].map(lambda g, n=names[by]: n.get(g, formatting.label(g)))
+                df = publish(df, SHARE_KINDS)
                 chart(
                     charts.bar(
                         df,
@@ -52,6 +54,7 @@ def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -
         explore.metric_by_quarter, tuple(rates), f.period.previous().previous(), f.period, f.scope
     )
     trend["Measure"] = trend["metric"].map(lambda m: rates[m][0])
+    trend = publish(trend.drop(columns="quarter_start"), SHARE_KINDS, lines=["metric"])
     chart(
         charts.line(
             trend,

@@ -45,6 +45,8 @@ def current_store() -> CurrentStore:
             return CurrentStore(str(path), None, None)
         try:
             return CurrentStore(str(path), version.name, _open(str(version)))
+        except store.StoreError as exc:
+            return CurrentStore(str(path), None, None, exc.reason)
         except duckdb.IOException:
             if version.exists():
                 raise

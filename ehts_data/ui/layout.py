@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ehts_data import config, disclosure
+from ehts_data import charts, config, disclosure, text
 from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
@@ -33,8 +33,8 @@ def no_data() -> None:
     if problem:
         st.error(
             f"The store this dashboard is set to read cannot be used: it {problem}. An analyst "
-            "can convert an earlier store with `ehts migrate`, or load an extract into a new "
-            "folder:"
+            "can convert an earlier store with `ehts migrate` and load the extract again, or "
+            "load an extract into a new folder:"
         )
     else:
         st.info(
@@ -65,7 +65,25 @@ def page_header(title: str, intro: str) -> None:
     """The page title, what it shows, and the filters in force."""
     require_data()
     st.title(title)
-    st.markdown(f"{intro}  \nShowing **{filters().describe()}**.")
+    st.markdown(f"{intro}  \nShowing **{text.for_markdown(filters().describe())}**.")
+
+
+def threshold() -> int | None:
+    """K in publication mode (counts 1 to K-1 are withheld); None when all may be seen."""
+    return disclosure.DEFAULT_K if config.public_mode() else None
+
+
+def publish(df: pd.DataFrame, kinds: dict[str, str], *, lines=((),)) -> disclosure.Published:
+    """A frame ready for `chart`: in publication mode, through disclosure.publish (every
+    numeric column needs a kind: count, denominator, share, per_10k, days, public, summary)."""
+    return disclosure.publish(df, kinds, threshold(), lines=lines)
+
+
+def internal_only() -> None:
+    """Stop a page that is not part of the published dashboard."""
+    if config.public_mode():
+        st.info("This page is not part of the published dashboard.")
+        st.stop()
 
 
 def download_name(key: str) -> str:
@@ -75,7 +93,7 @@ def download_name(key: str) -> str:
 
 def chart(
     fig,
-    data: pd.DataFrame,
+    data: disclosure.Published | pd.DataFrame,
     key: str,
     *,
     formats: dict[str, str] | None = None,
@@ -86,7 +104,18 @@ def chart(
 
     `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
     With `select`, clicking a point reruns the page and the selection is returned.
+    In publication mode the figure and the table must both come from published frames
+    (`publish`): nothing drawn from a raw frame reaches the browser.
     """
+    if config.public_mode() and not (
+        isinstance(data, disclosure.Published) and data.k and charts.is_published(fig)
+    ):
+        raise TypeError(
+            f"chart {key!r}: in publication mode a chart and its table are drawn from "
+            "frames that passed ehts_data.disclosure (ui.publish)"
+        )
+    if isinstance(data, disclosure.Published):
+        data = data.table()
     event = st.plotly_chart(
         fig,
         key=key,
@@ -96,9 +125,6 @@ def chart(
     )
     if caption:
         st.markdown(caption)
-    if config.public_mode():
-        # Publication mode: what can be seen or downloaded is suppressed like a snapshot.
-        data = disclosure.suppress_frame(data, formats or {})
     column_config = {
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()
@@ -109,15 +135,30 @@ def chart(
     with right:
         st.download_button(
             "Download data",
-            data.to_csv(index=False).encode("utf-8"),
+            text.csv_bytes(data),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
+            on_click="ignore",  # a download needs no rerun of the page
             icon=":material/download:",
             help="The numbers behind this chart, as CSV"
             + (" (publication mode)" if config.public_mode() else ""),
         )
     return event
+
+
+def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
+    """A table of published numbers (withheld cells as c), formatted by kind."""
+    if not isinstance(data, disclosure.Published):
+        raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
+    st.dataframe(
+        data.table(),
+        hide_index=True,
+        column_config={
+            col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
+            for col, kind in (formats or {}).items()
+        },
+    )
 
 
 def tiles(rows: list[dict], columns: int = 4) -> None:

@@ -1,0 +1,280 @@
+"""Equality and families: who is reached and who is not, and the whole-family view."""
+
+import pandas as pd
+import streamlit as st
+
+from ehts_data import charts, equality, explore, formatting, metrics, text, ui
+
+ui.page_header(
+    "Equality and families",
+    "A measure for each group of children by sex, ethnic group, SEND, age band and "
+    "deprivation, with 95% intervals and the disparity ratio against all other known groups "
+    "together (flagged only when its interval excludes 1). Below, the same service counted "
+    "in **families**: one family may have several children.",
+)
+f = ui.filters()
+k = ui.threshold()
+
+measure = st.selectbox(
+    "Measure",
+    equality.MEASURES,
+    format_func=lambda m: metrics.REGISTRY[m].title,
+    key="equality_measure",
+)
+metric = metrics.REGISTRY[measure]
+kind = metric.kind
+profile = ui.get(equality.profile, measure, f.period, f.scope, k)
+whole = ui.get(metrics.compute, measure, f.period, "none", f.scope)
+reference = whole["value"].iloc[0]
+
+st.subheader(f"{metric.title}: groups that differ from the rest")
+st.markdown(
+    "\n".join(f"- {text.for_markdown(s)}" for s in equality.summary(profile, measure))
+    + ("\n\nRatios resting on a count from 1 to 5 are not shown." if k else "")
+)
+
+PROFILE_KINDS = {
+    "numerator": "count",
+    "denominator": "denominator",
+    "value": kind,
+    "lower": kind,
+    "upper": kind,
+    # A ratio sets a group against the sum of the others, so one hidden count in the
+    # breakdown could be worked back from it: withheld for the whole breakdown then.
+    "ratio": "summary",
+    "ratio_lower": "summary",
+    "ratio_upper": "summary",
+}
+value_format = ",.1f" if kind == "per_10k" else ".1%"
+axis = "Per 10,000 children aged 0-19" if kind == "per_10k" else f"Share of {metric.counts} (%)"
+columns = st.columns(2)
+for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
+    part = profile[profile["breakdown"] == by].drop(columns="breakdown")
+    if part["value"].isna().all():
+        with columns[i % 2]:
+            st.markdown(
+                f"**{metric.title}, by {title.split(' (')[0].lower()}**: no value for any group "
+                + (
+                    "(there is no population by this characteristic to divide by)."
+                    if kind == "per_10k"
+                    else "in this period."
+                )
+            )
+        continue
+    part["Group"] = part["group"].map(lambda g, by=by: equality.group_label(by, g))
+    part = ui.publish(part, PROFILE_KINDS)
+    with columns[i % 2]:
+        ui.chart(
+            charts.intervals(
+                part,
+                "Group",
+                "value",
+                "lower",
+                "upper",
+                title=f"{metric.title}, by {title.split(' (')[0].lower()}",
+                x_title=f"{axis}, with 95% interval",
+                y_title=title,
+                flag="differs",
+                reference=reference,
+                reference_label="All children",
+                value_format=value_format,
+            ),
+            part.rename(
+                {
+                    "numerator": "Count",
+                    "denominator": "Out of",
+                    "value": "Value",
+                    "ratio": "Disparity ratio",
+                    "ratio_lower": "Ratio from",
+                    "ratio_upper": "Ratio to",
+                    "differs": "Differs",
+                }
+            )[
+                [
+                    "Group",
+                    "Count",
+                    "Out of",
+                    "Value",
+                    "Disparity ratio",
+                    "Ratio from",
+                    "Ratio to",
+                    "Differs",
+                ]
+            ],
+            f"equality_{by}",
+            formats={"Count": "count", "Out of": "count", "Value": kind},
+        )
+
+st.subheader("Who is reached: requests beside the population")
+shares = ui.get(equality.representation, f.period, f.scope)
+if shares.empty:
+    st.markdown(
+        "No population by sex, ethnic group or age is loaded for this view "
+        "(`population_groups.csv`, or a locality filter with the authority's group figures)."
+    )
+else:
+    for by, part in shares.groupby("breakdown", sort=False):
+        long = part.melt(
+            id_vars=["group", "requests", "population"],
+            value_vars=["request_share", "population_share"],
+            var_name="of",
+            value_name="share",
+        )
+        long["Group"] = long["group"].map(lambda g, by=by: equality.group_label(by, g))
+        long["Share of"] = long["of"].map(
+            {"request_share": "Requests", "population_share": "Children aged 0-19"}
+        )
+        long = ui.publish(
+            long[["Group", "Share of", "requests", "population", "share"]],
+            {"requests": "count", "population": "public", "share": "share"},
+            lines=["Share of"],
+        )
+        ui.chart(
+            charts.bar(
+                long,
+                "Group",
+                "share",
+                title=f"Share of requests and of children aged 0-19, by "
+                f"{equality.BREAKDOWN_TITLES[by].lower()}",
+                x_title=equality.BREAKDOWN_TITLES[by],
+                y_title="Share (%)",
+                color="Share of",
+                value_format=".0%",
+                stacked=False,
+            ),
+            long.rename({"requests": "Requests", "population": "Population", "share": "Share"})[
+                ["Group", "Share of", "Requests", "Population", "Share"]
+            ],
+            f"equality_representation_{by}",
+            formats={"Requests": "count", "Population": "count", "Share": "share"},
+        )
+
+st.header("Families")
+st.markdown(
+    "Counted in families (a child's family is its family in the extract): families with a "
+    "request, families supported (an episode open at some time in the period), children per "
+    "family supported, family re-entry within 12 months and families whose assessments list "
+    "needs in 3 or more of the 10 Supporting Families headline groups."
+)
+has_areas = not ui.get(explore.areas).empty
+options = ["locality", *(["catchment", "area"] if has_areas else []), "imd_decile"]
+family_by = st.radio(
+    "Families by",
+    options,
+    format_func={
+        "locality": "Locality",
+        "catchment": "Hub catchment",
+        "area": "Small area",
+        "imd_decile": "Deprivation decile",
+    }.get,
+    horizontal=True,
+    key="equality_family_by",
+)
+names = ui.get(explore.group_names)
+view = ui.get(equality.family_view, f.period, family_by, f.scope)
+view["Group"] = view["group"].map(lambda g: names.get(family_by, {}).get(g, formatting.label(g)))
+FAMILY_KINDS = {
+    "families_with_requests": "count",
+    "families_supported": "count",
+    "children_supported": "count",
+    "children_per_family": "summary",
+    "family_re_entry_12m_rate": "share",
+    "families_multiple_needs_rate": "share",
+}
+published = ui.publish(view.drop(columns="group"), FAMILY_KINDS)
+left, right = st.columns(2)
+with left:
+    ui.chart(
+        charts.bar(
+            published,
+            "Group",
+            "families_supported",
+            title="Families supported",
+            x_title="Families with an episode open in the period",
+            y_title="",
+            horizontal=True,
+        ),
+        published.rename(
+            {
+                "families_with_requests": "Families with a request",
+                "families_supported": "Families supported",
+                "children_supported": "Children supported",
+                "children_per_family": "Children per family",
+                "family_re_entry_12m_rate": "Family re-entry",
+                "families_multiple_needs_rate": "Multiple needs",
+            }
+        )[
+            [
+                "Group",
+                "Families with a request",
+                "Families supported",
+                "Children supported",
+                "Children per family",
+                "Family re-entry",
+                "Multiple needs",
+            ]
+        ],
+        f"equality_families_{family_by}",
+        formats={
+            "Families with a request": "count",
+            "Families supported": "count",
+            "Children supported": "count",
+            "Family re-entry": "share",
+            "Multiple needs": "share",
+        },
+    )
+with right:
+    parts = []
+    for metric_id in ("family_re_entry_12m_rate", "families_multiple_needs_rate"):
+        part = ui.get(metrics.compute, metric_id, f.period, family_by, f.scope)
+        parts.append(part.assign(Measure=metrics.REGISTRY[metric_id].title))
+    rates = pd.concat(parts, ignore_index=True)
+    rates["Group"] = rates["group"].map(
+        lambda g: equality.group_label(family_by, g, names.get(family_by))
+    )
+    rates = ui.publish(
+        rates[["Group", "Measure", "numerator", "denominator", "value"]],
+        {"numerator": "count", "denominator": "denominator", "value": "share"},
+        lines=["Measure"],
+    )
+    ui.chart(
+        charts.bar(
+            rates,
+            "Group",
+            "value",
+            title="Family re-entry and families with multiple needs",
+            x_title="Share of families (%)",
+            y_title="",
+            color="Measure",
+            horizontal=True,
+            value_format=".0%",
+            stacked=False,
+        ),
+        rates.rename({"numerator": "Families", "denominator": "Out of", "value": "Share"})[
+            ["Group", "Measure", "Families", "Out of", "Share"]
+        ],
+        f"equality_family_rates_{family_by}",
+        formats={"Families": "count", "Out of": "count", "Share": "share"},
+    )
+
+st.subheader("Families by quarter")
+trend = ui.get(equality.family_trend, f.period.previous().previous(), f.period, f.scope)
+trend["Measure"] = trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
+counts = trend[trend["metric"].isin(["families_with_requests", "families_supported"])]
+counts = ui.publish(
+    counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
+)
+ui.chart(
+    charts.line(
+        counts,
+        "quarter",
+        "numerator",
+        title="Families with a request and families supported, by quarter",
+        x_title="Financial quarter",
+        y_title="Families",
+        color="Measure",
+    ),
+    counts.rename({"quarter": "Quarter", "numerator": "Families"}),
+    "equality_family_trend",
+    formats={"Families": "count"},
+)
