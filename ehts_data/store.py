@@ -272,12 +272,16 @@ def open_version(version: Path) -> duckdb.DuckDBPyConnection:
 
 def derive_version(con: duckdb.DuckDBPyConnection) -> int:
     """The derive layout an extract was built with (0 before it was recorded)."""
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'extract_info'"
-    ).fetchone()[0]
+    # On a cursor and read to the end: a result left open would block the connection's next
+    # use (DuckDB's "unfinished result").
+    found = (
+        con.cursor()
+        .execute("select count(*) from information_schema.tables where table_name = 'extract_info'")
+        .fetchall()[0][0]
+    )
     if not found:
         return 0
-    return int(con.execute("select derive_version from extract_info").fetchone()[0])
+    return int(con.cursor().execute("select derive_version from extract_info").fetchall()[0][0])
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:

@@ -1,5 +1,6 @@
 """Demand: where requests come from, by locality, hub, source, age and decision."""
 
+import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics, periods, stats, ui
@@ -118,7 +119,6 @@ if not ui.get(explore.areas).empty:
         "upper": "per_10k",
         "rate_year_before": "per_10k",
         "change": "per_10k",
-        "imd_decile": "public",
     }
     PLACE_COLUMNS = {
         "requests": "Requests",
@@ -195,6 +195,10 @@ if not ui.get(explore.areas).empty:
         )
     areas_now = ui.get(explore.demand_by_place, "area", f.period, f.scope)
     areas_now["Small area"] = areas_now["group"].map(lambda g: group_names["area"].get(g, g))
+    # A decile is a label, not a count: written as one
+    areas_now["imd_decile"] = areas_now["imd_decile"].map(
+        lambda d: "Unknown" if pd.isna(d) else f"Decile {int(d)}"
+    )
     mapped = ui.publish(
         areas_now[areas_now["group"] != "unknown"].rename(columns={"group": "area_code"}),
         PLACE_KINDS,
