@@ -342,9 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="folder holding ssd_person.csv, ssd_contacts.csv, … (SSD v1.4)")
     p.add_argument("--mapping", required=True, help="the council's mapping file (TOML)")
     p.add_argument("--out", required=True, help="folder to write the contract extract into")
-    p.add_argument(
-        "--replace", action="store_true", help="replace --out if it already holds files"
-    )
+    p.add_argument("--replace", action="store_true", help="replace --out if it already holds files")
     p.add_argument("--ingest", action="store_true", help="then ingest the extract into the store")
     _add_db(p)
     p.set_defaults(func=cmd_import_ssd)

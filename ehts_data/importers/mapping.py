@@ -7,8 +7,8 @@ the contact outcome flags are an ordered list and replace the defaults when give
 
 from __future__ import annotations
 
-import tomllib
 import datetime as dt
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -238,6 +238,18 @@ class EndReasons(CodeMap):
     pass
 
 
+DERIVE = "derive"
+
+
+class EpisodeReasons(CodeMap):
+    """earl_episode_reason → start reason, for councils whose reason for involvement records
+    step-downs or transfers; 'derive' (the default for every value) leaves the start reason
+    to the derivations."""
+
+    unmapped: str = DERIVE
+    missing: str = DERIVE
+
+
 class Mapping(_Section):
     version: Literal[1] = 1
     council: str = ""
@@ -254,6 +266,7 @@ class Mapping(_Section):
     windows: Windows = Windows()
     organisations: Organisations = Organisations()
     end_reasons: EndReasons = EndReasons()
+    episode_reasons: EpisodeReasons = EpisodeReasons()
 
     # Where the file was read from: reference paths are relative to it.
     base: Path = Path(".")
@@ -266,6 +279,7 @@ class Mapping(_Section):
             ("send", codes(contract.TrueFalse)),
             ("contact_sources", codes(contract.Source)),
             ("end_reasons", codes(contract.ClosureReason)),
+            ("episode_reasons", (*codes(contract.StartReason), DERIVE)),
         ):
             section: CodeMap = getattr(self, key)
             allowed = ", ".join(targets)
@@ -277,7 +291,11 @@ class Mapping(_Section):
             for setting in ("unmapped", "missing"):
                 value = getattr(section, setting)
                 empty_ok = setting == "missing" and key == "send"
-                if value != UNMAPPED_ERROR and value not in targets and not (empty_ok and value == ""):
+                if (
+                    value != UNMAPPED_ERROR
+                    and value not in targets
+                    and not (empty_ok and value == "")
+                ):
                     raise ValueError(
                         f"[{key}] {setting} = {value!r}: use 'error' or a contract code ({allowed})"
                     )
@@ -310,6 +328,9 @@ class Mapping(_Section):
 
     def end_reason_map(self) -> dict[str, str]:
         return {k.strip(): v for k, v in self.end_reasons.values.items()}
+
+    def episode_reason_map(self) -> dict[str, str]:
+        return {k.strip(): v for k, v in self.episode_reasons.values.items()}
 
 
 def _upper(values: dict[str, str]) -> dict[str, str]:

@@ -63,6 +63,7 @@ COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("earl_person_id", True),
         ("earl_episode_start_date", True),
         ("earl_episode_end_date", True),
+        ("earl_episode_reason", False),
         ("earl_episode_end_reason", False),
         ("earl_episode_organisation", False),
     ),
@@ -291,9 +292,7 @@ def _transcode(path: Path, scratch: Path) -> Path:
     return target
 
 
-def _read_table(
-    con, table: str, path: Path, m: Mapping, scratch: Path, report: Report
-) -> bool:
+def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: Report) -> bool:
     """Load the columns EHTS reads into raw_<table> as text (columns renamed to the SSD
     names; optional ones missing from the file are empty)."""
     header = _header(path)
@@ -327,7 +326,9 @@ def _read_table(
         con.execute(sql, {"path": str(source), "columns": columns})
     except duckdb.InvalidInputException as exc:
         if encoding != "auto" or "unicode" not in str(exc).lower():
-            report.problem(Problem(path.name, None, None, None, f"could not be read: {_first(exc)}"))
+            report.problem(
+                Problem(path.name, None, None, None, f"could not be read: {_first(exc)}")
+            )
             return False
         try:
             source = _transcode(path, scratch)
@@ -354,9 +355,7 @@ def _first(exc: Exception) -> str:
 def _date_sql(column: str) -> str:
     """The date in a cell: YYYY-MM-DD or dd/mm/yyyy (as the mapping allows); a time after
     the date (' 10:30:00.000' or 'T10:30') is ignored."""
-    return (
-        f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
-    )
+    return f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
 
 
 def _type_tables(con, m: Mapping, report: Report) -> None:
@@ -459,6 +458,8 @@ class ValueMap:
             return self.defaults[key], self.default_label
         if self.rule is not None and (ruled := self.rule(key)) is not None:
             return ruled
+        if self.unmapped == mapping_module.DERIVE:
+            return self.unmapped, "not mapped: derived"
         if self.unmapped != UNMAPPED_ERROR:
             return self.unmapped, f"UNMAPPED → [{self.section}] unmapped"
         return None
@@ -485,9 +486,9 @@ def _apply_map(con, vm: ValueMap, relation: str, targets: tuple[str, ...], repor
                     row,
                     vm.column,
                     value,
-                    f"no mapping for this value ({count:,} rows): add it to [{vm.section}."
-                    f"{hint}" if value is not None else f"empty in {count:,} rows: set "
-                    f"[{vm.section}] {hint}",
+                    f"no mapping for this value ({count:,} rows): add it to [{vm.section}.{hint}"
+                    if value is not None
+                    else f"empty in {count:,} rows: set [{vm.section}] {hint}",
                 )
             )
             continue
@@ -533,7 +534,9 @@ def _read_reference_ids(path: Path, column: str, report: Report) -> set[str]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return {row.get(column, "") for row in csv.DictReader(handle)}
     except FileNotFoundError:
-        report.problem(Problem(str(path), None, None, None, "reference file named in [files] is missing"))
+        report.problem(
+            Problem(str(path), None, None, None, "reference file named in [files] is missing")
+        )
     except UnicodeDecodeError:
         report.problem(Problem(str(path), None, None, None, "is not UTF-8 text"))
     return set()
@@ -545,7 +548,9 @@ def _load_postcodes(con, m: Mapping, localities: set[str], report: Report) -> bo
     space and one character after it a sector (PL1 2), anything else a district (PL1)."""
     path = m.path("postcodes")
     if not path.is_file():
-        report.problem(Problem(str(path), None, None, None, "postcode lookup named in [files] is missing"))
+        report.problem(
+            Problem(str(path), None, None, None, "postcode lookup named in [files] is missing")
+        )
         return False
     header = [h.strip().lower() for h in _header(path)]
     for needed in ("postcode", "locality_id"):
@@ -616,7 +621,12 @@ def import_ssd(
     report = Report()
     building = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.building"
     building.mkdir(parents=True)
-    con = duckdb.connect(config={"memory_limit": config.ingest_memory_limit(), "temp_directory": str(building / ".tmp")})
+    con = duckdb.connect(
+        config={
+            "memory_limit": config.ingest_memory_limit(),
+            "temp_directory": str(building / ".tmp"),
+        }
+    )
     try:
         _build(con, Path(ssd_dir), m, building, report, progress)
         con.close()
@@ -687,19 +697,30 @@ def _check_mapping_ids(m: Mapping, localities: set[str], hubs: set[str], report:
     for local, (hub, _) in m.organisation_map().items():
         if hubs and hub not in hubs:
             report.problem(
-                Problem(where, None, f"organisations.values.{local}", hub, "not a hub_id of hubs.csv")
+                Problem(
+                    where, None, f"organisations.values.{local}", hub, "not a hub_id of hubs.csv"
+                )
             )
     for key in ("unmapped", "missing"):
         value = getattr(m.organisations, key)
         if hubs and value != UNMAPPED_ERROR and value not in hubs:
             report.problem(
-                Problem(where, None, f"organisations.{key}", value, "use 'error' or a hub_id of hubs.csv")
+                Problem(
+                    where,
+                    None,
+                    f"organisations.{key}",
+                    value,
+                    "use 'error' or a hub_id of hubs.csv",
+                )
             )
     unmatched = m.addresses.unmatched
     if localities and unmatched != UNMAPPED_ERROR and unmatched not in localities:
         report.problem(
             Problem(
-                where, None, "addresses.unmatched", unmatched,
+                where,
+                None,
+                "addresses.unmatched",
+                unmatched,
                 "use 'error' or a locality_id of localities.csv",
             )
         )
@@ -709,15 +730,18 @@ def _extract_date(con, m: Mapping, report: Report) -> date:
     if m.extract.date is not None:
         report.assumptions.append(f"Extract date {m.extract.date} (mapping file).")
         return m.extract.date
-    latest = con.execute(
-        """
+    latest = (
+        con.execute(
+            """
         select greatest(
             (select max(cont_contact_date_d) from t_ssd_contacts),
             (select max(greatest(earl_episode_start_date_d, earl_episode_end_date_d))
              from t_ssd_early_help_episodes),
             (select max(greatest(cine_referral_date_d, cine_close_date_d)) from t_ssd_cin_episodes))
         """
-    ).fetchone()[0] or date.today()
+        ).fetchone()[0]
+        or date.today()
+    )
     report.assumptions.append(
         f"Extract date {latest}: the latest contact, episode or CIN date (set [extract] date)."
     )
@@ -773,8 +797,12 @@ def _keep(con, m: Mapping, report: Report) -> None:
             " order by 1"
         ).fetchall():
             report.tables[table].dropped[reason] = n
-    con.execute("create temp table kept_contacts as select * from contact_rows where _dropped is null")
-    con.execute("create temp table kept_episodes as select * from episode_rows where _dropped is null")
+    con.execute(
+        "create temp table kept_contacts as select * from contact_rows where _dropped is null"
+    )
+    con.execute(
+        "create temp table kept_episodes as select * from episode_rows where _dropped is null"
+    )
     # Children: persons with a contact or an episode (ssd_person also lists parents and
     # children known only to social care; they are not early help's).
     con.execute(
@@ -849,12 +877,10 @@ class Maps:
     source: str
     organisation: str
     end_reason: str
+    episode_reason: str
 
 
 def _map_values(con, m: Mapping, report: Report) -> Maps:
-    from ehts_data import contract
-    from ehts_data.contract import codes
-
     def code_map(table, column, section, explicit, defaults, label, rule=None) -> ValueMap:
         sec = getattr(m, section)
         return ValueMap(
@@ -862,35 +888,72 @@ def _map_values(con, m: Mapping, report: Report) -> Maps:
         )
 
     sex = code_map(
-        "ssd_person", "pers_sex", "sex", mapping_module._upper(m.sex.values),
-        mapping_module.DEFAULT_SEX, "default (SSD sex codes)",
+        "ssd_person",
+        "pers_sex",
+        "sex",
+        mapping_module._upper(m.sex.values),
+        mapping_module.DEFAULT_SEX,
+        "default (SSD sex codes)",
     )
     ethnicity = code_map(
-        "ssd_person", "pers_ethnicity", "ethnicity", mapping_module._upper(m.ethnicity.values),
+        "ssd_person",
+        "pers_ethnicity",
+        "ethnicity",
+        mapping_module._upper(m.ethnicity.values),
         {**mapping_module.DFE_ETHNICITY, "CHNE": m.ethnicity.chinese},
-        "default (DfE ethnicity code)", _ethnicity_rule(m),
+        "default (DfE ethnicity code)",
+        _ethnicity_rule(m),
     )
     send = code_map(
-        "ssd_person", "pers_send_flag", "send", mapping_module._upper(m.send.values),
-        mapping_module.DEFAULT_SEND, "default (Y/N)",
+        "ssd_person",
+        "pers_send_flag",
+        "send",
+        mapping_module._upper(m.send.values),
+        mapping_module.DEFAULT_SEND,
+        "default (Y/N)",
     )
     source = code_map(
-        "ssd_contacts", "cont_contact_source_code", "contact_sources",
-        mapping_module._upper(m.contact_sources.values), mapping_module.DEFAULT_CONTACT_SOURCES,
+        "ssd_contacts",
+        "cont_contact_source_code",
+        "contact_sources",
+        mapping_module._upper(m.contact_sources.values),
+        mapping_module.DEFAULT_CONTACT_SOURCES,
         "default (CIN source code list)",
     )
     org = m.organisations
     organisation = ValueMap(
-        "ssd_early_help_episodes", "earl_episode_organisation", "organisations",
-        m.organisation_map(), {}, "", _with_service(org.unmapped, org.service),
-        _with_service(org.missing, org.service), case_blind=False,
-    )
-    end_reason = ValueMap(
-        "ssd_early_help_episodes", "earl_episode_end_reason", "end_reasons",
-        m.end_reason_map(), {}, "", m.end_reasons.unmapped, m.end_reasons.missing,
+        "ssd_early_help_episodes",
+        "earl_episode_organisation",
+        "organisations",
+        m.organisation_map(),
+        {},
+        "",
+        _with_service(org.unmapped, org.service),
+        _with_service(org.missing, org.service),
         case_blind=False,
     )
-    del contract, codes
+    end_reason = ValueMap(
+        "ssd_early_help_episodes",
+        "earl_episode_end_reason",
+        "end_reasons",
+        m.end_reason_map(),
+        {},
+        "",
+        m.end_reasons.unmapped,
+        m.end_reasons.missing,
+        case_blind=False,
+    )
+    episode_reason = ValueMap(
+        "ssd_early_help_episodes",
+        "earl_episode_reason",
+        "episode_reasons",
+        m.episode_reason_map(),
+        {},
+        "",
+        m.episode_reasons.unmapped,
+        m.episode_reasons.missing,
+        case_blind=False,
+    )
     return Maps(
         sex=_apply_map(con, sex, "kept_persons", ("target",), report),
         ethnicity=_apply_map(con, ethnicity, "kept_persons", ("target",), report),
@@ -899,10 +962,13 @@ def _map_values(con, m: Mapping, report: Report) -> Maps:
         organisation=_apply_map(con, organisation, "kept_episodes", ("hub", "service"), report),
         # Open episodes have no closure reason: only ended ones are mapped.
         end_reason=_apply_map(
-            con, end_reason,
+            con,
+            end_reason,
             "(select * from kept_episodes where earl_episode_end_date_d is not null)",
-            ("target",), report,
+            ("target",),
+            report,
         ),
+        episode_reason=_apply_map(con, episode_reason, "kept_episodes", ("target",), report),
     )
 
 
@@ -963,8 +1029,13 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             "select _row, child_id from children_out where own_family order by _row limit 5"
         ).fetchall():
             report.problem(
-                Problem(report.tables["ssd_person"].file, row, "pers_person_id", child,
-                        "child has no row in ssd_family ([families] missing = 'error')")
+                Problem(
+                    report.tables["ssd_person"].file,
+                    row,
+                    "pers_person_id",
+                    child,
+                    "child has no row in ssd_family ([families] missing = 'error')",
+                )
             )
         return
     family_counts.kept = con.execute(
@@ -1064,9 +1135,9 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
     counts.kept = con.execute(
         "select count(*) from families_out where _row is not null"
     ).fetchone()[0]
-    counts.dropped["not the address used for a family (earlier, other members', other persons')"] = (
-        counts.read - counts.kept
-    )
+    counts.dropped[
+        "not the address used for a family (earlier, other members', other persons')"
+    ] = counts.read - counts.kept
     fallback = m.addresses.unmatched
     if fallback == UNMAPPED_ERROR and (no_address or unmatched):
         for row, outward, has_address, family in con.execute(
@@ -1079,7 +1150,9 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             if has_address:
                 report.problem(
                     Problem(
-                        report.tables["ssd_address"].file, row, "addr_address_postcode",
+                        report.tables["ssd_address"].file,
+                        row,
+                        "addr_address_postcode",
                         f"{outward} … (only the district is shown)",
                         "postcode not in the postcode lookup (add it, or set [addresses]"
                         " unmatched to a locality_id)",
@@ -1088,7 +1161,10 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             else:
                 report.problem(
                     Problem(
-                        report.tables["ssd_address"].file, None, "addr_person_id", family,
+                        report.tables["ssd_address"].file,
+                        None,
+                        "addr_person_id",
+                        family,
                         "no member of this family has an address with a postcode (set"
                         " [addresses] unmatched to a locality_id)",
                     )
@@ -1139,6 +1215,63 @@ def _json_key(flag: str) -> str:
     return '"' + flag.replace('"', '\\"') + '"'
 
 
+EPISODES_SQL = """
+-- episodes_out: one row per kept early help episode, with its derived request, start reason
+-- and closure reason (the end reason as mapped, but step-up when a CIN referral follows, unless
+-- the end reason says transfer). Parameters: the [windows] settings.
+create temp table episodes_out as
+with transfer_in as (
+    -- another early help episode of the child ended on the start day or up to $gap days
+    -- before ('transfer_end': only one whose end reason maps to transfer)
+    select distinct e.episode_id
+    from eh as e inner join eh as other
+        on other.child_id = e.child_id and other.episode_id <> e.episode_id
+    where other.end_date between e.start_date - $gap::integer and e.start_date
+        and other.start_date <= e.start_date
+        and ($any_end or other.mapped_reason = 'transfer')
+),
+step_down as (
+    select distinct e.episode_id
+    from eh as e inner join cin on cin.child_id = e.child_id
+    where cin.close_date between e.start_date - $down::integer and e.start_date
+        and (len($reasons) = 0 or list_contains($reasons, cin.close_reason))
+),
+step_up as (
+    select distinct e.episode_id
+    from eh as e inner join cin on cin.child_id = e.child_id
+    where cin.referral_date between e.end_date and e.end_date + $up::integer
+),
+request as (
+    select e.episode_id, arg_max(c.request_id, (c.received_date, c.request_id)) as request_id
+    from eh as e inner join requests_out as c on c.child_id = e.child_id
+    where c.received_date between e.start_date - $request::integer and e.start_date
+    group by e.episode_id
+),
+started as (
+    select eh.*, request.request_id,
+        coalesce(eh.explicit_start,
+            case when transfer_in.episode_id is not null then 'transfer'
+                 when step_down.episode_id is not null then 'step_down_from_social_care'
+                 else 'new_request' end) as start_reason,
+        step_up.episode_id is not null as cin_follows
+    from eh
+    left join transfer_in using (episode_id)
+    left join step_down using (episode_id)
+    left join step_up using (episode_id)
+    left join request using (episode_id)
+)
+select
+    episode_id, child_id, request_id, service, hub_id, start_date, end_date, start_reason,
+    case when end_date is null then null
+         when mapped_reason in ('step_up_to_social_care', 'transfer') then mapped_reason
+         when cin_follows then 'step_up_to_social_care'
+         else mapped_reason end as closure_reason,
+    mapped_reason,
+    explicit_start
+from started
+"""
+
+
 def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
     """episodes_out with the derived start and closure reasons and request."""
     w = m.windows
@@ -1153,11 +1286,14 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
             {ident(maps.organisation)}.hub as hub_id,
             {ident(maps.organisation)}.service as service,
             case when e.earl_episode_end_date_d is not null
-                then {ident(maps.end_reason)}.target end as mapped_reason
+                then {ident(maps.end_reason)}.target end as mapped_reason,
+            nullif({ident(maps.episode_reason)}.target, $derive) as explicit_start
         from kept_episodes as e
         {_mapped(maps.organisation, "e.earl_episode_organisation")}
         {_mapped(maps.end_reason, "e.earl_episode_end_reason")}
-        """
+        {_mapped(maps.episode_reason, "e.earl_episode_reason")}
+        """,
+        {"derive": mapping_module.DERIVE},
     )
     con.execute(
         """
@@ -1169,61 +1305,7 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
         """
     )
     con.execute(
-        """
-        create temp table episodes_out as
-        with transfer_in as (
-            -- another early help episode of the child ended on the start day or up to
-            -- transfer_gap_days before
-            select distinct e.episode_id
-            from eh as e inner join eh as other
-                on other.child_id = e.child_id and other.episode_id <> e.episode_id
-            where other.end_date between e.start_date - $gap::integer and e.start_date
-                and other.start_date <= e.start_date
-                and ($any_end or other.mapped_reason = 'transfer')
-        ),
-        transfer_out as (
-            select distinct e.episode_id
-            from eh as e inner join eh as other
-                on other.child_id = e.child_id and other.episode_id <> e.episode_id
-            where other.start_date between e.end_date and e.end_date + $gap::integer
-                and other.start_date >= e.start_date and $any_end
-        ),
-        step_down as (
-            select distinct e.episode_id
-            from eh as e inner join cin on cin.child_id = e.child_id
-            where cin.close_date between e.start_date - $down::integer and e.start_date
-                and (len($reasons) = 0 or list_contains($reasons, cin.close_reason))
-        ),
-        step_up as (
-            select distinct e.episode_id
-            from eh as e inner join cin on cin.child_id = e.child_id
-            where cin.referral_date between e.end_date and e.end_date + $up::integer
-        ),
-        request as (
-            select e.episode_id, arg_max(c.request_id, (c.received_date, c.request_id)) as request_id
-            from eh as e inner join requests_out as c on c.child_id = e.child_id
-            where c.received_date between e.start_date - $request::integer and e.start_date
-            group by e.episode_id
-        )
-        select
-            eh.episode_id, eh.child_id, request.request_id, eh.service, eh.hub_id,
-            eh.start_date, eh.end_date,
-            case when transfer_in.episode_id is not null then 'transfer'
-                 when step_down.episode_id is not null then 'step_down_from_social_care'
-                 else 'new_request' end as start_reason,
-            case when eh.end_date is null then null
-                 when eh.mapped_reason in ('step_up_to_social_care', 'transfer') then eh.mapped_reason
-                 when transfer_out.episode_id is not null then 'transfer'
-                 when step_up.episode_id is not null then 'step_up_to_social_care'
-                 else eh.mapped_reason end as closure_reason,
-            eh.mapped_reason
-        from eh
-        left join transfer_in using (episode_id)
-        left join transfer_out using (episode_id)
-        left join step_down using (episode_id)
-        left join step_up using (episode_id)
-        left join request using (episode_id)
-        """,
+        EPISODES_SQL,
         {
             "gap": w.transfer_gap_days,
             "any_end": w.transfer_from == "any_end",
@@ -1234,21 +1316,30 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
         },
     )
     started = dict(
-        con.execute("select start_reason, count(*) from episodes_out group by 1").fetchall()
+        con.execute(
+            "select start_reason, count(*) from episodes_out where explicit_start is null"
+            " group by 1"
+        ).fetchall()
     )
+    explicit = con.execute("select count(explicit_start) from episodes_out").fetchone()[0]
     overrides = dict(
         con.execute(
             "select closure_reason, count(*) from episodes_out where closure_reason is distinct"
             " from mapped_reason and end_date is not null group by 1"
         ).fetchall()
     )
-    linked = con.execute(
-        "select count(request_id), count(*) from episodes_out"
-    ).fetchone()
+    linked = con.execute("select count(request_id), count(*) from episodes_out").fetchone()
     reasons = ", ".join(w.step_down_close_reasons) or "any close reason"
+    previous = (
+        "another early help episode of the child"
+        if w.transfer_from == "any_end"
+        else "an early help episode of the child whose end reason maps to transfer"
+    )
     report.assumptions += [
-        f"Start reason transfer: another early help episode of the child ended on the start day"
-        f" or up to {w.transfer_gap_days} day(s) before ({started.get('transfer', 0):,} episodes).",
+        f"Start reason from [episode_reasons] where earl_episode_reason maps to one"
+        f" ({explicit:,} episodes); otherwise derived:",
+        f"Start reason transfer: {previous} ended on the start day or up to"
+        f" {w.transfer_gap_days} day(s) before ({started.get('transfer', 0):,} episodes).",
         f"Start reason step_down_from_social_care: a CIN episode of the child closed ({reasons})"
         f" on the start day or up to {w.step_down_days} days before"
         f" ({started.get('step_down_from_social_care', 0):,} episodes).",
@@ -1256,9 +1347,8 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
         f"Closure reason step_up_to_social_care when the end reason maps to it, or a CIN referral"
         f" of the child follows on the end day or up to {w.step_up_days} days after"
         f" ({overrides.get('step_up_to_social_care', 0):,} episodes set by a CIN referral).",
-        f"Closure reason transfer when the end reason maps to it or another early help episode"
-        f" of the child starts on the end day or up to {w.transfer_gap_days} day(s) after"
-        f" ({overrides.get('transfer', 0):,} set by a following episode).",
+        "Closure reason transfer only when the end reason maps to it (a CIN referral after it"
+        " does not make it a step-up).",
         f"An episode's request: the latest contact of the child on the start day or up to"
         f" {w.request_days} days before ({linked[0]:,} of {linked[1]:,} episodes linked).",
         "Requests have no receiving hub: SSD contacts record none (by-hub request figures show"
@@ -1267,9 +1357,10 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
         f" {m.organisations.service}.",
         "An end reason on an episode with no end date is ignored (the episode is open).",
     ]
-    report.tables["ssd_cin_episodes"].kept = con.execute("select count(*) from cin").fetchone()[0]
-    report.tables["ssd_cin_episodes"].dropped["not about a child with an early help episode"] = (
-        report.tables["ssd_cin_episodes"].read - report.tables["ssd_cin_episodes"].kept
+    cin_counts = report.tables["ssd_cin_episodes"]
+    cin_counts.kept = con.execute("select count(*) from cin").fetchone()[0]
+    cin_counts.dropped["not about a child with an early help episode"] = (
+        cin_counts.read - cin_counts.kept
     )
 
 
@@ -1315,4 +1406,6 @@ def _write(con, m: Mapping, out: Path, report: Report) -> None:
 
 def _data_lines(path: Path) -> int:
     with path.open("rb") as handle:
-        return max(sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
+        return max(
+            sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0
+        )

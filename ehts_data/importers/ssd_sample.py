@@ -85,6 +85,16 @@ END_REASONS = {  # contract closure reason → the city's end reason texts
     "other": ("Other", "Closed - other reason"),
 }
 TARGETED_SUFFIX = " - Targeted Support"
+START_REASONS = {  # contract start reason → the city's reason-for-involvement texts
+    "new_request": (
+        "Request for support - parenting",
+        "Request for support - emotional wellbeing",
+        "Request for support - school attendance",
+        "Request for support - family conflict",
+    ),
+    "step_down_from_social_care": ("Step down from children's social care",),
+    "transfer": ("Transfer from another early help team",),
+}
 
 
 def _pick(values, *key: str) -> str:
@@ -164,7 +174,9 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
     con.execute(f"create table c_requests as select * from {read('requests.csv')}")
     con.execute(f"create table c_episodes as select * from {read('episodes.csv')}")
     con.execute(f"create table c_hubs as select * from {read('hubs.csv')}")
-    localities = [r[0] for r in con.execute(f"select locality_id from {read('localities.csv')}").fetchall()]
+    localities = [
+        r[0] for r in con.execute(f"select locality_id from {read('localities.csv')}").fetchall()
+    ]
     lookup = districts(localities)
     con.execute(
         "create table c_districts as select unnest($locs) as locality_id, unnest($ds) as ds",
@@ -183,7 +195,7 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         for group, codes in ETHNICITY_CODES.items()
     )
     con.execute(
-        f"""
+        """
         create table birth as
         select child_id, cast(birth_month || '-01' as date)
             + (hash(child_id, 'dob') % 28)::integer as dob
@@ -195,16 +207,16 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         "ssd_person",
         f"""
         select c.child_id as pers_person_id,
-            {_pick(FORENAMES, 'c.child_id', "'f'")} as pers_forename,
-            {_pick(SURNAMES, 'c.family_id', "'s'")} as pers_surname,
-            {_case('c.sex', SEX_CODES)} as pers_sex,
-            {_case('c.sex', {'female': '02', 'male': '01', 'other': '09', 'unknown': '00'})}
+            {_pick(FORENAMES, "c.child_id", "'f'")} as pers_forename,
+            {_pick(SURNAMES, "c.family_id", "'s'")} as pers_surname,
+            {_case("c.sex", SEX_CODES)} as pers_sex,
+            {_case("c.sex", {"female": "02", "male": "01", "other": "09", "unknown": "00"})}
                 as pers_gender,
             case c.ethnic_group {eth} end as pers_ethnicity,
             case when b.dob <= {extract} then strftime(b.dob, '%Y-%m-%d %H:%M:%S.000') end
                 as pers_dob,
             case when b.dob > {extract} then strftime(b.dob, '%Y-%m-%d') end as pers_expected_dob,
-            {_case('c.send', {'true': 'Y', 'false': 'N'})} as pers_send_flag,
+            {_case("c.send", {"true": "Y", "false": "N"})} as pers_send_flag,
             null as pers_upn_unknown,
             'A' || lpad((hash(c.child_id, 'upn') % 1000000000000)::varchar, 12, '0') as pers_upn,
             '999' || lpad((hash(c.child_id, 'nhs') % 10000000)::varchar, 7, '0')
@@ -213,8 +225,8 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
             null as pers_death_date, 'N' as pers_is_mother, null as pers_nationality
         from c_children as c inner join birth as b using (child_id)
         union all
-        select 'PAR-' || f.family_id, {_pick(FORENAMES, 'f.family_id', "'pf'")},
-            {_pick(SURNAMES, 'f.family_id', "'s'")}, 'F', '02', 'WBRI',
+        select 'PAR-' || f.family_id, {_pick(FORENAMES, "f.family_id", "'pf'")},
+            {_pick(SURNAMES, "f.family_id", "'s'")}, 'F', '02', 'WBRI',
             strftime(date '1985-01-01' + (hash(f.family_id) % 4000)::integer,
                      '%Y-%m-%d %H:%M:%S.000'),
             null, 'N', null, null, null, null, null, 'Y', null
@@ -273,7 +285,7 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         select row_number() over (order by person_id, moved_in) as addr_table_id,
             '{{"ROOM": "", "FLOOR": "", "FLAT": "", "BUILDING": "", "HOUSE": "'
                 || (1 + hash(family_id, 'h') % 180)::varchar || '", "STREET": "'
-                || {_pick(STREETS, 'family_id', "'st'")}
+                || {_pick(STREETS, "family_id", "'st'")}
                 || '", "TOWN": "Sampleton", "UPRN": "", "EASTING": "", "NORTHING": ""}}'
                 as addr_address_json,
             person_id as addr_person_id,
@@ -306,11 +318,15 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
             {source_code} as cont_contact_source_code,
             {source_desc} as cont_contact_source_desc,
             '{{' || {json_parts} || ', "COMMENTS": "Call from '
-                || {_pick(SURNAMES, 'c.family_id', "'s'")} || ' family"}}'
+                || {_pick(SURNAMES, "c.family_id", "'s'")} || ' family"}}'
                 as cont_contact_outcome_json
         from c_requests as r inner join c_children as c using (child_id)
         order by r.received_date, r.request_id
         """,
+    )
+    start_text = " ".join(
+        f"when '{reason}' then {_pick(texts, 'e.episode_id', chr(39) + 'why' + chr(39))}"
+        for reason, texts in START_REASONS.items()
     )
     end_text = " ".join(
         f"when '{reason}' then {_pick(texts, 'e.episode_id', chr(39) + 'end' + chr(39))}"
@@ -321,8 +337,7 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         f"""
         select e.episode_id as earl_episode_id, e.child_id as earl_person_id,
             e.start_date as earl_episode_start_date, e.end_date as earl_episode_end_date,
-            {_pick(["Parenting", "Emotional wellbeing", "School attendance", "Family conflict"], 'e.episode_id', "'why'")}
-                as earl_episode_reason,
+            case e.start_reason {start_text} end as earl_episode_reason,
             case e.closure_reason {end_text} end as earl_episode_end_reason,
             h.hub_name || case when e.service = 'targeted_support' then '{TARGETED_SUFFIX}'
                 else '' end as earl_episode_organisation,
@@ -395,11 +410,15 @@ def mapping_text(hubs: list[tuple[str, str]]) -> str:
         f'"{name}" = "{hub_id}"\n"{name}{TARGETED_SUFFIX}" = {{ hub = "{hub_id}", service = "targeted_support" }}'
         for hub_id, name in hubs
     )
-    end_reasons = "\n".join(
-        f'"{text}" = "{reason}"' for reason, texts in END_REASONS.items() for text in texts
+    end_reasons, start_reasons = (
+        "\n".join(f'"{text}" = "{reason}"' for reason, texts in table.items() for text in texts)
+        for table in (END_REASONS, START_REASONS)
     )
     return MAPPING_TEMPLATE.format(
-        extract_date=EXTRACT_DATE, organisations=organisations, end_reasons=end_reasons
+        extract_date=EXTRACT_DATE,
+        organisations=organisations,
+        end_reasons=end_reasons,
+        start_reasons=start_reasons,
     )
 
 
@@ -470,8 +489,7 @@ NFA_FLAG = "no_further_action"
 # step_down_close_reasons = []   # any close reason; ["RC9"] for "referred to early help" only
 # step_up_days = 28              # a CIN referral up to 28 days after the end = step-up
 # transfer_gap_days = 1          # another episode ended the same day or the day before = transfer
-transfer_from = "transfer_end"   # the city's end reasons record transfers: a new request the day
-                                 # after an episode closed with outcomes met is not a transfer
+# transfer_from = "any_end"      # or "transfer_end": only an episode whose end reason maps to transfer
 
 [organisations]
 # earl_episode_organisation → hub_id (and service; default early_help)
@@ -484,4 +502,12 @@ transfer_from = "transfer_end"   # the city's end reasons record transfers: a ne
 # unmapped = "error"             # or "other"
 [end_reasons.values]
 {end_reasons}
+
+[episode_reasons]
+# earl_episode_reason → start reason. The city records how each episode began, which settles
+# what SSD alone leaves open (a child with a social care closure and a new request in the same
+# month). Values not listed are "derive": the [windows] rules above decide.
+# unmapped = "derive"
+[episode_reasons.values]
+{start_reasons}
 """
