@@ -329,7 +329,9 @@ def test_a_hub_not_in_hubs_csv_is_named_with_its_mapping_key(tmp_path):
             "required SSD column",
         ),
         (
-            {"ssd_contacts": "cont_contact_id,cont_person_id,cont_contact_date\nK1,P1,2024-13-45\n"},
+            {
+                "ssd_contacts": "cont_contact_id,cont_person_id,cont_contact_date\nK1,P1,2024-13-45\n"
+            },
             "ssd_contacts.csv",
             "cont_contact_date",
             "not a date",

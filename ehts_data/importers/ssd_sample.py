@@ -426,7 +426,9 @@ MAPPING_TEMPLATE = """\
 # How the sample city's Standard Safeguarding Dataset (SSD) extract maps to the EHTS data
 # contract. Run:  ehts import ssd SSD_FOLDER --mapping council.toml --out EXTRACT_FOLDER
 # Every setting has a default (docs/import-ssd.md); this file states what the city differs in,
-# and, commented out, the defaults worth knowing. Paths are relative to this file.
+# and, commented out, the defaults worth knowing. Paths are relative to this file:
+# `ehts sample --format ssd --out DIR` writes it into DIR beside the SSD tables and the
+# reference files it names (examples/ssd/council.toml is a copy).
 version = 1
 council = "Sample City Council"
 

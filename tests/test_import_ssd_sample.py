@@ -1,0 +1,186 @@
+"""The sample city written as SSD and imported back: the same metrics as the contract sample,
+and none of the identifying SSD values reaches the extract or the store."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ehts_data import cli, ingest, metrics, periods, store
+from ehts_data.importers import ssd, ssd_sample
+from tests.conftest import ROOT, SAMPLE
+
+# What SSD cannot carry: the sample city's needs come from assessments (not in SSD), and SSD
+# contacts have no receiving hub, so requests by hub are all "unknown".
+NO_SSD_SOURCE = ("need_prevalence",)
+NO_HUB_IN_SSD = ("requests", "requests_per_10k", "re_referral_12m_rate")
+PERIODS = ("2023-24", "2024-25", "2025-26", "2025-26-Q3")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ssd_city")
+    ssd_dir = root / "ssd"
+    ssd_sample.write_sample_ssd(ssd_dir)
+    result = ssd.import_ssd(ssd_dir, ssd_dir / ssd_sample.MAPPING_FILE, root / "extract")
+    db = root / "store.duckdb"
+    loaded = ingest.ingest(result.out, db)
+    return {"ssd": ssd_dir, "extract": result.out, "db": db, "result": result, "ingest": loaded}
+
+
+def _all_metrics(db, period: str, by: str) -> pd.DataFrame:
+    with store.connect(db) as con:
+        df = metrics.compute_all(con, periods.parse(period), by)
+    keep = ~df["metric"].str.startswith(NO_SSD_SOURCE)
+    if by == "hub":
+        keep &= ~df["metric"].isin(NO_HUB_IN_SSD)
+    return df[keep].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("by", metrics.BREAKDOWNS)
+def test_round_trip_gives_the_contract_samples_metrics(city, sample_db, period, by):
+    theirs = _all_metrics(sample_db, period, by)
+    ours = _all_metrics(city["db"], period, by)
+    assert len(ours) > 0
+    pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_round_trip_covers_every_metric_ssd_can_carry(city, sample_db):
+    ours = set(_all_metrics(city["db"], "2025-26", "none")["metric"])
+    for metric in ("requests", "re_referral_12m_rate", "episodes_started", "episodes_closed"):
+        assert metric in ours
+    for metric in ("open_episodes", "re_entry_12m_rate", "step_up_rate", "step_down_rate"):
+        assert metric in ours
+    assert "outcomes_achieved_rate" in ours and "survey_agree_rate" in ours
+
+
+def test_ssd_city_has_the_identifiers_the_import_must_drop(city):
+    person = (city["ssd"] / "ssd_person.csv").read_text().splitlines()
+    assert person[0].startswith("pers_person_id,pers_forename,pers_surname")
+    assert "pers_common_child_id" in person[0] and "pers_upn" in person[0]
+    assert "addr_address_json" in (city["ssd"] / "ssd_address.csv").read_text().splitlines()[0]
+
+
+def _forbidden(ssd_dir) -> set[str]:
+    """Every identifying value in the SSD tables: names, NHS numbers, UPNs, legacy ids,
+    postcodes (as written, without and with a space), address JSON, outcome JSON (free-text
+    comments), worker ids and full dates of birth."""
+    con = duckdb.connect()
+
+    def column(table: str, name: str) -> set[str]:
+        path = (ssd_dir / f"{table}.csv").as_posix()
+        rows = con.execute(
+            f"select distinct {name} from read_csv('{path}', all_varchar = true)"
+            f" where {name} is not null"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    values: set[str] = set()
+    for name in (
+        "pers_forename",
+        "pers_surname",
+        "pers_common_child_id",
+        "pers_upn",
+        "pers_legacy_id",
+        "pers_dob",
+    ):
+        values |= column("ssd_person", name)
+    postcodes = column("ssd_address", "addr_address_postcode")
+    values |= postcodes | {p.replace(" ", "") for p in postcodes}
+    values |= {p.replace(" ", "")[:-3] + " " + p.replace(" ", "")[-3:] for p in postcodes}
+    values |= column("ssd_address", "addr_address_json")
+    values |= column("ssd_contacts", "cont_contact_outcome_json")
+    values |= column("ssd_early_help_episodes", "earl_episode_worker_id")
+    values |= column("ssd_cin_episodes", "cine_referral_worker_id")
+    con.close()
+    return values
+
+
+def test_no_name_dob_postcode_address_upn_nhs_number_or_worker_id_reaches_extract_or_store(city):
+    forbidden = _forbidden(city["ssd"])
+    assert len(forbidden) > 50_000  # names, postcodes, ids: the check has something to find
+    con = duckdb.connect()
+    con.execute("create table forbidden as select unnest($v) as v", {"v": sorted(forbidden)})
+    # Every cell of every file the import wrote.
+    for path in sorted(city["extract"].rglob("*.csv")):
+        found = con.execute(
+            f"""
+            select count(*) from (
+                unpivot (select * from read_csv('{path.as_posix()}', all_varchar = true))
+                on columns(*) into name col value v)
+            where v in (select v from forbidden)
+            """
+        ).fetchone()[0]
+        assert found == 0, path.name
+    # Every text cell of every table in the store.
+    con.execute(f"attach '{city['db'].as_posix()}' as s (read_only)")
+    columns = con.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = 's' and data_type not in ('DATE', 'BIGINT', 'INTEGER', 'DOUBLE',"
+        " 'BOOLEAN', 'TIMESTAMP', 'HUGEINT', 'SMALLINT', 'TINYINT', 'FLOAT')"
+    ).fetchall()
+    assert len(columns) > 20
+    for table, column in columns:
+        found = con.execute(
+            f'select count(*) from s."{table}" where "{column}"::varchar in'
+            " (select v from forbidden)"
+        ).fetchone()[0]
+        assert found == 0, f"{table}.{column}"
+    # Dates of birth: only the month is kept, and the store holds no date of birth column.
+    months = con.execute("select distinct length(birth_month) from s.children").fetchall()
+    assert months == [(7,)]
+    assert not [c for _, c in columns if "dob" in c or "birth_date" in c]
+    con.close()
+
+
+def test_the_import_reports_every_table_and_assumption_for_the_city(city):
+    report = city["result"].report
+    assert set(report.tables) == set(ssd.COLUMNS)
+    assert report.tables["ssd_contacts"].read == report.tables["ssd_contacts"].kept
+    assert report.problem_total == 0
+    assert not [v for v in report.values if v.how.startswith("UNMAPPED")]
+    text = (city["extract"] / "report" / "mapping-report.md").read_text()
+    for heading in ("## Rows per table", "## Values seen", "## Unmapped values", "## Assumptions"):
+        assert heading in text
+    assert "Not in SSD, so not imported: assessments" in text
+
+
+def test_committed_example_mapping_is_the_sample_citys(city):
+    committed = (ROOT / "examples" / "ssd" / ssd_sample.MAPPING_FILE).read_text(encoding="utf-8")
+    assert committed == (city["ssd"] / ssd_sample.MAPPING_FILE).read_text(encoding="utf-8")
+    assert (city["ssd"] / "hubs.csv").read_bytes() == (SAMPLE / "hubs.csv").read_bytes()
+
+
+def test_cli_imports_prints_the_report_and_ingests(city, tmp_path, capsys):
+    code = cli.main(
+        [
+            "import",
+            "ssd",
+            str(city["ssd"]),
+            "--mapping",
+            str(city["ssd"] / ssd_sample.MAPPING_FILE),
+            "--out",
+            str(tmp_path / "extract"),
+            "--ingest",
+            "--db",
+            str(tmp_path / "store.duckdb"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "# SSD import: mapping report" in out and "Loaded" in out
+    assert (tmp_path / "extract" / "report" / "mapping-report.csv").exists()
+    assert (tmp_path / "store.duckdb").exists()
+
+
+def test_cli_bad_mapping_exits_non_zero_and_writes_nothing(city, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[windows]\nrequest_days = 'soon'\n")
+    code = cli.main(
+        ["import", "ssd", str(city["ssd"]), "--mapping", str(bad), "--out", str(tmp_path / "x")]
+    )
+    assert code == 1
+    assert "windows.request_days" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
