@@ -292,6 +292,19 @@ def cmd_scorecard(args) -> int:
 def cmd_bench(args) -> int:
     from ehts_data import bench
 
+    if args.ssd:
+        out = Path(args.out or f"bench/results-ssd-{args.scale}.json")
+        result = bench.run_ssd_import(
+            args.scale,
+            args.workdir,
+            say=lambda m: print(m, file=sys.stderr),
+            reuse_extract=args.reuse_extract,
+            checkpoint=out,
+        )
+        bench.write_ssd(result, out)
+        print(bench.markdown_ssd(result))
+        print(f"Wrote {out} and {out.with_suffix('.md')}")
+        return 0
     out = Path(args.out or f"bench/results-{args.scale}.json")
     result = bench.run(
         args.scale,
@@ -420,6 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--reuse-extract",
         action="store_true",
         help="use the extract already in --workdir instead of generating it again",
+    )
+    p.add_argument(
+        "--ssd",
+        action="store_true",
+        help="time `ehts import ssd` instead (the sample city as SSD tables; "
+        "writes bench/results-ssd-SCALE.json)",
     )
     p.set_defaults(func=cmd_bench)
 
