@@ -184,3 +184,34 @@ def test_cli_bad_mapping_exits_non_zero_and_writes_nothing(city, tmp_path, capsy
     assert code == 1
     assert "windows.request_days" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_derivations_alone_agree_with_the_sample_on_all_but_a_few_start_reasons(city, tmp_path):
+    # Without [episode_reasons], start reasons come from dates alone; SSD cannot tell a few
+    # apart (docs/import-ssd.md), and closure reasons still agree exactly.
+    text = (city["ssd"] / ssd_sample.MAPPING_FILE).read_text(encoding="utf-8")
+    derive_only = city["ssd"].parent / "derive.toml"
+    derive_only.write_text(text.split("[episode_reasons.values]")[0], encoding="utf-8")
+    (city["ssd"].parent / "hubs.csv").write_bytes((city["ssd"] / "hubs.csv").read_bytes())
+    for name in (
+        "localities.csv",
+        "population.csv",
+        "postcodes.csv",
+        "indicators.csv",
+        "survey_responses.csv",
+        "localities.geojson",
+    ):
+        (city["ssd"].parent / name).write_bytes((city["ssd"] / name).read_bytes())
+    result = ssd.import_ssd(city["ssd"], derive_only, tmp_path / "extract")
+    con = duckdb.connect()
+    differ = con.execute(
+        f"""
+        select count(*) filter (where a.start_reason <> b.start_reason),
+            count(*) filter (where a.closure_reason is distinct from b.closure_reason), count(*)
+        from read_csv('{(SAMPLE / "episodes.csv").as_posix()}') as a
+        join read_csv('{(result.out / "episodes.csv").as_posix()}') as b using (episode_id)
+        """
+    ).fetchone()
+    starts, closures, total = differ
+    assert total == 15_777 and closures == 0
+    assert 0 < starts <= 0.005 * total

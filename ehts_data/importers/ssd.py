@@ -316,7 +316,7 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
         create table {ident("raw_" + table)} as
         select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
-                      delim = ',', quote = '"', escape = '"', strict_mode = false,
+                      delim = ',', quote = '"', escape = '"', strict_mode = true,
                       nullstr = '', allow_quoted_nulls = true)
     """
     columns = {h: "VARCHAR" for h in header}
