@@ -293,8 +293,9 @@ def _transcode(path: Path, scratch: Path) -> Path:
 
 
 def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: Report) -> bool:
-    """Load the columns EHTS reads into raw_<table> as text (columns renamed to the SSD
-    names; optional ones missing from the file are empty)."""
+    """Load the columns EHTS reads into t_<table> as text (columns renamed to the SSD names;
+    optional ones missing from the file are empty), each date also typed as <column>_d. A
+    row's rowid + 2 is its spreadsheet row (DuckDB keeps the file's order)."""
     header = _header(path)
     by_name = {h.strip().lower(): h for h in header}
     if len(by_name) != len(header):
@@ -312,18 +313,44 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
             report.assumptions.append(f"{path.name}: column {column} is absent; read as empty.")
     if not ok:
         return False
+    computed = [f"{_date_sql(c)} as {c}_d" for c in DATE_COLUMNS.get(table, ())]
+    exclude = ""
+    if table == "ssd_contacts":
+        # The outcome JSON (with its free-text comments) is reduced to the first flag set as
+        # the file is read, so it is never held.
+        exclude = " exclude (cont_contact_outcome_json)"
+        computed += [
+            "list_extract($flags, list_position(list_transform(json_extract_string("
+            "case when json_valid(cont_contact_outcome_json) then cont_contact_outcome_json end,"
+            " $paths), lambda f: list_contains($yes, upper(trim(f)))), true)) as cont_outcome_flag",
+            "cont_contact_outcome_json is not null and not json_valid(cont_contact_outcome_json)"
+            " as cont_outcome_invalid",
+        ]
     sql = f"""
-        create table {ident("raw_" + table)} as
-        select {", ".join(selected)}
+        create table {ident("t_" + table)} as
+        select *{exclude}{"".join(", " + t for t in computed)} from (select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      nullstr = '', allow_quoted_nulls = true)
+                      nullstr = '', allow_quoted_nulls = true))
     """
-    columns = {h: "VARCHAR" for h in header}
+    params = {
+        "path": str(path),
+        "columns": {h: "VARCHAR" for h in header},
+    }
+    if table in DATE_COLUMNS:
+        params["formats"] = DATE_FORMATS[m.extract.date_format]
+    if table == "ssd_contacts":
+        flags = list(m.contact_outcomes.flags)
+        params |= {
+            "flags": flags,
+            "paths": ["$." + _json_key(f) for f in flags],
+            "yes": [y.upper() for y in m.contact_outcomes.yes],
+        }
     encoding = m.extract.encoding
-    source = _transcode(path, scratch) if encoding == "windows-1252" else path
+    if encoding == "windows-1252":
+        params["path"] = str(_transcode(path, scratch))
     try:
-        con.execute(sql, {"path": str(source), "columns": columns})
+        con.execute(sql, params)
     except duckdb.InvalidInputException as exc:
         if encoding != "auto" or "unicode" not in str(exc).lower():
             report.problem(
@@ -331,18 +358,18 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
             )
             return False
         try:
-            source = _transcode(path, scratch)
+            params["path"] = str(_transcode(path, scratch))
         except UnicodeDecodeError as err:
             report.problem(
                 Problem(path.name, None, None, None, f"is neither UTF-8 nor Windows-1252 ({err})")
             )
             return False
-        con.execute(sql, {"path": str(source), "columns": columns})
+        con.execute(sql, params)
         report.assumptions.append(f"{path.name} is not UTF-8: read as Windows-1252.")
     except duckdb.Error as exc:
         report.problem(Problem(path.name, None, None, None, f"could not be read: {_first(exc)}"))
         return False
-    read = con.execute(f"select count(*) from {ident('raw_' + table)}").fetchone()[0]
+    read = con.execute(f"select count(*) from {ident('t_' + table)}").fetchone()[0]
     report.tables[table] = TableCount(table, path.name, read=read)
     return True
 
@@ -358,53 +385,58 @@ def _date_sql(column: str) -> str:
     return f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
 
 
-def _type_tables(con, m: Mapping, report: Report) -> None:
-    """t_<table>: the raw columns, each date typed as <column>_d, and the row number _row
-    (the header is row 1). Bad dates and duplicate ids are problems."""
+def _check_tables(con, m: Mapping, report: Report) -> None:
+    """Bad dates and duplicate ids are problems; dates read day first are counted."""
     formats = DATE_FORMATS[m.extract.date_format]
+    expected = " or ".join({"%Y-%m-%d": "YYYY-MM-DD", "%d/%m/%Y": "dd/mm/yyyy"}[f] for f in formats)
     for table, dates in DATE_COLUMNS.items():
         if table not in report.tables:
             continue
-        typed = ", ".join(f"{_date_sql(c)} as {c}_d" for c in dates)
-        con.execute(
-            f"create table {ident('t_' + table)} as select rowid + 2 as _row, *, {typed}"
-            f" from {ident('raw_' + table)}",
-            {"formats": formats},
-        )
-        con.execute(f"drop table {ident('raw_' + table)}")
-        file = report.tables[table].file
-        for column in dates:
-            bad, slashed = con.execute(
-                f"select count(*) filter (where {column} is not null and {column}_d is null),"
-                f" count(*) filter (where {column} like '%/%' and {column}_d is not null)"
-                f" from {ident('t_' + table)}"
-            ).fetchone()
+        file, source = report.tables[table].file, ident("t_" + table)
+        counts = con.execute(
+            "select "
+            + ", ".join(
+                f"count(*) filter (where {c} is not null and {c}_d is null),"
+                f" count(*) filter (where {c} like '%/%' and {c}_d is not null)"
+                for c in dates
+            )
+            + f" from {source}"
+        ).fetchone()
+        for i, column in enumerate(dates):
+            bad, slashed = counts[2 * i], counts[2 * i + 1]
             if slashed:
                 report.assumptions.append(
                     f"{file} {column}: {slashed:,} dates read as dd/mm/yyyy (day first, the UK"
                     " order; never mm/dd/yyyy)."
                 )
-            if bad:
-                rows = con.execute(
-                    f"select _row, {column} from {ident('t_' + table)}"
-                    f" where {column} is not null and {column}_d is null order by _row limit 5"
-                ).fetchall()
-                expected = " or ".join(
-                    {"%Y-%m-%d": "YYYY-MM-DD", "%d/%m/%Y": "dd/mm/yyyy"}[f] for f in formats
+            if not bad:
+                continue
+            rows = con.execute(
+                f"select rowid + 2, {column} from {source}"
+                f" where {column} is not null and {column}_d is null order by rowid limit 5"
+            ).fetchall()
+            for j, (row, value) in enumerate(rows):
+                shown = "(not shown: a date of birth)" if column in PRIVATE_DATES else value
+                report.problem(
+                    Problem(file, row, column, shown, f"not a date (expected {expected})"),
+                    count=bad - len(rows) + 1 if j == len(rows) - 1 else 1,
                 )
-                for i, (row, value) in enumerate(rows):
-                    shown = "(not shown: a date of birth)" if column in PRIVATE_DATES else value
-                    report.problem(
-                        Problem(file, row, column, shown, f"not a date (expected {expected})"),
-                        count=bad - len(rows) + 1 if i == len(rows) - 1 else 1,
-                    )
-    for table in ("ssd_family",):
-        if table in report.tables:
-            con.execute(
-                f"create table {ident('t_' + table)} as select rowid + 2 as _row, *"
-                f" from {ident('raw_' + table)}"
+    if "ssd_contacts" in report.tables:
+        rows = con.execute(
+            "select rowid + 2, count(*) over () from t_ssd_contacts where cont_outcome_invalid"
+            " order by rowid limit 5"
+        ).fetchall()
+        for j, (row, bad) in enumerate(rows):
+            report.problem(
+                Problem(
+                    report.tables["ssd_contacts"].file,
+                    row,
+                    "cont_contact_outcome_json",
+                    "(not shown: it may hold free text)",
+                    "not valid JSON",
+                ),
+                count=bad - len(rows) + 1 if j == len(rows) - 1 else 1,
             )
-            con.execute(f"drop table {ident('raw_' + table)}")
     for table, key in (
         ("ssd_person", "pers_person_id"),
         ("ssd_contacts", "cont_contact_id"),
@@ -413,7 +445,7 @@ def _type_tables(con, m: Mapping, report: Report) -> None:
         if table not in report.tables:
             continue
         rows = con.execute(
-            f"select {key}, count(*), min(_row), max(_row) from {ident('t_' + table)}"
+            f"select {key}, count(*), min(rowid) + 2, max(rowid) + 2 from {ident('t_' + table)}"
             f" where {key} is not null group by {key} having count(*) > 1 order by 3 limit 10"
         ).fetchall()
         for value, n, first, row in rows:
@@ -444,16 +476,19 @@ class ValueMap:
     missing: object
     case_blind: bool = True
     rule: Callable[[str], tuple[object, str] | None] | None = None
+    explicit_label: str = "mapping file"
+    missing_label: str = ""
+    report_column: str = ""  # the column named in the report, where it is not `column`
 
     def resolve(self, value: str | None) -> tuple[object, str] | None:
         """(target, how) for a local value, or None when it is unmapped and an error."""
         if value is None:
             if self.missing == UNMAPPED_ERROR:
                 return None
-            return self.missing, f"empty → [{self.section}] missing"
+            return self.missing, self.missing_label or f"empty → [{self.section}] missing"
         key = value.strip().upper() if self.case_blind else value.strip()
         if key in self.explicit:
-            return self.explicit[key], "mapping file"
+            return self.explicit[key], self.explicit_label
         if key in self.defaults:
             return self.defaults[key], self.default_label
         if self.rule is not None and (ruled := self.rule(key)) is not None:
@@ -474,12 +509,13 @@ def _apply_map(con, vm: ValueMap, relation: str, targets: tuple[str, ...], repor
         f" group by {vm.column} order by count(*) desc, {vm.column}"
     ).fetchall()
     file = report.tables[vm.table].file
+    shown_column = vm.report_column or vm.column
     keys, columns = [], [[] for _ in targets]
     for value, count, row in seen:
         resolved = vm.resolve(value)
         if resolved is None:
             hint = "missing" if value is None else f"values] or [{vm.section}] unmapped"
-            report.values.append(ValueRow(vm.table, vm.column, value, count, None, "UNMAPPED"))
+            report.values.append(ValueRow(vm.table, shown_column, value, count, None, "UNMAPPED"))
             report.problem(
                 Problem(
                     file,
@@ -495,7 +531,7 @@ def _apply_map(con, vm: ValueMap, relation: str, targets: tuple[str, ...], repor
         target, how = resolved
         parts = target if isinstance(target, tuple) else (target,)
         shown = " / ".join(str(p) for p in parts)
-        report.values.append(ValueRow(vm.table, vm.column, value, count, shown, how))
+        report.values.append(ValueRow(vm.table, shown_column, value, count, shown, how))
         keys.append(value)
         for i, part in enumerate(parts):
             columns[i].append(None if part == "" else part)
@@ -672,7 +708,7 @@ def _build(con, ssd_dir: Path, m: Mapping, out: Path, report: Report, progress: 
         _read_table(con, table, path, m, out / ".utf8", report)
     _stop_if_problems(report)
     progress("checking dates and ids")
-    _type_tables(con, m, report)
+    _check_tables(con, m, report)
     _stop_if_problems(report)
 
     extract_date = _extract_date(con, m, report)
@@ -686,7 +722,7 @@ def _build(con, ssd_dir: Path, m: Mapping, out: Path, report: Report, progress: 
     _families(con, m, extract_date, maps, report)
     _stop_if_problems(report)
     progress("deriving requests and episodes")
-    _requests(con, m, maps)
+    _requests(con, maps)
     _episodes(con, m, maps, report)
     progress("writing the contract files")
     _write(con, m, out, report)
@@ -754,7 +790,7 @@ def _keep(con, m: Mapping, report: Report) -> None:
     con.execute(
         """
         create temp table person_birth as
-        select pers_person_id as person_id, _row,
+        select pers_person_id as person_id, rowid + 2 as _row,
             coalesce(pers_dob_d, case when $expected then pers_expected_dob_d end) as birth_date
         from t_ssd_person
         """,
@@ -765,29 +801,25 @@ def _keep(con, m: Mapping, report: Report) -> None:
              when c.cont_contact_date_d is null then 'no contact date'
              when p.birth_date is null then 'child has no date of birth'
         end"""
-    con.execute(
-        f"""
-        create temp table contact_rows as
-        select c.*, {contact_reason} as _dropped
-        from t_ssd_contacts as c
-        left join person_birth as p on p.person_id = c.cont_person_id
-        """
-    )
     episode_reason = """
-        case when e.earl_person_id is null or p.person_id is null then 'person not in ssd_person'
-             when e.earl_episode_start_date_d is null then 'no start date'
-             when e.earl_episode_end_date_d < e.earl_episode_start_date_d
+        case when c.earl_person_id is null or p.person_id is null then 'person not in ssd_person'
+             when c.earl_episode_start_date_d is null then 'no start date'
+             when c.earl_episode_end_date_d < c.earl_episode_start_date_d
                  then 'end date before start date'
              when p.birth_date is null then 'child has no date of birth'
         end"""
-    con.execute(
-        f"""
-        create temp table episode_rows as
-        select e.*, {episode_reason} as _dropped
-        from t_ssd_early_help_episodes as e
-        left join person_birth as p on p.person_id = e.earl_person_id
-        """
-    )
+    # Views, not tables: a national contacts table is not copied to be filtered.
+    for view, table, person, reason in (
+        ("contact_rows", "t_ssd_contacts", "cont_person_id", contact_reason),
+        ("episode_rows", "t_ssd_early_help_episodes", "earl_person_id", episode_reason),
+    ):
+        con.execute(
+            f"""
+            create temp view {view} as
+            select c.rowid + 2 as _row, c.*, {reason} as _dropped
+            from {table} as c left join person_birth as p on p.person_id = c.{person}
+            """
+        )
     for table, relation in (
         ("ssd_contacts", "contact_rows"),
         ("ssd_early_help_episodes", "episode_rows"),
@@ -798,10 +830,12 @@ def _keep(con, m: Mapping, report: Report) -> None:
         ).fetchall():
             report.tables[table].dropped[reason] = n
     con.execute(
-        "create temp table kept_contacts as select * from contact_rows where _dropped is null"
+        "create temp table kept_contacts as select * exclude (_dropped) from contact_rows"
+        " where _dropped is null"
     )
     con.execute(
-        "create temp table kept_episodes as select * from episode_rows where _dropped is null"
+        "create temp table kept_episodes as select * exclude (_dropped) from episode_rows"
+        " where _dropped is null"
     )
     # Children: persons with a contact or an episode (ssd_person also lists parents and
     # children known only to social care; they are not early help's).
@@ -840,7 +874,7 @@ def _keep(con, m: Mapping, report: Report) -> None:
     con.execute(
         """
         create temp table kept_persons as
-        select * from t_ssd_person
+        select rowid + 2 as _row, * from t_ssd_person
         where pers_person_id in (
             select cont_person_id from kept_contacts union select earl_person_id from kept_episodes)
         """
@@ -875,6 +909,7 @@ class Maps:
     ethnicity: str
     send: str
     source: str
+    outcome: str
     organisation: str
     end_reason: str
     episode_reason: str
@@ -920,6 +955,20 @@ def _map_values(con, m: Mapping, report: Report) -> Maps:
         mapping_module.DEFAULT_CONTACT_SOURCES,
         "default (CIN source code list)",
     )
+    outcome = ValueMap(
+        "ssd_contacts",
+        "cont_outcome_flag",
+        "contact_outcomes",
+        dict(m.contact_outcomes.flags),
+        {},
+        "",
+        UNMAPPED_ERROR,
+        m.contact_outcomes.none_set,
+        case_blind=False,
+        explicit_label="the first flag set to yes ([contact_outcomes] flags)",
+        missing_label="no flag set ([contact_outcomes] none_set; empty = undecided)",
+        report_column="cont_contact_outcome_json (first flag set)",
+    )
     org = m.organisations
     organisation = ValueMap(
         "ssd_early_help_episodes",
@@ -959,6 +1008,7 @@ def _map_values(con, m: Mapping, report: Report) -> Maps:
         ethnicity=_apply_map(con, ethnicity, "kept_persons", ("target",), report),
         send=_apply_map(con, send, "kept_persons", ("target",), report),
         source=_apply_map(con, source, "kept_contacts", ("target",), report),
+        outcome=_apply_map(con, outcome, "kept_contacts", ("target",), report),
         organisation=_apply_map(con, organisation, "kept_episodes", ("hub", "service"), report),
         # Open episodes have no closure reason: only ended ones are mapped.
         end_reason=_apply_map(
@@ -992,7 +1042,7 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             where fami_person_id is not null and fami_family_id is not null
             window latest as (partition by fami_person_id
                 order by try_cast(fami_table_id as bigint) desc nulls last, fami_table_id desc,
-                         _row desc)
+                         rowid desc)
         )
         where rank = 1
         """
@@ -1063,7 +1113,7 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             select child_id, family_id from children_out where own_family
         ),
         candidates as (
-            select members.family_id, a._row, a.addr_person_id,
+            select members.family_id, a.rowid + 2 as _row, a.addr_person_id,
                 upper(replace(a.addr_address_postcode, ' ', '')) as postcode,
                 coalesce(a.addr_address_start_date_d <= $extract_date, true)
                     and coalesce(a.addr_address_end_date_d >= $extract_date, true) as is_current,
@@ -1181,9 +1231,8 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
     )
 
 
-def _requests(con, m: Mapping, maps: Maps) -> None:
+def _requests(con, maps: Maps) -> None:
     """requests_out: one request per kept contact; decision from the first outcome flag set."""
-    flags = list(m.contact_outcomes.flags)
     con.execute(
         f"""
         create temp table requests_out as
@@ -1193,21 +1242,11 @@ def _requests(con, m: Mapping, maps: Maps) -> None:
             c.cont_contact_date_d as received_date,
             {ident(maps.source)}.target as source,
             null::varchar as hub_id,
-            coalesce(
-                list_extract($decisions, list_position(list_transform(
-                    json_extract_string(c.cont_contact_outcome_json, $paths),
-                    lambda f: list_contains($yes, upper(trim(f)))), true)),
-                nullif($none_set, '')) as decision,
-            c._row
+            {ident(maps.outcome)}.target as decision
         from kept_contacts as c
         {_mapped(maps.source, "c.cont_contact_source_code")}
-        """,
-        {
-            "decisions": [m.contact_outcomes.flags[f] for f in flags],
-            "paths": ["$." + _json_key(f) for f in flags],
-            "yes": [y.upper() for y in m.contact_outcomes.yes],
-            "none_set": m.contact_outcomes.none_set,
-        },
+        {_mapped(maps.outcome, "c.cont_outcome_flag")}
+        """
     )
 
 
@@ -1380,12 +1419,9 @@ def _write(con, m: Mapping, out: Path, report: Report) -> None:
     """The contract files: the four derived from SSD, then the reference files copied."""
     area = ", area_code" if m.files.areas else ""
     for name, select in CONTRACT_SELECTS.items():
-        con.execute(
+        report.written[name] = con.execute(
             f"copy ({select.format(area=area)}) to $path (header true, delimiter ',')",
             {"path": str(out / name)},
-        )
-        report.written[name] = con.execute(
-            f"select count(*) from ({select.format(area=area)})"
         ).fetchone()[0]
     for key, name in REFERENCE_FILES.items():
         given = getattr(m.files, key)
