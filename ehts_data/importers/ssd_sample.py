@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from ehts_data import sample
+from ehts_data import config, sample
 
 MAPPING_FILE = "council.toml"
 REFERENCE_COPIED = (
@@ -135,7 +135,13 @@ def write_sample_ssd(
     out.mkdir(parents=True, exist_ok=True)
     scratch = out / ".contract"
     sample.write_sample(scratch, children, years, seed, requests_per_child_year)
-    con = duckdb.connect()
+    # Bounded memory (national scale spills to disk in the scratch folder).
+    con = duckdb.connect(
+        config={
+            "memory_limit": config.ingest_memory_limit(),
+            "temp_directory": str(scratch / ".tmp"),
+        }
+    )
     try:
         counts = _write_tables(con, scratch, out)
     finally:
@@ -187,8 +193,9 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
 
     def write(name: str, sql: str) -> None:
         path = out / f"{name}.csv"
-        con.execute(f"copy ({sql}) to '{path.as_posix()}' (header true, delimiter ',')")
-        counts[path.name] = con.execute(f"select count(*) from ({sql})").fetchone()[0]
+        counts[path.name] = con.execute(
+            f"copy ({sql}) to '{path.as_posix()}' (header true, delimiter ',')"
+        ).fetchone()[0]
 
     eth = " ".join(
         f"when '{group}' then {_pick(codes, 'c.child_id', chr(39) + 'eth' + chr(39))}"
