@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DB     ?= data/ehts.duckdb
+DB     ?= data/store
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test venv browser-deps sample lint clean
@@ -17,7 +17,7 @@ venv: $(STAMP)
 
 ## make run: build the environment, load the sample data if no store exists, start the dashboard
 run: $(STAMP)
-	test -f $(DB) || $(BIN)/ehts ingest sample_data --db $(DB)
+	test -e $(DB) || $(BIN)/ehts ingest sample_data --db $(DB)
 	EHTS_DB=$(DB) $(BIN)/streamlit run app.py
 
 ## make test: build the environment (browser included) and run every test

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -21,7 +22,7 @@ from queue import Empty
 import duckdb
 import pandas as pd
 
-from ehts_data import explore, ingest, metrics, periods, sample, scorecard, store
+from ehts_data import ingest, metrics, periods, sample, site, store
 
 SCALES = {
     "la": {
@@ -148,71 +149,6 @@ BASELINES = {
     "requests": (baseline_demand_by_locality, "locality"),
 }
 
-# The data each page computes (the calls its page file makes), without Streamlit.
-PAGE_DATA = {
-    "scorecard": lambda con, p: [
-        results := scorecard.evaluate(con, scorecard.load(), p),
-        scorecard.locality_matrix(con, scorecard.load(), p, scorecard.authority_values(results)),
-        scorecard.needs_beside_dfe(con, scorecard.load(), p),
-        scorecard.funnel(con, scorecard.load().get("requests_rate"), p, "locality"),
-        scorecard.spc(con, scorecard.load().get("requests"), p),
-    ],
-    "overview": lambda con, p: [
-        explore.headlines(con, p),
-        explore.metric_by_quarter(con, "requests", p.previous(), p),
-    ],
-    "demand": lambda con, p: [
-        metrics.requests(con, p, "locality"),
-        metrics.requests_per_10k(con, p, "locality"),
-        metrics.requests(con, p, "hub"),
-        explore.requests_monthly(con, p),
-        *(explore.requests_by(con, d, p) for d in ("source", "age_band", "decision")),
-    ],
-    "reentry": lambda con, p: [
-        *(
-            metrics.compute(con, m, p, by)
-            for m in ("re_entry_12m_rate", "re_referral_12m_rate")
-            for by in ("locality", "hub")
-        ),
-        explore.metric_by_quarter(
-            con, ("re_entry_12m_rate", "re_referral_12m_rate"), p.previous().previous(), p
-        ),
-        explore.re_entry_by_previous_closure(con, p),
-    ],
-    "steps": lambda con, p: [
-        explore.episode_flow(con, p),
-        *(
-            metrics.compute(con, m, p, by)
-            for m in ("step_down_rate", "step_up_rate")
-            for by in ("locality", "hub")
-        ),
-        explore.metric_by_quarter(
-            con, ("step_down_rate", "step_up_rate"), p.previous().previous(), p
-        ),
-        explore.step_up_timing(con, p),
-    ],
-    "needs": lambda con, p: [
-        explore.need_prevalence_by(con, "all", p),
-        explore.need_group_prevalence(con, "all", p),
-        explore.need_prevalence_by(con, "locality", p),
-        explore.need_cooccurrence(con, p),
-        explore.thrive_distribution(con, p),
-    ],
-    "outcomes": lambda con, p: [
-        explore.closure_reasons(con, p),
-        metrics.median_episode_days(con, p, "locality"),
-        explore.survey_agree_by_area(con, p),
-        metrics.survey_agree_rate(con, p, "hub"),
-        explore.survey_monthly_trend(con, p),
-    ],
-    "data_quality": lambda con, p: [
-        store.latest_ingest(con),
-        explore.table_coverage(con),
-        explore.field_completeness(con),
-        explore.ingest_history(con),
-    ],
-}
-
 
 def _baseline_child(db: str, metric_id: str, label: str, runs: int, queue) -> None:
     try:
@@ -278,7 +214,7 @@ def run(
     after each stage, so a long run that dies keeps what it measured)."""
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
-    extract, db = workdir / "extract", workdir / "ehts.duckdb"
+    extract, db = workdir / "extract", workdir / "store"
     result: dict = {
         "scale": scale,
         "params": params,
@@ -311,7 +247,7 @@ def run(
     result["rows"] = counts
     save()
     say(f"ingesting ({sum(counts.values()):,} rows)")
-    db.unlink(missing_ok=True)
+    shutil.rmtree(db, ignore_errors=True)
     stages = StageClock()
     started = time.perf_counter()
     ingest.ingest(extract, db, progress=stages)
@@ -337,7 +273,7 @@ def run(
 
     say("timing each page's data, cold (new connection) and warm")
     result["pages"] = {}
-    for page, compute in PAGE_DATA.items():
+    for page, compute in site.PAGE_DATA.items():
         cold_con = store.connect(db)
         started = time.perf_counter()
         compute(cold_con, period)
@@ -384,7 +320,7 @@ def run_ssd_import(
 
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-ssd-{scale}-"))
-    source, extract, db = workdir / "ssd", workdir / "extract", workdir / "ehts.duckdb"
+    source, extract, db = workdir / "ssd", workdir / "extract", workdir / "store"
     result: dict = {
         "scale": scale,
         "kind": "ssd_import",
@@ -434,7 +370,7 @@ def run_ssd_import(
     }
     save()
     say("ingesting the extract the import wrote")
-    db.unlink(missing_ok=True)
+    shutil.rmtree(db, ignore_errors=True)
     started = time.perf_counter()
     ingest.ingest(extract, db)
     result["ingest_s"] = round(time.perf_counter() - started, 1)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+
+import duckdb
 
 from ehts_data import (
     board,
@@ -33,7 +36,7 @@ def _date(text: str) -> date:
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        help=f"store file (default: $EHTS_DB or {config.DEFAULT_DB})",
+        help=f"store folder (default: $EHTS_DB or {config.DEFAULT_DB})",
     )
 
 
@@ -108,12 +111,7 @@ def cmd_metrics(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        con = store.connect(args.db)
-    except store.StoreMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    with con:
+    with store.connect(args.db) as con:
         if args.metric:
             df = metrics.compute(con, args.metric, period, args.by)
         else:
@@ -184,18 +182,14 @@ def cmd_snapshot(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        folder = snapshot.publish(
-            period,
-            args.db,
-            args.out,
-            threshold=args.threshold,
-            audience=args.audience,
-            progress=_progress_printer(sys.stderr),
-        )
-    except (store.StoreMissing, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    folder = snapshot.publish(
+        period,
+        args.db,
+        args.out,
+        threshold=args.threshold,
+        audience=args.audience,
+        progress=_progress_printer(sys.stderr),
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
     cells = manifest["suppressed_cells"]
     print(f"Snapshot for {period.label} ({args.audience}) written to {folder}")
@@ -255,24 +249,13 @@ def cmd_scorecard(args) -> int:
     period = _period(args)
     if period is None:
         return 2
-    try:
-        card = scorecard.load(args.scorecard)
-        con = store.connect(args.db)
-    except (scorecard.RegistryError, store.StoreMissing) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    with con:
+    card = scorecard.load(args.scorecard)
+    with store.connect(args.db) as con:
         if args.format == "html":
             if args.out is None:
                 print(board.pack_html(con, card, period, k=args.threshold))
                 return 0
-            try:
-                paths = board.write_pack(
-                    con, card, period, args.out, pdf=args.pdf, k=args.threshold
-                )
-            except board.PdfError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 1
+            paths = board.write_pack(con, card, period, args.out, pdf=args.pdf, k=args.threshold)
             for path in paths.values():
                 print(f"wrote {path}")
             return 0
@@ -286,6 +269,16 @@ def cmd_scorecard(args) -> int:
             f"{card.council.name}: scorecard {period.label} ({period.start} to {period.end}){where}"
         )
         print(_scorecard_table(results))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    target = config.db_path(args.db)
+    found = store.kind(target)
+    if found != "legacy":
+        print(f"{target} needs no conversion ({found})")
+        return 0
+    print(store.migrate(target))
     return 0
 
 
@@ -344,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import an extract in another standard; `ehts import ssd` reads a "
         "Standard Safeguarding Dataset (docs/import-ssd.md).",
     )
-    formats = p.add_subparsers(dest="format", required=True)
+    formats = p.add_subparsers(dest="format", required=True, help="the extract's standard")
     p = formats.add_parser(
         "ssd",
         help="a Standard Safeguarding Dataset extract (SSD CSV tables + a mapping file)",
@@ -415,6 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser(
+        "migrate",
+        help="convert a single-file store from an earlier version into a store folder",
+        description="Convert a store written by an earlier EHTS Insight (one DuckDB file) into "
+        "a store folder at the same path: its extract becomes the first version and its "
+        "commentary and ingest history move to the state database (docs/store.md).",
+    )
+    _add_db(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
         "bench",
         help="measure ingest, metric and page speed on generated data",
         description="Generate data at a scale, ingest it with full validation, and time every "
@@ -468,9 +471,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a command says in one line instead of a traceback: bad paths, stores, files, periods.
+USER_ERRORS = (
+    store.StoreError,
+    scorecard.RegistryError,
+    periods.PeriodError,
+    snapshot.PublishError,
+    board.PdfError,
+    OSError,
+    sqlite3.Error,
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return str(exc).strip().replace("\n", "\n  ") or type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_DB = Path("data") / "ehts.duckdb"
+DEFAULT_DB = Path("data") / "store"
 
 
 def db_path(override: str | os.PathLike | None = None) -> Path:
-    """The store file: an explicit path, else $EHTS_DB, else data/ehts.duckdb."""
+    """The store folder: an explicit path, else $EHTS_DB, else data/store."""
     if override:
         return Path(override)
     return Path(os.environ.get("EHTS_DB") or DEFAULT_DB)

@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from ehts_data import metrics, store
+from ehts_data import metrics, state, store
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -138,31 +138,18 @@ def field_completeness(con) -> pd.DataFrame:
 
 
 def ingest_history(con) -> pd.DataFrame:
-    """Every ingest into this store, newest first."""
-    return store.run(con, "ingest_history")
-
-
-HEADLINE_METRICS = (
-    "requests",
-    "requests_per_10k",
-    "re_referral_12m_rate",
-    "episodes_started",
-    "open_episodes",
-    "re_entry_12m_rate",
-    "step_down_rate",
-    "step_up_rate",
-    "episodes_closed",
-    "outcomes_achieved_rate",
-    "median_episode_days",
-    "survey_agree_rate",
-)
+    """Every ingest into the store this extract belongs to, newest first (state database)."""
+    folder = store.store_of(con)
+    if folder is None:
+        return pd.DataFrame(columns=state.HISTORY_COLUMNS)
+    return state.ingest_history(state.path_for(folder))
 
 
 def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """The headline metrics for the period and the period before, one row per metric."""
     rows = []
     previous = period.previous()
-    for metric_id in HEADLINE_METRICS:
+    for metric_id in metrics.HEADLINES:
         now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
         before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
         rows.append(

@@ -1,8 +1,10 @@
-"""Ingest a directory of contract files: read → validate → load → derive facts → switch.
+"""Ingest a directory of contract files: read → validate → load → derive facts → install.
 
-The new store is built in a private file beside the current one and swapped in with an
-atomic rename only when every check has passed, so a failed ingest changes nothing and a
-dashboard holding the old file open keeps working (it reconnects when the file changes).
+The new extract is built in a private file in the store folder and becomes current by one
+atomic move of the store's pointer, only when every check has passed: a failed or killed
+ingest changes nothing, and dashboards reading the old version finish on it and pick up the
+new one on their next rerun (docs/store.md). The records people write live in the state
+database; an ingest only appends its own row of history there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -22,12 +25,14 @@ from pathlib import Path
 
 import duckdb
 
-from ehts_data import config, contract, store
+from ehts_data import config, contract, state, store
 from ehts_data.contract import ColumnSpec, ContractModel
 
 MAX_PROBLEMS = 100
-# Tables that belong to the store rather than to one extract; carried over by every ingest.
-PERSISTENT_TABLES = ("ingest_log", "scorecard_commentary")
+# Bounds that refuse a file no contract extract could be, before minutes and GBs are spent.
+MAX_HEADER_COLUMNS = 1_000
+MAX_HEADER_BYTES = 64 * 1024
+MAX_LINE_BYTES = 1024 * 1024
 FACT_SCRIPTS = (
     "derive_child_places",
     "derive_request_facts",
@@ -100,6 +105,7 @@ class IngestResult:
     date_to: str | None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ingested_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
 
 def _quiet(message: str, fraction: float) -> None:
@@ -144,14 +150,41 @@ def _shown(value) -> str | None:
 
 # ---- reading ----
 def _read_header(path: Path, file: str, problems: _Collector) -> list[str] | None:
+    # Only the first MAX_HEADER_BYTES are read: a file without a line break there (a binary
+    # file, a one-line dump) is refused before DuckDB reads gigabytes of it.
+    with path.open("rb") as handle:
+        head = handle.read(MAX_HEADER_BYTES + 1)
+    line, newline, _ = head.partition(b"\n")
+    if not newline and len(head) > MAX_HEADER_BYTES:
+        problems.add(
+            Problem(
+                file, 1, None, None, f"has no header row in its first {MAX_HEADER_BYTES:,} bytes"
+            )
+        )
+        return None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        text = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add(Problem(file, None, None, None, f"is not UTF-8 text ({exc.reason})"))
         return None
+    try:
+        header = next(csv.reader([text.rstrip("\r")]), None)
+    except csv.Error as exc:
+        problems.add(Problem(file, 1, None, None, f"has a header that is not CSV ({exc})"))
+        return None
     if not header or all(not h.strip() for h in header):
         problems.add(Problem(file, 1, None, None, "has no header row (the file is empty)"))
+        return None
+    if len(header) > MAX_HEADER_COLUMNS:
+        problems.add(
+            Problem(
+                file,
+                1,
+                None,
+                None,
+                f"has {len(header):,} columns; no contract file has more than {MAX_HEADER_COLUMNS:,}",
+            )
+        )
         return None
     return header
 
@@ -219,10 +252,10 @@ def _stage(
         select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      nullstr = '', allow_quoted_nulls = true)
+                      nullstr = '', allow_quoted_nulls = true, max_line_size = $max_line)
     """
     try:
-        con.execute(sql, {"path": str(path), "columns": columns})
+        con.execute(sql, {"path": str(path), "columns": columns, "max_line": MAX_LINE_BYTES})
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
         problems.add(Problem(model.file, None, None, None, f"could not be read as CSV: {message}"))
@@ -595,32 +628,66 @@ def ingest(
     if problems.total:
         raise IngestError(problems.problems, problems.total)
 
-    # Hashing the files runs beside the DuckDB work (hashlib releases the GIL).
-    hashing = ThreadPoolExecutor(max_workers=1)
-    hashed = hashing.submit(fingerprint, source)
-    hashing.shutdown(wait=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.building")
-    # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
-    con = duckdb.connect(
-        str(building),
-        config={**store.WRITE_CONFIG, "memory_limit": config.ingest_memory_limit()},
-    )
-    try:
-        result = _build(con, source, present, target, problems, warnings, progress, hashed)
-        con.execute("checkpoint")
-        con.close()
-        if problems.total:
-            raise IngestError(problems.problems, problems.total)
-        _switch(building, target)
-    except BaseException:
-        con.close()
-        building.unlink(missing_ok=True)
-        Path(str(building) + ".wal").unlink(missing_ok=True)
-        raise
+    new_store = not target.exists()
+    with store.ingest_lock(_prepared(target, warnings)):
+        store.clean_builds(target)
+        # Hashing the files runs beside the DuckDB work (hashlib releases the GIL).
+        hashing = ThreadPoolExecutor(max_workers=1)
+        hashed = hashing.submit(fingerprint, source)
+        hashing.shutdown(wait=False)
+        building = store.new_build(target)
+        # A bounded memory limit: DuckDB spills to disk beyond it (its default is 80% of RAM).
+        con = duckdb.connect(
+            str(building),
+            config={**store.WRITE_CONFIG, "memory_limit": config.ingest_memory_limit()},
+        )
+        try:
+            result = _build(con, source, present, target, problems, warnings, progress, hashed)
+            con.execute("checkpoint")
+            con.close()
+            if problems.total:
+                raise IngestError(problems.problems, problems.total)
+            progress("making the new extract current", 0.995)
+            version = store.install(target, building, result.fingerprint, result.ingest_id)
+        except BaseException:
+            con.close()
+            store.remove_build(building)
+            if new_store:
+                store.discard_new(target)
+            raise
+    _record(target, result, version)
     result.seconds = time.perf_counter() - started
     progress("done", 1.0)
     return result
+
+
+def _prepared(target: Path, warnings: list[str]) -> Path:
+    """The store folder, created or converted from an earlier single-file store."""
+    warnings.extend(store.prepare(target))
+    return target
+
+
+def _record(target: Path, result: IngestResult, version: Path) -> None:
+    """Append the ingest to the state database's history. The extract is already current and
+    holds its own record, so a state database that cannot be written only costs a warning."""
+    try:
+        state.record_ingest(
+            state.path_for(target),
+            {
+                "ingest_id": result.ingest_id,
+                "ingested_at": result.ingested_at.isoformat(sep=" "),
+                "source": result.source,
+                "fingerprint": result.fingerprint,
+                "contract_version": contract.CONTRACT_VERSION,
+                "row_counts": json.dumps(result.row_counts),
+                "warnings": json.dumps(result.warnings),
+                "date_from": result.date_from,
+                "date_to": result.date_to,
+                "version_file": version.name,
+            },
+        )
+    except (sqlite3.Error, OSError) as exc:
+        result.warnings.append(f"the ingest history could not be written: {exc}")
 
 
 def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
@@ -700,7 +767,6 @@ def _build(
     if geojson is not None:
         con.execute("insert into locality_geojson values ($g)", {"g": geojson})
     store.execute_script(con, "schema")
-    store.execute_script(con, "schema_commentary")
     _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",
@@ -723,9 +789,6 @@ def _build(
     if lost:
         _check_derive_references(con, models, checked, problems, lost)
         return None
-    step("carrying over the store's history and commentary")
-    _carry_over(con, target, warnings)
-
     date_from, date_to = con.execute(
         "select min(d)::varchar, max(d)::varchar from ("
         " select received_date as d from requests union all"
@@ -746,7 +809,7 @@ def _build(
         " $date_from, $date_to)",
         {
             "id": result.ingest_id,
-            "at": datetime.now(UTC).replace(tzinfo=None),
+            "at": result.ingested_at,
             "source": result.source,
             "fp": result.fingerprint,
             "version": contract.CONTRACT_VERSION,
@@ -789,33 +852,3 @@ def _create_code_types(con) -> None:
 def _create_empty(con, model: type[ContractModel]) -> None:
     cols = ", ".join(f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model))
     con.execute(f"create table {ident(contract.table_name(model))} ({cols})")
-
-
-def _carry_over(con, target: Path, warnings: list[str]) -> None:
-    """Copy the store's own tables (ingest history, commentary) from the current store."""
-    if not target.exists():
-        return
-    try:
-        con.execute("attach $path as previous (read_only)", {"path": str(target)})
-    except duckdb.Error as exc:
-        warnings.append(f"the previous store could not be read, so its history was not kept: {exc}")
-        return
-    try:
-        existing = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_catalog = 'previous'"
-            ).fetchall()
-        }
-        for table in PERSISTENT_TABLES:
-            if table in existing:
-                con.execute(f"insert into {ident(table)} select * from previous.{ident(table)}")
-    finally:
-        con.execute("detach previous")
-
-
-def _switch(building: Path, target: Path) -> None:
-    """Put the new store in place atomically. Readers of the old file keep their snapshot."""
-    stale_wal = Path(str(target) + ".wal")
-    stale_wal.unlink(missing_ok=True)
-    os.replace(building, target)

@@ -1,12 +1,11 @@
-"""The metrics engine: one function per metric id, each running one queries/<id>.sql.
-
-Every function takes an open store connection, a Period and a breakdown ('none', 'locality'
-or 'hub') and returns the tidy result shape: metric, group, numerator, denominator, value.
+"""The metrics engine: the metric registry and `compute`, which runs a metric's one
+queries/<id>.sql over an open store connection for a Period, a breakdown ('none', 'locality'
+or 'hub') and a Scope, and returns the tidy result shape: metric, group, numerator,
+denominator, value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,7 +22,9 @@ RESULT_COLUMNS = ["metric", "group", "numerator", "denominator", "value"]
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric's registry entry: what it is and how it is shown."""
+    """A metric's registry entry: the one place that says what it is, how it is shown and
+    where it is computed. Adding a metric is one entry here, one queries/<sql>.sql, one
+    section in docs/metrics.md and one test (tests/test_registry.py checks all four)."""
 
     id: str
     title: str
@@ -31,11 +32,25 @@ class Metric:
     counts: str  # what is counted: requests, episodes, assessments, responses
     description: str
     polarity: Literal["higher", "lower"] | None = None  # which way is better, where it is clear
+    look_back_months: int = 0  # history needed before the period (the 12-month rules)
+    breakdowns: tuple[str, ...] = BREAKDOWNS
+    headline: int | None = None  # place among the headline tiles (Overview); None: not one
+    published: bool = True  # in snapshots' headline tables (need prevalence has its own table)
+
+    @property
+    def sql(self) -> str:
+        """The queries/ file that computes it."""
+        return self.id
 
 
 METRICS: tuple[Metric, ...] = (
     Metric(
-        "requests", "Requests for support", "count", "requests", "Requests received in the period."
+        "requests",
+        "Requests for support",
+        "count",
+        "requests",
+        "Requests received in the period.",
+        headline=1,
     ),
     Metric(
         "requests_per_10k",
@@ -43,6 +58,7 @@ METRICS: tuple[Metric, ...] = (
         "per_10k",
         "requests",
         "Requests received per 10,000 resident children aged 0-19 (ONS mid-year estimate).",
+        headline=2,
     ),
     Metric(
         "re_referral_12m_rate",
@@ -52,6 +68,8 @@ METRICS: tuple[Metric, ...] = (
         "Share of requests whose child had another request in the 12 months before "
         "(referral to referral, DfE rule).",
         polarity="lower",
+        look_back_months=12,
+        headline=3,
     ),
     Metric(
         "episodes_started",
@@ -59,6 +77,7 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "episodes",
         "Early help and targeted support episodes started (transfers excluded).",
+        headline=4,
     ),
     Metric(
         "episodes_closed",
@@ -66,6 +85,7 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "episodes",
         "Episodes closed (transfers excluded).",
+        headline=9,
     ),
     Metric(
         "open_episodes",
@@ -73,6 +93,7 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "episodes",
         "Episodes open on the last day of the period.",
+        headline=5,
     ),
     Metric(
         "re_entry_12m_rate",
@@ -82,6 +103,8 @@ METRICS: tuple[Metric, ...] = (
         "Share of episodes started whose child had another episode close in the 12 months "
         "before (closure to start).",
         polarity="lower",
+        look_back_months=12,
+        headline=6,
     ),
     Metric(
         "step_down_rate",
@@ -89,6 +112,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "episodes",
         "Share of episodes started that were step-downs from children's social care.",
+        headline=7,
     ),
     Metric(
         "step_up_rate",
@@ -96,6 +120,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "episodes",
         "Share of episodes closed that were stepped up to children's social care.",
+        headline=8,
     ),
     Metric(
         "outcomes_achieved_rate",
@@ -104,6 +129,7 @@ METRICS: tuple[Metric, ...] = (
         "episodes",
         "Share of episodes closed with outcomes achieved.",
         polarity="higher",
+        headline=10,
     ),
     Metric(
         "median_episode_days",
@@ -111,6 +137,7 @@ METRICS: tuple[Metric, ...] = (
         "days",
         "episodes",
         "Median days from start to end of episodes closed in the period.",
+        headline=11,
     ),
     Metric(
         "need_prevalence",
@@ -118,6 +145,7 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "assessments",
         "Share of assessments completed in the period that list each need.",
+        published=False,
     ),
     Metric(
         "survey_agree_rate",
@@ -126,9 +154,13 @@ METRICS: tuple[Metric, ...] = (
         "responses",
         "Share of survey responses scoring 4 or 5 (agree or strongly agree).",
         polarity="higher",
+        headline=12,
     ),
 )
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
+HEADLINES: tuple[str, ...] = tuple(
+    m.id for m in sorted((m for m in METRICS if m.headline is not None), key=lambda m: m.headline)
+)
 
 
 @dataclass(frozen=True)
@@ -163,17 +195,21 @@ def _params(period: Period, by: Breakdown, scope: Scope) -> dict:
     }
 
 
-def _run(
+def compute(
     con: duckdb.DuckDBPyConnection,
     metric_id: str,
     period: Period,
-    by: Breakdown,
+    by: Breakdown = "none",
     scope: Scope = ALL,
-):
+) -> pd.DataFrame:
+    """One metric by id, in the tidy result shape."""
+    try:
+        metric = REGISTRY[metric_id]
+    except KeyError:
+        raise ValueError(f"unknown metric {metric_id!r}") from None
     _check_breakdown(by)
-    found = store.arrays(con, metric_id, **_params(period, by, scope))
-    # Built from the columns: converting and retyping DuckDB's own frame took about a fifth of
-    # a small metric's time.
+    found = store.arrays(con, metric.sql, **_params(period, by, scope))
+    # Built from the columns: cheaper than converting and retyping DuckDB's own frame.
     return pd.DataFrame(
         {
             "metric": pd.Series(found["metric"], dtype="str"),
@@ -185,120 +221,34 @@ def _run(
     )
 
 
-def requests(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
-    """Requests received in the period."""
-    return _run(con, "requests", period, by, scope)
-
-
-def requests_per_10k(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
+def compute_all(
+    con: duckdb.DuckDBPyConnection, period: Period, by: Breakdown = "none", scope: Scope = ALL
 ) -> pd.DataFrame:
-    """Requests per 10,000 children aged 0-19 (no rate by hub)."""
-    return _run(con, "requests_per_10k", period, by, scope)
-
-
-def re_referral_12m_rate(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Share of requests that are re-referrals within 12 months."""
-    return _run(con, "re_referral_12m_rate", period, by, scope)
-
-
-def episodes_started(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Episodes started in the period, transfers excluded."""
-    return _run(con, "episodes_started", period, by, scope)
-
-
-def episodes_closed(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Episodes closed in the period, transfers excluded."""
-    return _run(con, "episodes_closed", period, by, scope)
-
-
-def open_episodes(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
-    """Episodes open at the end of the period."""
-    return _run(con, "open_episodes", period, by, scope)
-
-
-def re_entry_12m_rate(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Share of episodes started that re-enter within 12 months of a closure."""
-    return _run(con, "re_entry_12m_rate", period, by, scope)
-
-
-def step_down_rate(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
-    """Share of episodes started that were step-downs from social care."""
-    return _run(con, "step_down_rate", period, by, scope)
-
-
-def step_up_rate(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
-    """Share of episodes closed that were step-ups to social care."""
-    return _run(con, "step_up_rate", period, by, scope)
-
-
-def outcomes_achieved_rate(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Share of episodes closed with outcomes achieved."""
-    return _run(con, "outcomes_achieved_rate", period, by, scope)
-
-
-def median_episode_days(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Median length in days of episodes closed in the period."""
-    return _run(con, "median_episode_days", period, by, scope)
-
-
-def need_prevalence(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Share of assessments listing each need (metric 'need_prevalence:<need>')."""
-    return _run(con, "need_prevalence", period, by, scope)
-
-
-def survey_agree_rate(
-    con, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """Share of survey responses scoring 4 or 5."""
-    return _run(con, "survey_agree_rate", period, by, scope)
-
-
-FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {m.id: globals()[m.id] for m in METRICS}
-
-
-def compute(
-    con, metric_id: str, period: Period, by: Breakdown = "none", scope: Scope = ALL
-) -> pd.DataFrame:
-    """One metric by id."""
-    try:
-        function = FUNCTIONS[metric_id]
-    except KeyError:
-        raise ValueError(f"unknown metric {metric_id!r}") from None
-    return function(con, period, by, scope)
-
-
-def compute_all(con, period: Period, by: Breakdown = "none", scope: Scope = ALL) -> pd.DataFrame:
     """Every metric in registry order, stacked in the tidy shape."""
     return pd.concat([compute(con, m.id, period, by, scope) for m in METRICS], ignore_index=True)
 
 
 def rows(
-    con, result_metric: str, period: Period, by: Breakdown = "none", scope: Scope = ALL
+    con: duckdb.DuckDBPyConnection,
+    result_metric: str,
+    period: Period,
+    by: Breakdown = "none",
+    scope: Scope = ALL,
 ) -> list[dict]:
     """The rows of one result metric (a metric id, or 'need_prevalence:<need>') as dicts of the
     result columns: the query `compute` runs, read without a DataFrame (the scorecard reads
     over a hundred small results)."""
     _check_breakdown(by)
-    found = store.records(con, metric_of(result_metric).id, **_params(period, by, scope))
+    found = store.records(con, metric_of(result_metric).sql, **_params(period, by, scope))
     return [row for row in found if row["metric"] == result_metric]
 
 
-def reading(con, result_metric: str, period: Period, scope: Scope = ALL) -> dict | None:
+def reading(
+    con: duckdb.DuckDBPyConnection,
+    result_metric: str,
+    period: Period,
+    scope: Scope = ALL,
+) -> dict | None:
     """The 'all' row of one result metric for the period within the scope (None if absent)."""
     found = rows(con, result_metric, period, "none", scope)
     return found[0] if found else None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-Q([1-4]))?$")
+
+
+# Case data from before 1900 or after 2199 is a typing slip, not a period (0000-01 must not crash).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 class PeriodError(ValueError):
@@ -48,6 +53,42 @@ def fy_start_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def quarter_of(day: date) -> Period:
+    """The financial quarter that holds `day`."""
+    return quarter(fy_start_year(day), (day.month - 4) % 12 // 3 + 1)
+
+
+def month_of(day: date) -> Period:
+    """The calendar month that holds `day`, labelled like 'Mar 2026'."""
+    first = day.replace(day=1)
+    last = add_months(first, 1) - timedelta(days=1)
+    return Period(first, last, first.strftime("%b %Y"))
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (earlier when negative), the day clipped to the month's length,
+    like DuckDB's `+ interval n month` (29 Feb 2024 + 12 months = 28 Feb 2025)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_quarters(day: date, count: int) -> list[Period]:
+    """The `count` financial quarters ending with the one that holds `day`."""
+    out = [quarter_of(day)]
+    while len(out) < count:
+        out.insert(0, out[0].previous())
+    return out
+
+
+def last_months(day: date, count: int) -> list[Period]:
+    """The `count` calendar months ending with the one that holds `day`."""
+    out = [month_of(day)]
+    while len(out) < count:
+        out.insert(0, month_of(out[0].start - timedelta(days=1)))
+    return out
+
+
 def financial_year(start_year: int) -> Period:
     return Period(date(start_year, 4, 1), date(start_year + 1, 3, 31), fy_label(start_year))
 
@@ -63,6 +104,9 @@ def quarter(start_year: int, q: int) -> Period:
 
 
 def custom(start: date, end: date) -> Period:
+    for day in (start, end):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodError(f"{day}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if end < start:
         raise PeriodError(f"the period ends ({end}) before it starts ({start})")
     return Period(start, end, f"{start.isoformat()} to {end.isoformat()}")
@@ -77,6 +121,8 @@ def parse(text: str) -> Period:
             "2024-25-Q1"
         )
     start_year, short, q = int(match[1]), int(match[2]), match[3]
+    if not FIRST_YEAR <= start_year <= LAST_YEAR:
+        raise PeriodError(f"{text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if (start_year + 1) % 100 != short:
         raise PeriodError(f"{text!r}: a financial year is written like {fy_label(start_year)}")
     return quarter(start_year, int(q)) if q else financial_year(start_year)
@@ -98,13 +144,11 @@ def resolve(
 def quarters_between(first: date, last: date) -> list[Period]:
     """Every financial quarter overlapping first..last, in order."""
     out = []
-    fy, q = fy_start_year(first), (((first.month - 4) % 12) // 3) + 1
-    while True:
-        p = quarter(fy, q)
-        if p.start > last:
-            return out
+    p = quarter_of(first)
+    while p.start <= last:
         out.append(p)
-        fy, q = (fy + 1, 1) if q == 4 else (fy, q + 1)
+        p = quarter_of(p.end + timedelta(days=1))
+    return out
 
 
 def years_between(first: date, last: date) -> list[Period]:

@@ -7,8 +7,8 @@ scorecard always agrees with the rest of the dashboard.
 
 from __future__ import annotations
 
-import calendar
 import os
+import sqlite3
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,11 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ehts_data import benchmarks, contract, metrics, periods, stats, store
+from ehts_data import benchmarks, contract, metrics, periods, state, stats, store
 from ehts_data.benchmarks import Benchmark
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period
@@ -33,7 +32,6 @@ UNIT_KINDS = {  # indicators.csv unit → how the value is shown
     "days": "days",
     "score": "score",
 }
-HISTORY_MONTHS = {"re_referral_12m_rate": 12, "re_entry_12m_rate": 12}  # look-back needed
 SPARK_QUARTERS = 8
 SPC_MONTHS = 24
 COMMENT_MAX = 2000
@@ -186,13 +184,34 @@ def _where(raw: dict, loc: tuple) -> str:
     return "field " + repr(".".join(str(p) for p in loc)) if loc else "the file"
 
 
+REGISTRY_MAX_BYTES = 1024 * 1024  # a KPI registry is a few KB; /dev/zero must not be read whole
+
+
+def _read_registry(target: Path) -> str:
+    try:
+        with target.open("rb") as handle:
+            data = handle.read(REGISTRY_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise RegistryError(f"{target}: no such scorecard file") from None
+    except IsADirectoryError:
+        raise RegistryError(f"{target}: is a folder, not a scorecard file") from None
+    except OSError as exc:
+        raise RegistryError(f"{target}: cannot be read ({exc.strerror})") from None
+    if len(data) > REGISTRY_MAX_BYTES:
+        raise RegistryError(
+            f"{target}: larger than {REGISTRY_MAX_BYTES // 1024:,} KB; not a scorecard file"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RegistryError(f"{target}: not a text file (not UTF-8)") from None
+
+
 def load(path: str | os.PathLike | None = None) -> Registry:
     """Read and check the KPI registry; RegistryError lists every problem with its place."""
     target = registry_path(path)
     try:
-        raw = tomllib.loads(target.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"{target}: no such scorecard file") from None
+        raw = tomllib.loads(_read_registry(target))
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{target}: not valid TOML: {exc}") from None
     try:
@@ -316,16 +335,9 @@ class Coverage:
         """True when the data covers the period, with the look-back a 12-month rule needs."""
         if self.first is None or self.last is None or kpi.metric is None:
             return True
-        months = HISTORY_MONTHS.get(kpi.metric.split(":")[0], 0)
-        earliest = _add_months(self.first, months)
+        months = metrics.metric_of(kpi.metric).look_back_months
+        earliest = periods.add_months(self.first, months)
         return period.start >= earliest and period.end <= self.last
-
-
-def _add_months(day: date, months: int) -> date:
-    """Calendar months later, the day clipped to the month's length (like DuckDB's interval)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def coverage(con) -> Coverage:
@@ -397,12 +409,7 @@ def _intervals(kpi: Kpi, reading: Reading):
 
 def last_quarters(period: Period, count: int = SPARK_QUARTERS) -> list[Period]:
     """The `count` financial quarters ending with the one that holds the period's end."""
-    fy = periods.fy_start_year(period.end)
-    q = (period.end.month - 4) % 12 // 3 + 1
-    out = [periods.quarter(fy, q)]
-    while len(out) < count:
-        out.insert(0, out[0].previous())
-    return out
+    return periods.last_quarters(period.end, count)
 
 
 def evaluate_kpi(
@@ -639,14 +646,7 @@ def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dic
 
 def months_before(period: Period, count: int = SPC_MONTHS) -> list[Period]:
     """The `count` calendar months ending with the one that holds the period's end."""
-    out = []
-    year, month = period.end.year, period.end.month
-    for _ in range(count):
-        first = date(year, month, 1)
-        last = _add_months(first, 1).replace(day=1)
-        out.insert(0, periods.custom(first, date.fromordinal(last.toordinal() - 1)))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return [Period(p.start, p.end, p.start.strftime("%b %Y")) for p in out]
+    return periods.last_months(period.end, count)
 
 
 def monthly(
@@ -706,17 +706,12 @@ def spc(con, kpi: Kpi, period: Period, scope: Scope = ALL) -> SpcResult:
 
 
 def commentary(con, period: Period) -> pd.DataFrame:
-    """The newest commentary per KPI for the period (empty on a store from before commentary)."""
-    tables = (
-        con.cursor()
-        .execute(
-            "select 1 from information_schema.tables where table_name = 'scorecard_commentary'"
-        )
-        .fetchall()
-    )
-    if not tables:
-        return pd.DataFrame(columns=["kpi", "comment", "author", "written_at", "edits"])
-    return store.run(con, "scorecard_commentary", period=period.label)
+    """The newest commentary per KPI for the period, from the state database of the store the
+    connection's extract belongs to (empty for an extract outside a store)."""
+    folder = store.store_of(con)
+    if folder is None:
+        return pd.DataFrame(columns=state.COMMENTARY_COLUMNS)
+    return state.commentary(state.path_for(folder), period.label)
 
 
 def add_commentary(
@@ -728,8 +723,9 @@ def add_commentary(
     *,
     card: Registry | None = None,
     now: datetime | None = None,
-) -> None:
-    """Store a commentary entry in the store (a write: no other process may hold it open)."""
+) -> int:
+    """Store a commentary entry in the state database (every edit is a new entry, kept with
+    who and when); returns its id. Never blocked by an ingest or another dashboard."""
     comment, author = comment.strip(), author.strip()
     if not comment:
         raise ValueError("the commentary is empty")
@@ -741,26 +737,19 @@ def add_commentary(
         raise ValueError("say who wrote the commentary")
     if card is not None:
         card.get(kpi)
+    if store.current_version(db) is None:
+        raise RuntimeError("there is no store to keep commentary in yet: load data first")
     try:
-        con = store.connect(db, read_only=False)
-    except duckdb.IOException as exc:
-        raise RuntimeError(
-            "the store is open in another program (an ingest, or a second dashboard), so the "
-            f"commentary could not be saved; try again in a moment ({exc})"
-        ) from None
-    try:
-        store.execute_script(con, "schema_commentary")
-        store.run(
-            con,
-            "add_commentary",
-            kpi=kpi,
-            period=period.label,
-            comment=comment,
-            author=author,
-            written_at=now or datetime.now().replace(microsecond=0),
+        return state.add_commentary(
+            state.path_for(db),
+            kpi,
+            period.label,
+            comment,
+            author,
+            now or datetime.now().replace(microsecond=0),
         )
-    finally:
-        con.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise RuntimeError(f"the commentary could not be saved ({exc})") from None
 
 
 # --- The national needs profile ----------------------------------------------------------------
@@ -777,7 +766,7 @@ def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) ->
     dfe = benchmarks.needs_profile(code, periods.fy_start_year(period.end) + 1)
     if dfe.empty:
         return pd.DataFrame(columns=columns)
-    local = metrics.need_prevalence(con, period, "none", scope)
+    local = metrics.compute(con, "need_prevalence", period, "none", scope)
     local = local.assign(need=local["metric"].str.split(":").str[1])
     shares = dict(zip(local["need"], local["value"], strict=True))
     pairs = dfe[["need", "factor_label"]].drop_duplicates()

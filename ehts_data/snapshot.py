@@ -2,7 +2,7 @@
 
 The storyboard (`publish`): open the store → build the tables from the metrics engine →
 suppress (ehts_data.disclosure) → write CSVs, tables.xlsx, report.html and manifest.json into
-one folder named for the period and the data fingerprint. Raw counts never leave this module
+one folder named for the period, audience, K and the data fingerprint. Raw counts never leave this module
 unsuppressed.
 """
 
@@ -15,6 +15,9 @@ import json
 import os
 import platform
 import re
+import shutil
+import sqlite3
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, metrics, store
+from ehts_data import charts, disclosure, explore, metrics, state, store
 from ehts_data.contract import AGE_BANDS, NEED_CODES
 from ehts_data.formatting import label
 from ehts_data.periods import Period
@@ -68,7 +71,7 @@ def _headline_table(con, period: Period, by: str, names: dict, k: int, tally) ->
     rows = []
     primary = secondary = hidden_rates = 0
     for metric in metrics.METRICS:
-        if metric.id == "need_prevalence":
+        if not metric.published:
             continue
         groups = metrics.compute(con, metric.id, period, by)
         whole = metrics.compute(con, metric.id, period, "none")
@@ -449,6 +452,23 @@ def _versions() -> dict[str, str]:
     return out
 
 
+class PublishError(ValueError):
+    """A snapshot cannot be written as asked (the message says why)."""
+
+
+class SnapshotExists(PublishError):
+    """A complete snapshot with the same name is already there; it is never overwritten."""
+
+    def __init__(self, folder: Path, how: str = "is already published"):
+        super().__init__(f"{folder} {how}; it is not overwritten")
+        self.folder = folder
+
+
+def folder_name(period: Period, audience: str, threshold: int, fingerprint: str) -> str:
+    """A snapshot's folder: period, audience, K and the data's fingerprint."""
+    return f"{period.label}_{audience}_K{threshold}_{fingerprint}"
+
+
 def publish(
     period: Period,
     db: str | os.PathLike | None = None,
@@ -459,21 +479,70 @@ def publish(
     progress: Progress = _quiet,
     now: datetime | None = None,
 ) -> Path:
-    """Write a snapshot for the period; returns its folder."""
+    """Write a snapshot for the period; returns its folder. It is written into a private
+    folder and renamed into place when complete (manifest last), so a killed run leaves
+    nothing that looks published; an existing snapshot is never overwritten."""
     if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+        raise PublishError(f"audience must be one of {', '.join(AUDIENCES)}")
     if threshold < 2:
-        raise ValueError("the threshold K must be at least 2")
+        raise PublishError("the threshold K must be at least 2")
+    parent = snapshots_dir(out)
+    if parent.exists() and not parent.is_dir():
+        raise PublishError(f"{parent} is a file, not a folder for snapshots")
     progress("opening the store", 0.02)
     with store.connect(db) as con:
         ingest = store.latest_ingest(con)
         if ingest is None:
             raise store.StoreMissing(Path(db or ""))
+        folder = parent / folder_name(period, audience, threshold, ingest["fingerprint"])
+        if folder.exists():
+            raise SnapshotExists(folder)
         tally = disclosure.Tally()
         progress("building and suppressing tables", 0.1)
         tables = build_tables(con, period, threshold, audience, tally)
-    folder = snapshots_dir(out) / f"{period.label}_{audience}_{ingest['fingerprint']}"
-    folder.mkdir(parents=True, exist_ok=True)
+    parent.mkdir(parents=True, exist_ok=True)
+    _clean_partials(parent)
+    partial = parent / f"{PARTIAL_PREFIX}{folder.name}.{uuid.uuid4().hex[:8]}"
+    # The lock beside it marks the partial folder as being written; a later run removes it only
+    # when no live process holds the lock (a killed run's lock is released by the system).
+    lock = partial.with_name(partial.name + ".lock")
+    with store.held_lock(lock):
+        try:
+            partial.mkdir()
+            manifest = _write(
+                partial, tables, tally, period, audience, threshold, ingest, now, progress
+            )
+            try:
+                os.rename(partial, folder)
+            except OSError:
+                if folder.exists():
+                    raise SnapshotExists(folder, "was published by another run meanwhile") from None
+                raise
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        finally:
+            lock.unlink(missing_ok=True)
+    _register(db, folder, manifest)
+    progress("done", 1.0)
+    return folder
+
+
+PARTIAL_PREFIX = ".partial-"
+
+
+def _clean_partials(parent: Path) -> None:
+    """Remove the partial folders (and their locks) that killed runs left behind."""
+    for leftover in parent.glob(f"{PARTIAL_PREFIX}*"):
+        if not leftover.is_dir():
+            continue
+        lock = leftover.with_name(leftover.name + ".lock")
+        if not store.held(lock):
+            shutil.rmtree(leftover, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+
+
+def _write(folder, tables, tally, period, audience, threshold, ingest, now, progress) -> dict:
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
     stamp = pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
     files = {}
@@ -508,11 +577,35 @@ def publish(
     (folder / "tables.xlsx").write_bytes(xlsx)
     files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
     progress("writing report.html", 0.8)
-    (folder / "report.html").write_text(_report_html(tables, meta, generated), encoding="utf-8")
+    report = _report_html(tables, meta, generated).encode("utf-8")
+    (folder / "report.html").write_bytes(report)
+    files["report.html"] = hashlib.sha256(report).hexdigest()
     manifest = {**meta, "generated_at": generated, "files": files}
+    progress("writing manifest.json", 0.95)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    progress("done", 1.0)
-    return folder
+    return manifest
+
+
+def _register(db, folder: Path, manifest: dict) -> None:
+    """Record the snapshot in the store's register (it is published whatever happens here)."""
+    cells = manifest["suppressed_cells"]
+    try:
+        state.register_snapshot(
+            state.path_for(db),
+            {
+                "folder": folder.name,
+                "path": str(folder.resolve()),
+                "period": manifest["period"],
+                "audience": manifest["audience"],
+                "threshold": manifest["threshold"],
+                "fingerprint": manifest["fingerprint"],
+                "ingest_id": manifest["ingest_id"],
+                "generated_at": manifest["generated_at"],
+                "suppressed": sum(cells[k] for k in ("primary", "secondary", "rates")),
+            },
+        )
+    except (sqlite3.Error, OSError):
+        pass  # the folder and its manifest are the record; the register is an index of them
 
 
 def zip_folder(folder: Path) -> bytes:
@@ -524,35 +617,9 @@ def zip_folder(folder: Path) -> bytes:
     return out.getvalue()
 
 
-def published(out: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Snapshots already written, newest first, from their manifests."""
-    rows = []
-    for manifest in sorted(snapshots_dir(out).glob("*/manifest.json")):
-        data = json.loads(manifest.read_text())
-        rows.append(
-            {
-                "folder": manifest.parent.name,
-                "period": data.get("period"),
-                "audience": data.get("audience"),
-                "fingerprint": data.get("fingerprint"),
-                "threshold": data.get("threshold"),
-                "generated_at": data.get("generated_at"),
-                "suppressed": sum(
-                    data.get("suppressed_cells", {}).get(k, 0)
-                    for k in ("primary", "secondary", "rates")
-                ),
-            }
-        )
-    columns = [
-        "folder",
-        "period",
-        "audience",
-        "fingerprint",
-        "threshold",
-        "generated_at",
-        "suppressed",
-    ]
-    return pd.DataFrame(rows, columns=columns).sort_values("generated_at", ascending=False)
+def published(db: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The store's snapshot register, newest first."""
+    return state.snapshots(state.path_for(db))
 
 
 def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Table], pd.DataFrame]:

@@ -74,7 +74,7 @@ with right:
     )
 
 st.subheader("Ingest history")
-history = ui.get(explore.ingest_history)
+history = ui.ingest_history()
 st.dataframe(
     history[["ingested_at", "source", "fingerprint", "date_from", "date_to", "ingest_id"]].rename(
         columns={

@@ -14,8 +14,8 @@ hubs = ui.get(explore.hubs)
 group_names = ui.get(explore.group_names)
 names, hub_names = group_names["locality"], group_names["hub"]
 
-counts = ui.get(metrics.requests, f.period, "locality", f.scope)
-rates = ui.get(metrics.requests_per_10k, f.period, "locality", f.scope)
+counts = ui.get(metrics.compute, "requests", f.period, "locality", f.scope)
+rates = ui.get(metrics.compute, "requests_per_10k", f.period, "locality", f.scope)
 by_locality = counts[["group", "value"]].merge(
     rates[["group", "denominator", "value"]], on="group", suffixes=("_requests", "_rate")
 )
@@ -73,7 +73,7 @@ with right:
         },
     )
 
-by_hub = ui.get(metrics.requests, f.period, "hub", f.scope)
+by_hub = ui.get(metrics.compute, "requests", f.period, "hub", f.scope)
 by_hub["hub"] = by_hub["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
 event = ui.chart(
     charts.bar(

@@ -36,7 +36,7 @@ with left:
         formats={"Episodes closed": "count"},
     )
 with right:
-    median = ui.get(metrics.median_episode_days, f.period, "locality", f.scope)
+    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", f.scope)
     median["Locality"] = median["group"].map(
         lambda g: names["locality"].get(g, formatting.label(g))
     )
@@ -81,7 +81,7 @@ ui.chart(
 
 left, right = st.columns(2)
 with left:
-    hub_rate = ui.get(metrics.survey_agree_rate, f.period, "hub", f.scope)
+    hub_rate = ui.get(metrics.compute, "survey_agree_rate", f.period, "hub", f.scope)
     hub_rate["Hub"] = hub_rate["group"].map(lambda h: names["hub"].get(h, formatting.label(h)))
     ui.chart(
         charts.bar(

@@ -62,18 +62,27 @@ for table in preview:
 
 if st.button("Generate snapshot", type="primary", icon=":material/publish:"):
     bar = st.progress(0.0, text="Starting")
-    folder = snapshot.publish(
-        f.period,
-        ui.current_store().path,
-        threshold=int(threshold),
-        audience=audience,
-        progress=lambda message, fraction: bar.progress(fraction, text=message),
-    )
-    st.session_state["publish_folder"] = str(folder)
-    st.success(f"Snapshot written to `{folder}`.")
+    try:
+        folder = snapshot.publish(
+            f.period,
+            ui.current_store().path,
+            threshold=int(threshold),
+            audience=audience,
+            progress=lambda message, fraction: bar.progress(fraction, text=message),
+        )
+    except snapshot.SnapshotExists as exc:
+        bar.empty()
+        st.session_state["publish_folder"] = str(exc.folder)
+        st.info(
+            f"This snapshot ({exc.folder.name}) was already published from the same data; it "
+            "is kept as it was and offered for download below."
+        )
+    else:
+        st.session_state["publish_folder"] = str(folder)
+        st.success(f"Snapshot {folder.name} published.")
 
 folder = st.session_state.get("publish_folder")
-if folder:
+if folder and Path(folder).is_dir():
     path = Path(folder)
     st.download_button(
         f"Download {path.name}.zip",
@@ -84,12 +93,12 @@ if folder:
     )
 
 st.subheader("Snapshots already published")
-done = snapshot.published()
+done = ui.snapshots_published()
 if done.empty:
-    st.markdown("None yet in `" + str(snapshot.snapshots_dir()) + "`.")
+    st.markdown("None yet for this store.")
 else:
     st.dataframe(
-        done.rename(
+        done.drop(columns=["path"]).rename(
             columns={
                 "folder": "Folder",
                 "period": "Period",

@@ -149,7 +149,7 @@ else:
     )
 
 st.header("Commentary")
-comments = ui.get(scorecard.commentary, f.period)
+comments = ui.commentary(f.period)
 titles = {kpi.id: kpi.title for kpi in card.kpi}
 if comments.empty:
     st.markdown(f"No commentary for {f.period.label} yet.")
@@ -166,21 +166,31 @@ else:
         ),
         hide_index=True,
     )
-with st.form("commentary", clear_on_submit=True):
-    st.markdown(f"Add commentary for **{f.period.label}** (kept with the data, with who and when).")
-    kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get)
-    text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX)
-    author = st.text_input("Your name")
+# The form keeps what was typed until it is saved: a failed save loses nothing. A saved
+# entry clears it by giving the form new widget keys.
+round_ = st.session_state.setdefault("commentary_round", 0)
+with st.form("commentary"):
+    st.markdown(
+        f"Add commentary for **{f.period.label}** (kept in the council's own records with who "
+        "and when; every edit is kept)."
+    )
+    kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get, key=f"ckpi{round_}")
+    text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
+    author = st.text_input("Your name", key=f"cauthor{round_}")
     if st.form_submit_button("Save commentary"):
-        path = ui.current_store().path
-        ui.release()
         try:
-            scorecard.add_commentary(path, kpi_id, f.period, text, author, card=card)
+            ui.save_commentary(kpi_id, f.period, text, author, card)
         except (ValueError, RuntimeError) as exc:
-            st.error(str(exc))
+            st.error(f"Not saved: {exc}. Your text is still in the form.")
         else:
-            st.success(f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}.")
+            st.session_state["commentary_round"] = round_ + 1
+            st.session_state["commentary_saved"] = (
+                f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
+            )
             st.rerun()
+saved = st.session_state.pop("commentary_saved", None)
+if saved:
+    st.success(saved)
 
 st.header("Board pack")
 st.markdown(

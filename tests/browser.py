@@ -78,8 +78,9 @@ def running_app(db: Path, extra_env: dict | None = None):
         log.close()
 
 
-def settle(page, timeout: float = 30.0) -> None:
-    """Wait until Streamlit has finished the run (no 'Running' indicator) and painted."""
+def settle(page, timeout: float = 60.0) -> None:
+    """Wait until Streamlit has finished the run (no 'Running' indicator for a second) and
+    painted; fail if it is still running after `timeout` seconds."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout * 1000)
     deadline = time.time() + timeout
     quiet_since = None
@@ -92,6 +93,7 @@ def settle(page, timeout: float = 30.0) -> None:
         elif time.time() - quiet_since > 1.0:
             return
         time.sleep(0.2)
+    raise TimeoutError(f"the page was still running after {timeout:.0f} s: {page.url}")
 
 
 def non_white_share(png: Path) -> float:

@@ -79,7 +79,7 @@ def load(tmp_path):
 
     def _load(**files):
         source = write_extract(tmp_path / f"extract{len(opened)}", **files)
-        db = tmp_path / f"store{len(opened)}.duckdb"
+        db = tmp_path / f"store{len(opened)}"
         ingest.ingest(source, db)
         con = store.connect(db)
         opened.append(con)
@@ -93,7 +93,7 @@ def load(tmp_path):
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
     """The committed sample extract, loaded once for the session."""
-    db = tmp_path_factory.mktemp("sample") / "ehts.duckdb"
+    db = tmp_path_factory.mktemp("sample") / "store"
     ingest.ingest(SAMPLE, db)
     return db
 

@@ -7,21 +7,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ehts_data import explore, formatting, metrics, periods, store
+from ehts_data import explore, formatting, metrics, periods, site, store
 from ehts_data.metrics import Scope
 from tests.conftest import ROOT
 
-PAGES = [
-    "pages/scorecard.py",
-    "pages/overview.py",
-    "pages/demand.py",
-    "pages/reentry.py",
-    "pages/steps.py",
-    "pages/needs.py",
-    "pages/outcomes.py",
-    "pages/data_quality.py",
-    "pages/publish.py",
-]
+PAGES = [page.file for page in site.PAGES]
 
 
 def app(monkeypatch, db, **url) -> AppTest:
@@ -64,11 +54,14 @@ def test_custom_dates_in_the_url_become_a_custom_period(monkeypatch, sample_db):
     assert shown == expected_tiles(sample_db, period, Scope())
 
 
-def test_an_empty_store_file_shows_the_same_guidance(monkeypatch, tmp_path):
-    empty = tmp_path / "empty.duckdb"
-    duckdb.connect(str(empty)).close()
-    at = app(monkeypatch, empty)
+def test_a_path_that_is_not_a_store_shows_why_without_the_server_path(monkeypatch, tmp_path):
+    foreign = tmp_path / "other-app.duckdb"
+    duckdb.connect(str(foreign)).close()
+    at = app(monkeypatch, foreign)
     assert at.title[0].value == "No data loaded yet"
+    shown = " ".join(e.value for e in at.error)
+    assert "another application" in shown
+    assert str(tmp_path) not in shown + " ".join(c.value for c in at.code)
 
 
 def expected_tiles(db, period, scope):
@@ -102,8 +95,8 @@ def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
     at.switch_page("pages/demand.py").run()
     table = at.dataframe[0].value
     with store.connect(sample_db) as con:
-        counts = metrics.requests(con, periods.parse("2025-26"), "locality")
-        rates = metrics.requests_per_10k(con, periods.parse("2025-26"), "locality")
+        counts = metrics.compute(con, "requests", periods.parse("2025-26"), "locality")
+        rates = metrics.compute(con, "requests_per_10k", periods.parse("2025-26"), "locality")
     assert list(table["Requests"]) == list(counts["value"])
     assert list(table["Requests per 10,000 children"]) == pytest.approx(list(rates["value"]))
 
@@ -113,8 +106,12 @@ def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):
     at.switch_page("pages/steps.py").run()
     assert not at.exception
     with store.connect(sample_db) as con:
-        expected = metrics.step_up_rate(
-            con, periods.parse("2025-26"), "locality", Scope(service="targeted_support")
+        expected = metrics.compute(
+            con,
+            "step_up_rate",
+            periods.parse("2025-26"),
+            "locality",
+            Scope(service="targeted_support"),
         )
     # share tables in page order: step-down by locality, then step-up by locality
     tables = [d.value for d in at.dataframe if "Share" in d.value.columns]
@@ -139,3 +136,35 @@ def test_publish_page_generates_a_snapshot(monkeypatch, sample_db, tmp_path):
     folders = list(tmp_path.iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("2025-26-Q1_public_")
     assert (folders[0] / "report.html").exists()
+
+
+def test_commentary_that_cannot_be_saved_stays_in_the_form_with_the_reason(
+    monkeypatch, sample_db, tmp_path
+):
+    monkeypatch.setenv("EHTS_STATE", str(tmp_path))  # a folder: SQLite cannot open it
+    at = app(monkeypatch, sample_db, period="2025-26")
+    at.switch_page("pages/scorecard.py").run()
+    at.text_area(key="ctext0").input("Re-entry fell in Eastcliff.")
+    at.text_input(key="cauthor0").input("Chair")
+    next(b for b in at.button if b.label == "Save commentary").click()
+    at.run()
+    assert not at.exception
+    assert any("Not saved" in e.value and "could not be saved" in e.value for e in at.error)
+    assert at.text_area(key="ctext0").value == "Re-entry fell in Eastcliff."
+    assert at.text_input(key="cauthor0").value == "Chair"
+
+
+def test_saved_commentary_is_shown_and_the_form_is_cleared(monkeypatch, sample_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "store"
+    shutil.copytree(sample_db, db)
+    at = app(monkeypatch, db, period="2025-26")
+    at.switch_page("pages/scorecard.py").run()
+    at.text_area(key="ctext0").input("Step-downs doubled.")
+    at.text_input(key="cauthor0").input("Chair")
+    next(b for b in at.button if b.label == "Save commentary").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved commentary" in s.value for s in at.success)
+    assert at.text_area(key="ctext1").value == ""

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ehts_data import bench, metrics, periods, store
+from ehts_data import bench, metrics, periods, site, store
 
 
 def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
@@ -15,7 +15,7 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
     bench.write(result, tmp_path / "out" / "la.json")
     saved = json.loads((tmp_path / "out" / "la.json").read_text())
     assert saved["rows"]["requests.csv"] > 20_000
-    assert set(saved["pages"]) == set(bench.PAGE_DATA)
+    assert set(saved["pages"]) == set(site.PAGE_DATA)
     assert saved["machine"]["calibration_ms"] > 0
     assert len(saved["metrics"]) == len(metrics.METRICS) * 3
     assert "| page | data cold ms |" in (tmp_path / "out" / "la.md").read_text()
@@ -34,7 +34,7 @@ def test_pandas_baseline_agrees_with_the_metrics_engine(sample_db, period):
             ours = metrics.compute(con, metric_id, p).iloc[0]["value"]
             baseline = bench.BASELINES[metric_id][0](con, p)
             assert ours == pytest.approx(baseline), metric_id
-        by_locality = metrics.requests(con, p, "locality").set_index("group")["value"]
+        by_locality = metrics.compute(con, "requests", p, "locality").set_index("group")["value"]
         baseline = bench.baseline_demand_by_locality(con, p)
         assert by_locality.to_dict() == pytest.approx(baseline.astype(float).to_dict())
 

@@ -13,19 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from ehts_data import site
 from tests.browser import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, running_app, settle
 
-PAGES = {
-    "scorecard": "",
-    "overview": "overview",
-    "demand": "demand",
-    "reentry": "reentry",
-    "steps": "steps",
-    "needs": "needs",
-    "outcomes": "outcomes",
-    "data_quality": "data_quality",
-    "publish": "publish",
-}
+PAGES = {page.id: page.url_path for page in site.PAGES}
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +154,8 @@ def test_scorecard_page_shows_every_kpi_and_saves_commentary(sample_db, browser,
 
     from ehts_data import periods, scorecard, store
 
-    db = tmp_path / "scorecard.duckdb"
-    shutil.copy(sample_db, db)
+    db = tmp_path / "scorecard-store"
+    shutil.copytree(sample_db, db)
     card = scorecard.load()
     with running_app(db) as base:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
@@ -187,7 +178,7 @@ def test_scorecard_page_shows_every_kpi_and_saves_commentary(sample_db, browser,
             plot = page.locator(".js-plotly-plot").nth(i)
             plot.scroll_into_view_if_needed()
             plot.screenshot(path=str(ARTIFACTS / f"scorecard-{name}.png"))
-        # Commentary through the form: the server closes its read-only handle to write.
+        # Commentary through the form goes to the state database while the server reads.
         form = page.locator('[data-testid="stForm"]')
         form.scroll_into_view_if_needed()
         form.get_by_label("Commentary").fill("Step-ups rose in Riverside; audit booked.")
@@ -222,3 +213,73 @@ def test_board_pack_opens_with_the_network_off(sample_db, browser, tmp_path):
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     page.screenshot(path=str(ARTIFACTS / "board-pack.png"), full_page=True)
     context.close()
+
+
+def test_a_running_dashboard_shows_a_new_ingest_on_its_next_rerun_and_publishes_it(
+    browser, tmp_path
+):
+    """The dashboard keeps the extract open; an analyst loads the next one. The same page after
+    one rerun, and a new session, show the new figures and fingerprint, and Publish publishes
+    the new extract (engineering-notes: one DuckDB instance per path per process)."""
+    from ehts_data import ingest
+    from tests.conftest import SAMPLE, write_extract
+
+    db = tmp_path / "store"
+    small = write_extract(
+        tmp_path / "small",
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-05-01,school,H1,early_help
+        """,
+    )
+    first = ingest.ingest(small, db)
+    env = {"EHTS_SNAPSHOTS": str(tmp_path / "snapshots")}
+    with running_app(db, env) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"{base}/data_quality")
+        settle(page)
+        main = page.locator('[data-testid="stMain"]')
+        page.wait_for_selector(f"text={first.fingerprint}", timeout=60_000)
+        second = ingest.ingest(SAMPLE, db)  # another process than the server's
+        assert second.fingerprint != first.fingerprint
+        main.locator("h1").first.click()
+        page.keyboard.press("r")  # Streamlit's rerun key: one rerun of the same session
+        page.wait_for_selector(f"text={second.fingerprint}", timeout=60_000)
+        settle(page)
+        assert first.fingerprint not in main.inner_text()
+        fresh = browser.new_page(viewport={"width": 1400, "height": 1600})
+        fresh.goto(f"{base}/overview?period=2024-25")
+        settle(fresh)
+        fresh.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+        tiles = fresh.locator('[data-testid="stMetric"]').first.inner_text()
+        assert tiles.split()[-1] not in ("0", "1"), tiles  # the sample's requests, not the one
+        fresh.goto(f"{base}/publish?period=2024-25")
+        settle(fresh)
+        fresh.get_by_role("button", name="Generate snapshot").click()
+        fresh.wait_for_selector("text=/Snapshot \\S+ published/", timeout=120_000)
+        assert second.fingerprint in fresh.locator('[data-testid="stMain"]').inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        fresh.close()
+        page.close()
+    folders = [p.name for p in (tmp_path / "snapshots").iterdir()]
+    assert len(folders) == 1 and folders[0].endswith(second.fingerprint)
+
+
+def test_a_deep_link_as_the_first_request_to_a_new_server_gets_the_filter_bar(sample_db, browser):
+    """Streamlit serves a first request for a page from the older pages/-folder mode, which
+    skips app.py (ui.filters._run_through_app turns it off); without that the sidebar has no
+    filters and the link's period is lost."""
+    with running_app(sample_db) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{base}/steps?period=2024-25-Q2")
+        settle(page)
+        page.wait_for_selector("h1", timeout=60_000)
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        # app.py's navigation (titles from the registry), not the folder's file names
+        assert "Re-entry and re-referral" in sidebar and "Hub or team" in sidebar
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Step-up and step-down" in page.locator("h1").first.inner_text()
+        assert "2024-25-Q2" in main
+        assert "period=2024-25-Q2" in page.url
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()

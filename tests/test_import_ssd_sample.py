@@ -115,7 +115,8 @@ def test_no_name_dob_postcode_address_upn_nhs_number_or_worker_id_reaches_extrac
         ).fetchone()[0]
         assert found == 0, path.name
     # Every text cell of every table in the store.
-    con.execute(f"attach '{city['db'].as_posix()}' as s (read_only)")
+    extract_file = store.current_version(city["db"])
+    con.execute(f"attach '{extract_file.as_posix()}' as s (read_only)")
     columns = con.execute(
         "select table_name, column_name from duckdb_columns()"
         " where database_name = 's' and data_type not in ('DATE', 'BIGINT', 'INTEGER', 'DOUBLE',"

@@ -103,16 +103,16 @@ def test_requests_counts_events_on_both_boundary_days(load):
         """
     )
     # B (first day) and C (last day) are in 2024-25; A and D are just outside.
-    assert rows(metrics.requests(con, FY)) == {"all": (2, None, 2.0)}
+    assert rows(metrics.compute(con, "requests", FY)) == {"all": (2, None, 2.0)}
 
 
 def test_requests_by_locality_and_hub_report_unknown_hub(con):
     # In period: R02 (H1, L1), R04 (no hub, L1), R06 (H1, L1), R07 (H2, L2), R08 (T1, L2).
-    assert rows(metrics.requests(con, FY, "locality")) == {
+    assert rows(metrics.compute(con, "requests", FY, "locality")) == {
         "L1": (3, None, 3.0),
         "L2": (2, None, 2.0),
     }
-    assert rows(metrics.requests(con, FY, "hub")) == {
+    assert rows(metrics.compute(con, "requests", FY, "hub")) == {
         "H1": (2, None, 2.0),
         "H2": (1, None, 1.0),
         "T1": (1, None, 1.0),
@@ -122,15 +122,15 @@ def test_requests_by_locality_and_hub_report_unknown_hub(con):
 
 def test_requests_per_10k_uses_locality_population(con):
     # L1 3 requests / 4,000 × 10,000 = 7.5; L2 2 / 6,000 × 10,000 = 3.333…; all 5 / 10,000.
-    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "locality"))
     assert result["L1"] == (3, 4000, 7.5)
     assert result["L2"][:2] == (2, 6000)
     assert result["L2"][2] == pytest.approx(10000 * 2 / 6000)
-    assert rows(metrics.requests_per_10k(con, FY)) == {"all": (5, 10000, 5.0)}
+    assert rows(metrics.compute(con, "requests_per_10k", FY)) == {"all": (5, 10000, 5.0)}
 
 
 def test_requests_per_10k_by_hub_has_no_rate(con):
-    result = rows(metrics.requests_per_10k(con, FY, "hub"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "hub"))
     assert result["H1"] == (2, None, None)
     assert all(value is None for _, _, value in result.values())
 
@@ -148,25 +148,25 @@ def test_requests_per_10k_falls_back_to_latest_earlier_population_year(load):
     )
     # 2024-25 starts in 2024: L1 has no 2024, so its latest earlier year 2023 (1,000; the
     # later 2025 is never used); L2 has 2024 (2,000). All = 3,000.
-    result = rows(metrics.requests_per_10k(con, FY, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", FY, "locality"))
     assert result["L1"] == (3, 1000, 30.0)
     assert result["L2"] == (2, 2000, 10.0)
     # 2022-23 starts in 2022: L1 has no year on or before 2022, so no rate; L2 uses 2022
     # (500) for its one request in that year (R10, 2023-02-28): 1 / 500 × 10,000 = 20.
-    earlier = rows(metrics.requests_per_10k(con, periods.parse("2022-23"), "locality"))
+    earlier = rows(metrics.compute(con, "requests_per_10k", periods.parse("2022-23"), "locality"))
     assert earlier["L1"] == (0, None, None)
     assert earlier["L2"] == (1, 500, 20.0)
     # A custom period starting in January 2025 uses mid-2025 where it exists (L1: R06).
     jan = periods.custom(date(2025, 1, 1), date(2025, 3, 31))
-    result = rows(metrics.requests_per_10k(con, jan, "locality"))
+    result = rows(metrics.compute(con, "requests_per_10k", jan, "locality"))
     assert result["L1"] == (1, 9999, pytest.approx(10000 / 9999))
 
 
 def test_re_referral_rate_worked_example(con):
-    assert rows(metrics.re_referral_12m_rate(con, FY)) == {"all": (3, 5, 0.6)}
-    by_locality = rows(metrics.re_referral_12m_rate(con, FY, "locality"))
+    assert rows(metrics.compute(con, "re_referral_12m_rate", FY)) == {"all": (3, 5, 0.6)}
+    by_locality = rows(metrics.compute(con, "re_referral_12m_rate", FY, "locality"))
     assert by_locality["L1"][:2] == (2, 3) and by_locality["L2"] == (1, 2, 0.5)
-    assert rows(metrics.re_referral_12m_rate(con, FY, "hub")) == {
+    assert rows(metrics.compute(con, "re_referral_12m_rate", FY, "hub")) == {
         "H1": (2, 2, 1.0),
         "H2": (0, 1, 0.0),
         "T1": (1, 1, 1.0),
@@ -178,46 +178,56 @@ def test_re_referral_on_29_february_looks_back_to_28_february(con):
     # 2024-01-01..2024-03-31: R05 (C3, 2024-02-29, first request) no; R11 (C5, 2024-02-29)
     # with R10 on 2023-02-28 = 2024-02-29 minus 12 months -> yes. 1/2.
     q = periods.custom(date(2024, 1, 1), date(2024, 3, 31))
-    assert rows(metrics.re_referral_12m_rate(con, q)) == {"all": (1, 2, 0.5)}
+    assert rows(metrics.compute(con, "re_referral_12m_rate", q)) == {"all": (1, 2, 0.5)}
 
 
 def test_episode_counts_exclude_transfers(con):
-    assert rows(metrics.episodes_started(con, FY)) == {"all": (7, None, 7.0)}
-    assert rows(metrics.episodes_closed(con, FY)) == {"all": (3, None, 3.0)}
+    assert rows(metrics.compute(con, "episodes_started", FY)) == {"all": (7, None, 7.0)}
+    assert rows(metrics.compute(con, "episodes_closed", FY)) == {"all": (3, None, 3.0)}
 
 
 def test_open_episodes_at_period_end(con):
-    assert rows(metrics.open_episodes(con, FY)) == {"all": (4, None, 4.0)}
+    assert rows(metrics.compute(con, "open_episodes", FY)) == {"all": (4, None, 4.0)}
     # At the end of 2024-25-Q1 (2024-06-30): E02, E04 (started 06-15), E06 (to 10-01),
     # E08 (to 12-01) are open; E05 closed 04-01; E09 starts in July. = 4.
-    assert rows(metrics.open_episodes(con, periods.parse("2024-25-Q1"))) == {"all": (4, None, 4.0)}
+    assert rows(metrics.compute(con, "open_episodes", periods.parse("2024-25-Q1"))) == {
+        "all": (4, None, 4.0)
+    }
 
 
 def test_re_entry_rate_worked_example(con):
-    assert rows(metrics.re_entry_12m_rate(con, FY)) == {"all": (2, 7, pytest.approx(2 / 7))}
-    by_locality = rows(metrics.re_entry_12m_rate(con, FY, "locality"))
+    assert rows(metrics.compute(con, "re_entry_12m_rate", FY)) == {
+        "all": (2, 7, pytest.approx(2 / 7))
+    }
+    by_locality = rows(metrics.compute(con, "re_entry_12m_rate", FY, "locality"))
     assert by_locality["L1"] == (2, 4, 0.5)
     assert by_locality["L2"] == (0, 3, 0.0)
 
 
 def test_step_down_and_step_up_and_outcomes_shares(con):
-    assert rows(metrics.step_down_rate(con, FY)) == {"all": (1, 7, pytest.approx(1 / 7))}
-    assert rows(metrics.step_up_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
-    assert rows(metrics.outcomes_achieved_rate(con, FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    assert rows(metrics.compute(con, "step_down_rate", FY)) == {"all": (1, 7, pytest.approx(1 / 7))}
+    assert rows(metrics.compute(con, "step_up_rate", FY)) == {"all": (1, 3, pytest.approx(1 / 3))}
+    assert rows(metrics.compute(con, "outcomes_achieved_rate", FY)) == {
+        "all": (1, 3, pytest.approx(1 / 3))
+    }
     # By hub: the step-down E10 was led by T1, where E06 also started (E07 is a transfer).
-    assert rows(metrics.step_down_rate(con, FY, "hub"))["T1"] == (1, 2, 0.5)
+    assert rows(metrics.compute(con, "step_down_rate", FY, "hub"))["T1"] == (1, 2, 0.5)
 
 
 def test_median_episode_days_includes_same_day_episodes(con):
-    assert rows(metrics.median_episode_days(con, FY)) == {"all": (None, 3, 214.0)}
+    assert rows(metrics.compute(con, "median_episode_days", FY)) == {"all": (None, 3, 214.0)}
     # L2 closures: E08 214 and E09 273 -> the mean of the middle two, 243.5.
-    assert rows(metrics.median_episode_days(con, FY, "locality"))["L2"] == (None, 2, 243.5)
+    assert rows(metrics.compute(con, "median_episode_days", FY, "locality"))["L2"] == (
+        None,
+        2,
+        243.5,
+    )
     # The authority-wide median is read from counts per length: check an even count there too
     # (December to March closes E08 and E09) and a period where nothing closed.
     winter = periods.custom(date(2024, 12, 1), date(2025, 3, 31))
-    assert rows(metrics.median_episode_days(con, winter)) == {"all": (None, 2, 243.5)}
+    assert rows(metrics.compute(con, "median_episode_days", winter)) == {"all": (None, 2, 243.5)}
     empty = periods.custom(date(2025, 4, 1), date(2025, 6, 30))
-    assert rows(metrics.median_episode_days(con, empty)) == {"all": (None, 0, None)}
+    assert rows(metrics.compute(con, "median_episode_days", empty)) == {"all": (None, 0, None)}
 
 
 def test_empty_period_gives_zero_counts_and_null_rates(con):
@@ -235,7 +245,7 @@ def test_empty_period_gives_zero_counts_and_null_rates(con):
 def test_every_group_is_listed_even_without_events(con):
     # Nothing happened at H2 in this quarter, but the hub still has a row.
     q = periods.parse("2024-25-Q4")
-    result = rows(metrics.step_up_rate(con, q, "hub"))
+    result = rows(metrics.compute(con, "step_up_rate", q, "hub"))
     assert set(result) == {"H1", "H2", "T1"}
     assert result["H1"] == (0, 0, None)
 
@@ -253,14 +263,14 @@ def test_need_prevalence_worked_example(load):
     con = load(requests__csv=REQUESTS, episodes__csv=EPISODES, assessments__csv=ASSESSMENTS)
     # In 2024-25: A1, A2, A3 (A4 is earlier). A2 lists domestic abuse twice: counted once.
     # A3 lists no need but is still an assessment. Domestic abuse 2/3, parental MH 1/3.
-    result = metrics.need_prevalence(con, FY)
+    result = metrics.compute(con, "need_prevalence", FY)
     by_metric = {r.metric: (r.numerator, r.denominator, r.value) for r in result.itertuples()}
     assert len(by_metric) == 25
     assert by_metric["need_prevalence:domestic_abuse"] == (2, 3, pytest.approx(2 / 3))
     assert by_metric["need_prevalence:parental_mental_health"] == (1, 3, pytest.approx(1 / 3))
     assert by_metric["need_prevalence:worklessness"] == (0, 3, 0.0)
     # By locality: L1 is A1 and A2 (C1, C2) -> 2/2; L2 is A3 (C4) -> 0/1.
-    local = metrics.need_prevalence(con, FY, "locality")
+    local = metrics.compute(con, "need_prevalence", FY, "locality")
     da = local[local.metric == "need_prevalence:domestic_abuse"]
     assert rows(da) == {"L1": (2, 2, 1.0), "L2": (0, 1, 0.0)}
 
@@ -284,7 +294,7 @@ def test_need_prevalence_periods_that_cut_months(load):
     )
 
     def domestic_abuse(start, end):
-        result = metrics.need_prevalence(con, periods.custom(start, end))
+        result = metrics.compute(con, "need_prevalence", periods.custom(start, end))
         row = result.set_index("metric").loc["need_prevalence:domestic_abuse"]
         return int(row.numerator), int(row.denominator)
 
@@ -318,9 +328,9 @@ def test_survey_agree_rate_and_citywide_team_locality(load):
         """
     )
     # In period S1-S5; agree (4 or 5): S1, S2, S5 = 3/5. S6 is outside.
-    assert rows(metrics.survey_agree_rate(con, FY)) == {"all": (3, 5, 0.6)}
+    assert rows(metrics.compute(con, "survey_agree_rate", FY)) == {"all": (3, 5, 0.6)}
     # The citywide team has no locality: its responses are reported as 'unknown'.
-    by_locality = rows(metrics.survey_agree_rate(con, FY, "locality"))
+    by_locality = rows(metrics.compute(con, "survey_agree_rate", FY, "locality"))
     assert by_locality == {
         "L1": (2, 3, pytest.approx(2 / 3)),
         "L2": (0, 0, None),
@@ -360,4 +370,4 @@ def test_compute_all_returns_every_metric_in_the_tidy_shape(con):
 
 def test_unknown_breakdown_is_refused(con):
     with pytest.raises(ValueError, match="breakdown"):
-        metrics.requests(con, FY, "ward")
+        metrics.compute(con, "requests", FY, "ward")

@@ -59,7 +59,7 @@ def test_sample_magnitudes_match_a_city_of_60000_children(latest):
 
 def test_sample_has_a_deprivation_gradient_across_localities(latest):
     con, fy = latest
-    rates = metrics.requests_per_10k(con, fy, "locality").set_index("group")["value"]
+    rates = metrics.compute(con, "requests_per_10k", fy, "locality").set_index("group")["value"]
     imd = con.execute(
         "select locality_id, avg(imd_decile) from families group by 1 order by 2"
     ).fetchall()

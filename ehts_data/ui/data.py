@@ -1,39 +1,55 @@
-"""One read-only connection per server process and cached query results, both keyed on the
-store's version, so a new ingest is picked up without a restart."""
+"""The dashboard's view of the store: the current extract version opened read-only by its own
+path and cached per version, query results cached per version, and the state database (read
+fresh, never cached: people write to it between reruns). A new ingest is picked up on the next
+rerun without a restart; sessions mid-query on the old version finish on it."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
-from ehts_data import board, config, store
+from ehts_data import board, config, scorecard, state, store
 
 
 @dataclass(frozen=True)
 class CurrentStore:
     path: str
-    version: str | None  # None when no store file exists
+    version: str | None  # the current extract version's file name; None when none is loaded
     con: duckdb.DuckDBPyConnection | None
+    problem: str | None = None  # why the store cannot be read, without server paths
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _open(path: str, version: str) -> duckdb.DuckDBPyConnection:
-    # A new version (an ingest replaced the file) evicts the old connection.
-    return store.connect(path, read_only=True)
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _open(version_path: str) -> duckdb.DuckDBPyConnection:
+    # Keyed on the version's own path: a new ingest is a new key, never a replaced file.
+    # Evicted connections are not closed, so a session still querying one finishes.
+    return store.open_version(version_path)
 
 
 def current_store() -> CurrentStore:
-    """The store the dashboard reads, opened read-only (or absent)."""
+    """The store the dashboard reads: the version the pointer names now (or none)."""
     path = config.db_path()
-    version = store.store_version(path)
-    if version is None:
-        return CurrentStore(str(path), None, None)
-    return CurrentStore(str(path), version, _open(str(path), version))
+    for _ in range(3):
+        try:
+            version = store.current_version(path)
+        except store.StoreError as exc:
+            return CurrentStore(str(path), None, None, exc.reason)
+        if version is None:
+            return CurrentStore(str(path), None, None)
+        try:
+            return CurrentStore(str(path), version.name, _open(str(version)))
+        except duckdb.IOException:
+            if version.exists():
+                raise
+            # removed by a newer ingest between reading the pointer and opening: read it again
+    return CurrentStore(str(path), None, None, "the store is changing; reload the page")
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
@@ -42,7 +58,7 @@ def _cached(_fn: Callable, name: str, version: str, _con, args: tuple, kwargs: d
 
 
 def get(fn: Callable, *args, **kwargs):
-    """fn(connection, *args, **kwargs), cached until the next ingest."""
+    """fn(connection, *args, **kwargs) on the current extract, cached until the next ingest."""
     current = current_store()
     if current.con is None:
         raise store.StoreMissing(config.db_path())
@@ -64,13 +80,36 @@ def has_data() -> bool:
     return current.con is not None and _has_data(current.version, current.con)
 
 
-def release() -> None:
-    """Close this process's read-only connection, so a write (board commentary) can open the
-    store; the next read reopens it at its new version."""
-    current = current_store()
-    if current.con is not None:
-        current.con.close()
-    _open.clear()
+def _records(read: Callable[[], pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """A read of the state database; a message (and nothing shown) when it cannot be read."""
+    try:
+        return read()
+    except (sqlite3.Error, OSError) as exc:
+        st.warning(f"The council's own records (commentary, history) cannot be read now: {exc}.")
+        return pd.DataFrame(columns=columns)
+
+
+def commentary(period) -> pd.DataFrame:
+    """The newest commentary per KPI for the period, read fresh from the state database."""
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.commentary(db, period.label), state.COMMENTARY_COLUMNS)
+
+
+def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
+    """Save a commentary entry; raises ValueError (bad input) or RuntimeError (not saved)."""
+    scorecard.add_commentary(config.db_path(), kpi, period, comment, author, card=card)
+
+
+def ingest_history() -> pd.DataFrame:
+    """Every ingest into the store, newest first (state database, read fresh)."""
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.ingest_history(db), state.HISTORY_COLUMNS)
+
+
+def snapshots_published() -> pd.DataFrame:
+    """The store's snapshot register, newest first (read fresh)."""
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.snapshots(db), state.REGISTER_COLUMNS)
 
 
 def board_pack(card, period) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pandas as pd
@@ -23,16 +24,26 @@ TABLE_FORMATS = {
 
 
 def no_data() -> None:
-    """The page shown when there is no store or an empty one: how to load data."""
-    path = current_store().path
+    """The page shown when there is no store, an empty one or a path that is not a store: what
+    is wrong (without the server's paths) and how to load data."""
+    problem = current_store().problem
+    # The command names the store as the server was told it ($EHTS_DB), not by its full path.
+    db = ' --db "$EHTS_DB"' if os.environ.get("EHTS_DB") else ""
     st.title("No data loaded yet")
-    st.info(
-        f"EHTS Insight reads the store at `{path}`, which holds no data yet. "
-        "Load an extract from the command line and then reload this page:"
-    )
+    if problem:
+        st.error(
+            f"The store this dashboard is set to read cannot be used: it {problem}. An analyst "
+            "can convert an earlier store with `ehts migrate`, or load an extract into a new "
+            "folder:"
+        )
+    else:
+        st.info(
+            "The store this dashboard reads holds no data yet. Load an extract from the "
+            "command line and then reload this page:"
+        )
     st.code(
-        f"ehts ingest path/to/extract --db {path}\n\n"
-        f"# or the synthetic sample city:\nehts ingest sample_data --db {path}",
+        f"ehts ingest path/to/extract{db}\n\n"
+        f"# or the synthetic sample city:\nehts ingest sample_data{db}",
         language="bash",
     )
     st.markdown(
