@@ -202,6 +202,22 @@ def _baseline(db: Path, metric_id: str, period: periods.Period, runs: int, cap_g
     return {"status": status, "ms": ms, "peak_mb": round(peak)}
 
 
+def _header(scale: str, params: dict) -> dict:
+    """What every result starts with: the scale, the machine and its calibration, the time."""
+    return {
+        "scale": scale,
+        "params": params,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "platform": platform.platform(),
+            "calibration_ms": calibrate(),
+        },
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
 def run(
     scale: str,
     workdir: Path | None = None,
@@ -215,18 +231,7 @@ def run(
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
     extract, db = workdir / "extract", workdir / "store"
-    result: dict = {
-        "scale": scale,
-        "params": params,
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-            "platform": platform.platform(),
-            "calibration_ms": calibrate(),
-        },
-        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+    result = _header(scale, params)
 
     def save() -> None:
         if checkpoint is not None:
@@ -321,19 +326,7 @@ def run_ssd_import(
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-ssd-{scale}-"))
     source, extract, db = workdir / "ssd", workdir / "extract", workdir / "store"
-    result: dict = {
-        "scale": scale,
-        "kind": "ssd_import",
-        "params": params,
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-            "platform": platform.platform(),
-            "calibration_ms": calibrate(),
-        },
-        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+    result = {**_header(scale, params), "kind": "ssd_import"}
 
     def save() -> None:
         if checkpoint is not None:

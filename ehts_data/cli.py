@@ -285,30 +285,19 @@ def cmd_migrate(args) -> int:
 def cmd_bench(args) -> int:
     from ehts_data import bench
 
-    if args.ssd:
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    if args.ssd:  # the SSD import's benchmark, written beside the others
         out = Path(args.out or f"bench/results-ssd-{args.scale}.json")
-        result = bench.run_ssd_import(
-            args.scale,
-            args.workdir,
-            say=lambda m: print(m, file=sys.stderr),
-            reuse_extract=args.reuse_extract,
-            checkpoint=out,
+        result = bench.run_ssd_import(args.scale, args.workdir, say, args.reuse_extract, out)
+        write, markdown = bench.write_ssd, bench.markdown_ssd
+    else:
+        out = Path(args.out or f"bench/results-{args.scale}.json")
+        result = bench.run(
+            args.scale, args.workdir, args.repeats, say, args.reuse_extract, checkpoint=out
         )
-        bench.write_ssd(result, out)
-        print(bench.markdown_ssd(result))
-        print(f"Wrote {out} and {out.with_suffix('.md')}")
-        return 0
-    out = Path(args.out or f"bench/results-{args.scale}.json")
-    result = bench.run(
-        args.scale,
-        args.workdir,
-        args.repeats,
-        say=lambda m: print(m, file=sys.stderr),
-        reuse_extract=args.reuse_extract,
-        checkpoint=out,
-    )
-    bench.write(result, out)
-    print(bench.markdown(result))
+        write, markdown = bench.write, bench.markdown
+    write(result, out)
+    print(markdown(result))
     print(f"Wrote {out} and {out.with_suffix('.md')}")
     return 0
 

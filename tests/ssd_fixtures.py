@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ehts_data.importers import ssd
+from tests.conftest import BASE
 
 # Two localities with postcode districts AB1 and AB2 (and one sector of AB1 in L2), a hub in
 # each, a citywide team. Children: P1 and P2 (siblings, FAM1), P3 unborn (FAM2). M1 is a mother.
@@ -39,23 +40,9 @@ BASE_SSD = {
         cine_referral_id,cine_person_id,cine_referral_date,cine_close_reason,cine_close_date,cine_referral_worker_id
     """,
 }
+# The reference files are the contract fixtures' (tests/conftest.py), plus a postcode lookup.
 REFERENCE = {
-    "localities.csv": """
-        locality_id,locality_name
-        L1,North
-        L2,South
-    """,
-    "hubs.csv": """
-        hub_id,hub_name,hub_type,locality_id,latitude,longitude
-        H1,North Family Hub,family_hub,L1,,
-        H2,South Family Hub,family_hub,L2,,
-        T1,Citywide Targeted Support,targeted_support_team,,,
-    """,
-    "population.csv": """
-        locality_id,year,age,population
-        L1,2024,5,1000
-        L2,2024,5,1000
-    """,
+    **{name: BASE[name] for name in ("localities.csv", "hubs.csv", "population.csv")},
     "postcodes.csv": """
         postcode,locality_id
         AB1,L1
@@ -77,6 +64,19 @@ date = 2025-03-31
 "Step up" = "step_up_to_social_care"
 "Transfer" = "transfer"
 """
+
+
+EPISODES = (
+    "earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,"
+    "earl_episode_end_reason,earl_episode_organisation"
+)
+CONTACTS = "cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code"
+CIN = "cine_referral_id,cine_person_id,cine_referral_date,cine_close_reason,cine_close_date"
+
+
+def table(header: str, *rows: str) -> str:
+    """An SSD file's text: a header and rows."""
+    return "\n".join([header, *rows])
 
 
 def _lines(text: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from ehts_data import ingest, store
 from ehts_data.importers import mapping, ssd
-from tests.ssd_fixtures import MAPPING, read, run_import, write_ssd
+from tests.ssd_fixtures import CIN, CONTACTS, EPISODES, MAPPING, read, run_import, table, write_ssd
 
 EPISODES_HEADER = (
     "episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason"
@@ -32,11 +32,11 @@ def test_contact_on_the_request_windows_last_day_is_the_episodes_request(tmp_pat
             K1,P1,2024-05-01,2A,
             K2,P2,2024-04-30,3B,
         """,
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E1,P1,2024-05-29,,,North Hub
-            E2,P2,2024-06-01,2024-09-30,Outcomes met,Targeted Team
-        """,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,2024-05-29,,,North Hub",
+            "E2,P2,2024-06-01,2024-09-30,Outcomes met,Targeted Team",
+        ),
     )
     # K1 is 28 days before E1's start (the last day of the default window); K2 is 32 days
     # before E2's.
@@ -56,18 +56,18 @@ def test_cin_closure_the_day_before_is_a_step_down_and_29_days_before_is_not(
     result = run_import(
         tmp_path,
         mapping=MAPPING + f"\n[windows]\n{settings}\n",
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E1,P1,2024-06-10,,,North Hub
-            E2,P2,2024-06-10,,,North Hub
-            E3,P3,2024-06-10,,,South Hub
-        """,
-        ssd_cin_episodes="""
-            cine_referral_id,cine_person_id,cine_referral_date,cine_close_reason,cine_close_date
-            C1,P1,2024-03-01,RC9,2024-06-09
-            C2,P2,2024-03-01,RC7,2024-06-09
-            C3,P3,2024-03-01,RC9,2024-05-12
-        """,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,2024-06-10,,,North Hub",
+            "E2,P2,2024-06-10,,,North Hub",
+            "E3,P3,2024-06-10,,,South Hub",
+        ),
+        ssd_cin_episodes=table(
+            CIN,
+            "C1,P1,2024-03-01,RC9,2024-06-09",
+            "C2,P2,2024-03-01,RC7,2024-06-09",
+            "C3,P3,2024-03-01,RC9,2024-05-12",
+        ),
     )
     assert episodes(result.out) == expected(
         "E1,P1,,early_help,H1,2024-06-10,,step_down_from_social_care,",
@@ -79,17 +79,17 @@ def test_cin_closure_the_day_before_is_a_step_down_and_29_days_before_is_not(
 def test_transfer_next_day_and_step_up_by_a_cin_referral_within_28_days(tmp_path):
     result = run_import(
         tmp_path,
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E1,P1,2024-04-01,2024-06-30,Transfer,North Hub
-            E2,P1,2024-07-01,2024-10-31,Outcomes met,Targeted Team
-            E3,P2,2024-04-01,2024-06-30,Outcomes met,North Hub
-        """,
-        ssd_cin_episodes="""
-            cine_referral_id,cine_person_id,cine_referral_date,cine_close_reason,cine_close_date
-            C1,P1,2024-11-28,,
-            C2,P2,2024-07-29,,
-        """,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,2024-04-01,2024-06-30,Transfer,North Hub",
+            "E2,P1,2024-07-01,2024-10-31,Outcomes met,Targeted Team",
+            "E3,P2,2024-04-01,2024-06-30,Outcomes met,North Hub",
+        ),
+        ssd_cin_episodes=table(
+            CIN,
+            "C1,P1,2024-11-28,,",
+            "C2,P2,2024-07-29,,",
+        ),
     )
     # C1 follows E2's end by 28 days (step-up); C2 follows E3's by 29 (not).
     assert episodes(result.out) == expected(
@@ -108,11 +108,11 @@ def test_start_reason_from_the_episode_reason_wins_over_the_derivation(tmp_path)
             E1,P1,2024-06-10,,New request,,North Hub
             E2,P2,2024-06-10,,Parenting,,North Hub
         """,
-        ssd_cin_episodes="""
-            cine_referral_id,cine_person_id,cine_referral_date,cine_close_reason,cine_close_date
-            C1,P1,2024-03-01,RC9,2024-06-09
-            C2,P2,2024-03-01,RC9,2024-06-09
-        """,
+        ssd_cin_episodes=table(
+            CIN,
+            "C1,P1,2024-03-01,RC9,2024-06-09",
+            "C2,P2,2024-03-01,RC9,2024-06-09",
+        ),
     )
     assert episodes(result.out) == expected(
         "E1,P1,,early_help,H1,2024-06-10,,new_request,",
@@ -136,11 +136,11 @@ def test_a_child_with_two_family_ids_belongs_to_the_latest(tmp_path):
             1,M1,Home,2010-01-01,,AB1 2CD
             3,P2,Home,2023-01-01,,AB2 5GH
         """,
-        ssd_contacts="""
-            cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code
-            K1,P1,2024-05-01,2A
-            K2,P2,2024-06-01,1A
-        """,
+        ssd_contacts=table(
+            CONTACTS,
+            "K1,P1,2024-05-01,2A",
+            "K2,P2,2024-06-01,1A",
+        ),
     )
     assert read(result.out / "children.csv") == expected(
         "P1,FAM1,2015-06,female,white,false",
@@ -162,11 +162,11 @@ def test_no_current_address_uses_the_latest_and_a_sector_beats_its_district(tmp_
             2,P3,Home,2015-01-01,2020-12-31,AB2 1XY
             3,P3,Home,2021-01-01,2024-12-31,ab1 9zz
         """,
-        ssd_contacts="""
-            cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code
-            K1,P1,2024-05-01,2A
-            K3,P3,2024-11-01,3B
-        """,
+        ssd_contacts=table(
+            CONTACTS,
+            "K1,P1,2024-05-01,2A",
+            "K3,P3,2024-11-01,3B",
+        ),
     )
     # Neither of P3's addresses is current on 31 March 2025: the later one (AB1 9ZZ) is used,
     # and its sector AB1 9 lies in L2 although district AB1 is L1.
@@ -181,11 +181,11 @@ def test_unmapped_end_reason_is_an_error_naming_file_row_column_and_value(tmp_pa
     with pytest.raises(ssd.SsdImportError) as caught:
         run_import(
             tmp_path,
-            ssd_early_help_episodes="""
-                earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-                E1,P1,2024-04-01,2024-06-30,Outcomes met,North Hub
-                E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub
-            """,
+            ssd_early_help_episodes=table(
+                EPISODES,
+                "E1,P1,2024-04-01,2024-06-30,Outcomes met,North Hub",
+                "E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub",
+            ),
         )
     problem = caught.value.problems[0]
     assert (problem.file, problem.row, problem.column, problem.value) == (
@@ -205,10 +205,10 @@ def test_unmapped_end_reason_becomes_other_when_the_mapping_says_so(tmp_path):
     result = run_import(
         tmp_path,
         mapping=MAPPING + '\n[end_reasons]\nunmapped = "other"\n',
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub
-        """,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub",
+        ),
     )
     assert episodes(result.out) == expected(
         "E2,P2,,early_help,H1,2024-04-01,2024-06-30,new_request,other"
@@ -221,14 +221,14 @@ def test_unmapped_end_reason_becomes_other_when_the_mapping_says_so(tmp_path):
 def test_a_dd_mm_yyyy_file_gives_the_same_rows_and_says_so(tmp_path):
     result = run_import(
         tmp_path,
-        ssd_contacts="""
-            cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code
-            K1,P1,01/05/2024 09:30,2A
-        """,
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E1,P1,29/05/2024,02/12/2024,Outcomes met,North Hub
-        """,
+        ssd_contacts=table(
+            CONTACTS,
+            "K1,P1,01/05/2024 09:30,2A",
+        ),
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,29/05/2024,02/12/2024,Outcomes met,North Hub",
+        ),
     )
     assert episodes(result.out) == expected(
         "E1,P1,K1,early_help,H1,2024-05-29,2024-12-02,new_request,outcomes_achieved"
@@ -242,10 +242,10 @@ def test_iso_only_setting_refuses_a_dd_mm_yyyy_date(tmp_path):
         run_import(
             tmp_path,
             mapping='[extract]\ndate_format = "iso"\n' + MAPPING.replace("[extract]\n", ""),
-            ssd_contacts="""
-                cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code
-                K1,P1,01/05/2024,2A
-            """,
+            ssd_contacts=table(
+                CONTACTS,
+                "K1,P1,01/05/2024,2A",
+            ),
         )
     problem = caught.value.problems[0]
     assert (problem.column, problem.value, problem.row) == ("cont_contact_date", "01/05/2024", 2)
@@ -258,10 +258,10 @@ def test_a_windows_1252_file_is_read_and_its_text_mapped(tmp_path):
         tmp_path,
         mapping=mapping_text,
         encoding="cp1252",
-        ssd_early_help_episodes="""
-            earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_end_reason,earl_episode_organisation
-            E1,P1,2024-05-29,,,Café Hub – North
-        """,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,2024-05-29,,,Café Hub – North",
+        ),
     )
     assert episodes(result.out) == expected("E1,P1,K1,early_help,H1,2024-05-29,,new_request,")
     assert any("read as Windows-1252" in a for a in result.report.assumptions)
@@ -400,12 +400,12 @@ def test_an_existing_extract_folder_is_kept_unless_replace_is_given(tmp_path):
 def test_report_counts_rows_read_kept_and_dropped_with_reasons(tmp_path):
     result = run_import(
         tmp_path,
-        ssd_contacts="""
-            cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code
-            K1,P1,2024-05-01,2A
-            K2,NOBODY,2024-05-01,2A
-            K3,P2,,2A
-        """,
+        ssd_contacts=table(
+            CONTACTS,
+            "K1,P1,2024-05-01,2A",
+            "K2,NOBODY,2024-05-01,2A",
+            "K3,P2,,2A",
+        ),
     )
     tables = result.report.tables
     contacts = tables["ssd_contacts"]

@@ -94,6 +94,14 @@ DEFAULT_OUTCOME_FLAGS: dict[str, str] = {
 }
 DEFAULT_YES = ("Y", "YES", "1", "TRUE", "T")
 
+# Code maps: the council's values merge over these defaults (matched trimmed, case-blind).
+CODE_MAP_DEFAULTS: dict[str, tuple[dict[str, str], str]] = {
+    "sex": (DEFAULT_SEX, "default (SSD sex codes)"),
+    "ethnicity": (DFE_ETHNICITY, "default (DfE ethnicity code)"),
+    "send": (DEFAULT_SEND, "default (Y/N)"),
+    "contact_sources": (DEFAULT_CONTACT_SOURCES, "default (CIN source code list)"),
+}
+
 SSD_TABLES = (
     "ssd_person",
     "ssd_family",
@@ -305,17 +313,19 @@ class Mapping(_Section):
         """A reference file named in [files], resolved against the mapping's folder."""
         return self.base / getattr(self.files, name)
 
-    def sex_map(self) -> dict[str, str]:
-        return {**DEFAULT_SEX, **_upper(self.sex.values)}
+    def code_defaults(self, section: str) -> tuple[dict[str, str], str]:
+        """A code map's default values and how the report names them."""
+        defaults, label = CODE_MAP_DEFAULTS[section]
+        if section == "ethnicity":
+            defaults = {**defaults, "CHNE": self.ethnicity.chinese}
+        return defaults, label
 
-    def send_map(self) -> dict[str, str]:
-        return {**DEFAULT_SEND, **_upper(self.send.values)}
-
-    def source_map(self) -> dict[str, str]:
-        return {**DEFAULT_CONTACT_SOURCES, **_upper(self.contact_sources.values)}
-
-    def ethnicity_map(self) -> dict[str, str]:
-        return {**DFE_ETHNICITY, "CHNE": self.ethnicity.chinese, **_upper(self.ethnicity.values)}
+    def explicit(self, section: str) -> dict[str, str]:
+        """The council's own values of a map: codes upper-cased, text trimmed."""
+        values = getattr(self, section).values
+        if section in CODE_MAP_DEFAULTS:
+            return {k.strip().upper(): v for k, v in values.items()}
+        return {k.strip(): v for k, v in values.items()}
 
     def organisation_map(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -325,17 +335,6 @@ class Mapping(_Section):
             else:
                 out[local.strip()] = (target.hub, target.service or self.organisations.service)
         return out
-
-    def end_reason_map(self) -> dict[str, str]:
-        return {k.strip(): v for k, v in self.end_reasons.values.items()}
-
-    def episode_reason_map(self) -> dict[str, str]:
-        return {k.strip(): v for k, v in self.episode_reasons.values.items()}
-
-
-def _upper(values: dict[str, str]) -> dict[str, str]:
-    """Codes are matched trimmed and case-blind."""
-    return {k.strip().upper(): v for k, v in values.items()}
 
 
 def load(path: str | Path) -> Mapping:

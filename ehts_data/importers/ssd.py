@@ -903,130 +903,100 @@ def _keep(con, m: Mapping, report: Report) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Maps:
-    sex: str
-    ethnicity: str
-    send: str
-    source: str
-    outcome: str
-    organisation: str
-    end_reason: str
-    episode_reason: str
+# The mapped columns: mapping section → (SSD table, column). The map tables _map_values makes
+# are named in a dict by section.
+MAPPED_COLUMNS = {
+    "sex": ("ssd_person", "pers_sex"),
+    "ethnicity": ("ssd_person", "pers_ethnicity"),
+    "send": ("ssd_person", "pers_send_flag"),
+    "contact_sources": ("ssd_contacts", "cont_contact_source_code"),
+    "contact_outcomes": ("ssd_contacts", "cont_outcome_flag"),
+    "organisations": ("ssd_early_help_episodes", "earl_episode_organisation"),
+    "end_reasons": ("ssd_early_help_episodes", "earl_episode_end_reason"),
+    "episode_reasons": ("ssd_early_help_episodes", "earl_episode_reason"),
+}
+KEPT_ROWS = {
+    "ssd_person": "kept_persons",
+    "ssd_contacts": "kept_contacts",
+    "ssd_early_help_episodes": "kept_episodes",
+    # Open episodes have no closure reason: only ended ones are mapped.
+    "earl_episode_end_reason": "(select * from kept_episodes where earl_episode_end_date_d is not null)",
+}
 
 
-def _map_values(con, m: Mapping, report: Report) -> Maps:
-    def code_map(table, column, section, explicit, defaults, label, rule=None) -> ValueMap:
-        sec = getattr(m, section)
+def _value_map(m: Mapping, section: str) -> ValueMap:
+    """How the mapping resolves the values of one mapped column."""
+    table, column = MAPPED_COLUMNS[section]
+    settings = getattr(m, section)
+    if section in mapping_module.CODE_MAP_DEFAULTS:
+        defaults, label = m.code_defaults(section)
+        rule = _ethnicity_rule(m) if section == "ethnicity" else None
         return ValueMap(
-            table, column, section, explicit, defaults, label, sec.unmapped, sec.missing, rule=rule
+            table,
+            column,
+            section,
+            m.explicit(section),
+            defaults,
+            label,
+            settings.unmapped,
+            settings.missing,
+            rule=rule,
         )
+    if section == "contact_outcomes":
+        return ValueMap(
+            table,
+            column,
+            section,
+            dict(settings.flags),
+            {},
+            "",
+            UNMAPPED_ERROR,
+            settings.none_set,
+            case_blind=False,
+            explicit_label="the first flag set to yes ([contact_outcomes] flags)",
+            missing_label="no flag set ([contact_outcomes] none_set; empty = undecided)",
+            report_column="cont_contact_outcome_json (first flag set)",
+        )
+    if section == "organisations":
+        return ValueMap(
+            table,
+            column,
+            section,
+            m.organisation_map(),
+            {},
+            "",
+            _with_service(settings.unmapped, settings.service),
+            _with_service(settings.missing, settings.service),
+            case_blind=False,
+        )
+    return ValueMap(
+        table,
+        column,
+        section,
+        m.explicit(section),
+        {},
+        "",
+        settings.unmapped,
+        settings.missing,
+        case_blind=False,
+    )
 
-    sex = code_map(
-        "ssd_person",
-        "pers_sex",
-        "sex",
-        mapping_module._upper(m.sex.values),
-        mapping_module.DEFAULT_SEX,
-        "default (SSD sex codes)",
-    )
-    ethnicity = code_map(
-        "ssd_person",
-        "pers_ethnicity",
-        "ethnicity",
-        mapping_module._upper(m.ethnicity.values),
-        {**mapping_module.DFE_ETHNICITY, "CHNE": m.ethnicity.chinese},
-        "default (DfE ethnicity code)",
-        _ethnicity_rule(m),
-    )
-    send = code_map(
-        "ssd_person",
-        "pers_send_flag",
-        "send",
-        mapping_module._upper(m.send.values),
-        mapping_module.DEFAULT_SEND,
-        "default (Y/N)",
-    )
-    source = code_map(
-        "ssd_contacts",
-        "cont_contact_source_code",
-        "contact_sources",
-        mapping_module._upper(m.contact_sources.values),
-        mapping_module.DEFAULT_CONTACT_SOURCES,
-        "default (CIN source code list)",
-    )
-    outcome = ValueMap(
-        "ssd_contacts",
-        "cont_outcome_flag",
-        "contact_outcomes",
-        dict(m.contact_outcomes.flags),
-        {},
-        "",
-        UNMAPPED_ERROR,
-        m.contact_outcomes.none_set,
-        case_blind=False,
-        explicit_label="the first flag set to yes ([contact_outcomes] flags)",
-        missing_label="no flag set ([contact_outcomes] none_set; empty = undecided)",
-        report_column="cont_contact_outcome_json (first flag set)",
-    )
-    org = m.organisations
-    organisation = ValueMap(
-        "ssd_early_help_episodes",
-        "earl_episode_organisation",
-        "organisations",
-        m.organisation_map(),
-        {},
-        "",
-        _with_service(org.unmapped, org.service),
-        _with_service(org.missing, org.service),
-        case_blind=False,
-    )
-    end_reason = ValueMap(
-        "ssd_early_help_episodes",
-        "earl_episode_end_reason",
-        "end_reasons",
-        m.end_reason_map(),
-        {},
-        "",
-        m.end_reasons.unmapped,
-        m.end_reasons.missing,
-        case_blind=False,
-    )
-    episode_reason = ValueMap(
-        "ssd_early_help_episodes",
-        "earl_episode_reason",
-        "episode_reasons",
-        m.episode_reason_map(),
-        {},
-        "",
-        m.episode_reasons.unmapped,
-        m.episode_reasons.missing,
-        case_blind=False,
-    )
-    return Maps(
-        sex=_apply_map(con, sex, "kept_persons", ("target",), report),
-        ethnicity=_apply_map(con, ethnicity, "kept_persons", ("target",), report),
-        send=_apply_map(con, send, "kept_persons", ("target",), report),
-        source=_apply_map(con, source, "kept_contacts", ("target",), report),
-        outcome=_apply_map(con, outcome, "kept_contacts", ("target",), report),
-        organisation=_apply_map(con, organisation, "kept_episodes", ("hub", "service"), report),
-        # Open episodes have no closure reason: only ended ones are mapped.
-        end_reason=_apply_map(
-            con,
-            end_reason,
-            "(select * from kept_episodes where earl_episode_end_date_d is not null)",
-            ("target",),
-            report,
-        ),
-        episode_reason=_apply_map(con, episode_reason, "kept_episodes", ("target",), report),
-    )
+
+def _map_values(con, m: Mapping, report: Report) -> dict[str, str]:
+    """Every mapped column's map table, by mapping section."""
+    maps = {}
+    for section, (table, column) in MAPPED_COLUMNS.items():
+        targets = ("hub", "service") if section == "organisations" else ("target",)
+        relation = KEPT_ROWS.get(column, KEPT_ROWS[table])
+        maps[section] = _apply_map(con, _value_map(m, section), relation, targets, report)
+    return maps
 
 
 def _with_service(hub: str, service: str) -> object:
     return hub if hub == UNMAPPED_ERROR else (hub, service)
 
 
-def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -> None:
+def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report: Report) -> None:
     """children_out and families_out: each child's latest family, and the family's locality
     from the postcode of its address current at the extract date (else its latest)."""
     # "Latest" family: the highest fami_table_id (numerically where it is a number, as SSD
@@ -1058,15 +1028,15 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
             coalesce(f.n_families, 0) as n_families,
             strftime(coalesce(p.pers_dob_d, case when $expected then p.pers_expected_dob_d end),
                      '%Y-%m') as birth_month,
-            {ident(maps.sex)}.target as sex,
-            {ident(maps.ethnicity)}.target as ethnic_group,
-            {ident(maps.send)}.target as send,
+            {ident(maps["sex"])}.target as sex,
+            {ident(maps["ethnicity"])}.target as ethnic_group,
+            {ident(maps["send"])}.target as send,
             p._row
         from kept_persons as p
         left join person_family as f on f.person_id = p.pers_person_id
-        {_mapped(maps.sex, "p.pers_sex")}
-        {_mapped(maps.ethnicity, "p.pers_ethnicity")}
-        {_mapped(maps.send, "p.pers_send_flag")}
+        {_mapped(maps["sex"], "p.pers_sex")}
+        {_mapped(maps["ethnicity"], "p.pers_ethnicity")}
+        {_mapped(maps["send"], "p.pers_send_flag")}
         """,
         {"prefix": OWN_FAMILY_PREFIX, "expected": m.persons.use_expected_dob},
     )
@@ -1231,7 +1201,7 @@ def _families(con, m: Mapping, extract_date: date, maps: Maps, report: Report) -
     )
 
 
-def _requests(con, maps: Maps) -> None:
+def _requests(con, maps: dict[str, str]) -> None:
     """requests_out: one request per kept contact; decision from the first outcome flag set."""
     con.execute(
         f"""
@@ -1240,12 +1210,12 @@ def _requests(con, maps: Maps) -> None:
             c.cont_contact_id as request_id,
             c.cont_person_id as child_id,
             c.cont_contact_date_d as received_date,
-            {ident(maps.source)}.target as source,
+            {ident(maps["contact_sources"])}.target as source,
             null::varchar as hub_id,
-            {ident(maps.outcome)}.target as decision
+            {ident(maps["contact_outcomes"])}.target as decision
         from kept_contacts as c
-        {_mapped(maps.source, "c.cont_contact_source_code")}
-        {_mapped(maps.outcome, "c.cont_outcome_flag")}
+        {_mapped(maps["contact_sources"], "c.cont_contact_source_code")}
+        {_mapped(maps["contact_outcomes"], "c.cont_outcome_flag")}
         """
     )
 
@@ -1311,7 +1281,7 @@ from started
 """
 
 
-def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
+def _episodes(con, m: Mapping, maps: dict[str, str], report: Report) -> None:
     """episodes_out with the derived start and closure reasons and request."""
     w = m.windows
     con.execute(
@@ -1322,15 +1292,15 @@ def _episodes(con, m: Mapping, maps: Maps, report: Report) -> None:
             e.earl_person_id as child_id,
             e.earl_episode_start_date_d as start_date,
             e.earl_episode_end_date_d as end_date,
-            {ident(maps.organisation)}.hub as hub_id,
-            {ident(maps.organisation)}.service as service,
+            {ident(maps["organisations"])}.hub as hub_id,
+            {ident(maps["organisations"])}.service as service,
             case when e.earl_episode_end_date_d is not null
-                then {ident(maps.end_reason)}.target end as mapped_reason,
-            nullif({ident(maps.episode_reason)}.target, $derive) as explicit_start
+                then {ident(maps["end_reasons"])}.target end as mapped_reason,
+            nullif({ident(maps["episode_reasons"])}.target, $derive) as explicit_start
         from kept_episodes as e
-        {_mapped(maps.organisation, "e.earl_episode_organisation")}
-        {_mapped(maps.end_reason, "e.earl_episode_end_reason")}
-        {_mapped(maps.episode_reason, "e.earl_episode_reason")}
+        {_mapped(maps["organisations"], "e.earl_episode_organisation")}
+        {_mapped(maps["end_reasons"], "e.earl_episode_end_reason")}
+        {_mapped(maps["episode_reasons"], "e.earl_episode_reason")}
         """,
         {"derive": mapping_module.DERIVE},
     )
