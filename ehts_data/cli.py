@@ -169,13 +169,7 @@ def cmd_import_ssd(args) -> int:
     print(f"Wrote {args.out} in {result.seconds:.1f} s; the report is in {report}")
     if not args.ingest:
         return 0
-    try:
-        loaded = ingest.ingest(args.out, args.db, progress=_progress_printer(sys.stderr))
-    except ingest.IngestError as exc:
-        _print_problems(exc)
-        return 1
-    print(f"Loaded {args.out} into {loaded.db} in {loaded.seconds:.1f} s")
-    return 0
+    return cmd_ingest(argparse.Namespace(dir=args.out, db=args.db))
 
 
 def cmd_snapshot(args) -> int:

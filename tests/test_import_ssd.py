@@ -426,3 +426,44 @@ def test_the_extract_is_accepted_by_ingest_without_warnings(tmp_path):
     assert loaded.warnings == []
     with store.connect(tmp_path / "store.duckdb") as con:
         assert con.execute("select count(*) from requests").fetchone()[0] == 1
+
+
+def test_children_without_a_date_of_birth_are_dropped_with_their_rows_when_asked(tmp_path):
+    result = run_import(
+        tmp_path,
+        mapping=MAPPING + '\n[persons]\nmissing_birth_date = "drop"\nuse_expected_dob = false\n',
+        ssd_contacts=table(CONTACTS, "K1,P1,2024-05-01,2A", "K3,P3,2024-05-02,2A"),
+    )
+    assert read(result.out / "requests.csv").splitlines()[1:] == ["K1,P1,2024-05-01,school,,"]
+    contacts = result.report.tables["ssd_contacts"]
+    assert contacts.dropped == {"child has no date of birth": 1}
+    assert result.report.tables["ssd_person"].dropped["child has no date of birth"] == 1
+
+
+def test_outcome_json_that_is_not_json_is_an_error_that_does_not_show_it(tmp_path):
+    with pytest.raises(ssd.SsdImportError) as caught:
+        run_import(
+            tmp_path,
+            ssd_contacts=table(
+                CONTACTS + ",cont_contact_outcome_json",
+                'K1,P1,2024-05-01,2A,"{""NFA_FLAG"": ""Y"", ""COMMENTS"": ""Mrs Smithson"""',
+            ),
+        )
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column, problem.reason) == (
+        2,
+        "cont_contact_outcome_json",
+        "not valid JSON",
+    )
+    assert "Smithson" not in str(caught.value)
+
+
+def test_bench_times_the_ssd_import_at_council_scale(tmp_path):
+    from ehts_data import bench
+
+    result = bench.run_ssd_import("la", tmp_path / "work", say=lambda _: None)
+    bench.write_ssd(result, tmp_path / "ssd-la.json")
+    assert result["ssd_rows"]["ssd_contacts.csv"] > 20_000
+    assert result["import"]["seconds"] > 0 and result["ingest_s"] > 0
+    assert any(s.startswith("reading ssd_contacts.csv") for s in result["import"]["stages"])
+    assert "| import stage | seconds |" in (tmp_path / "ssd-la.md").read_text()

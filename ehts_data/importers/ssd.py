@@ -143,6 +143,12 @@ class Report:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
+    def problems_at(self, file: str, column: str, reason: str, rows: list, total: int) -> None:
+        """The first few (row, shown value) pairs found by one check of `total` rows."""
+        for row, value in rows:
+            self.problem(Problem(file, row, column, value, reason))
+        self.problem_total += total - len(rows)
+
     def markdown(self) -> str:
         lines = ["# SSD import: mapping report", ""]
         if self.problem_total:
@@ -411,31 +417,24 @@ def _check_tables(con, m: Mapping, report: Report) -> None:
                 )
             if not bad:
                 continue
+            shown = "'(not shown: a date of birth)'" if column in PRIVATE_DATES else column
             rows = con.execute(
-                f"select rowid + 2, {column} from {source}"
+                f"select rowid + 2, {shown} from {source}"
                 f" where {column} is not null and {column}_d is null order by rowid limit 5"
             ).fetchall()
-            for j, (row, value) in enumerate(rows):
-                shown = "(not shown: a date of birth)" if column in PRIVATE_DATES else value
-                report.problem(
-                    Problem(file, row, column, shown, f"not a date (expected {expected})"),
-                    count=bad - len(rows) + 1 if j == len(rows) - 1 else 1,
-                )
+            report.problems_at(file, column, f"not a date (expected {expected})", rows, bad)
     if "ssd_contacts" in report.tables:
         rows = con.execute(
-            "select rowid + 2, count(*) over () from t_ssd_contacts where cont_outcome_invalid"
-            " order by rowid limit 5"
+            "select rowid + 2, '(not shown: it may hold free text)', count(*) over ()"
+            " from t_ssd_contacts where cont_outcome_invalid order by rowid limit 5"
         ).fetchall()
-        for j, (row, bad) in enumerate(rows):
-            report.problem(
-                Problem(
-                    report.tables["ssd_contacts"].file,
-                    row,
-                    "cont_contact_outcome_json",
-                    "(not shown: it may hold free text)",
-                    "not valid JSON",
-                ),
-                count=bad - len(rows) + 1 if j == len(rows) - 1 else 1,
+        if rows:
+            report.problems_at(
+                report.tables["ssd_contacts"].file,
+                "cont_contact_outcome_json",
+                "not valid JSON",
+                [r[:2] for r in rows],
+                rows[0][2],
             )
     for table, key in (
         ("ssd_person", "pers_person_id"),
@@ -857,20 +856,15 @@ def _keep(con, m: Mapping, report: Report) -> None:
         """
     ).fetchall()
     if no_birth and m.persons.missing_birth_date == "error":
-        total = no_birth[0][1]
-        for i, (row, _) in enumerate(no_birth):
-            report.problem(
-                Problem(
-                    report.tables["ssd_person"].file,
-                    row,
-                    "pers_dob",
-                    None,
-                    "a child with contacts or episodes has no date of birth"
-                    + (" or expected date of birth" if use_expected else "")
-                    + " (set [persons] missing_birth_date = 'drop' to leave such children out)",
-                ),
-                count=total - len(no_birth) + 1 if i == len(no_birth) - 1 else 1,
-            )
+        report.problems_at(
+            report.tables["ssd_person"].file,
+            "pers_dob",
+            "a child with contacts or episodes has no date of birth"
+            + (" or expected date of birth" if use_expected else "")
+            + " (set [persons] missing_birth_date = 'drop' to leave such children out)",
+            [(row, None) for row, _ in no_birth],
+            no_birth[0][1],
+        )
     con.execute(
         """
         create temp table kept_persons as
@@ -1189,7 +1183,7 @@ def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report:
                         " [addresses] unmatched to a locality_id)",
                     )
                 )
-        report.problem_total += max(0, no_address + unmatched - 10)
+        report.problem_total += max(0, no_address + unmatched - 10)  # the rest, counted
     elif no_address or unmatched:
         report.assumptions.append(
             f"{no_address + unmatched:,} families with no address or an unmatched postcode put in"
