@@ -467,3 +467,23 @@ def test_bench_times_the_ssd_import_at_council_scale(tmp_path):
     assert result["import"]["seconds"] > 0 and result["ingest_s"] > 0
     assert any(s.startswith("reading ssd_contacts.csv") for s in result["import"]["stages"])
     assert "| import stage | seconds |" in (tmp_path / "ssd-la.md").read_text()
+
+
+def test_a_lookup_with_small_areas_writes_the_familys_area_and_areas_csv(tmp_path):
+    ssd_dir, mapping_file = write_ssd(
+        tmp_path, mapping=MAPPING.replace("[extract]", '[files]\nareas = "areas.csv"\n\n[extract]')
+    )
+    folder = mapping_file.parent
+    (folder / "postcodes.csv").write_text(
+        "postcode,locality_id,area_code\nAB1,L1,E01000001\nAB2,L2,E01000002\n", encoding="utf-8"
+    )
+    (folder / "areas.csv").write_text(
+        "area_code,area_name,locality_id,hub_id,imd_decile\nE01000001,North 001A,L1,H1,3\n"
+        "E01000002,South 001A,L2,H2,8\n",
+        encoding="utf-8",
+    )
+    result = ssd.import_ssd(ssd_dir, mapping_file, tmp_path / "extract")
+    assert read(result.out / "families.csv") == expected(
+        "FAM1,L1,,E01000001", header="family_id,locality_id,imd_decile,area_code"
+    )
+    assert (result.out / "areas.csv").read_bytes() == (folder / "areas.csv").read_bytes()
