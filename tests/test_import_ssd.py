@@ -487,3 +487,21 @@ def test_a_lookup_with_small_areas_writes_the_familys_area_and_areas_csv(tmp_pat
         "FAM1,L1,,E01000001", header="family_id,locality_id,imd_decile,area_code"
     )
     assert (result.out / "areas.csv").read_bytes() == (folder / "areas.csv").read_bytes()
+
+
+def test_every_mapping_setting_is_documented():
+    from pydantic import BaseModel
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "import-ssd.md").read_text(encoding="utf-8")
+    for name, field in mapping.Mapping.model_fields.items():
+        if name == "base":  # where the file was read from, not a setting
+            continue
+        section = field.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            assert f"`[{name}]`" in text, name
+            for setting in section.model_fields:
+                assert f"`{setting}`" in text, f"[{name}] {setting}"
+        else:
+            assert f"`{name}`" in text, name
