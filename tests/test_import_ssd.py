@@ -153,6 +153,19 @@ def test_a_child_with_two_family_ids_belongs_to_the_latest(tmp_path):
     assert any("2 children have more than one family id" in a for a in result.report.assumptions)
 
 
+def test_latest_family_by_family_id_when_the_mapping_says_so(tmp_path):
+    result = run_import(
+        tmp_path,
+        mapping=MAPPING + '\n[families]\nlatest_by = "family_id"\n',
+        ssd_family=table(
+            "fami_table_id,fami_family_id,fami_person_id", "1,FAM5,P1", "2,FAM1,P1", "3,FAM1,M1"
+        ),
+        ssd_address=table("addr_person_id,addr_address_postcode", "M1,AB1 2CD", "P1,AB2 1XY"),
+    )
+    assert read(result.out / "children.csv").splitlines()[1] == "P1,FAM5,2015-06,female,white,false"
+    assert read(result.out / "families.csv").splitlines()[1:] == ["FAM5,L2,"]
+
+
 def test_no_current_address_uses_the_latest_and_a_sector_beats_its_district(tmp_path):
     result = run_import(
         tmp_path,

@@ -184,6 +184,9 @@ class Send(CodeMap):
 class Families(_Section):
     # A person with no ssd_family row: a family of their own ('own') or an error.
     missing: Literal["own", "error"] = "own"
+    # Which of a person's family ids is the latest (ssd_family rows carry no dates): the one
+    # on the row with the highest fami_table_id, or the highest fami_family_id.
+    latest_by: Literal["table_id", "family_id"] = "table_id"
 
 
 class Addresses(_Section):

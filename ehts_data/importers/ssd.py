@@ -513,19 +513,15 @@ def _apply_map(con, vm: ValueMap, relation: str, targets: tuple[str, ...], repor
     for value, count, row in seen:
         resolved = vm.resolve(value)
         if resolved is None:
-            hint = "missing" if value is None else f"values] or [{vm.section}] unmapped"
-            report.values.append(ValueRow(vm.table, shown_column, value, count, None, "UNMAPPED"))
-            report.problem(
-                Problem(
-                    file,
-                    row,
-                    vm.column,
-                    value,
-                    f"no mapping for this value ({count:,} rows): add it to [{vm.section}.{hint}"
-                    if value is not None
-                    else f"empty in {count:,} rows: set [{vm.section}] {hint}",
+            if value is None:
+                reason = f"empty in {count:,} rows: set [{vm.section}] missing"
+            else:
+                reason = (
+                    f"no mapping for this value ({count:,} rows): add it to"
+                    f" [{vm.section}.values] or set [{vm.section}] unmapped"
                 )
-            )
+            report.values.append(ValueRow(vm.table, shown_column, value, count, None, "UNMAPPED"))
+            report.problem(Problem(file, row, vm.column, value, reason))
             continue
         target, how = resolved
         parts = target if isinstance(target, tuple) else (target,)
@@ -993,10 +989,11 @@ def _with_service(hub: str, service: str) -> object:
 def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report: Report) -> None:
     """children_out and families_out: each child's latest family, and the family's locality
     from the postcode of its address current at the extract date (else its latest)."""
-    # "Latest" family: the highest fami_table_id (numerically where it is a number, as SSD
-    # row ids are), as ssd_family carries no dates.
+    # "Latest" family: the highest fami_table_id (or fami_family_id), numerically where it is
+    # a number (SSD row ids are), as ssd_family carries no dates.
+    key = {"table_id": "fami_table_id", "family_id": "fami_family_id"}[m.families.latest_by]
     con.execute(
-        """
+        f"""
         create temp table person_family as
         select fami_person_id as person_id, fami_family_id as family_id, n_families
         from (
@@ -1005,8 +1002,7 @@ def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report:
             from t_ssd_family
             where fami_person_id is not null and fami_family_id is not null
             window latest as (partition by fami_person_id
-                order by try_cast(fami_table_id as bigint) desc nulls last, fami_table_id desc,
-                         rowid desc)
+                order by try_cast({key} as bigint) desc nulls last, {key} desc, rowid desc)
         )
         where rank = 1
         """
@@ -1059,7 +1055,7 @@ def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report:
         family_counts.read - family_counts.kept
     )
     report.assumptions.append(
-        f"Family: the child's latest fami_family_id (highest fami_table_id); {several:,} children"
+        f"Family: the child's latest fami_family_id (highest {key}); {several:,} children"
         f" have more than one family id. {own:,} children with no ssd_family row are a family"
         f" of their own (id '{OWN_FAMILY_PREFIX}<person id>'; [families] missing)."
     )
