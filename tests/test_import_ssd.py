@@ -280,6 +280,16 @@ def test_a_windows_1252_file_is_read_and_its_text_mapped(tmp_path):
     assert any("read as Windows-1252" in a for a in result.report.assumptions)
 
 
+def test_null_written_by_sql_server_is_an_empty_cell(tmp_path):
+    result = run_import(
+        tmp_path,
+        ssd_contacts=table(CONTACTS, "K1,P1,2024-05-01,NULL"),
+        ssd_early_help_episodes=table(EPISODES, "E1,P1,2024-05-29,NULL,NULL,North Hub"),
+    )
+    assert episodes(result.out) == expected("E1,P1,K1,early_help,H1,2024-05-29,,new_request,")
+    assert read(result.out / "requests.csv").splitlines()[1] == "K1,P1,2024-05-01,other,,"
+
+
 def test_request_decision_source_and_child_codes_map_from_the_defaults(tmp_path):
     result = run_import(
         tmp_path,

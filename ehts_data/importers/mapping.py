@@ -127,6 +127,8 @@ class ExtractSettings(_Section):
     date: dt.date | None = None  # default: the latest event date in the SSD tables
     date_format: Literal["auto", "iso", "dmy"] = "auto"
     encoding: Literal["auto", "utf-8", "windows-1252"] = "auto"
+    # Cells read as empty: SQL Server exports often write NULL for a missing value.
+    empty_values: list[str] = ["", "NULL"]
 
 
 class Files(_Section):

@@ -337,11 +337,12 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
         select *{exclude}{"".join(", " + t for t in computed)} from (select {", ".join(selected)}
         from read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      nullstr = '', allow_quoted_nulls = true))
+                      nullstr = $empty, allow_quoted_nulls = true))
     """
     params = {
         "path": str(path),
         "columns": {h: "VARCHAR" for h in header},
+        "empty": list(m.extract.empty_values),
     }
     if table in DATE_COLUMNS:
         params["formats"] = DATE_FORMATS[m.extract.date_format]
