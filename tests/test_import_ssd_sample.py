@@ -216,3 +216,42 @@ def test_derivations_alone_agree_with_the_sample_on_all_but_a_few_start_reasons(
     starts, closures, total = differ
     assert total == 15_777 and closures == 0
     assert 0 < starts <= 0.005 * total
+
+
+def test_small_areas_survive_the_round_trip_through_postcode_sectors(tmp_path):
+    from tests.conftest import write_extract
+
+    contract_dir = write_extract(
+        tmp_path / "contract",
+        families__csv="""
+            family_id,locality_id,imd_decile,area_code
+            F1,L1,1,A1
+            F2,L1,,
+            F3,L2,9,A2
+            F4,L2,5,A3
+        """,
+        requests__csv="""
+            request_id,child_id,received_date,source,hub_id,decision
+            R1,C1,2024-05-01,school,H1,early_help
+            R2,C3,2024-05-02,health,,
+            R3,C4,2024-05-03,police,H2,no_further_action
+            R4,C5,2024-05-04,other,,social_care
+        """,
+    )
+    (contract_dir / "areas.csv").write_text(
+        "area_code,area_name,locality_id,hub_id,imd_decile\n"
+        "A1,North A,L1,H1,2\nA2,South A,L2,H2,8\nA3,South B,L2,,6\n",
+        encoding="utf-8",
+    )
+    ssd_dir = tmp_path / "ssd"
+    ssd_sample.ssd_from_contract(contract_dir, ssd_dir)
+    assert "area_code" in (ssd_dir / "postcodes.csv").read_text().splitlines()[0]
+    result = ssd.import_ssd(ssd_dir, ssd_dir / ssd_sample.MAPPING_FILE, tmp_path / "extract")
+    assert (result.out / "families.csv").read_text().splitlines() == [
+        "family_id,locality_id,imd_decile,area_code",
+        "F1,L1,,A1",
+        "F2,L1,,",
+        "F3,L2,,A2",
+        "F4,L2,,A3",
+    ]
+    assert (result.out / "areas.csv").read_bytes() == (contract_dir / "areas.csv").read_bytes()

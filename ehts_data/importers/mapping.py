@@ -142,7 +142,12 @@ class Files(_Section):
     survey_responses: str | None = None
     assessments: str | None = None
     localities_geojson: str | None = None
+    # Contract 1.1 small areas: with `areas`, a postcode lookup's area_code column gives
+    # families.area_code.
     areas: str | None = None
+    areas_geojson: str | None = None
+    population_areas: str | None = None
+    population_groups: str | None = None
     # SSD table → file name in the SSD folder, where it is not <table>.csv
     tables: dict[str, str] = {}
 

@@ -98,6 +98,9 @@ REFERENCE_FILES = {  # [files] key → contract file name
     "assessments": "assessments.csv",
     "localities_geojson": "localities.geojson",
     "areas": "areas.csv",
+    "areas_geojson": "areas.geojson",
+    "population_areas": "population_areas.csv",
+    "population_groups": "population_groups.csv",
 }
 
 Progress = Callable[[str], None]

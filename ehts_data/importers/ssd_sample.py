@@ -9,8 +9,10 @@ the reference files it names, so importing it gives back the contract sample's m
 
 from __future__ import annotations
 
+import csv
 import shutil
 import string
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,13 +20,17 @@ import duckdb
 from ehts_data import config, sample
 
 MAPPING_FILE = "council.toml"
-REFERENCE_COPIED = (
+REFERENCE_COPIED = (  # the contract files the mapping names, copied when the sample has them
     "localities.csv",
     "hubs.csv",
     "population.csv",
     "indicators.csv",
     "survey_responses.csv",
     "localities.geojson",
+    "areas.csv",
+    "areas.geojson",
+    "population_areas.csv",
+    "population_groups.csv",
 )
 EXTRACT_DATE = f"{sample.LAST_FY_START + 1}-03-31"
 FORENAMES = (
@@ -110,16 +116,41 @@ def _case(column: str, mapping: dict[str, str], default: str = "null") -> str:
     return f"case {column} {whens} else {default} end"
 
 
-def districts(localities: list[str]) -> dict[str, list[str]]:
-    """Made-up postcode districts for each locality (area letter Q is not used in the UK)."""
-    per = max(1, min(3, 26 * 99 // max(len(localities), 1)))
-    out: dict[str, list[str]] = {}
-    for li, loc in enumerate(localities):
-        out[loc] = []
-        for k in range(per):
-            d = li * per + k
-            out[loc].append(f"Q{string.ascii_uppercase[d // 99]}{d % 99 + 1}")
-    return out
+def district_name(d: int) -> str:
+    """The d-th made-up postcode district (area letter Q is not used in the UK): QA1 … QZ99,
+    then QA1A … QZ9Z; 8,658 in all."""
+    letters = string.ascii_uppercase
+    if d < 26 * 99:
+        return f"Q{letters[d // 99]}{d % 99 + 1}"
+    d -= 26 * 99
+    return f"Q{letters[d // 234]}{d % 9 + 1}{letters[(d // 9) % 26]}"
+
+
+@dataclass(frozen=True)
+class PostcodePlan:
+    """Where the city's families live: each small area is a postcode sector of its own; a
+    family with no area lives in its locality's plain district. `lookup` is postcodes.csv."""
+
+    plain: dict[str, str]  # locality → district for families with no area
+    sectors: dict[str, str]  # area → sector ("QA2 3")
+    lookup: list[tuple[str, str, str | None]]  # postcode key, locality, area
+
+
+def postcode_plan(localities: list[str], areas: list[tuple[str, str]]) -> PostcodePlan:
+    by_locality: dict[str, list[str]] = {}
+    for area, locality in sorted(areas):
+        by_locality.setdefault(locality, []).append(area)
+    plain, sectors, lookup, d = {}, {}, [], 0
+    for locality in localities:
+        plain[locality] = district_name(d)
+        lookup.append((plain[locality], locality, None))
+        d += 1
+        for i, area in enumerate(by_locality.get(locality, [])):
+            if i % 10 == 0:
+                district, d = district_name(d), d + 1
+            sectors[area] = f"{district} {i % 10}"
+            lookup.append((sectors[area], locality, area))
+    return PostcodePlan(plain, sectors, lookup)
 
 
 def write_sample_ssd(
@@ -132,46 +163,57 @@ def write_sample_ssd(
     """Write the synthetic city as SSD tables, its mapping file and reference files into
     `out`; returns rows written per file."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     scratch = out / ".contract"
     sample.write_sample(scratch, children, years, seed, requests_per_child_year)
-    # Bounded memory (national scale spills to disk in the scratch folder).
-    con = duckdb.connect(
-        config={
-            "memory_limit": config.ingest_memory_limit(),
-            "temp_directory": str(scratch / ".tmp"),
-        }
-    )
-    try:
-        counts = _write_tables(con, scratch, out)
-    finally:
-        con.close()
-    for name in REFERENCE_COPIED:
-        shutil.copyfile(scratch / name, out / name)
-    hubs = _hubs(scratch / "hubs.csv")
-    localities = [row[0] for row in _csv_rows(scratch / "localities.csv")]
-    lookup = districts(localities)
-    with (out / "postcodes.csv").open("w", encoding="utf-8") as handle:
-        handle.write("postcode,locality_id\n")
-        for loc, ds in lookup.items():
-            handle.writelines(f"{d},{loc}\n" for d in ds)
-    (out / MAPPING_FILE).write_text(mapping_text(hubs), encoding="utf-8")
+    counts = ssd_from_contract(scratch, out)
     shutil.rmtree(scratch)
     return counts
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    import csv
+def ssd_from_contract(contract_dir: Path, out: Path) -> dict[str, int]:
+    """Rewrite a contract extract as SSD tables in `out`, with the mapping file, the postcode
+    lookup and the reference files; returns rows written per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    localities = [row[0] for row in _csv_rows(contract_dir / "localities.csv")]
+    has_areas = (contract_dir / "areas.csv").is_file()
+    areas = [(r[0], r[2]) for r in _csv_rows(contract_dir / "areas.csv")] if has_areas else []
+    plan = postcode_plan(localities, areas)
+    # Bounded memory (national scale spills to disk).
+    con = duckdb.connect(
+        config={
+            "memory_limit": config.ingest_memory_limit(),
+            "temp_directory": str(out / ".tmp"),
+        }
+    )
+    try:
+        counts = _write_tables(con, contract_dir, out, plan)
+    finally:
+        con.close()
+        shutil.rmtree(out / ".tmp", ignore_errors=True)
+    copied = [name for name in REFERENCE_COPIED if (contract_dir / name).is_file()]
+    for name in copied:
+        shutil.copyfile(contract_dir / name, out / name)
+    with (out / "postcodes.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["postcode", "locality_id", *(["area_code"] if has_areas else [])])
+        for key, locality, area in plan.lookup:
+            writer.writerow([key, locality, *([area or ""] if has_areas else [])])
+    hubs = [(row[0], row[1]) for row in _csv_rows(contract_dir / "hubs.csv")]
+    (out / MAPPING_FILE).write_text(mapping_text(hubs, copied), encoding="utf-8")
+    return counts
 
+
+def _csv_rows_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as handle:
+        return next(csv.reader(handle))
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8") as handle:
         return list(csv.reader(handle))[1:]
 
 
-def _hubs(path: Path) -> list[tuple[str, str]]:
-    return [(row[0], row[1]) for row in _csv_rows(path)]
-
-
-def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
+def _write_tables(con, contract_dir: Path, out: Path, plan: PostcodePlan) -> dict[str, int]:
     def read(name: str) -> str:
         return f"read_csv('{(contract_dir / name).as_posix()}', header = true, all_varchar = true)"
 
@@ -180,13 +222,16 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
     con.execute(f"create table c_requests as select * from {read('requests.csv')}")
     con.execute(f"create table c_episodes as select * from {read('episodes.csv')}")
     con.execute(f"create table c_hubs as select * from {read('hubs.csv')}")
-    localities = [
-        r[0] for r in con.execute(f"select locality_id from {read('localities.csv')}").fetchall()
-    ]
-    lookup = districts(localities)
     con.execute(
-        "create table c_districts as select unnest($locs) as locality_id, unnest($ds) as ds",
-        {"locs": list(lookup), "ds": list(lookup.values())},
+        "create table c_plain as select unnest($k) as locality_id, unnest($v) as district",
+        {"k": list(plan.plain), "v": list(plan.plain.values())},
+    )
+    con.execute(
+        "create table c_sectors as select unnest($k) as area_code, unnest($v) as sector",
+        {"k": list(plan.sectors) or [""], "v": list(plan.sectors.values()) or [""]},
+    )
+    area = (
+        "f.area_code" if "area_code" in _csv_rows_header(contract_dir / "families.csv") else "null"
     )
     extract = f"date '{EXTRACT_DATE}'"
     counts: dict[str, int] = {}
@@ -257,7 +302,8 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         from rows order by 1
         """,
     )
-    # Addresses: the family's home in a district of its locality for every member. About 3%
+    # Addresses: the family's home in its area's postcode sector (or its locality's plain
+    # district) for every member. About 3%
     # of families have no current address (the latest ended before the extract date), and
     # about 10% of persons lived earlier somewhere else.
     write(
@@ -269,22 +315,24 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
         ),
         homes as (
             select f.family_id,
-                d.ds[(hash(f.family_id, 'd') % len(d.ds))::integer + 1] as district,
-                (hash(f.family_id, 'u') % 10)::varchar
-                    || chr(65 + (hash(f.family_id, 'v') % 26)::integer)
+                coalesce(s.sector, p.district || ' ' || (hash(f.family_id, 'd') % 10)::varchar)
+                    as sector,
+                chr(65 + (hash(f.family_id, 'v') % 26)::integer)
                     || chr(65 + (hash(f.family_id, 'w') % 26)::integer) as inward,
                 date '2019-01-01' + (hash(f.family_id, 'start') % 1800)::integer as moved_in,
                 case when hash(f.family_id, 'gone') % 33 = 0
                     then {extract} - 30 - (hash(f.family_id, 'left') % 300)::integer end
                     as moved_out
-            from c_families as f inner join c_districts as d using (locality_id)
+            from c_families as f
+            inner join c_plain as p using (locality_id)
+            left join c_sectors as s on s.area_code = {area}
         ),
         rows as (
-            select m.person_id, h.district, h.inward, h.moved_in, h.moved_out, h.family_id,
+            select m.person_id, h.sector, h.inward, h.moved_in, h.moved_out, h.family_id,
                 'Primary Address' as kind
             from members as m inner join homes as h using (family_id)
             union all
-            select m.person_id, 'QZ' || (1 + hash(m.person_id, 'o') % 9)::varchar, '1AA',
+            select m.person_id, 'QZZ' || (1 + hash(m.person_id, 'o') % 9)::varchar || ' 1', 'AA',
                 date '2012-01-01', date '2018-12-31', h.family_id, 'Previous Address'
             from members as m inner join homes as h using (family_id)
             where hash(m.person_id, 'earlier') % 10 = 0
@@ -299,8 +347,8 @@ def _write_tables(con, contract_dir: Path, out: Path) -> dict[str, int]:
             kind as addr_address_type,
             strftime(moved_in, '%Y-%m-%d') as addr_address_start_date,
             strftime(moved_out, '%Y-%m-%d') as addr_address_end_date,
-            case when hash(person_id, 'sp') % 2 = 0 then district || inward
-                else district || ' ' || inward end as addr_address_postcode
+            case when hash(person_id, 'sp') % 2 = 0 then replace(sector, ' ', '') || inward
+                else sector || inward end as addr_address_postcode
         from rows order by 1
         """,
     )
@@ -411,8 +459,15 @@ def _write_cin(con, write) -> None:
     )
 
 
-def mapping_text(hubs: list[tuple[str, str]]) -> str:
-    """The sample city's mapping file, commented as an example for councils."""
+def mapping_text(hubs: list[tuple[str, str]], copied: list[str]) -> str:
+    """The sample city's mapping file, commented as an example for councils; `copied` are the
+    reference files beside it."""
+    from ehts_data.importers.ssd import REFERENCE_FILES
+
+    keys = {name: key for key, name in REFERENCE_FILES.items()}
+    files = "\n".join(
+        [*(f'{keys[name]} = "{name}"' for name in copied), 'postcodes = "postcodes.csv"']
+    )
     organisations = "\n".join(
         f'"{name}" = "{hub_id}"\n"{name}{TARGETED_SUFFIX}" = {{ hub = "{hub_id}", service = "targeted_support" }}'
         for hub_id, name in hubs
@@ -422,6 +477,7 @@ def mapping_text(hubs: list[tuple[str, str]]) -> str:
         for table in (END_REASONS, START_REASONS)
     )
     return MAPPING_TEMPLATE.format(
+        files=files,
         extract_date=EXTRACT_DATE,
         organisations=organisations,
         end_reasons=end_reasons,
@@ -445,14 +501,12 @@ date = {extract_date}        # the day the SSD was run: the address current then
 # encoding = "auto"         # "auto": UTF-8, else Windows-1252
 
 [files]
-localities = "localities.csv"   # the council's own reference files, in the contract's format
-hubs = "hubs.csv"
-population = "population.csv"
-postcodes = "postcodes.csv"     # postcode,locality_id: full postcodes, sectors (QA1 2) or districts (QA1)
-indicators = "indicators.csv"
-survey_responses = "survey_responses.csv"   # SSD has no survey: the city exports it separately
-localities_geojson = "localities.geojson"
-# assessments = "assessments.csv"   # SSD has no early help assessments; episode_id = earl_episode_id
+# The council's own reference files, in the contract's format. SSD has no survey and no early
+# help assessments: the city exports its survey separately (episode_id = earl_episode_id for
+# assessments.csv, which it does not have).
+{files}
+# postcodes.csv: postcode,locality_id[,area_code] keyed by full postcode, sector (QA1 2) or
+# district (QA1); the city gives each small area a sector of its own.
 
 [persons]
 # use_expected_dob = true        # unborn children: birth month from pers_expected_dob
