@@ -528,3 +528,23 @@ def test_every_mapping_setting_is_documented():
                 assert f"`{setting}`" in text, f"[{name}] {setting}"
         else:
             assert f"`{name}`" in text, name
+
+
+@pytest.mark.parametrize(
+    ("postcode", "locality"),
+    [
+        ("AB12 3CD", "L1"),  # its full postcode (which the lookup lists without a space)
+        ("AB123CE", "L2"),  # its sector AB12 3, written without spaces in the SSD
+        ("AB12 4CD", "L1"),  # only its district AB12
+    ],
+)
+def test_postcode_matches_full_then_sector_then_district(tmp_path, postcode, locality):
+    ssd_dir, mapping_file = write_ssd(
+        tmp_path,
+        ssd_address=table("addr_person_id,addr_address_postcode", f"M1,{postcode}"),
+    )
+    (mapping_file.parent / "postcodes.csv").write_text(
+        "postcode,locality_id\nAB12,L1\nab12  3,L2\nAB123CD,L1\n", encoding="utf-8"
+    )
+    result = ssd.import_ssd(ssd_dir, mapping_file, tmp_path / "extract")
+    assert read(result.out / "families.csv").splitlines()[1] == f"FAM1,{locality},"

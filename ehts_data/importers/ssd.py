@@ -579,8 +579,8 @@ def _read_reference_ids(path: Path, column: str, report: Report) -> set[str]:
 
 def _load_postcodes(con, m: Mapping, localities: set[str], report: Report) -> bool:
     """postcode_lookup(key, kind, locality_id, area_code): keys normalised (upper case, single
-    spaces); a key of 5 or more characters without spaces is a full postcode, one with a
-    space and one character after it a sector (PL1 2), anything else a district (PL1)."""
+    spaces); a key with a space and one character after it is a sector (PL1 2, PL12 3), any
+    other of 5 or more characters (spaces aside) a full postcode, anything else a district."""
     path = m.path("postcodes")
     if not path.is_file():
         report.problem(
@@ -603,9 +603,10 @@ def _load_postcodes(con, m: Mapping, localities: set[str], report: Report) -> bo
             where postcode is not null
         )
         select _row, locality_id, area_code,
-            case when length(replace(k, ' ', '')) >= 5 then 'full'
-                 when k like '% _' then 'sector' else 'district' end as kind,
-            case when length(replace(k, ' ', '')) >= 5 then replace(k, ' ', '') else k end as key
+            case when k like '% _' then 'sector'
+                 when length(replace(k, ' ', '')) >= 5 then 'full' else 'district' end as kind,
+            case when k not like '% _' and length(replace(k, ' ', '')) >= 5
+                 then replace(k, ' ', '') else k end as key
         from raw
         """,
         {"path": str(path)},
