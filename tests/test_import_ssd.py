@@ -22,6 +22,13 @@ def expected(*rows: str, header: str = EPISODES_HEADER) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
+def first_problem(root, **kwargs):
+    """The first problem of an import that must stop."""
+    with pytest.raises(ssd.SsdImportError) as caught:
+        run_import(root, **kwargs)
+    return caught.value.problems[0]
+
+
 # ---- derivations ----
 def test_contact_on_the_request_windows_last_day_is_the_episodes_request(tmp_path):
     result = run_import(
@@ -191,16 +198,14 @@ def test_no_current_address_uses_the_latest_and_a_sector_beats_its_district(tmp_
 
 
 def test_unmapped_end_reason_is_an_error_naming_file_row_column_and_value(tmp_path):
-    with pytest.raises(ssd.SsdImportError) as caught:
-        run_import(
-            tmp_path,
-            ssd_early_help_episodes=table(
-                EPISODES,
-                "E1,P1,2024-04-01,2024-06-30,Outcomes met,North Hub",
-                "E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub",
-            ),
-        )
-    problem = caught.value.problems[0]
+    problem = first_problem(
+        tmp_path,
+        ssd_early_help_episodes=table(
+            EPISODES,
+            "E1,P1,2024-04-01,2024-06-30,Outcomes met,North Hub",
+            "E2,P2,2024-04-01,2024-06-30,Closed by manager,North Hub",
+        ),
+    )
     assert (problem.file, problem.row, problem.column, problem.value) == (
         "ssd_early_help_episodes.csv",
         3,
@@ -251,16 +256,14 @@ def test_a_dd_mm_yyyy_file_gives_the_same_rows_and_says_so(tmp_path):
 
 
 def test_iso_only_setting_refuses_a_dd_mm_yyyy_date(tmp_path):
-    with pytest.raises(ssd.SsdImportError) as caught:
-        run_import(
-            tmp_path,
-            mapping='[extract]\ndate_format = "iso"\n' + MAPPING.replace("[extract]\n", ""),
-            ssd_contacts=table(
-                CONTACTS,
-                "K1,P1,01/05/2024,2A",
-            ),
-        )
-    problem = caught.value.problems[0]
+    problem = first_problem(
+        tmp_path,
+        mapping='[extract]\ndate_format = "iso"\n' + MAPPING.replace("[extract]\n", ""),
+        ssd_contacts=table(
+            CONTACTS,
+            "K1,P1,01/05/2024,2A",
+        ),
+    )
     assert (problem.column, problem.value, problem.row) == ("cont_contact_date", "01/05/2024", 2)
     assert "YYYY-MM-DD" in problem.reason
 
@@ -334,9 +337,9 @@ def test_a_bad_mapping_names_the_key_and_writes_nothing(tmp_path, extra, key):
 
 
 def test_a_hub_not_in_hubs_csv_is_named_with_its_mapping_key(tmp_path):
-    with pytest.raises(ssd.SsdImportError) as caught:
-        run_import(tmp_path, mapping=MAPPING.replace('"South Hub" = "H2"', '"South Hub" = "H7"'))
-    problem = caught.value.problems[0]
+    problem = first_problem(
+        tmp_path, mapping=MAPPING.replace('"South Hub" = "H2"', '"South Hub" = "H7"')
+    )
     assert (problem.column, problem.value) == ("organisations.values.South Hub", "H7")
     assert nothing_written(tmp_path)
 
@@ -393,9 +396,7 @@ def test_a_hub_not_in_hubs_csv_is_named_with_its_mapping_key(tmp_path):
     ],
 )
 def test_a_bad_ssd_file_is_a_clear_error_and_writes_nothing(tmp_path, tables, file, column, says):
-    with pytest.raises(ssd.SsdImportError) as caught:
-        run_import(tmp_path, **tables)
-    problem = caught.value.problems[0]
+    problem = first_problem(tmp_path, **tables)
     assert (problem.file, problem.column) == (file, column)
     assert says in problem.reason
     assert nothing_written(tmp_path)
@@ -464,21 +465,19 @@ def test_children_without_a_date_of_birth_are_dropped_with_their_rows_when_asked
 
 
 def test_outcome_json_that_is_not_json_is_an_error_that_does_not_show_it(tmp_path):
-    with pytest.raises(ssd.SsdImportError) as caught:
-        run_import(
-            tmp_path,
-            ssd_contacts=table(
-                CONTACTS + ",cont_contact_outcome_json",
-                'K1,P1,2024-05-01,2A,"{""NFA_FLAG"": ""Y"", ""COMMENTS"": ""Mrs Smithson"""',
-            ),
-        )
-    problem = caught.value.problems[0]
+    problem = first_problem(
+        tmp_path,
+        ssd_contacts=table(
+            CONTACTS + ",cont_contact_outcome_json",
+            'K1,P1,2024-05-01,2A,"{""NFA_FLAG"": ""Y"", ""COMMENTS"": ""Mrs Smithson"""',
+        ),
+    )
     assert (problem.row, problem.column, problem.reason) == (
         2,
         "cont_contact_outcome_json",
         "not valid JSON",
     )
-    assert "Smithson" not in str(caught.value)
+    assert "Smithson" not in str(problem)
 
 
 def test_bench_times_the_ssd_import_at_council_scale(tmp_path):
