@@ -1000,16 +1000,15 @@ def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report:
     con.execute(
         f"""
         create temp table person_family as
-        select fami_person_id as person_id, fami_family_id as family_id, n_families
-        from (
-            select *, row_number() over latest as rank,
-                count(distinct fami_family_id) over (partition by fami_person_id) as n_families
-            from t_ssd_family
-            where fami_person_id is not null and fami_family_id is not null
-            window latest as (partition by fami_person_id
-                order by try_cast({key} as bigint) desc nulls last, {key} desc, rowid desc)
-        )
-        where rank = 1
+        select
+            fami_person_id as person_id,
+            -- a key that is not a number sorts below every number (as nulls last would)
+            arg_max(fami_family_id, (coalesce(try_cast({key} as bigint), -9223372036854775808),
+                                     {key}, rowid)) as family_id,
+            count(distinct fami_family_id) as n_families
+        from t_ssd_family
+        where fami_person_id is not null and fami_family_id is not null
+        group by fami_person_id
         """
     )
     family_counts = report.tables["ssd_family"]
