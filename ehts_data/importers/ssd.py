@@ -808,17 +808,22 @@ def _keep(con, m: Mapping, report: Report) -> None:
                  then 'end date before start date'
              when p.birth_date is null then 'child has no date of birth'
         end"""
-    # Views, not tables: a national contacts table is not copied to be filtered.
-    for view, table, person, reason in (
-        ("contact_rows", "t_ssd_contacts", "cont_person_id", contact_reason),
-        ("episode_rows", "t_ssd_early_help_episodes", "earl_person_id", episode_reason),
+    # One join each: the rows with why they are dropped (if they are), the kept ones a view.
+    for name, table, person, reason in (
+        ("contact", "t_ssd_contacts", "cont_person_id", contact_reason),
+        ("episode", "t_ssd_early_help_episodes", "earl_person_id", episode_reason),
     ):
         con.execute(
             f"""
-            create temp view {view} as
+            create temp table {name}_rows as
             select c.rowid + 2 as _row, c.*, {reason} as _dropped
             from {table} as c left join person_birth as p on p.person_id = c.{person}
             """
+        )
+        con.execute(f"drop table {table}")  # the rows live on in {name}_rows
+        con.execute(
+            f"create temp view kept_{name}s as select * exclude (_dropped) from {name}_rows"
+            " where _dropped is null"
         )
     for table, relation in (
         ("ssd_contacts", "contact_rows"),
@@ -829,14 +834,6 @@ def _keep(con, m: Mapping, report: Report) -> None:
             " order by 1"
         ).fetchall():
             report.tables[table].dropped[reason] = n
-    con.execute(
-        "create temp table kept_contacts as select * exclude (_dropped) from contact_rows"
-        " where _dropped is null"
-    )
-    con.execute(
-        "create temp table kept_episodes as select * exclude (_dropped) from episode_rows"
-        " where _dropped is null"
-    )
     # Children: persons with a contact or an episode (ssd_person also lists parents and
     # children known only to social care; they are not early help's).
     con.execute(
