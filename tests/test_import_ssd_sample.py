@@ -256,3 +256,8 @@ def test_small_areas_survive_the_round_trip_through_postcode_sectors(tmp_path):
         "F4,L2,,A3",
     ]
     assert (result.out / "areas.csv").read_bytes() == (contract_dir / "areas.csv").read_bytes()
+
+
+def test_organisation_names_are_unique_when_hubs_share_a_name():
+    names = ssd_sample.organisation_names([("A-FH", "Hub"), ("B-FH", "Hub"), ("C", "Other")])
+    assert names == {"A-FH": "Hub (A-FH)", "B-FH": "Hub (B-FH)", "C": "Other"}

@@ -178,6 +178,7 @@ def ssd_from_contract(contract_dir: Path, out: Path) -> dict[str, int]:
     has_areas = (contract_dir / "areas.csv").is_file()
     areas = [(r[0], r[2]) for r in _csv_rows(contract_dir / "areas.csv")] if has_areas else []
     plan = postcode_plan(localities, areas)
+    hubs = [(row[0], row[1]) for row in _csv_rows(contract_dir / "hubs.csv")]
     # Bounded memory (national scale spills to disk).
     con = duckdb.connect(
         config={
@@ -186,7 +187,7 @@ def ssd_from_contract(contract_dir: Path, out: Path) -> dict[str, int]:
         }
     )
     try:
-        counts = _write_tables(con, contract_dir, out, plan)
+        counts = _write_tables(con, contract_dir, out, plan, organisation_names(hubs))
     finally:
         con.close()
         shutil.rmtree(out / ".tmp", ignore_errors=True)
@@ -198,7 +199,6 @@ def ssd_from_contract(contract_dir: Path, out: Path) -> dict[str, int]:
         writer.writerow(["postcode", "locality_id", *(["area_code"] if has_areas else [])])
         for key, locality, area in plan.lookup:
             writer.writerow([key, locality, *([area or ""] if has_areas else [])])
-    hubs = [(row[0], row[1]) for row in _csv_rows(contract_dir / "hubs.csv")]
     (out / MAPPING_FILE).write_text(mapping_text(hubs, copied), encoding="utf-8")
     return counts
 
@@ -213,7 +213,9 @@ def _csv_rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))[1:]
 
 
-def _write_tables(con, contract_dir: Path, out: Path, plan: PostcodePlan) -> dict[str, int]:
+def _write_tables(
+    con, contract_dir: Path, out: Path, plan: PostcodePlan, organisations: dict[str, str]
+) -> dict[str, int]:
     def read(name: str) -> str:
         return f"read_csv('{(contract_dir / name).as_posix()}', header = true, all_varchar = true)"
 
@@ -221,7 +223,10 @@ def _write_tables(con, contract_dir: Path, out: Path, plan: PostcodePlan) -> dic
     con.execute(f"create table c_families as select * from {read('families.csv')}")
     con.execute(f"create table c_requests as select * from {read('requests.csv')}")
     con.execute(f"create table c_episodes as select * from {read('episodes.csv')}")
-    con.execute(f"create table c_hubs as select * from {read('hubs.csv')}")
+    con.execute(
+        "create table c_organisations as select unnest($k) as hub_id, unnest($v) as organisation",
+        {"k": list(organisations), "v": list(organisations.values())},
+    )
     con.execute(
         "create table c_plain as select unnest($k) as locality_id, unnest($v) as district",
         {"k": list(plan.plain), "v": list(plan.plain.values())},
@@ -394,10 +399,10 @@ def _write_tables(con, contract_dir: Path, out: Path, plan: PostcodePlan) -> dic
             e.start_date as earl_episode_start_date, e.end_date as earl_episode_end_date,
             case e.start_reason {start_text} end as earl_episode_reason,
             case e.closure_reason {end_text} end as earl_episode_end_reason,
-            h.hub_name || case when e.service = 'targeted_support' then '{TARGETED_SUFFIX}'
+            o.organisation || case when e.service = 'targeted_support' then '{TARGETED_SUFFIX}'
                 else '' end as earl_episode_organisation,
             'WKR' || (hash(e.hub_id, e.episode_id) % 500)::varchar as earl_episode_worker_id
-        from c_episodes as e inner join c_hubs as h using (hub_id)
+        from c_episodes as e inner join c_organisations as o using (hub_id)
         order by e.start_date, e.episode_id
         """,
     )
@@ -459,6 +464,15 @@ def _write_cin(con, write) -> None:
     )
 
 
+def organisation_names(hubs: list[tuple[str, str]]) -> dict[str, str]:
+    """hub_id → the organisation name the SSD records: the hub's name, with its id where
+    several hubs share a name (the parts of a national sample do)."""
+    uses: dict[str, int] = {}
+    for _, name in hubs:
+        uses[name] = uses.get(name, 0) + 1
+    return {hub: name if uses[name] == 1 else f"{name} ({hub})" for hub, name in hubs}
+
+
 def mapping_text(hubs: list[tuple[str, str]], copied: list[str]) -> str:
     """The sample city's mapping file, commented as an example for councils; `copied` are the
     reference files beside it."""
@@ -470,7 +484,7 @@ def mapping_text(hubs: list[tuple[str, str]], copied: list[str]) -> str:
     )
     organisations = "\n".join(
         f'"{name}" = "{hub_id}"\n"{name}{TARGETED_SUFFIX}" = {{ hub = "{hub_id}", service = "targeted_support" }}'
-        for hub_id, name in hubs
+        for hub_id, name in organisation_names(hubs).items()
     )
     end_reasons, start_reasons = (
         "\n".join(f'"{text}" = "{reason}"' for reason, texts in table.items() for text in texts)
