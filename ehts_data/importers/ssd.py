@@ -322,12 +322,20 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
             report.assumptions.append(f"{path.name}: column {column} is absent; read as empty.")
     if not ok:
         return False
-    computed = [f"{_date_sql(c)} as {c}_d" for c in DATE_COLUMNS.get(table, ())]
-    exclude = ""
+    dates = DATE_COLUMNS.get(table, ())
+    typed = "".join(f", {_date_sql(c)} as {c}_d" for c in dates)
+    # A date's text is kept only where it is not a date (for the message); whether it was
+    # written day first is kept as a flag for the report.
+    computed = [
+        part
+        for c in dates
+        for part in (f"case when {c}_d is null then {c} end as {c}", f"{c} like '%/%' as {c}_dmy")
+    ]
+    exclude = list(dates)
     if table == "ssd_contacts":
         # The outcome JSON (with its free-text comments) is reduced to the first flag set as
         # the file is read, so it is never held.
-        exclude = " exclude (cont_contact_outcome_json)"
+        exclude.append("cont_contact_outcome_json")
         computed += [
             "list_extract($flags, list_position(list_transform(json_extract_string("
             "case when json_valid(cont_contact_outcome_json) then cont_contact_outcome_json end,"
@@ -335,12 +343,14 @@ def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: 
             "cont_contact_outcome_json is not null and not json_valid(cont_contact_outcome_json)"
             " as cont_outcome_invalid",
         ]
+    outer = "*" + (f" exclude ({', '.join(exclude)})" if exclude else "")
     sql = f"""
         create table {ident("t_" + table)} as
-        select *{exclude}{"".join(", " + t for t in computed)} from (select {", ".join(selected)}
-        from read_csv($path, header = true, auto_detect = false, columns = $columns,
-                      delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      nullstr = $empty, allow_quoted_nulls = true))
+        select {", ".join([outer, *computed])} from (
+            select *{typed} from (select {", ".join(selected)}
+            from read_csv($path, header = true, auto_detect = false, columns = $columns,
+                          delim = ',', quote = '"', escape = '"', strict_mode = true,
+                          nullstr = $empty, allow_quoted_nulls = true)))
     """
     params = {
         "path": str(path),
@@ -407,7 +417,7 @@ def _check_tables(con, m: Mapping, report: Report) -> None:
             "select "
             + ", ".join(
                 f"count(*) filter (where {c} is not null and {c}_d is null),"
-                f" count(*) filter (where {c} like '%/%' and {c}_d is not null)"
+                f" count(*) filter (where {c}_dmy and {c}_d is not null)"
                 for c in dates
             )
             + f" from {source}"
