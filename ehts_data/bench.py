@@ -386,8 +386,13 @@ def markdown_ssd(result: dict) -> str:
         f"- writing the SSD tables: {_generated(result['generate_s'])};"
         f" {result['ssd_mb']:,} MB of SSD CSV",
         f"- `ehts import ssd`: **{imp['seconds']} s** (target: under 180 s at national scale);"
-        f" then `ehts ingest` of its extract: {result.get('ingest_s')} s; peak memory of the"
-        f" process: {result.get('peak_rss_mb', imp['peak_rss_mb_so_far']):,} MB",
+        + (
+            f" then `ehts ingest` of its extract: {result['ingest_s']} s"
+            if result.get("ingest_s") is not None
+            else " its extract was not ingested in this run"
+        )
+        + f"; peak memory of the process: {result.get('peak_rss_mb', imp['peak_rss_mb_so_far']):,}"
+        " MB",
         "",
         "| SSD table | rows |",
         "|---|---:|",
