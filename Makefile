@@ -28,9 +28,11 @@ test: $(STAMP) browser-deps
 browser-deps:
 	bash tests/setup_browser.sh
 
-## regenerate sample_data/ from the generator (a test checks it matches)
+## regenerate sample_data/ and examples/ssd/council.toml from the generator (tests check both)
 sample: $(STAMP)
 	rm -rf sample_data && $(BIN)/ehts sample --out sample_data
+	rm -rf .ssd-sample && $(BIN)/ehts sample --format ssd --out .ssd-sample \
+		&& cp .ssd-sample/council.toml examples/ssd/ && rm -rf .ssd-sample
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -202,6 +202,22 @@ def _baseline(db: Path, metric_id: str, period: periods.Period, runs: int, cap_g
     return {"status": status, "ms": ms, "peak_mb": round(peak)}
 
 
+def _header(scale: str, params: dict) -> dict:
+    """What every result starts with: the scale, the machine and its calibration, the time."""
+    return {
+        "scale": scale,
+        "params": params,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "platform": platform.platform(),
+            "calibration_ms": calibrate(),
+        },
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
 def run(
     scale: str,
     workdir: Path | None = None,
@@ -215,18 +231,7 @@ def run(
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
     extract, db = workdir / "extract", workdir / "store"
-    result: dict = {
-        "scale": scale,
-        "params": params,
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-            "platform": platform.platform(),
-            "calibration_ms": calibrate(),
-        },
-        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+    result = _header(scale, params)
 
     def save() -> None:
         if checkpoint is not None:
@@ -305,6 +310,107 @@ def run(
     result["peak_rss_mb"] = round(_peak_mb())
     save()
     return result
+
+
+def run_ssd_import(
+    scale: str,
+    workdir: Path | None = None,
+    say: Say = print,
+    reuse_extract: bool = False,
+    checkpoint: Path | None = None,
+) -> dict:
+    """Time `ehts import ssd` at one scale: write the sample city as SSD tables, import them
+    with its mapping (stage by stage), then ingest the extract the import wrote."""
+    from ehts_data.importers import ssd, ssd_sample
+
+    params = SCALES[scale]
+    workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-ssd-{scale}-"))
+    source, extract, db = workdir / "ssd", workdir / "extract", workdir / "store"
+    result = {**_header(scale, params), "kind": "ssd_import"}
+
+    def save() -> None:
+        if checkpoint is not None:
+            write_ssd(result, checkpoint)
+
+    if reuse_extract and (source / "ssd_contacts.csv").exists():
+        say(f"reusing the SSD tables in {source}")
+        result["generate_s"] = None
+    else:
+        say(f"writing the {scale} sample city as SSD tables in {source}")
+        started = time.perf_counter()
+        ssd_sample.write_sample_ssd(
+            source, params["children"], params["years"], 2026, params["requests_per_child_year"]
+        )
+        result["generate_s"] = round(time.perf_counter() - started, 1)
+    result["ssd_rows"] = {p.name: _lines(p) for p in sorted(source.glob("ssd_*.csv"))}
+    result["ssd_mb"] = round(sum(p.stat().st_size for p in source.glob("ssd_*.csv")) / 2**20)
+    save()
+    say(f"importing ({sum(result['ssd_rows'].values()):,} SSD rows, {result['ssd_mb']:,} MB)")
+    clock = StageClock()
+    started = time.perf_counter()
+    imported = ssd.import_ssd(
+        source,
+        source / ssd_sample.MAPPING_FILE,
+        extract,
+        replace=True,
+        progress=lambda message: clock(message, 0.0),
+    )
+    result["import"] = {
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb_so_far": round(_peak_mb()),
+        "stages": clock.seconds(),
+        "written": imported.report.written,
+    }
+    save()
+    say("ingesting the extract the import wrote")
+    shutil.rmtree(db, ignore_errors=True)
+    started = time.perf_counter()
+    ingest.ingest(extract, db)
+    result["ingest_s"] = round(time.perf_counter() - started, 1)
+    result["peak_rss_mb"] = round(_peak_mb())
+    save()
+    return result
+
+
+def markdown_ssd(result: dict) -> str:
+    """The SSD import benchmark as markdown."""
+    m = result["machine"]
+    imp = result["import"]
+    lines = [
+        f"### SSD import, scale `{result['scale']}` ({result['params']['children']:,} children;"
+        f" {result['ssd_rows'].get('ssd_contacts.csv', 0):,} contacts) — {result['run_at']}",
+        "",
+        f"Machine: {m['cores']} cores, Python {m['python']}, DuckDB {m['duckdb']}; calibration"
+        f" {m['calibration_ms']} ms.",
+        "",
+        f"- writing the SSD tables: {_generated(result['generate_s'])};"
+        f" {result['ssd_mb']:,} MB of SSD CSV",
+        f"- `ehts import ssd`: **{imp['seconds']} s** (target: under 180 s at national scale);"
+        + (
+            f" then `ehts ingest` of its extract: {result['ingest_s']} s"
+            if result.get("ingest_s") is not None
+            else " its extract was not ingested in this run"
+        )
+        + f"; peak memory of the process: {result.get('peak_rss_mb', imp['peak_rss_mb_so_far']):,}"
+        " MB",
+        "",
+        "| SSD table | rows |",
+        "|---|---:|",
+        *(f"| {name} | {n:,} |" for name, n in result["ssd_rows"].items()),
+        "",
+        "| import stage | seconds |",
+        "|---|---:|",
+        *(f"| {stage} | {secs} |" for stage, secs in imp["stages"].items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_ssd(result: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    if "import" in result:
+        out.with_suffix(".md").write_text(markdown_ssd(result))
 
 
 def _lines(path: Path) -> int:
