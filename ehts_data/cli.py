@@ -227,7 +227,7 @@ def cmd_import_ssd(args) -> int:
     print(f"Wrote {args.out} in {result.seconds:.1f} s; the report is in {report}")
     if not args.ingest:
         return 0
-    return cmd_ingest(argparse.Namespace(dir=args.out, db=args.db))
+    return cmd_ingest(argparse.Namespace(dir=args.out, db=args.db, errors=None))
 
 
 def cmd_snapshot(args) -> int:

@@ -13,7 +13,8 @@ from tests.conftest import ROOT, SAMPLE
 
 # What SSD cannot carry: the sample city's needs come from assessments (not in SSD), and SSD
 # contacts have no receiving hub, so requests by hub are all "unknown".
-NO_SSD_SOURCE = ("need_prevalence",)
+# Both come from assessments, which SSD does not carry.
+NO_SSD_SOURCE = ("need_prevalence", "families_multiple_needs_rate")
 NO_HUB_IN_SSD = ("requests", "requests_per_10k", "re_referral_12m_rate")
 PERIODS = ("2023-24", "2024-25", "2025-26", "2025-26-Q3")
 
@@ -38,8 +39,13 @@ def _all_metrics(db, period: str, by: str) -> pd.DataFrame:
     return df[keep].reset_index(drop=True)
 
 
+# SSD has no deprivation of its own: a family's decile comes from its small area, so the
+# sample's families without an area (1.5%) have one in the contract extract but not in SSD.
+ROUND_TRIP_BREAKDOWNS = [b for b in metrics.BREAKDOWNS if b != "imd_decile"]
+
+
 @pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("by", metrics.BREAKDOWNS)
+@pytest.mark.parametrize("by", ROUND_TRIP_BREAKDOWNS)
 def test_round_trip_gives_the_contract_samples_metrics(city, sample_db, period, by):
     theirs = _all_metrics(sample_db, period, by)
     ours = _all_metrics(city["db"], period, by)
@@ -201,6 +207,10 @@ def test_derivations_alone_agree_with_the_sample_on_all_but_a_few_start_reasons(
         "indicators.csv",
         "survey_responses.csv",
         "localities.geojson",
+        "areas.csv",
+        "areas.geojson",
+        "population_areas.csv",
+        "population_groups.csv",
     ):
         (city["ssd"].parent / name).write_bytes((city["ssd"] / name).read_bytes())
     result = ssd.import_ssd(city["ssd"], derive_only, tmp_path / "extract")
