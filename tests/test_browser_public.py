@@ -39,7 +39,8 @@ def public_app(sample_db):
         sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
+        # Tall enough that every download button of the longest page is on screen.
+        page = browser.new_page(viewport={"width": 1400, "height": 7000}, accept_downloads=True)
         yield base, page
         browser.close()
 
