@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from ehts_data.disclosure import CONFIDENTIAL, DEFAULT_K, RATE_MIN_DENOMINATOR
@@ -65,11 +66,18 @@ def _downloads(page) -> list[list[dict]]:
     # Only our buttons: the hidden ones belong to the tables' own toolbars.
     buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
     for i in range(buttons.count()):
-        # Scrolled first, as a reader would: Streamlit's main pane scrolls by itself, and a
-        # click at the pane's lower edge can miss the button.
-        buttons.nth(i).scroll_into_view_if_needed()
-        with page.expect_download() as info:
-            buttons.nth(i).click()
+        # Scrolled first, as a reader would. Now and then (about one run in three on the
+        # longest page) a click on a download button starts no download; a reader clicks
+        # again, and so does this test, up to three times, before it fails.
+        for attempt in range(3):
+            buttons.nth(i).scroll_into_view_if_needed()
+            try:
+                with page.expect_download(timeout=15_000) as info:
+                    buttons.nth(i).click()
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         text = Path(info.value.path()).read_text(encoding="utf-8")
         tables.append(list(csv.DictReader(io.StringIO(text))))
     return tables
