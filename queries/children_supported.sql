@@ -7,11 +7,28 @@
 --             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
 with
 
-in_period as (
+-- Without a hub or service filter, a child's first episode open in the period is the one
+-- whose earlier episodes (by start) all ended before the period (child_previous_end,
+-- derive_episode_facts; none earlier reads as long ago): one row per child, no distinct.
+first_open as (
+    select
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from episode_facts
+    where start_date <= $end and (end_date is null or end_date >= $start)
+        and in_filter(locality_id, $locality)
+        and $hub is null and $service is null
+        and coalesce(child_previous_end, date '0001-01-01') < $start
+),
+
+-- With a hub or service filter: the distinct children with such an episode.
+filtered as (
     select distinct
         child_id,
         report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
     from episode_facts
@@ -19,6 +36,13 @@ in_period as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and ($hub is not null or $service is not null)
+),
+
+in_period as (
+    select report_key from first_open
+    union all
+    select report_key from filtered
 ),
 
 counts as (

@@ -28,9 +28,30 @@ select
     episode_facts.family_id,
     episode_facts.sex,
     episode_facts.ethnic_group,
-    episode_facts.send
+    episode_facts.send,
+    episode_facts.locality_number,
+    episode_facts.hub_number,
+    episode_facts.catchment_number,
+    episode_facts.area_number,
+    -- the headline groups of the listed needs as one integer: bit n-1 for the n-th group in
+    -- name order (families_multiple_needs_rate counts the bits of a family's assessments)
+    coalesce(list_sum(list_distinct(list_transform(
+        assessments.needs, lambda need: codes.group_bits[list_position(codes.in_order, need)]
+    ))), 0)::uinteger as need_group_bits
 from assessments
-cross join (select list(need order by sort_order) as in_order from need_codes) as codes
+cross join (
+    select
+        list(need order by sort_order) as in_order,
+        list(group_bit order by sort_order) as group_bits
+    from (
+        select
+            need,
+            sort_order,
+            (1 << (dense_rank() over (order by need_group) - 1))::uinteger as group_bit
+        from need_codes
+        where need_group is not null
+    )
+) as codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by assessments.completed_date;
@@ -55,7 +76,12 @@ select
     family_id,
     sex,
     ethnic_group,
-    send
+    send,
+    locality_number,
+    hub_number,
+    catchment_number,
+    area_number,
+    need_group_bits
 from assessment_rows;
 
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so
@@ -73,7 +99,9 @@ select
     service::varchar as service,
     thrive_group::varchar as thrive_group,
     imd_decile,
-    age_band
+    age_band,
+    locality_number,
+    hub_number
 from assessment_rows;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
@@ -88,7 +116,9 @@ select
     hub_id,
     service::varchar as service,
     need_order,
-    assessments
+    assessments,
+    locality_number,
+    hub_number
 from (
     select
         month,
@@ -96,6 +126,8 @@ from (
         hub_id,
         service,
         need_order,
+        locality_number,
+        hub_number,
         count(*) as assessments
     from (
         select
@@ -103,6 +135,8 @@ from (
             locality_id,
             hub_id,
             service,
+            locality_number,
+            hub_number,
             unnest(need_orders)::utinyint as need_order
         from assessment_rows
     )

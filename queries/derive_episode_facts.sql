@@ -29,9 +29,15 @@ episodes_with_child as (
         child_places.family_id,
         child_places.sex,
         child_places.ethnic_group,
-        child_places.send
+        child_places.send,
+        child_places.locality_number,
+        hub_numbers.number as hub_number,
+        child_places.catchment_number,
+        child_places.area_number
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
+    left join place_numbers as hub_numbers
+        on hub_numbers.dimension = 'hub' and episodes.hub_id = hub_numbers.code
 ),
 
 prior_closures as (
@@ -50,6 +56,45 @@ prior_closures as (
             this.child_id = prior.child_id
             and this.episode_id <> prior.episode_id
             and prior.end_date <= this.start_date
+),
+
+-- Windows over each family's and each child's earlier episodes (narrow columns, joined back
+-- by episode), so the family and children counts read one row per family or child instead of
+-- a distinct count. An open episode counts as ending on 9999-12-31.
+-- family_previous_end, child_previous_end: the latest end of the earlier episodes (in start
+-- date then id order): an episode is the first of its family (child) open in a period when it
+-- is open then and this end is before the period's first day.
+-- family_previous_start: the latest start of the earlier non-transfer episodes (same order).
+-- family_earlier_end: the latest end of the family's episodes that started on an earlier day.
+family_windows as (
+    select
+        episodes.episode_id,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over family_order
+            as family_previous_end,
+        max(episodes.start_date) filter (where episodes.start_reason <> 'transfer')
+            over family_order as family_previous_start,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over family_earlier_days
+            as family_earlier_end,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over child_order
+            as child_previous_end
+    from episodes
+    inner join child_places on episodes.child_id = child_places.child_id
+    window
+        family_order as (
+            partition by child_places.family_id
+            order by episodes.start_date, episodes.episode_id
+            rows between unbounded preceding and 1 preceding
+        ),
+        family_earlier_days as (
+            partition by child_places.family_id
+            order by episodes.start_date
+            range between unbounded preceding and interval 1 day preceding
+        ),
+        child_order as (
+            partition by episodes.child_id
+            order by episodes.start_date, episodes.episode_id
+            rows between unbounded preceding and 1 preceding
+        )
 ),
 
 -- The window sorts the episodes' own columns only (service as its ENUM type, see
@@ -104,6 +149,11 @@ in_date_order as (
         e.sex,
         e.ethnic_group,
         e.send,
+        -- numbers to group on (report_key)
+        e.locality_number,
+        e.hub_number,
+        e.catchment_number,
+        e.area_number,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
         -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
@@ -118,11 +168,23 @@ in_date_order as (
         r.locality_id as request_locality_id,
         r.hub_id as request_hub_id,
         coalesce(r.is_first_of_request, false) as is_first_of_request,
-        coalesce(r.is_first_of_request_service, false) as is_first_of_request_service
+        coalesce(r.is_first_of_request_service, false) as is_first_of_request_service,
+        f.family_previous_end,
+        f.family_previous_start,
+        f.child_previous_end,
+        -- The family re-enters on this start date: every episode it started on an earlier day
+        -- had ended by this day (the latest end is on or before it), the latest within 12
+        -- calendar months before it.
+        coalesce(
+            f.family_earlier_end <= e.start_date
+            and f.family_earlier_end >= e.start_date - interval 12 month,
+            false
+        ) as is_family_re_entry_12m
     from episodes_with_child as e
     left join prior_closures as p
         on e.episode_id = p.episode_id and p.recency = 1
     left join request_episodes as r on e.episode_id = r.episode_id
+    inner join family_windows as f on e.episode_id = f.episode_id
     -- Date order lets queries skip blocks outside a period (see derive_request_facts).
     order by e.start_date
 )
@@ -156,7 +218,11 @@ select
     sex,
     ethnic_group,
     send,
-    age_band(birth_start, end_date) as end_age_band
+    age_band(birth_start, end_date) as end_age_band,
+    locality_number,
+    hub_number,
+    catchment_number,
+    area_number
 from episode_facts
 where end_date is not null
 order by end_date;

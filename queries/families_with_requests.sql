@@ -7,17 +7,40 @@
 --             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)
 with
 
-in_period as (
-    select distinct
-        family_id,
+-- Without a hub filter, a family's first request in the period is the one whose family
+-- previous request (derive_request_facts) is before the period: one row per family, counted
+-- without a distinct.
+first_requests as (
+    select
         report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
-        and in_filter(hub_id, $hub)
+        and $hub is null
+        and coalesce(family_previous_request_date < $start, true)
+),
+
+-- With a hub filter: the families with a request received by that hub.
+hub_families as (
+    select distinct
+        family_id,
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from request_facts
+    where received_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and hub_id = $hub
+),
+
+in_period as (
+    select report_key from first_requests
+    union all
+    select report_key from hub_families
 ),
 
 counts as (

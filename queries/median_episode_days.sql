@@ -10,7 +10,7 @@ with
 closed_in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, end_age_band, imd_decile
     ) as report_key,
         episode_days

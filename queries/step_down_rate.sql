@@ -10,7 +10,7 @@ with
 in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band, imd_decile
     ) as report_key,
         start_reason = 'step_down_from_social_care' as is_counted

@@ -9,7 +9,7 @@ with
 
 in_period as (
     select
-        report_key($by, locality_id, hub_id, null, null, null, null, null, null, null) as report_key,
+        report_key($by, locality_number, hub_number, null, null, null, null, null, null, null) as report_key,
         is_agree as is_counted
     from survey_facts
     where response_date between $start and $end
