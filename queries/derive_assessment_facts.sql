@@ -12,6 +12,25 @@
 -- number; carrying and writing the codes took 8 s more at national scale). Service and THRIVE
 -- group are carried as their ENUM types and cast back to text below (see derive_request_facts).
 create or replace temp table assessment_rows as
+with
+
+-- Every need in sort order, and the bit of its headline group (bit n-1 for the n-th group in
+-- name order; 0 for a need without a group).
+codes as (
+    select
+        list(need order by sort_order) as in_order,
+        list(group_bit order by sort_order) as group_bits
+    from (
+        select
+            need,
+            sort_order,
+            if(
+                need_group is null, 0, 1 << (dense_rank() over (order by need_group) - 1)
+            )::uinteger as group_bit
+        from need_codes
+    ) as need_group_bits
+)
+
 select
     assessments.assessment_id,
     episode_facts.locality_id,
@@ -19,8 +38,9 @@ select
     episode_facts.service::episodes_service as service,
     assessments.completed_date,
     assessments.thrive_group::assessments_thrive_group as thrive_group,
-    list_transform(assessments.needs, lambda need: list_position(codes.in_order, need))
-        as need_orders,
+    list_transform(
+        assessments.needs, lambda need: list_position(codes.in_order, need)  -- noqa: RF02
+    ) as need_orders,
     episode_facts.imd_decile,
     age_band(episode_facts.birth_start, assessments.completed_date) as age_band,
     episode_facts.area_code,
@@ -33,25 +53,14 @@ select
     episode_facts.hub_number,
     episode_facts.catchment_number,
     episode_facts.area_number,
-    -- the headline groups of the listed needs as one integer: bit n-1 for the n-th group in
-    -- name order (families_multiple_needs_rate counts the bits of a family's assessments)
+    -- the headline groups of the listed needs as one integer (families_multiple_needs_rate
+    -- counts the bits of a family's assessments)
     coalesce(list_sum(list_distinct(list_transform(
-        assessments.needs, lambda need: codes.group_bits[list_position(codes.in_order, need)]
+        assessments.needs,
+        lambda need: codes.group_bits[list_position(codes.in_order, need)]  -- noqa: RF02
     ))), 0)::uinteger as need_group_bits
 from assessments
-cross join (
-    select
-        list(need order by sort_order) as in_order,
-        list(group_bit order by sort_order) as group_bits
-    from (
-        select
-            need,
-            sort_order,
-            (1 << (dense_rank() over (order by need_group) - 1))::uinteger as group_bit
-        from need_codes
-        where need_group is not null
-    )
-) as codes
+cross join codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by assessments.completed_date;
@@ -139,9 +148,9 @@ from (
             hub_number,
             unnest(need_orders)::utinyint as need_order
         from assessment_rows
-    )
+    ) as need_rows
     group by all
-)
+) as need_counts
 order by month;
 
 drop table assessment_rows;

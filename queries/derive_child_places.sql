@@ -16,8 +16,11 @@
 -- this join also stands in for checking children.family_id row by row (see
 -- derive_lost_references).
 -- No parameters.
-create type area_codes as enum (select area_code from areas);
-create type catchment_hubs as enum (select distinct hub_id from areas where hub_id is not null);
+create type area_codes as enum (select area_code from areas);  -- noqa: CV07
+create type catchment_hubs as enum (  -- noqa: CV07
+    select distinct hub_id from areas
+    where hub_id is not null
+);
 
 -- place_numbers: each locality, hub and area numbered (from 1, in id order), so the facts
 -- carry a number to group on (report_key) and report_label finds the id again. A catchment

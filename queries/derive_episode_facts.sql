@@ -42,20 +42,20 @@ episodes_with_child as (
 
 prior_closures as (
     select
-        this.episode_id,
-        prior.episode_id as previous_episode_id,
-        prior.end_date as previous_end_date,
-        prior.closure_reason as previous_closure_reason,
+        later.episode_id,
+        earlier.episode_id as previous_episode_id,
+        earlier.end_date as previous_end_date,
+        earlier.closure_reason as previous_closure_reason,
         row_number() over (
-            partition by this.episode_id
-            order by prior.end_date desc, prior.episode_id desc
+            partition by later.episode_id
+            order by earlier.end_date desc, earlier.episode_id desc
         ) as recency
-    from episodes as this
-    inner join episodes as prior
+    from episodes as later
+    inner join episodes as earlier
         on
-            this.child_id = prior.child_id
-            and this.episode_id <> prior.episode_id
-            and prior.end_date <= this.start_date
+            later.child_id = earlier.child_id
+            and later.episode_id <> earlier.episode_id
+            and later.start_date >= earlier.end_date
 ),
 
 -- Windows over each family's and each child's earlier episodes (narrow columns, joined back
@@ -104,12 +104,14 @@ request_firsts as (
         episode_id,
         request_id,
         row_number() over request_order = 1 as is_first_of_request,
-        lag(service) over request_order is distinct from service as is_first_of_request_service
+        -- service is never null (data contract): the first row of a request has no lag
+        coalesce(lag(service) over request_order <> service, true)
+            as is_first_of_request_service
     from (
         select request_id, episode_id, service::episodes_service as service, start_date
         from episodes
         where request_id is not null
-    )
+    ) as with_request
     window request_order as (
         partition by request_id
         order by service, start_date, episode_id

@@ -107,4 +107,4 @@ links as (
 )
 
 select * from links
-order by stage, children desc
+order by stage asc, children desc

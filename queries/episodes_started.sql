@@ -1,5 +1,6 @@
 -- episodes_started: episodes whose start_date is in the period, transfer starts excluded.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)

@@ -1,7 +1,8 @@
 -- families_multiple_needs_rate: of families with at least one assessment completed in the
 -- period (within the filters), the share whose assessments in the period, all its children
 -- together, list needs in 3 or more of the 10 Supporting Families headline groups.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families with needs in 3+ groups), denominator (families
 --          assessed), value (share from 0 to 1; null when no family was assessed)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |

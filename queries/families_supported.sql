@@ -1,7 +1,8 @@
 -- families_supported: distinct families with at least one episode open at some time in the
 -- period: started on or before its last day, and not ended or ended on or after its first day
 -- (transfers included: a transferred family is still supported).
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
 --             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)

@@ -1,7 +1,8 @@
 -- families_with_requests: distinct families with at least one request received in the period.
 -- A family reports under its own locality, small area, catchment and IMD decile (its own, else
 -- its area's), as its children's requests carry them.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
 --             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)

@@ -5,7 +5,8 @@
 -- episode of the family that started before S was still open on S (no end, or an end after
 -- S). The earlier episodes are all the family's, whatever the filters (as for re-entry of a
 -- child), and any closure reason counts.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families re-entering), denominator (families starting),
 --          value (share from 0 to 1; null when no family started)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |

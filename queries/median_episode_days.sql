@@ -1,6 +1,7 @@
 -- median_episode_days: median of end_date - start_date in days over the episodes closed in the
 -- period (transfer closures excluded). With an even count it is the mean of the middle two.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
 --          value (median days; null when no episode closed)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);

@@ -66,8 +66,9 @@ need_rows as (
 
 need_counts as (
     select
-        report_label($by, report_key($by, locality_number, hub_number, null, null, null, null, null, null, null))
-            as report_group,
+        report_label($by, report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        )) as report_group,
         need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
         -- time by hub at national scale.
@@ -76,7 +77,11 @@ need_counts as (
     where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by report_key($by, locality_number, hub_number, null, null, null, null, null, null, null), need_order
+    group by
+        report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        ),
+        need_order
     union all
     -- Any other breakdown: each assessment's need_bits, tested need by need.
     select

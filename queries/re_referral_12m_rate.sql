@@ -1,7 +1,8 @@
 -- re_referral_12m_rate: of requests received in the period, the share whose child had another
 -- request received earlier (same day allowed, ordered by date then id) and no more than 12
 -- calendar months before (DfE Children in Need re-referral rule; flag derived at ingest).
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);

@@ -98,8 +98,11 @@ create or replace macro report_label(breakdown, key) as (
         when breakdown in ('locality', 'hub', 'catchment', 'area') then (
             select place_numbers.code from place_numbers
             where
-                place_numbers.dimension = if(breakdown = 'catchment', 'hub', breakdown)
-                and place_numbers.number = key
+                -- breakdown and key are the macro's arguments, not columns
+                place_numbers.dimension = if(
+                    breakdown = 'catchment', 'hub', breakdown  -- noqa: RF03
+                )
+                and place_numbers.number = key  -- noqa: RF03
         )
         when breakdown = 'sex' then enum_range(null::children_sex)[key + 1]::varchar
         when breakdown = 'ethnic_group'
@@ -128,7 +131,8 @@ create or replace macro in_filter(value, wanted) as (wanted is null or value = w
 -- child's sex and ethnic group (from their ENUM types, made from the data contract); SEND
 -- true and false; the age bands; deciles 1 to 10.
 create or replace macro report_groups(breakdown, locality, hub) as table
-    select 'all' as report_group where breakdown = 'none'
+    select 'all' as report_group
+    where breakdown = 'none'
     union all
     select locality_id from localities
     where breakdown = 'locality' and in_filter(locality_id, locality)
@@ -145,17 +149,20 @@ create or replace macro report_groups(breakdown, locality, hub) as table
     select area_code from areas
     where breakdown = 'area' and in_filter(locality_id, locality)
     union all
-    select unnest(enum_range(null::children_sex))::varchar where breakdown = 'sex'
+    select unnest(enum_range(null::children_sex))::varchar
+    where breakdown = 'sex'
     union all
     select unnest(enum_range(null::children_ethnic_group))::varchar
     where breakdown = 'ethnic_group'
     union all
-    select unnest(['true', 'false']) where breakdown = 'send'
+    select unnest(['true', 'false'])
+    where breakdown = 'send'
     union all
     select unnest(age_bands())
     where breakdown = 'age_band'
     union all
-    select range::varchar from range(1, 11) where breakdown = 'imd_decile';
+    select range::varchar from range(1, 11)
+    where breakdown = 'imd_decile';
 
 
 -- The key an assessment (or one of its need rows) is grouped on for a needs analysis
