@@ -143,7 +143,7 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 # A checkpoint does not vacuum: vacuuming merges the part-filled row groups a parallel load
-# leaves, which took 4.5 s of an ingest's checkpoint at national scale. An ingest builds each
+# leaves, a large share of an ingest's checkpoint. An ingest builds each
 # version once and nothing deletes rows, so there is no space to reclaim.
 WRITE_CONFIG = {"max_vacuum_tasks": 0}
 

@@ -9,7 +9,7 @@
 -- Every assessment with its episode's places, in date order, held once in a temporary table:
 -- both tables below are cut from it without a second join or sort. need_orders is each
 -- listed need's sort_order; the need codes themselves are not carried (queries group on the
--- number; carrying and writing the codes took 8 s more at national scale). Service and THRIVE
+-- number; carrying and writing the codes is costly). Service and THRIVE
 -- group are carried as their ENUM types and cast back to text below (see derive_request_facts).
 create or replace temp table assessment_rows as
 with
@@ -66,8 +66,7 @@ inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 order by assessments.completed_date;
 
 -- Only what queries read is kept, with the assessment id as key: the need list is in
--- assessments and in assessment_needs (writing it with the episode, child and family ids
--- took about 10 s more at national scale).
+-- assessments and in assessment_needs (writing it again here would cost ingest time).
 create or replace table assessment_facts as
 select
     assessment_id,
@@ -94,11 +93,10 @@ select
 from assessment_rows;
 
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so
--- needs analysis counts need rows in a period without joining back (at national scale that
--- join cost over a second a query). The date order is kept: no second sort.
+-- needs analysis counts need rows in a period without joining back (a join per query is
+-- slow at national scale). The date order is kept: no second sort.
 -- need_order is the need's sort_order (need_codes names it): need_prevalence groups on it,
--- faster than on the code. No assessment id: no query reads it, and writing it for 64 million
--- rows took about 4 s at national scale.
+-- faster than on the code. No assessment id: no query reads it.
 create or replace table assessment_needs as
 select
     unnest(need_orders)::utinyint as need_order,
@@ -114,8 +112,7 @@ select
 from assessment_rows;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
--- need_prevalence reads whole months from about a tenth of the rows (at national scale,
--- 1.4 million rows a year instead of 14.7 million). Days of a part month come from
+-- need_prevalence reads whole months from about a tenth of the rows. Days of a part month come from
 -- assessment_needs. Counted from assessment_rows, grouping on service as its ENUM type: not
 -- from the 64 million written rows of assessment_needs with service as text.
 create or replace table need_months as

@@ -9,9 +9,8 @@
 -- areas is small (tens of thousands of rows at national scale) and empty for a version 1
 -- extract: the left join is a hash lookup beside the join to families. The area and its
 -- catchment hub are carried as ENUM types made from areas (area_codes, catchment_hubs) and
--- cast back to text once the request and episode derives have sorted: carried as text they
--- made those two derives about a fifth costlier (CPU time, 7.5 million requests), as ENUMs
--- under a tenth.
+-- cast back to text once the request and episode derives have sorted: a sort carries an ENUM
+-- far more cheaply than text (bench/design-measurements.md).
 -- Both derives joined children to families before (15 million families at national scale);
 -- this join also stands in for checking children.family_id row by row (see
 -- derive_lost_references).

@@ -8,9 +8,8 @@
 -- request-to-closure flow needs no join at query time (request_facts is derived first).
 -- is_first_of_request marks one episode per request, and is_first_of_request_service one per
 -- request and service, so the flow counts requests that led to an episode without a distinct
--- count (358 ms for a year at national scale). They come from a window over the episodes'
--- request columns only, joined back by episode: the same window over every column took 30 s
--- of a 60 s derive at national scale.
+-- count. They come from a window over the episodes' request columns only, joined back by
+-- episode: a window carrying every column costs half the derive (bench/design-measurements.md).
 -- Only what queries read is kept, with the episode id as key: the request id is in episodes;
 -- the child and family ids are kept for the children and family counts, with the child's sex,
 -- ethnic group and SEND.
@@ -158,7 +157,7 @@ in_date_order as (
         e.area_number,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
-        -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
+        -- 32-bit: median() over it is faster than over the 64-bit date_diff.
         date_diff('day', e.start_date, e.end_date)::integer as episode_days,
         p.previous_end_date,
         p.previous_closure_reason::episodes_closure_reason as previous_closure_reason,

@@ -10,8 +10,8 @@
 create or replace table request_facts as
 with
 
--- The window reads only the three columns it needs and is joined back: a window carrying
--- every column took 30 s of a 55 s derive at national scale.
+-- The window reads only the columns it needs and is joined back: a window carrying every
+-- column costs half the derive (bench/design-measurements.md).
 previous_requests as (
     select
         requests.request_id,
@@ -30,8 +30,8 @@ previous_requests as (
 ),
 
 -- The sort carries the codes as their ENUM types (created by ingest from the contract), cast
--- back to text after it: text codes longer than 15 characters made the sort about three times
--- as costly at national scale.
+-- back to text after it: text codes longer than 15 characters make the sort several times as
+-- costly (bench/design-measurements.md).
 in_date_order as (
     select
         requests.request_id,
@@ -66,7 +66,7 @@ in_date_order as (
     left join place_numbers as hub_numbers
         on hub_numbers.dimension = 'hub' and requests.hub_id = hub_numbers.code
     -- Date order lets queries skip blocks outside a period; ties need no order (a second key
-    -- doubles the sort at national scale).
+    -- doubles the sort).
     order by requests.received_date
 )
 

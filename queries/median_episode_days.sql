@@ -34,8 +34,8 @@ group_medians as (
 ),
 
 -- The whole authority (the scorecard's case): the same median, read from the count of
--- episodes of each length. Grouping on one small integer is about 2.5 times faster than
--- sorting every length at national scale. The median is the mean of the lengths at positions
+-- episodes of each length. Grouping on one small integer is faster than sorting every
+-- length. The median is the mean of the lengths at positions
 -- (n + 1) // 2 and n // 2 + 1, which are one position when n is odd.
 length_counts as (
     select

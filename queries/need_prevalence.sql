@@ -70,8 +70,7 @@ need_counts as (
             $by, locality_number, hub_number, null, null, null, null, null, null, null
         )) as report_group,
         need_order,
-        -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
-        -- time by hub at national scale.
+        -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state is slower.
         sum(assessments::double)::bigint as n
     from need_rows
     where in_filter(locality_id, $locality)
