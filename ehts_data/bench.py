@@ -290,6 +290,11 @@ def run(
         result["pages"][page] = {"cold_ms": round(cold, 1), "warm_ms": round(min(warm), 1)}
     save()
 
+    say("timing each page in Chromium, from the request to the last chart drawn")
+    first = con.execute("select min(locality_id) from localities").fetchone()[0]
+    result["browser"] = browser_pages(db, period, workdir / "streamlit.log", first)
+    save()
+
     ours = {
         metric_id: _summary(_timed(lambda m=metric_id, b=by: metrics.compute(con, m, period, b), 5))
         for metric_id, (_, by) in BASELINES.items()
@@ -312,6 +317,16 @@ def run(
     result["peak_rss_mb"] = round(_peak_mb())
     save()
     return result
+
+
+def browser_pages(db: Path, period: periods.Period, log: Path, locality: str | None) -> dict:
+    """Every page timed in Chromium (browser_bench), or why it could not be."""
+    from ehts_data import browser_bench
+
+    try:
+        return browser_bench.time_pages(db, period.label, log, locality)
+    except (RuntimeError, TimeoutError) as exc:
+        return {"error": str(exc)}
 
 
 def run_ssd_import(
@@ -465,6 +480,15 @@ def markdown(result: dict) -> str:
     lines += ["", "| page | data cold ms | data warm ms |", "|---|---:|---:|"]
     for page, s in result["pages"].items():
         lines.append(f"| {page} | {s['cold_ms']} | {s['warm_ms']} |")
+    browser = result.get("browser")
+    if browser:
+        from ehts_data import browser_bench
+
+        lines += [""] + (
+            browser_bench.markdown(browser)
+            if "pages" in browser
+            else [f"Pages in the browser: not timed ({browser['error']})."]
+        )
     lines += [
         "",
         "| metric (vs pandas notebook) | ours ms | pandas ms | pandas peak MB | ours ÷ pandas |",

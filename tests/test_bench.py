@@ -19,6 +19,16 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
     assert saved["machine"]["calibration_ms"] > 0
     assert len(saved["metrics"]) == sum(len(m.breakdowns) for m in metrics.METRICS)
     assert "| page | data cold ms |" in (tmp_path / "out" / "la.md").read_text()
+    # Every page timed in Chromium, cold and warm, with where the time went.
+    browser = saved["browser"]
+    assert "error" not in browser, browser
+    assert set(browser["pages"]) == {page.id for page in site.PAGES}
+    for runs in browser["pages"].values():
+        for run in (runs["cold"], runs["warm"]):
+            assert run["s"] > 0 and run["server_s"] <= run["s"] and run["mb"] > 0
+    assert sum(runs["cold"]["charts"] for runs in browser["pages"].values()) > 10
+    assert browser["locality_change"]["s"] > 0
+    assert "| page (in Chromium) | cold s |" in (tmp_path / "out" / "la.md").read_text()
     # The ingest profile: every stage timed, from reading the first file to carrying over.
     stages = saved["ingest"]["stages"]
     assert any(s.startswith("reading requests.csv") for s in stages)
