@@ -15,16 +15,18 @@ from pathlib import Path
 from ehts_data import board, serve, site
 
 CHROMIUM = "/usr/bin/chromium"
-QUIET_S = 0.6  # nothing running and no chart added for this long: the page is drawn
+QUIET_S = 1.0  # run finished and nothing changed for this long: the page is drawn
 TIMEOUT_S = 300.0
 
 # The page is drawn when Streamlit's script has run (stApp's script state, set by Streamlit's
-# frontend; "notRunning" also shows before the first run, so the run must have been seen or
-# the page's title be there) and every plotly chart has its SVG.
+# frontend), the page's title is there ("notRunning" also shows between the navigation's
+# first run and the page's own), no element still waits for its code (Streamlit shows a
+# skeleton while a chart's code loads) and every plotly chart has its SVG.
 _STATE = """() => ({
     script: document.querySelector('[data-testid="stApp"]')
         ?.getAttribute('data-test-script-state'),
     titled: document.querySelectorAll('[data-testid="stMain"] h1').length > 0,
+    loading: document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"]').length,
     charts: document.querySelectorAll('.js-plotly-plot').length,
     drawn: document.querySelectorAll('.js-plotly-plot .main-svg').length,
 })"""
@@ -32,7 +34,8 @@ _STATE = """() => ({
 
 def _visit(browser, url: str) -> dict:
     """Open `url` in a new session; seconds to drawn, to the last server message, and bytes."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # Tall enough for every chart of the longest page to be on screen (and so drawn).
+    page = browser.new_page(viewport={"width": 1400, "height": 5000})
     received = {"bytes": 0, "last": None}
 
     def on_socket(ws) -> None:
@@ -45,13 +48,13 @@ def _visit(browser, url: str) -> dict:
     page.on("websocket", on_socket)
     started = time.perf_counter()
     page.goto(url)
-    drawn_at, seen, quiet_since, ran = None, None, None, False
+    drawn_at, seen, quiet_since = None, None, None
     while time.perf_counter() - started < TIMEOUT_S:
         state = page.evaluate(_STATE)
-        ran = ran or state["script"] == "running"
         ready = (
             state["script"] == "notRunning"
-            and (ran or state["titled"])
+            and state["titled"]
+            and not state["loading"]
             and state["drawn"] >= state["charts"]
         )
         key = (state["charts"], state["drawn"], received["bytes"])
