@@ -8,8 +8,6 @@ import pandas as pd
 
 from ehts_data.metrics import metric_of
 
-SUPPRESSED = "c"
-
 
 def _missing(value) -> bool:
     # pd.NA too: a hub has no population, so its rate per 10,000 is missing, not a number.
@@ -60,7 +58,7 @@ def headline(metric: str, v) -> str:
 def of_kind(kind: str, v, *, short: bool = False) -> str:
     """A value shown for its kind (count, share, per_10k, days, percent or score); `short`
     drops the 'per 10,000' a tile's title already says."""
-    if isinstance(v, str):  # already a symbol such as 'c'
+    if isinstance(v, str):  # already a symbol such as '[c]'
         return v
     if short and kind == "per_10k" and not _missing(v):
         return f"{v:,.1f}"
@@ -144,7 +142,7 @@ def label(code) -> str:
 
 def headline_tiles(heads, k: int | None = None) -> list[dict]:
     """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
-    resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
+    resting on 1 to K-1 cases is '[c]', and so is its change whenever either end is withheld,
     since a change and one end give the other."""
     from ehts_data.disclosure import withheld
 

@@ -138,6 +138,12 @@ class Kpi(_Strict):
 class Council(_Strict):
     name: str = Field(min_length=1)
     old_la_code: str | None = Field(default=None, pattern=r"^\d{3}$")
+    # Who readers of a published workbook or board pack ask (the cover sheet says it).
+    contact: str = (
+        "The council's early help performance team (set council.contact in scorecard.toml)"
+    )
+    # The Government Security Classification line printed on every board pack page.
+    protective_marking: str = "OFFICIAL"
 
 
 class Registry(_Strict):

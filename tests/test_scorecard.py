@@ -25,6 +25,7 @@ from ehts_data import (
     scorecard,
     store,
 )
+from ehts_data.disclosure import CONFIDENTIAL
 from ehts_data.metrics import Scope
 from tests.conftest import SAMPLE
 
@@ -530,7 +531,7 @@ def test_a_previous_value_resting_on_small_numbers_is_withheld_with_its_change(s
     assert "50.0%" not in tile and "No earlier value to compare" in tile
     table = board._summary_table([result], pd.DataFrame(columns=["kpi", "comment"]), 6)  # noqa: SLF001
     row = table.iloc[0]
-    assert row["Previous"] == "c" and row["Change"] == "–"
+    assert row["Previous"] == CONFIDENTIAL and row["Change"] == "–"
 
 
 def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_results):
@@ -538,9 +539,9 @@ def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_r
     small = copy.deepcopy(result)
     small.current = scorecard.Reading(0.3, 2, 60_000 if small.kpi.kind == "per_10k" else 8, "x")
     table = board.benchmark_table([small], k=disclosure.DEFAULT_K)
-    assert set(table["This council (early help)"]) == {"c"}
+    assert set(table["This council (early help)"]) == {CONFIDENTIAL}
     shown = board.benchmark_table([small])
-    assert "c" not in set(shown["This council (early help)"])
+    assert CONFIDENTIAL not in set(shown["This council (early help)"])
 
 
 def test_scorecard_cli_json(sample_db, capsys):
