@@ -2,7 +2,7 @@
 badges, Making Data Count icons, and the printable board pack (HTML and PDF, A4 landscape).
 
 The board pack may be published with committee papers, so its figures follow the
-small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `c`.
+small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `[c]`.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def sparkline_svg(
 
 
 def _symbol(result: KpiResult, k: int | None, reading: str = "current") -> str | None:
-    """'c' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
+    """'[c]' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
     if k is None:
         return None
     r = getattr(result, reading)
@@ -130,7 +130,7 @@ def _change(result: KpiResult, k: int | None) -> str | None:
 
 def tile_html(result: KpiResult, k: int | None = None) -> str:
     """One KPI as a tile: value, interval, target with RAG, change judged by polarity, the
-    comparison with the authority when scoped, and the trend. With `k`, small numbers show c."""
+    comparison with the authority when scoped, and the trend. With `k`, small numbers show [c]."""
     kpi, kind = result.kpi, result.kpi.kind
     hidden = _symbol(result, k)
     value = _fmt(kind, result.value, hidden)
@@ -220,7 +220,7 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
 
 def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
     """Every benchmark beside its KPI, with source and year (the spine chart as a table);
-    with `k`, a value resting on 1 to K-1 cases is c."""
+    with `k`, a value resting on 1 to K-1 cases is [c]."""
     rows = []
     for r in results:
         for b in r.benchmarks:
@@ -271,7 +271,7 @@ def matrix_cells(
     matrix: disclosure.Published, card: Registry, names: dict[str, str]
 ) -> disclosure.Published:
     """The locality matrix's cells as text: value, RAG symbol, and ▲/▼ where the locality
-    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is c,
+    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is [c],
     with no RAG or comparison."""
     kinds = {kpi.id: kpi.kind for kpi in card.kpi}
     marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
@@ -513,7 +513,7 @@ def pack_html(
         '<div class="meta">',
         f"<p>Period {period.start:%d %B %Y} to {period.end:%d %B %Y}. Generated "
         f"{generated:%d %B %Y %H:%M}. Data: {html.escape(_coverage_text(con))}.</p>",
-        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as c "
+        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as [c] "
         f"(threshold K = {k}). Shares are of requests, episodes or survey responses as each "
         "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
         "<h2>Headline indicators</h2>",

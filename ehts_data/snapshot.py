@@ -730,14 +730,35 @@ def _clean_partials(parent: Path) -> None:
 
 def _write(folder, tables, tally, period, audience, threshold, ingest, now, progress) -> dict:
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
-    stamp = pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
+    stamp = _stamp(ingest)
     files = {}
     for i, table in enumerate(tables):
         progress(f"writing {table.name}.csv", 0.2 + 0.4 * i / len(tables))
         data = _csv_bytes(table.frame)
         (folder / f"{table.name}.csv").write_bytes(data)
         files[f"{table.name}.csv"] = hashlib.sha256(data).hexdigest()
-    meta = {
+    meta = _meta(tables, tally, period, audience, threshold, ingest)
+    progress("writing tables.xlsx", 0.65)
+    xlsx = workbook_bytes(tables, meta, stamp)
+    (folder / "tables.xlsx").write_bytes(xlsx)
+    files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
+    progress("writing report.html", 0.8)
+    report = _report_html(tables, meta, generated).encode("utf-8")
+    (folder / "report.html").write_bytes(report)
+    files["report.html"] = hashlib.sha256(report).hexdigest()
+    manifest = {**meta, "generated_at": generated, "files": files}
+    progress("writing manifest.json", 0.95)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def _stamp(ingest: dict) -> datetime:
+    return pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
+
+
+def _meta(tables, tally, period: Period, audience: str, threshold: int, ingest: dict) -> dict:
+    """What a snapshot says about itself (manifest.json and the workbook's metadata)."""
+    return {
         "period": period.label,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
@@ -758,18 +779,6 @@ def _write(folder, tables, tally, period, audience, threshold, ingest, now, prog
         "tables": [t.name for t in tables],
         "versions": _versions(),
     }
-    progress("writing tables.xlsx", 0.65)
-    xlsx = workbook_bytes(tables, meta, stamp)
-    (folder / "tables.xlsx").write_bytes(xlsx)
-    files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
-    progress("writing report.html", 0.8)
-    report = _report_html(tables, meta, generated).encode("utf-8")
-    (folder / "report.html").write_bytes(report)
-    files["report.html"] = hashlib.sha256(report).hexdigest()
-    manifest = {**meta, "generated_at": generated, "files": files}
-    progress("writing manifest.json", 0.95)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return manifest
 
 
 def _register(db, folder: Path, manifest: dict) -> None:
@@ -818,3 +827,12 @@ def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Ta
         columns=["table", "step", "cells"],
     )
     return tables, counts
+
+
+def preview_workbook(con, period: Period, threshold: int, audience: str) -> bytes:
+    """The workbook (tables.xlsx) a snapshot would publish, without writing anything."""
+    tally = disclosure.Tally()
+    tables = build_tables(con, period, threshold, audience, tally)
+    ingest = store.latest_ingest(con)
+    meta = _meta(tables, tally, period, audience, threshold, ingest)
+    return workbook_bytes(tables, meta, _stamp(ingest))

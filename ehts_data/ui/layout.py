@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, config, disclosure, text
+from ehts_data import charts, config, disclosure, export, text
 from ehts_data.ui.data import current_store, has_data
 from ehts_data.ui.filters import filters
 
@@ -114,6 +114,8 @@ def chart(
             f"chart {key!r}: in publication mode a chart and its table are drawn from "
             "frames that passed ehts_data.disclosure (ui.publish)"
         )
+    kinds = dict(data.kinds) if isinstance(data, disclosure.Published) else {}
+    kinds |= formats or {}
     if isinstance(data, disclosure.Published):
         data = data.table()
     event = st.plotly_chart(
@@ -135,20 +137,20 @@ def chart(
     with right:
         st.download_button(
             "Download data",
-            text.csv_bytes(data),
+            export.csv_bytes(data, kinds),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
             on_click="ignore",  # a download needs no rerun of the page
             icon=":material/download:",
-            help="The numbers behind this chart, as CSV"
-            + (" (publication mode)" if config.public_mode() else ""),
+            help="The numbers behind this chart, as CSV (numbers as numbers; each column's "
+            "name carries its unit)" + (" (publication mode)" if config.public_mode() else ""),
         )
     return event
 
 
 def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
-    """A table of published numbers (withheld cells as c), formatted by kind."""
+    """A table of published numbers (withheld cells as [c]), formatted by kind."""
     if not isinstance(data, disclosure.Published):
         raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
     st.dataframe(
