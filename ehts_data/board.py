@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.offline
@@ -35,6 +36,15 @@ CSS = """
 .rag { display: inline-block; border-radius: 4px; padding: 2px 8px; font-size: 13px;
   font-weight: 700; }
 .judgement { font-weight: 700; }
+.ehts-tile h3 a.drill { color: #00558C; text-decoration: underline; }
+.ehts-tile .nothing { font-size: 17px; color: #3d3d3d; margin: 8px 0; }
+.ehts-tile .comment { font-size: 13px; margin: 6px 0 0; padding: 4px 6px; background: #f3f6f9;
+  border-left: 3px solid #00558C; }
+.ehts-exceptions { font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 0 0 12px; }
+.ehts-exceptions table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.ehts-exceptions th, .ehts-exceptions td { border: 1px solid #c8c8c8; padding: 4px 8px;
+  text-align: left; vertical-align: top; }
+.ehts-exceptions th { background: #eef2f6; }
 """
 
 
@@ -128,13 +138,114 @@ def _change(result: KpiResult, k: int | None) -> str | None:
     return formatting.change(result.kpi.kind, result.value, result.previous.value)
 
 
-def tile_html(result: KpiResult, k: int | None = None) -> str:
+# The analysis page behind each metric: a tile links there with the same filters.
+DRILL_PAGES = {
+    "requests": "demand",
+    "requests_per_10k": "demand",
+    "re_referral_12m_rate": "reentry",
+    "re_entry_12m_rate": "reentry",
+    "step_down_rate": "steps",
+    "step_up_rate": "steps",
+    "outcomes_achieved_rate": "outcomes",
+    "median_episode_days": "outcomes",
+    "survey_agree_rate": "outcomes",
+    "need_prevalence": "needs",
+    "families_supported": "equality",
+    "families_with_requests": "equality",
+    "children_supported": "equality",
+    "family_re_entry_12m_rate": "equality",
+    "families_multiple_needs_rate": "equality",
+}
+
+
+def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> str | None:
+    """The relative address of the analysis page behind a KPI, with the same period and
+    filters in its query (the filter bar reads them), or None for an indicator."""
+    page = DRILL_PAGES.get((kpi.metric or "").split(":")[0])
+    if page is None:
+        return None
+    query = (
+        {"period": period.label}
+        if period.kind != "custom"
+        else {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    )
+    query |= {k: v for k, v in (("locality", scope.locality), ("hub", scope.hub)) if v}
+    query |= {"service": scope.service} if scope.service else {}
+    return f"./{page}?{urlencode(query)}"
+
+
+def _comment_html(comment: dict | None) -> str:
+    if not comment:
+        return ""
+    when = pd.Timestamp(comment["written_at"])
+    return (
+        f'<p class="comment"><strong>Commentary</strong> ({html.escape(str(comment["author"]))}, '
+        f"{when:%d %b %Y}): {html.escape(str(comment['comment']))}</p>"
+    )
+
+
+def _year_before_html(result: KpiResult, k: int | None) -> str:
+    before = result.year_before
+    if before is None:
+        return ""
+    kind = result.kpi.kind
+    hidden = (
+        disclosure.withheld(kind, before.value, before.numerator, before.denominator, k)
+        if k
+        else None
+    )
+    shown = "no value" if before.value is None and not hidden else _fmt(kind, before.value, hidden)
+    return (
+        f'<p class="small">Same period a year before ({html.escape(before.period)}): '
+        f"{html.escape(shown)}</p>"
+    )
+
+
+def _trajectory_html(result: KpiResult, hidden: str | None) -> str:
+    """Where the KPI stands against its target and the targets the board set after it."""
+    if not result.trajectory or result.value is None or hidden:
+        return ""
+    kind = result.kpi.kind
+    gap = result.target - result.value
+    short = gap > 0 if result.kpi.polarity == "higher" else gap < 0
+    distance = formatting.change(kind, result.target, result.value) or ""
+    now = (
+        f"{distance.lstrip('+-')} to go to the target"
+        if short and distance != "no change"
+        else "target met"
+    )
+    path = " → ".join(f"{html.escape(_fmt(kind, t))} ({y})" for y, t in result.trajectory)
+    return f'<p class="small">Trajectory: {html.escape(now)}; targets {path}</p>'
+
+
+def tile_html(
+    result: KpiResult,
+    k: int | None = None,
+    *,
+    comment: dict | None = None,
+    link: str | None = None,
+) -> str:
     """One KPI as a tile: value, interval, target with RAG, change judged by polarity, the
-    comparison with the authority when scoped, and the trend. With `k`, small numbers show [c]."""
+    same period a year before, the trajectory to the target, the comparison with the
+    authority when scoped, the trend, the latest commentary and a link to the analysis
+    behind it. With `k`, small numbers show [c]. A period with nothing to count says so."""
     kpi, kind = result.kpi, result.kpi.kind
     hidden = _symbol(result, k)
+    title = html.escape(kpi.title)
+    heading = (
+        f'<h3><a class="drill" href="{html.escape(link)}" target="_self" '
+        f'title="Open the analysis behind this figure, with the same filters">{title}</a></h3>'
+        if link
+        else f"<h3>{title}</h3>"
+    )
+    nothing = _nothing(result)
+    if nothing and not hidden:
+        return (
+            f'<div class="ehts-tile empty" data-kpi="{html.escape(kpi.id)}">{heading}'
+            f'<p class="nothing">{html.escape(nothing)}</p>{_comment_html(comment)}</div>'
+        )
     value = _fmt(kind, result.value, hidden)
-    parts = [f"<h3>{html.escape(kpi.title)}</h3>", f'<p class="value">{html.escape(value)}</p>']
+    parts = [heading, f'<p class="value">{html.escape(value)}</p>']
     if result.ci95 and not hidden:
         lo, hi = (formatting.of_kind(kind, v, short=True) for v in result.ci95)
         parts.append(f'<p class="ci">95% confidence interval {lo} to {hi}</p>')
@@ -146,7 +257,12 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<span class="small">Target: {html.escape(target)}</span></div>'
     )
     delta = _change(result, k)
-    if delta:
+    if delta == "no change":
+        parts.append(
+            f'<p class="small">► no change against '
+            f"{html.escape(result.previous.period or 'the period before')}</p>"
+        )
+    elif delta:
         word = result.direction or ""
         colour = charts.JUDGEMENT_TEXT.get(word, charts.NEUTRAL_TEXT)
         arrow = "▲" if result.change and result.change > 0 else "▼" if result.change else "►"
@@ -157,6 +273,8 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         )
     else:
         parts.append('<p class="small">No earlier value to compare</p>')
+    parts.append(_year_before_html(result, k))
+    parts.append(_trajectory_html(result, hidden))
     if result.versus_authority is not None and not hidden:
         parts.append(
             f'<p class="small">Against the authority: <span class="judgement">'
@@ -167,6 +285,7 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<div class="row">{sparkline_svg(_published_trend(result, k))}'
         f'<span class="small">{trend_label}</span></div>'
     )
+    parts.append(_comment_html(comment))
     return f'<div class="ehts-tile" data-kpi="{html.escape(kpi.id)}">{"".join(parts)}</div>'
 
 
@@ -181,8 +300,83 @@ def _published_trend(result: KpiResult, k: int | None) -> list[tuple[str, float 
     ]
 
 
-def tiles_html(results: list[KpiResult], k: int | None = None) -> str:
-    return f'<style>{CSS}</style><div class="ehts-tiles">{"".join(tile_html(r, k) for r in results)}</div>'
+def _nothing(result: KpiResult) -> str | None:
+    """'No requests in this period' (etc.) when the period has nothing to count."""
+    if not result.kpi.metric or not result.empty:
+        return None
+    counts = metrics.metric_of(result.kpi.metric).counts
+    return f"No {counts} in this period"
+
+
+def _latest(comments: pd.DataFrame | None) -> dict[str, dict]:
+    if comments is None or comments.empty:
+        return {}
+    return {row["kpi"]: row for row in comments.to_dict("records")}
+
+
+def tiles_html(
+    results: list[KpiResult],
+    k: int | None = None,
+    *,
+    comments: pd.DataFrame | None = None,
+    links: dict[str, str] | None = None,
+) -> str:
+    """Every KPI's tile; `comments` (newest per KPI) are shown on their tiles, `links` (KPI
+    id → address) make each title a link to the analysis behind it."""
+    notes, links = _latest(comments), links or {}
+    tiles = "".join(
+        tile_html(r, k, comment=notes.get(r.kpi.id), link=links.get(r.kpi.id)) for r in results
+    )
+    return f'<style>{CSS}</style><div class="ehts-tiles">{tiles}</div>'
+
+
+def exceptions(results: list[KpiResult], k: int | None = None) -> list[KpiResult]:
+    """The KPIs off target (red first, then amber), leaving out a withheld value."""
+    off = [r for r in results if r.rag in ("red", "amber") and not _symbol(r, k)]
+    return sorted(off, key=lambda r: r.rag != "red")
+
+
+def exceptions_html(
+    results: list[KpiResult], k: int | None = None, comments: pd.DataFrame | None = None
+) -> str:
+    """The board's exceptions at a glance: how many KPIs are red and amber, and for each its
+    value against target, owner and latest commentary."""
+    off = exceptions(results, k)
+    red = sum(r.rag == "red" for r in off)
+    amber = len(off) - red
+    targeted = sum(r.rag is not None and not _symbol(r, k) for r in results)
+    if not off:
+        summary = (
+            f"No exceptions: all {targeted} KPIs with a target are on target."
+            if targeted
+            else "No KPI has a target for this period, so there are no exceptions."
+        )
+        return (
+            f'<style>{CSS}</style><div class="ehts-exceptions" data-red="0" data-amber="0">'
+            f"<p><strong>{html.escape(summary)}</strong></p></div>"
+        )
+    notes = _latest(comments)
+    rows = []
+    for r in off:
+        kind = r.kpi.kind
+        note = notes.get(r.kpi.id)
+        rows.append(
+            f'<tr data-kpi="{html.escape(r.kpi.id)}"><td>{rag_badge(r.rag)}</td>'
+            f"<td>{html.escape(r.kpi.title)}</td>"
+            f"<td>{html.escape(_fmt(kind, r.value))}</td>"
+            f"<td>{html.escape(_fmt(kind, r.target))}</td>"
+            f"<td>{html.escape(r.kpi.owner or '–')}</td>"
+            f"<td>{html.escape(str(note['comment'])) if note else 'No commentary yet'}</td></tr>"
+        )
+    words = f"{red} red, {amber} amber of {targeted} KPIs with a target"
+    return (
+        f'<style>{CSS}</style><div class="ehts-exceptions" data-red="{red}" data-amber="{amber}">'
+        f"<p><strong>Exceptions: {html.escape(words)}.</strong></p>"
+        '<table class="exceptions"><thead><tr><th>RAG</th><th>KPI</th><th>Value</th>'
+        "<th>Target</th><th>Owner</th><th>Latest commentary</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
 
 
 # --- Chart inputs shared by the page and the pack ---------------------------------------------

@@ -86,9 +86,16 @@ def _run_through_app() -> None:
     filter_bar()
 
 
+URL_NOTICE = "ehts_url_notice"
+FILTER_PARAMS = ("period", "start", "end", "locality", "hub", "service")
+
+
 def _from_url(years: list[str], quarters: list[str], localities: list, hubs: list) -> None:
+    """The filters a link asks for; what it asks for that the data does not have is noted
+    (url_notice), not silently replaced."""
     qp = st.query_params
     period = qp.get("period")
+    unknown = []
     if period in years:
         st.session_state.flt_kind, st.session_state.flt_year = KINDS[0], period
     elif period in quarters:
@@ -96,17 +103,47 @@ def _from_url(years: list[str], quarters: list[str], localities: list, hubs: lis
     elif qp.get("start") and qp.get("end"):
         try:
             start, end = date.fromisoformat(qp["start"]), date.fromisoformat(qp["end"])
-            if start <= end:
-                st.session_state.flt_kind = KINDS[2]
-                st.session_state.flt_range = (start, end)
+            if start > end:
+                raise ValueError
+            st.session_state.flt_kind = KINDS[2]
+            st.session_state.flt_range = (start, end)
         except ValueError:
-            pass
-    if qp.get("locality") in localities:
-        st.session_state.flt_locality = qp["locality"]
-    if qp.get("hub") in hubs:
-        st.session_state.flt_hub = qp["hub"]
-    if qp.get("service") in codes(Service):
-        st.session_state.flt_service = qp["service"]
+            unknown.append(f"dates {qp['start']} to {qp['end']}")
+    elif period:
+        unknown.append(f"period {period}")
+    for field, known, key in (
+        ("locality", localities, "flt_locality"),
+        ("hub", hubs, "flt_hub"),
+        ("service", codes(Service), "flt_service"),
+    ):
+        if qp.get(field) in known:
+            st.session_state[key] = qp[field]
+        elif qp.get(field):
+            unknown.append(f"{field} {qp[field]}")
+    if unknown:
+        st.session_state[URL_NOTICE] = unknown
+
+
+def url_notice() -> list[str]:
+    """What the link this session opened asked for that the data does not have (once)."""
+    return st.session_state.pop(URL_NOTICE, [])
+
+
+def kept_in_url(key: str, options: list[str]) -> None:
+    """Before an in-page widget is drawn: take its value from the link when it names one of
+    `options` (the widget's value ids). Call `keep_in_url` after drawing it."""
+    wanted = st.query_params.get(key)
+    if key not in st.session_state and wanted is not None:
+        if wanted in options:
+            st.session_state[key] = wanted
+        else:
+            st.session_state.setdefault(URL_NOTICE, []).append(f"{key.replace('_', ' ')} {wanted}")
+
+
+def keep_in_url(key: str, value: str) -> None:
+    """Write an in-page widget's value into the address, so a copied link reopens it."""
+    if st.query_params.get(key) != value:
+        st.query_params[key] = value
 
 
 def filter_bar() -> Filters | None:
@@ -198,8 +235,13 @@ def filter_bar() -> Filters | None:
         }
     )
     params |= {k: v for k, v in (("locality", locality), ("hub", hub), ("service", service)) if v}
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    # Only the filter bar's own parameters: a page's widgets keep theirs (keep_in_url).
+    if {k: v for k, v in st.query_params.items() if k in FILTER_PARAMS} != params:
+        for name in FILTER_PARAMS:
+            if name in params:
+                st.query_params[name] = params[name]
+            elif name in st.query_params:
+                del st.query_params[name]
     chosen = Filters(period, Scope(locality, hub, service), first_day, last_day)
     st.session_state[_STATE] = chosen
     return chosen

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, config, disclosure, export, text
-from ehts_data.ui.data import current_store, has_data
-from ehts_data.ui.filters import filters
+from ehts_data import charts, config, disclosure, explore, export, formatting, text
+from ehts_data.ui.data import current_store, get, has_data
+from ehts_data.ui.filters import filters, url_notice
 
 # How a column is shown in a chart's table: Streamlit number formats by kind.
 TABLE_FORMATS = {
@@ -62,10 +63,45 @@ def require_data() -> None:
 
 
 def page_header(title: str, intro: str) -> None:
-    """The page title, what it shows, and the filters in force."""
+    """The page title, what it shows, the filters in force and how current the data is."""
     require_data()
     st.title(title)
-    st.markdown(f"{intro}  \nShowing **{text.for_markdown(filters().describe())}**.")
+    st.markdown(f"{intro}  \nShowing **{text.for_markdown(showing(filters()))}**.")
+    for asked in url_notice():
+        st.warning(
+            f"The link asked for {text.for_markdown(asked)}, which this data does not have; "
+            "the page shows the filters in the sidebar instead.",
+            icon=":material/link_off:",
+        )
+    data_currency()
+
+
+def showing(f) -> str:
+    """The filters in force in words, with names rather than codes."""
+    names = get(explore.group_names)
+    parts = [f.period.label]
+    if f.scope.locality:
+        parts.append(f"locality {names['locality'].get(f.scope.locality, f.scope.locality)}")
+    if f.scope.hub:
+        parts.append(f"hub {names['hub'].get(f.scope.hub, f.scope.hub)}")
+    if f.scope.service:
+        parts.append(formatting.label(f.scope.service))
+    return " · ".join(parts)
+
+
+STALE_DAYS = 45  # older than this, the banner is a warning rather than a note
+
+
+def data_currency(today: date | None = None) -> None:
+    """When the data ends and how long ago, and whether the chosen period runs past it."""
+    f = filters()
+    note = formatting.data_currency(f.period, f.last_day, today or date.today())
+    if note.period_past_data:
+        st.warning(note.text, icon=":material/event_busy:")
+    elif note.days > STALE_DAYS:
+        st.info(note.text, icon=":material/history:")
+    else:
+        st.caption(note.text)
 
 
 def threshold() -> int | None:
@@ -181,5 +217,6 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     if polarity == "lower"
                     else "off",
                     help=row.get("help"),
+                    delta_arrow=row.get("delta_arrow", "auto"),
                     border=True,
                 )
