@@ -369,6 +369,7 @@ def exceptions_html(
             f"<td>{html.escape(str(note['comment'])) if note else 'No commentary yet'}</td></tr>"
         )
     words = f"{red} red, {amber} amber of {targeted} KPIs with a target"
+    words += f" ({targeted - red - amber} green)"
     return (
         f'<style>{CSS}</style><div class="ehts-exceptions" data-red="{red}" data-amber="{amber}">'
         f"<p><strong>Exceptions: {html.escape(words)}.</strong></p>"
@@ -583,7 +584,12 @@ def spc_icons_html(result: scorecard.SpcResult) -> str:
 # --- The board pack ----------------------------------------------------------------------------
 
 PACK_CSS = """
-@page { size: A4 landscape; margin: 11mm 12mm; }
+@page { size: A4 landscape; margin: 14mm 12mm;
+  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+    font: 11px Arial, Helvetica, sans-serif; } }
+.marking { text-align: center; font-weight: 700; font-size: 13px; letter-spacing: 0.05em;
+  margin: 0 0 6px; }
+@media print { .marking { display: none; } }
 body { font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 0 auto; max-width: 1060px; }
 h1 { font-size: 24px; margin: 0 0 4px; color: #00558C; }
 h2 { font-size: 18px; margin: 18px 0 6px; color: #00558C; }
@@ -598,6 +604,20 @@ table.pack th { background: #eef2f6; }
 body .ehts-tiles { grid-template-columns: repeat(4, 1fr); }
 section.page { break-before: page; page-break-before: always; }
 """
+
+
+def marking_css(marking: str) -> str:
+    """The protective marking at the top and foot of every printed page (CSS page margin
+    boxes), written as a CSS string so no character of it can end the rule."""
+    if not marking:
+        return ""
+    quoted = (
+        '"'
+        + "".join(c if c.isalnum() or c in " -_.,:;()/" else f"\\{ord(c):x} " for c in marking)
+        + '"'
+    )
+    box = f"content: {quoted}; font: 700 11px Arial, Helvetica, sans-serif;"
+    return f"@page {{ @top-center {{ {box} }} @bottom-center {{ {box} }} }}"
 
 
 def _figure_html(fig, div_id: str, height: int | None = None) -> str:
@@ -667,7 +687,7 @@ def _definitions(card: Registry) -> pd.DataFrame:
         polarity = {"higher": "higher is better", "lower": "lower is better", None: "no polarity"}[
             kpi.polarity
         ]
-        tolerance = formatting.of_kind(kpi.kind, kpi.tolerance) if kpi.polarity else "–"
+        tolerance = formatting.tolerance(kpi.kind, kpi.tolerance) if kpi.polarity else "–"
         rows.append((kpi.title, kpi.description, source, polarity, tolerance))
     return pd.DataFrame(
         rows, columns=["KPI", "Definition", "Computed from", "Polarity", "Amber band"]
@@ -702,7 +722,10 @@ def pack_html(
     matrix = scorecard.locality_matrix(con, card, period, scorecard.authority_values(results))
     names = explore.group_names(con)["locality"]
     spine = spine_figure(results, period, k)
+    marking = card.council.protective_marking.strip()
+    line = f'<p class="marking">{html.escape(marking)}</p>' if marking else ""
     sections = [
+        line,
         f"<h1>{html.escape(card.council.name)}: early help scorecard, {html.escape(period.label)}</h1>",
         '<div class="meta">',
         f"<p>Period {period.start:%d %B %Y} to {period.end:%d %B %Y}. Generated "
@@ -710,8 +733,10 @@ def pack_html(
         f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as [c] "
         f"(threshold K = {k}). Shares are of requests, episodes or survey responses as each "
         "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
-        "<h2>Headline indicators</h2>",
-        tiles_html(results, k),
+        "<h2>RAG summary and exceptions</h2>",
+        exceptions_html(results, k, comments),
+        '<h2 class="page">Headline indicators</h2>',
+        tiles_html(results, k, comments=comments),
         '<h2 class="page">Scorecard</h2>',
         _table(_summary_table(results, comments, k)),
         '<p class="note">RAG: ✓ green on or beyond target; ! amber short of target by no more '
@@ -746,10 +771,11 @@ def pack_html(
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Early help scorecard {html.escape(period.label)}</title>
-<style>{CSS}{PACK_CSS}</style>
+<style>{CSS}{PACK_CSS}{marking_css(marking)}</style>
 <script>{plotly.offline.get_plotlyjs()}</script>
 </head><body>
 {"".join(sections)}
+{line}
 </body></html>
 """
 

@@ -206,6 +206,18 @@ def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) 
     return tiles
 
 
+def tolerance(kind: str, value) -> str:
+    """An amber band as a distance: percentage points for shares and percents (3.0 pp, not
+    3.0%, which would read as a share)."""
+    if _missing(value):
+        return "–"
+    if kind == "share":
+        return f"{value * 100:.1f} pp"
+    if kind == "percent":
+        return f"{value:.1f} pp"
+    return of_kind(kind, value)
+
+
 # The smallest change each kind shows: anything smaller prints as zero, so it is no change.
 SHOWN_STEP = {"share": 0.0005, "percent": 0.05, "per_10k": 0.05, "score": 0.05, "count": 0.5}
 

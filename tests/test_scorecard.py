@@ -812,3 +812,18 @@ def test_the_data_currency_line_says_when_data_ends_and_when_a_period_runs_past_
         periods.custom(datetime(2026, 3, 1).date(), datetime(2026, 4, 30).date()), last, last
     )
     assert "past the data's last day" in part.text and "(today)" in part.text
+
+
+def test_board_pack_carries_marking_page_numbers_rag_summary_and_tolerance_in_pp(sample_db):
+    card = CARD.model_copy(
+        update={"council": CARD.council.model_copy(update={"protective_marking": 'OFFICIAL "X"'})}
+    )
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, card, YEAR)
+    assert page.count('<p class="marking">OFFICIAL &quot;X&quot;</p>') == 2  # top and foot
+    assert "@top-center" in page and '"OFFICIAL \\22 X\\22 "' in page
+    assert 'content: "Page " counter(page) " of " counter(pages)' in page
+    assert "RAG summary and exceptions" in page and 'class="ehts-exceptions"' in page
+    assert page.count("plotly.js v") == 1  # plotly once, inline
+    tolerance = CARD.get("re_referral").tolerance
+    assert f"<td>{tolerance * 100:.1f} pp</td>" in page
