@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ehts_data import explore, periods, store
+from ehts_data import explore, periods, store, text
 from ehts_data.contract import Service, codes
 from ehts_data.formatting import label
 from ehts_data.metrics import Scope
@@ -90,7 +90,9 @@ URL_NOTICE = "ehts_url_notice"
 FILTER_PARAMS = ("period", "start", "end", "locality", "hub", "service")
 
 
-def _from_url(years: list[str], quarters: list[str], localities: list, hubs: list) -> None:
+def _from_url(
+    years: list[str], quarters: list[str], localities: list, hubs: list, bounds: tuple[date, date]
+) -> None:
     """The filters a link asks for; what it asks for that the data does not have is noted
     (url_notice), not silently replaced."""
     qp = st.query_params
@@ -103,7 +105,7 @@ def _from_url(years: list[str], quarters: list[str], localities: list, hubs: lis
     elif qp.get("start") and qp.get("end"):
         try:
             start, end = date.fromisoformat(qp["start"]), date.fromisoformat(qp["end"])
-            if start > end:
+            if start > end or start < bounds[0] or end > bounds[1]:
                 raise ValueError
             st.session_state.flt_kind = KINDS[2]
             st.session_state.flt_range = (start, end)
@@ -124,6 +126,11 @@ def _from_url(years: list[str], quarters: list[str], localities: list, hubs: lis
         st.session_state[URL_NOTICE] = unknown
 
 
+def _bounds(first_day: date, last_day: date) -> tuple[date, date]:
+    """The dates a custom period may run between: a year either side of the data."""
+    return date(first_day.year - 1, 1, 1), date(last_day.year + 1, 12, 31)
+
+
 def url_notice() -> list[str]:
     """What the link this session opened asked for that the data does not have (once)."""
     return st.session_state.pop(URL_NOTICE, [])
@@ -136,8 +143,12 @@ def kept_in_url(key: str, options: list[str]) -> None:
     if key not in st.session_state and wanted is not None:
         if wanted in options:
             st.session_state[key] = wanted
-        else:
-            st.session_state.setdefault(URL_NOTICE, []).append(f"{key.replace('_', ' ')} {wanted}")
+        else:  # said where the widget is: the page header is drawn already
+            st.warning(
+                f"The link asked for {key.replace('_', ' ')} {text.for_markdown(wanted)}, "
+                "which is not one of the choices here; the first choice is shown.",
+                icon=":material/link_off:",
+            )
 
 
 def keep_in_url(key: str, value: str) -> None:
@@ -171,7 +182,9 @@ def filter_bar() -> Filters | None:
         st.session_state.flt_year = year
         st.session_state.flt_quarter = f"{year}-Q4" if f"{year}-Q4" in quarters else quarters[0]
         st.session_state.flt_range = (date.fromisoformat(years[0][:4] + "-04-01"), last_day)
-        _from_url(years, quarters, list(locality_names), list(hub_names))
+        _from_url(
+            years, quarters, list(locality_names), list(hub_names), _bounds(first_day, last_day)
+        )
     pending = st.session_state.pop(_PENDING, None)
     if pending:
         if "locality" in pending:
@@ -196,8 +209,8 @@ def filter_bar() -> Filters | None:
             chosen = st.date_input(
                 "From and to (inclusive)",
                 key="flt_range",
-                min_value=date(first_day.year - 1, 1, 1),
-                max_value=date(last_day.year + 1, 12, 31),
+                min_value=_bounds(first_day, last_day)[0],
+                max_value=_bounds(first_day, last_day)[1],
                 format="DD/MM/YYYY",
             )
             start, end = (chosen[0], chosen[-1]) if len(chosen) else (first_day, last_day)
