@@ -218,13 +218,14 @@ def tolerance(kind: str, value) -> str:
     return of_kind(kind, value)
 
 
-# The smallest change each kind shows: anything smaller prints as zero, so it is no change.
-SHOWN_STEP = {"share": 0.0005, "percent": 0.05, "per_10k": 0.05, "score": 0.05, "count": 0.5}
+# How a change of each kind is printed: (scale, decimal places).
+SHOWN_AS = {"share": (100, 1), "percent": (1, 1), "per_10k": (1, 1), "score": (1, 1)}
 
 
 def rounds_to_zero(kind: str, diff: float) -> bool:
-    """True when a change prints as zero for its kind ('-0.0 pp' is no change)."""
-    return abs(diff) < SHOWN_STEP.get(kind, 0.5)
+    """True when a change prints as zero for its kind ('-0.0 pp', '+0 days' are no change)."""
+    scale, places = SHOWN_AS.get(kind, (1, 0))
+    return float(f"{diff * scale:.{places}f}") == 0
 
 
 def change(kind: str, now, before) -> str | None:

@@ -64,18 +64,25 @@ ui.chart(
 st.subheader("Rows month by month")
 grid = ui.get(explore.monthly_volume_grid)
 grid["Month"] = pd.to_datetime(grid["month"]).dt.strftime("%b %Y")
+volumes = charts.heatmap(
+    grid,
+    "Month",
+    "series",
+    "of_typical",
+    title="Rows per month in each file, against the series' typical (median) month",
+    x_title="Month",
+    y_title="File and group",
+    colorbar_title="Of typical",
+    value_format=".0%",
+)
+# White for an empty month, blue for a usual one; a busy month is not allowed to wash the
+# scale out (150% and over all look the same).
+volumes.update_traces(
+    zmin=0, zmax=1.5, colorscale=[[0, "#FFFFFF"], [0.4, "#9ECAE1"], [1, "#08306B"]]
+)
+volumes.update_xaxes(dtick=12, tickangle=0)
 ui.chart(
-    charts.heatmap(
-        grid,
-        "Month",
-        "series",
-        "of_typical",
-        title="Rows per month in each file, against the series' typical (median) month",
-        x_title="Month",
-        y_title="File and group",
-        colorbar_title="Of typical",
-        value_format=".0%",
-    ),
+    volumes,
     grid.rename(columns={"series": "Series", "rows": "Rows", "of_typical": "Of typical month"})[
         ["Series", "Month", "Rows", "Of typical month"]
     ],
