@@ -305,7 +305,7 @@ def monthly_volume_grid(con) -> pd.DataFrame:
     """monthly_volumes with every month from the data's first to its last for every series
     (file, dimension, group), a month with no rows as 0, so a gap shows as a gap: file,
     dimension, group, series (its label), month, rows, and of_typical (rows as a share of
-    the series' median month)."""
+    the series' median month with rows)."""
     volumes = monthly_volumes(con)
     columns = ["file", "dimension", "group", "series", "month", "rows"]
     if volumes.empty:
@@ -326,6 +326,7 @@ def monthly_volume_grid(con) -> pd.DataFrame:
 
     out["series"] = [series(r) for r in out.itertuples()]
     # Against the series' own typical month, so a gap stands out in a small series too.
-    typical = out.groupby("series")["rows"].transform("median")
+    # The typical month is the median of the months with rows, so a sparse series has one.
+    typical = out["rows"].where(out["rows"] > 0).groupby(out["series"]).transform("median")
     out["of_typical"] = out["rows"] / typical.where(typical > 0)
     return out[[*columns, "of_typical"]]
