@@ -735,7 +735,7 @@ def pack_html(
         "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
         "<h2>RAG summary and exceptions</h2>",
         exceptions_html(results, k, comments),
-        '<h2 class="page">Headline indicators</h2>',
+        "<h2>Headline indicators</h2>",
         tiles_html(results, k, comments=comments),
         '<h2 class="page">Scorecard</h2>',
         _table(_summary_table(results, comments, k)),
