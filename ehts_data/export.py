@@ -219,57 +219,69 @@ def _cover_sheet(wb, cover: Cover) -> None:
     ws.column_dimensions["A"].width = 110
 
 
+def _sheet(wb, name: str, title: str, about: str, more: str, header: list[str]):
+    """A sheet of one table: its title, two lines about it, then the header (row 4, frozen
+    above the table)."""
+    ws = wb.create_sheet(name)
+    _write(ws, 1, [title], bold=True, size=14)
+    _write(ws, 2, [about])
+    _write(ws, 3, [more])
+    _write(ws, 4, header, bold=True)
+    ws.freeze_panes = "A5"
+    return ws
+
+
 def _contents_sheet(wb, sheets: list[Sheet]) -> None:
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    ws = wb.create_sheet("Contents")
-    _write(ws, 1, ["Table of contents"], bold=True, size=14)
-    _write(ws, 2, ["This worksheet contains one table: every other table in this workbook."])
-    _write(ws, 3, ["Select a sheet name to go to its table."])
-    _write(ws, 4, ["Sheet name", "Table title", "Rows"], bold=True)
+    ws = _sheet(
+        wb,
+        "Contents",
+        "Table of contents",
+        "This worksheet contains one table: every other table in this workbook.",
+        "Select a sheet name to go to its table.",
+        ["Sheet name", "Table title", "Rows"],
+    )
     for i, sheet in enumerate(sheets, start=5):
         _write(ws, i, [sheet.name[:31], sheet.title, len(sheet.frame)])
         link = ws.cell(row=i, column=1)
         # A link inside the workbook (a location, not an external target).
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.name[:31]}'!A1")
         link.style = "Hyperlink"
-    ws.freeze_panes = "A5"
     _widths(ws, ["Sheet name", *(s.name for s in sheets)], 1)
     _widths(ws, ["Table title", *(s.title for s in sheets)], 2)
     ws.column_dimensions["C"].width = 10
 
 
 def _notes_sheet(wb, notes: list[str]) -> None:
-    ws = wb.create_sheet("Notes")
-    _write(ws, 1, ["Notes"], bold=True, size=14)
-    _write(ws, 2, ["This worksheet contains one table."])
-    _write(ws, 3, ["Each note applies to every table of this workbook."])
-    _write(ws, 4, ["Note number", "Note text"], bold=True)
+    ws = _sheet(
+        wb,
+        "Notes",
+        "Notes",
+        "This worksheet contains one table.",
+        "Each note applies to every table of this workbook.",
+        ["Note number", "Note text"],
+    )
     for i, note in enumerate(notes, start=1):
         _write(ws, 4 + i, [f"[note {i}]", note])
-    ws.freeze_panes = "A5"
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 120
 
 
 def _table_sheet(wb, sheet: Sheet) -> None:
-    ws = wb.create_sheet(sheet.name[:31])
-    _write(ws, 1, [sheet.title], bold=True, size=14)
-    _write(ws, 2, [sheet.description])
-    _write(
-        ws,
-        3,
-        [
-            "This worksheet contains one table. Symbols: "
-            + "; ".join(f"{s} {m.split(':')[0]}" for s, m in disclosure.SYMBOLS.items())
-            + " (see the Cover sheet)."
-        ],
-    )
     header = [str(c) for c in sheet.frame.columns]
-    _write(ws, 4, header, bold=True)
+    ws = _sheet(
+        wb,
+        sheet.name[:31],
+        sheet.title,
+        sheet.description,
+        "This worksheet contains one table. Symbols: "
+        + "; ".join(f"{s} {m.split(':')[0]}" for s, m in disclosure.SYMBOLS.items())
+        + " (see the Cover sheet).",
+        header,
+    )
     for i, row in enumerate(sheet.frame.itertuples(index=False), start=5):
         _write(ws, i, row)
-    ws.freeze_panes = "A5"
     for col, name in enumerate(header, start=1):
         _widths(ws, [name, *(_shown(v) for v in sheet.frame.iloc[:, col - 1])], col)
 

@@ -33,12 +33,15 @@ class Filters:
     first_day: date  # the first and last days with data, for trends
     last_day: date
 
-    def describe(self) -> str:
+    def describe(self, names: dict[str, dict[str, str]] | None = None) -> str:
+        """The filters in words; with `names` (explore.group_names), places by name."""
+        names = names or {}
         parts = [self.period.label]
         if self.scope.locality:
-            parts.append(f"locality {self.scope.locality}")
+            locality = names.get("locality", {}).get(self.scope.locality, self.scope.locality)
+            parts.append(f"locality {locality}")
         if self.scope.hub:
-            parts.append(f"hub {self.scope.hub}")
+            parts.append(f"hub {names.get('hub', {}).get(self.scope.hub, self.scope.hub)}")
         if self.scope.service:
             parts.append(label(self.scope.service))
         return " · ".join(parts)

@@ -78,15 +78,7 @@ def page_header(title: str, intro: str) -> None:
 
 def showing(f) -> str:
     """The filters in force in words, with names rather than codes."""
-    names = get(explore.group_names)
-    parts = [f.period.label]
-    if f.scope.locality:
-        parts.append(f"locality {names['locality'].get(f.scope.locality, f.scope.locality)}")
-    if f.scope.hub:
-        parts.append(f"hub {names['hub'].get(f.scope.hub, f.scope.hub)}")
-    if f.scope.service:
-        parts.append(formatting.label(f.scope.service))
-    return " · ".join(parts)
+    return f.describe(get(explore.group_names))
 
 
 STALE_DAYS = 45  # older than this, the banner is a warning rather than a note
