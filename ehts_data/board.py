@@ -20,7 +20,17 @@ from urllib.parse import urlencode
 import pandas as pd
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, formatting, metrics, scorecard, stats, store
+from ehts_data import (
+    charts,
+    disclosure,
+    explore,
+    export,
+    formatting,
+    metrics,
+    scorecard,
+    stats,
+    store,
+)
 from ehts_data.periods import Period
 from ehts_data.scorecard import KpiResult, Registry
 
@@ -413,12 +423,30 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
     )
 
 
-def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
+def benchmark_table(
+    results: list[KpiResult], k: int | None = None, *, numbers: bool = False
+) -> pd.DataFrame:
     """Every benchmark beside its KPI, with source and year (the spine chart as a table);
-    with `k`, a value resting on 1 to K-1 cases is [c]."""
+    with `k`, a value resting on 1 to K-1 cases is [c]. With `numbers` (a download), values
+    are numbers in the unit a unit column names, not formatted text."""
     rows = []
     for r in results:
         for b in r.benchmarks:
+            if numbers:
+                kind = r.kpi.kind
+                rows.append(
+                    (
+                        r.kpi.title,
+                        export.UNIT_WORDS[kind],
+                        _symbol(r, k) or export.in_unit(kind, r.value),
+                        b.label,
+                        export.in_unit(kind, b.value) if b.value is not None else None,
+                        b.note or "",
+                        b.year,
+                        b.source,
+                    )
+                )
+                continue
             rows.append(
                 (
                     r.kpi.title,
@@ -429,9 +457,56 @@ def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFr
                     b.source,
                 )
             )
+    if numbers:
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "KPI",
+                "Unit",
+                "This council (early help)",
+                "Benchmark",
+                "Benchmark value",
+                "Note",
+                "Year",
+                "Source",
+            ],
+        )
     return pd.DataFrame(
         rows, columns=["KPI", "This council (early help)", "Benchmark", "Value", "Year", "Source"]
     )
+
+
+def matrix_download(matrix: disclosure.Published, card: Registry) -> disclosure.Published:
+    """The locality matrix as its table and download: each value a number in the unit its
+    unit column names (KPIs differ in kind), withheld where the matrix withholds it."""
+    kinds = {kpi.id: kpi.kind for kpi in card.kpi}
+    frame = matrix.frame.copy()
+    frame["value"] = pd.Series(  # objects: a count stays whole beside a rate
+        [
+            None if pd.isna(v) else export.in_unit(kinds[i], v)
+            for i, v in zip(frame["kpi"], frame["value"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    frame.insert(
+        frame.columns.get_loc("value"),
+        "unit",
+        frame["kpi"].map(lambda i: export.UNIT_WORDS[kinds[i]]),
+    )
+    columns = [
+        "title",
+        "locality",
+        "unit",
+        "value",
+        "numerator",
+        "denominator",
+        "rag",
+        "versus",
+        "level",
+    ]
+    kinds = {c: kind for c, kind in matrix.kinds.items() if c != "value"}  # mixed: see unit
+    return disclosure.Published(frame, matrix.hidden, kinds, matrix.k)[columns]
 
 
 def matrix_published(

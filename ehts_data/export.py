@@ -47,12 +47,31 @@ def column_name(name, kind: str | None = None) -> str:
     return slug or "column"
 
 
+UNIT_WORDS = {
+    "count": "count",
+    "share": "percent",
+    "percent": "percent",
+    "per_10k": "per 10,000 children aged 0-19",
+    "days": "days",
+    "score": "score",
+}
+
+
+def in_unit(kind: str, value):
+    """One value as a download writes it for its kind (a share as a percentage to 1 dp, a
+    count whole); for a column whose rows are of different kinds, beside a unit column."""
+    _, places, scale = UNITS.get(kind, ("", FREE_PLACES, 1))
+    return _number(value, places, scale)
+
+
 def _number(value, places: int | None, scale: float):
     """One cell: a number rounded for its kind; a symbol or text left as it is."""
     if isinstance(value, bool | np.bool_) or value is None or value is pd.NA:
         return value
     if isinstance(value, str):
         return value
+    if isinstance(value, int | np.integer) and scale == 1:
+        return int(value)  # a count stays whole whatever its column's other rows are
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -39,7 +39,10 @@ spine = board.spine_figure(results, f.period, k)
 if spine is not None:
     ui.chart(
         spine,
-        ui.publish(board.benchmark_table(results, k), {"Year": "public"}),
+        ui.publish(
+            board.benchmark_table(results, k, numbers=True),
+            {"This council (early help)": "public", "Benchmark value": "public", "Year": "public"},
+        ),
         "scorecard_spine",
     )
     st.markdown(
@@ -81,7 +84,7 @@ matrix = board.matrix_published(
 )
 ui.chart(
     board.matrix_figure(matrix, card, names["locality"], f.period),
-    matrix[["title", "locality", "value", "numerator", "denominator", "rag", "versus", "level"]],
+    board.matrix_download(matrix, card),
     "scorecard_locality_matrix",
 )
 st.markdown(board.MATRIX_KEY)

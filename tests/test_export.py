@@ -76,3 +76,11 @@ def test_column_names_carry_their_unit_once(name, kind, expected):
 def test_text_from_the_data_in_a_download_is_never_a_formula():
     shown = pd.DataFrame({"Hub": ["=HYPERLINK(1)", "-2"], "n": [1, 2]})
     assert "'=HYPERLINK(1)" in export.csv_bytes(shown, {"n": "count"}).decode()
+
+
+def test_a_column_of_counts_and_rates_of_different_kpis_keeps_each_count_whole():
+    shown = pd.DataFrame(
+        {"unit": ["count", "percent"], "value": pd.Series([784, 22.8], dtype=object)}
+    )
+    assert export.csv_bytes(shown).decode().splitlines()[1:] == ["count,784", "percent,22.8"]
+    assert export.in_unit("share", 0.2284) == 22.8 and export.in_unit("count", 784.0) == 784
