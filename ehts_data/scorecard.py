@@ -549,7 +549,10 @@ def evaluate_kpi(
         trend=series,
         trend_readings=readings,
         year_before=year_before,
-        trajectory=_trajectory(kpi, period) if target is not None else [],
+        # From the year of the target in use: an indicator's latest published period.
+        trajectory=_trajectory(kpi, period if kpi.metric else periods.parse(current.period))
+        if target is not None
+        else [],
     )
 
 
