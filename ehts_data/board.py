@@ -732,8 +732,7 @@ def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> 
                 "–" if r.target is None else _fmt(kind, r.target),
                 f"{charts.RAG_SYMBOLS[None if hidden else r.rag]} {charts.RAG_WORDS[None if hidden else r.rag]}",
                 _fmt(kind, r.previous.value, _symbol(r, k, "previous")),
-                " ".join(x for x in (_change(r, k), r.direction if _change(r, k) else None) if x)
-                or "–",
+                _change_words(r, k),
                 r.kpi.owner,
                 notes.get(r.kpi.id, ""),
             )
@@ -751,6 +750,14 @@ def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> 
             "Commentary",
         ],
     )
+
+
+def _change_words(result: KpiResult, k: int | None) -> str:
+    """'+0.4 pp worse', 'no change' or '–' (the summary table's change column)."""
+    delta = _change(result, k)
+    if not delta or delta == "no change":
+        return delta or "–"
+    return f"{delta} {result.direction}" if result.direction else delta
 
 
 def _definitions(card: Registry) -> pd.DataFrame:

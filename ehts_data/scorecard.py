@@ -523,8 +523,8 @@ def evaluate_kpi(
     change = (
         None if current.value is None or previous.value is None else current.value - previous.value
     )
-    if change is not None and formatting.rounds_to_zero(kpi.kind, change):
-        change = 0.0  # a change too small to show is no change, in words and arrows alike
+    # A change too small to show is no change, in words and arrows alike.
+    shown = None if change is None or formatting.rounds_to_zero(kpi.kind, change) else change
     versus = None
     if scope != ALL and current.value is not None:
         authority = (
@@ -541,7 +541,7 @@ def evaluate_kpi(
         target=target,
         rag=rag(current.value, target, kpi.tolerance, kpi.polarity),
         change=change,
-        direction=direction(change, kpi.polarity),
+        direction=direction(0.0 if change is not None and shown is None else change, kpi.polarity),
         ci95=ci95,
         ci998=ci998,
         benchmarks=_benchmarks(kpi, card, period),
