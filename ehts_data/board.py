@@ -463,7 +463,7 @@ def benchmark_table(
             columns=[
                 "KPI",
                 "Unit",
-                "This council (early help)",
+                "This council value (early help)",
                 "Benchmark",
                 "Benchmark value",
                 "Note",

@@ -41,7 +41,11 @@ if spine is not None:
         spine,
         ui.publish(
             board.benchmark_table(results, k, numbers=True),
-            {"This council (early help)": "public", "Benchmark value": "public", "Year": "public"},
+            {
+                "This council value (early help)": "public",
+                "Benchmark value": "public",
+                "Year": "public",
+            },
         ),
         "scorecard_spine",
     )
