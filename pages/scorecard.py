@@ -27,7 +27,7 @@ comments = ui.commentary(f.period)
 st.html(board.exceptions_html(results, k, comments))
 links = {kpi.id: board.drill_link(kpi, f.period, f.scope) for kpi in card.kpi}
 st.html(board.tiles_html(results, k, comments=comments, links=links))
-st.caption("Select a KPI's title to open the analysis behind it with the same filters.")
+st.markdown("Select a KPI's title to open the analysis behind it with the same filters.")
 if f.scope != scorecard.ALL:
     st.markdown(
         "Each tile's **Against the authority** compares this selection with the whole "

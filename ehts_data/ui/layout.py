@@ -92,8 +92,8 @@ def data_currency(today: date | None = None) -> None:
         st.warning(note.text, icon=":material/event_busy:")
     elif note.days > STALE_DAYS:
         st.info(note.text, icon=":material/history:")
-    else:
-        st.caption(note.text)
+    else:  # plain text: Streamlit's grey caption is too faint for WCAG contrast
+        st.markdown(text.for_markdown(note.text))
 
 
 def threshold() -> int | None:
