@@ -2,7 +2,7 @@
 badges, Making Data Count icons, and the printable board pack (HTML and PDF, A4 landscape).
 
 The board pack may be published with committee papers, so its figures follow the
-small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `c`.
+small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `[c]`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,22 @@ import subprocess
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.offline
 
-from ehts_data import charts, disclosure, explore, formatting, metrics, scorecard, stats, store
+from ehts_data import (
+    charts,
+    disclosure,
+    explore,
+    export,
+    formatting,
+    metrics,
+    scorecard,
+    stats,
+    store,
+)
 from ehts_data.periods import Period
 from ehts_data.scorecard import KpiResult, Registry
 
@@ -35,6 +46,15 @@ CSS = """
 .rag { display: inline-block; border-radius: 4px; padding: 2px 8px; font-size: 13px;
   font-weight: 700; }
 .judgement { font-weight: 700; }
+.ehts-tile h3 a.drill { color: #00558C; text-decoration: underline; }
+.ehts-tile .nothing { font-size: 17px; color: #3d3d3d; margin: 8px 0; }
+.ehts-tile .comment { font-size: 13px; margin: 6px 0 0; padding: 4px 6px; background: #f3f6f9;
+  border-left: 3px solid #00558C; }
+.ehts-exceptions { font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 0 0 12px; }
+.ehts-exceptions table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.ehts-exceptions th, .ehts-exceptions td { border: 1px solid #c8c8c8; padding: 4px 8px;
+  text-align: left; vertical-align: top; }
+.ehts-exceptions th { background: #eef2f6; }
 """
 
 
@@ -113,7 +133,7 @@ def sparkline_svg(
 
 
 def _symbol(result: KpiResult, k: int | None, reading: str = "current") -> str | None:
-    """'c' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
+    """'[c]' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
     if k is None:
         return None
     r = getattr(result, reading)
@@ -128,13 +148,114 @@ def _change(result: KpiResult, k: int | None) -> str | None:
     return formatting.change(result.kpi.kind, result.value, result.previous.value)
 
 
-def tile_html(result: KpiResult, k: int | None = None) -> str:
+# The analysis page behind each metric: a tile links there with the same filters.
+DRILL_PAGES = {
+    "requests": "demand",
+    "requests_per_10k": "demand",
+    "re_referral_12m_rate": "reentry",
+    "re_entry_12m_rate": "reentry",
+    "step_down_rate": "steps",
+    "step_up_rate": "steps",
+    "outcomes_achieved_rate": "outcomes",
+    "median_episode_days": "outcomes",
+    "survey_agree_rate": "outcomes",
+    "need_prevalence": "needs",
+    "families_supported": "equality",
+    "families_with_requests": "equality",
+    "children_supported": "equality",
+    "family_re_entry_12m_rate": "equality",
+    "families_multiple_needs_rate": "equality",
+}
+
+
+def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> str | None:
+    """The relative address of the analysis page behind a KPI, with the same period and
+    filters in its query (the filter bar reads them), or None for an indicator."""
+    page = DRILL_PAGES.get((kpi.metric or "").split(":")[0])
+    if page is None:
+        return None
+    query = (
+        {"period": period.label}
+        if period.kind != "custom"
+        else {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    )
+    query |= {k: v for k, v in (("locality", scope.locality), ("hub", scope.hub)) if v}
+    query |= {"service": scope.service} if scope.service else {}
+    return f"./{page}?{urlencode(query)}"
+
+
+def _comment_html(comment: dict | None) -> str:
+    if not comment:
+        return ""
+    when = pd.Timestamp(comment["written_at"])
+    return (
+        f'<p class="comment"><strong>Commentary</strong> ({html.escape(str(comment["author"]))}, '
+        f"{when:%d %b %Y}): {html.escape(str(comment['comment']))}</p>"
+    )
+
+
+def _year_before_html(result: KpiResult, k: int | None) -> str:
+    before = result.year_before
+    if before is None:
+        return ""
+    kind = result.kpi.kind
+    hidden = (
+        disclosure.withheld(kind, before.value, before.numerator, before.denominator, k)
+        if k
+        else None
+    )
+    shown = "no value" if before.value is None and not hidden else _fmt(kind, before.value, hidden)
+    return (
+        f'<p class="small">Same period a year before ({html.escape(before.period)}): '
+        f"{html.escape(shown)}</p>"
+    )
+
+
+def _trajectory_html(result: KpiResult, hidden: str | None) -> str:
+    """Where the KPI stands against its target and the targets the board set after it."""
+    if not result.trajectory or result.value is None or hidden:
+        return ""
+    kind = result.kpi.kind
+    gap = result.target - result.value
+    short = gap > 0 if result.kpi.polarity == "higher" else gap < 0
+    distance = formatting.change(kind, result.target, result.value) or ""
+    now = (
+        f"{distance.lstrip('+-')} to go to the target"
+        if short and distance != "no change"
+        else "target met"
+    )
+    path = " → ".join(f"{html.escape(_fmt(kind, t))} ({y})" for y, t in result.trajectory)
+    return f'<p class="small">Trajectory: {html.escape(now)}; targets {path}</p>'
+
+
+def tile_html(
+    result: KpiResult,
+    k: int | None = None,
+    *,
+    comment: dict | None = None,
+    link: str | None = None,
+) -> str:
     """One KPI as a tile: value, interval, target with RAG, change judged by polarity, the
-    comparison with the authority when scoped, and the trend. With `k`, small numbers show c."""
+    same period a year before, the trajectory to the target, the comparison with the
+    authority when scoped, the trend, the latest commentary and a link to the analysis
+    behind it. With `k`, small numbers show [c]. A period with nothing to count says so."""
     kpi, kind = result.kpi, result.kpi.kind
     hidden = _symbol(result, k)
+    title = html.escape(kpi.title)
+    heading = (
+        f'<h3><a class="drill" href="{html.escape(link)}" target="_self" '
+        f'title="Open the analysis behind this figure, with the same filters">{title}</a></h3>'
+        if link
+        else f"<h3>{title}</h3>"
+    )
+    nothing = _nothing(result)
+    if nothing and not hidden:
+        return (
+            f'<div class="ehts-tile empty" data-kpi="{html.escape(kpi.id)}">{heading}'
+            f'<p class="nothing">{html.escape(nothing)}</p>{_comment_html(comment)}</div>'
+        )
     value = _fmt(kind, result.value, hidden)
-    parts = [f"<h3>{html.escape(kpi.title)}</h3>", f'<p class="value">{html.escape(value)}</p>']
+    parts = [heading, f'<p class="value">{html.escape(value)}</p>']
     if result.ci95 and not hidden:
         lo, hi = (formatting.of_kind(kind, v, short=True) for v in result.ci95)
         parts.append(f'<p class="ci">95% confidence interval {lo} to {hi}</p>')
@@ -146,7 +267,12 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<span class="small">Target: {html.escape(target)}</span></div>'
     )
     delta = _change(result, k)
-    if delta:
+    if delta == "no change":
+        parts.append(
+            f'<p class="small">► no change against '
+            f"{html.escape(result.previous.period or 'the period before')}</p>"
+        )
+    elif delta:
         word = result.direction or ""
         colour = charts.JUDGEMENT_TEXT.get(word, charts.NEUTRAL_TEXT)
         arrow = "▲" if result.change and result.change > 0 else "▼" if result.change else "►"
@@ -157,6 +283,8 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         )
     else:
         parts.append('<p class="small">No earlier value to compare</p>')
+    parts.append(_year_before_html(result, k))
+    parts.append(_trajectory_html(result, hidden))
     if result.versus_authority is not None and not hidden:
         parts.append(
             f'<p class="small">Against the authority: <span class="judgement">'
@@ -167,6 +295,7 @@ def tile_html(result: KpiResult, k: int | None = None) -> str:
         f'<div class="row">{sparkline_svg(_published_trend(result, k))}'
         f'<span class="small">{trend_label}</span></div>'
     )
+    parts.append(_comment_html(comment))
     return f'<div class="ehts-tile" data-kpi="{html.escape(kpi.id)}">{"".join(parts)}</div>'
 
 
@@ -181,8 +310,84 @@ def _published_trend(result: KpiResult, k: int | None) -> list[tuple[str, float 
     ]
 
 
-def tiles_html(results: list[KpiResult], k: int | None = None) -> str:
-    return f'<style>{CSS}</style><div class="ehts-tiles">{"".join(tile_html(r, k) for r in results)}</div>'
+def _nothing(result: KpiResult) -> str | None:
+    """'No requests in this period' (etc.) when the period has nothing to count."""
+    if not result.kpi.metric or not result.empty:
+        return None
+    counts = metrics.metric_of(result.kpi.metric).counts
+    return f"No {counts} in this period"
+
+
+def _latest(comments: pd.DataFrame | None) -> dict[str, dict]:
+    if comments is None or comments.empty:
+        return {}
+    return {row["kpi"]: row for row in comments.to_dict("records")}
+
+
+def tiles_html(
+    results: list[KpiResult],
+    k: int | None = None,
+    *,
+    comments: pd.DataFrame | None = None,
+    links: dict[str, str] | None = None,
+) -> str:
+    """Every KPI's tile; `comments` (newest per KPI) are shown on their tiles, `links` (KPI
+    id → address) make each title a link to the analysis behind it."""
+    notes, links = _latest(comments), links or {}
+    tiles = "".join(
+        tile_html(r, k, comment=notes.get(r.kpi.id), link=links.get(r.kpi.id)) for r in results
+    )
+    return f'<style>{CSS}</style><div class="ehts-tiles">{tiles}</div>'
+
+
+def exceptions(results: list[KpiResult], k: int | None = None) -> list[KpiResult]:
+    """The KPIs off target (red first, then amber), leaving out a withheld value."""
+    off = [r for r in results if r.rag in ("red", "amber") and not _symbol(r, k)]
+    return sorted(off, key=lambda r: r.rag != "red")
+
+
+def exceptions_html(
+    results: list[KpiResult], k: int | None = None, comments: pd.DataFrame | None = None
+) -> str:
+    """The board's exceptions at a glance: how many KPIs are red and amber, and for each its
+    value against target, owner and latest commentary."""
+    off = exceptions(results, k)
+    red = sum(r.rag == "red" for r in off)
+    amber = len(off) - red
+    targeted = sum(r.rag is not None and not _symbol(r, k) for r in results)
+    if not off:
+        summary = (
+            f"No exceptions: all {targeted} KPIs with a target are on target."
+            if targeted
+            else "No KPI has a target for this period, so there are no exceptions."
+        )
+        return (
+            f'<style>{CSS}</style><div class="ehts-exceptions" data-red="0" data-amber="0">'
+            f"<p><strong>{html.escape(summary)}</strong></p></div>"
+        )
+    notes = _latest(comments)
+    rows = []
+    for r in off:
+        kind = r.kpi.kind
+        note = notes.get(r.kpi.id)
+        rows.append(
+            f'<tr data-kpi="{html.escape(r.kpi.id)}"><td>{rag_badge(r.rag)}</td>'
+            f"<td>{html.escape(r.kpi.title)}</td>"
+            f"<td>{html.escape(_fmt(kind, r.value))}</td>"
+            f"<td>{html.escape(_fmt(kind, r.target))}</td>"
+            f"<td>{html.escape(r.kpi.owner or '–')}</td>"
+            f"<td>{html.escape(str(note['comment'])) if note else 'No commentary yet'}</td></tr>"
+        )
+    words = f"{red} red, {amber} amber of {targeted} KPIs with a target"
+    words += f" ({targeted - red - amber} green)"
+    return (
+        f'<style>{CSS}</style><div class="ehts-exceptions" data-red="{red}" data-amber="{amber}">'
+        f"<p><strong>Exceptions: {html.escape(words)}.</strong></p>"
+        '<table class="exceptions"><thead><tr><th>RAG</th><th>KPI</th><th>Value</th>'
+        "<th>Target</th><th>Owner</th><th>Latest commentary</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
 
 
 # --- Chart inputs shared by the page and the pack ---------------------------------------------
@@ -218,12 +423,30 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
     )
 
 
-def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
+def benchmark_table(
+    results: list[KpiResult], k: int | None = None, *, numbers: bool = False
+) -> pd.DataFrame:
     """Every benchmark beside its KPI, with source and year (the spine chart as a table);
-    with `k`, a value resting on 1 to K-1 cases is c."""
+    with `k`, a value resting on 1 to K-1 cases is [c]. With `numbers` (a download), values
+    are numbers in the unit a unit column names, not formatted text."""
     rows = []
     for r in results:
         for b in r.benchmarks:
+            if numbers:
+                kind = r.kpi.kind
+                rows.append(
+                    (
+                        r.kpi.title,
+                        export.UNIT_WORDS[kind],
+                        _symbol(r, k) or export.in_unit(kind, r.value),
+                        b.label,
+                        export.in_unit(kind, b.value) if b.value is not None else None,
+                        b.note or "",
+                        b.year,
+                        b.source,
+                    )
+                )
+                continue
             rows.append(
                 (
                     r.kpi.title,
@@ -234,9 +457,56 @@ def benchmark_table(results: list[KpiResult], k: int | None = None) -> pd.DataFr
                     b.source,
                 )
             )
+    if numbers:
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "KPI",
+                "Unit",
+                "This council value (early help)",
+                "Benchmark",
+                "Benchmark value",
+                "Note",
+                "Year",
+                "Source",
+            ],
+        )
     return pd.DataFrame(
         rows, columns=["KPI", "This council (early help)", "Benchmark", "Value", "Year", "Source"]
     )
+
+
+def matrix_download(matrix: disclosure.Published, card: Registry) -> disclosure.Published:
+    """The locality matrix as its table and download: each value a number in the unit its
+    unit column names (KPIs differ in kind), withheld where the matrix withholds it."""
+    kinds = {kpi.id: kpi.kind for kpi in card.kpi}
+    frame = matrix.frame.copy()
+    frame["value"] = pd.Series(  # objects: a count stays whole beside a rate
+        [
+            None if pd.isna(v) else export.in_unit(kinds[i], v)
+            for i, v in zip(frame["kpi"], frame["value"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    frame.insert(
+        frame.columns.get_loc("value"),
+        "unit",
+        frame["kpi"].map(lambda i: export.UNIT_WORDS[kinds[i]]),
+    )
+    columns = [
+        "title",
+        "locality",
+        "unit",
+        "value",
+        "numerator",
+        "denominator",
+        "rag",
+        "versus",
+        "level",
+    ]
+    kinds = {c: kind for c, kind in matrix.kinds.items() if c != "value"}  # mixed: see unit
+    return disclosure.Published(frame, matrix.hidden, kinds, matrix.k)[columns]
 
 
 def matrix_published(
@@ -271,7 +541,7 @@ def matrix_cells(
     matrix: disclosure.Published, card: Registry, names: dict[str, str]
 ) -> disclosure.Published:
     """The locality matrix's cells as text: value, RAG symbol, and ▲/▼ where the locality
-    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is c,
+    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is [c],
     with no RAG or comparison."""
     kinds = {kpi.id: kpi.kind for kpi in card.kpi}
     marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
@@ -389,7 +659,12 @@ def spc_icons_html(result: scorecard.SpcResult) -> str:
 # --- The board pack ----------------------------------------------------------------------------
 
 PACK_CSS = """
-@page { size: A4 landscape; margin: 11mm 12mm; }
+@page { size: A4 landscape; margin: 14mm 12mm;
+  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+    font: 11px Arial, Helvetica, sans-serif; } }
+.marking { text-align: center; font-weight: 700; font-size: 13px; letter-spacing: 0.05em;
+  margin: 0 0 6px; }
+@media print { .marking { display: none; } }
 body { font-family: Arial, Helvetica, sans-serif; color: #1f1f1f; margin: 0 auto; max-width: 1060px; }
 h1 { font-size: 24px; margin: 0 0 4px; color: #00558C; }
 h2 { font-size: 18px; margin: 18px 0 6px; color: #00558C; }
@@ -404,6 +679,20 @@ table.pack th { background: #eef2f6; }
 body .ehts-tiles { grid-template-columns: repeat(4, 1fr); }
 section.page { break-before: page; page-break-before: always; }
 """
+
+
+def marking_css(marking: str) -> str:
+    """The protective marking at the top and foot of every printed page (CSS page margin
+    boxes), written as a CSS string so no character of it can end the rule."""
+    if not marking:
+        return ""
+    quoted = (
+        '"'
+        + "".join(c if c.isalnum() or c in " -_.,:;()/" else f"\\{ord(c):x} " for c in marking)
+        + '"'
+    )
+    box = f"content: {quoted}; font: 700 11px Arial, Helvetica, sans-serif;"
+    return f"@page {{ @top-center {{ {box} }} @bottom-center {{ {box} }} }}"
 
 
 def _figure_html(fig, div_id: str, height: int | None = None) -> str:
@@ -443,8 +732,7 @@ def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> 
                 "–" if r.target is None else _fmt(kind, r.target),
                 f"{charts.RAG_SYMBOLS[None if hidden else r.rag]} {charts.RAG_WORDS[None if hidden else r.rag]}",
                 _fmt(kind, r.previous.value, _symbol(r, k, "previous")),
-                " ".join(x for x in (_change(r, k), r.direction if _change(r, k) else None) if x)
-                or "–",
+                _change_words(r, k),
                 r.kpi.owner,
                 notes.get(r.kpi.id, ""),
             )
@@ -464,6 +752,14 @@ def _summary_table(results: list[KpiResult], comments: pd.DataFrame, k: int) -> 
     )
 
 
+def _change_words(result: KpiResult, k: int | None) -> str:
+    """'+0.4 pp worse', 'no change' or '–' (the summary table's change column)."""
+    delta = _change(result, k)
+    if not delta or delta == "no change":
+        return delta or "–"
+    return f"{delta} {result.direction}" if result.direction else delta
+
+
 def _definitions(card: Registry) -> pd.DataFrame:
     rows = []
     for kpi in card.kpi:
@@ -473,7 +769,7 @@ def _definitions(card: Registry) -> pd.DataFrame:
         polarity = {"higher": "higher is better", "lower": "lower is better", None: "no polarity"}[
             kpi.polarity
         ]
-        tolerance = formatting.of_kind(kpi.kind, kpi.tolerance) if kpi.polarity else "–"
+        tolerance = formatting.tolerance(kpi.kind, kpi.tolerance) if kpi.polarity else "–"
         rows.append((kpi.title, kpi.description, source, polarity, tolerance))
     return pd.DataFrame(
         rows, columns=["KPI", "Definition", "Computed from", "Polarity", "Amber band"]
@@ -508,16 +804,21 @@ def pack_html(
     matrix = scorecard.locality_matrix(con, card, period, scorecard.authority_values(results))
     names = explore.group_names(con)["locality"]
     spine = spine_figure(results, period, k)
+    marking = card.council.protective_marking.strip()
+    line = f'<p class="marking">{html.escape(marking)}</p>' if marking else ""
     sections = [
+        line,
         f"<h1>{html.escape(card.council.name)}: early help scorecard, {html.escape(period.label)}</h1>",
         '<div class="meta">',
         f"<p>Period {period.start:%d %B %Y} to {period.end:%d %B %Y}. Generated "
         f"{generated:%d %B %Y %H:%M}. Data: {html.escape(_coverage_text(con))}.</p>",
-        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as c "
+        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as [c] "
         f"(threshold K = {k}). Shares are of requests, episodes or survey responses as each "
         "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
+        "<h2>RAG summary and exceptions</h2>",
+        exceptions_html(results, k, comments),
         "<h2>Headline indicators</h2>",
-        tiles_html(results, k),
+        tiles_html(results, k, comments=comments),
         '<h2 class="page">Scorecard</h2>',
         _table(_summary_table(results, comments, k)),
         '<p class="note">RAG: ✓ green on or beyond target; ! amber short of target by no more '
@@ -552,10 +853,11 @@ def pack_html(
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Early help scorecard {html.escape(period.label)}</title>
-<style>{CSS}{PACK_CSS}</style>
+<style>{CSS}{PACK_CSS}{marking_css(marking)}</style>
 <script>{plotly.offline.get_plotlyjs()}</script>
 </head><body>
 {"".join(sections)}
+{line}
 </body></html>
 """
 

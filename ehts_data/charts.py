@@ -117,7 +117,19 @@ def bar(
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
+    _whole_ticks(fig, df, x if stacked else None, y, horizontal, value_format)
     return _mark(fig, published)
+
+
+def _whole_ticks(fig, df: pd.DataFrame, by: str | None, y: str, horizontal: bool, fmt: str):
+    """Whole numbers up to 10 get a tick at each whole number: plotly's own half steps
+    printed without decimals read "0 1 1 2 2"."""
+    if not fmt.endswith(".0f"):
+        return
+    values = pd.to_numeric(df[y], errors="coerce")
+    top = (values.groupby(df[by]).sum() if by else values).abs().max()
+    if pd.notna(top) and top <= 10:
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(dtick=1)
 
 
 def line(

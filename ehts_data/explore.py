@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from ehts_data import metrics, periods, state, stats, store
+from ehts_data.formatting import label
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -298,3 +299,34 @@ def requests_crosstab(con, dimension: str, period: Period) -> pd.DataFrame:
 def closures_crosstab(con, period: Period) -> pd.DataFrame:
     """Episodes closed by locality and closure reason, transfers left out."""
     return store.run(con, "closures_crosstab", start=period.start, end=period.end)
+
+
+def monthly_volume_grid(con) -> pd.DataFrame:
+    """monthly_volumes with every month from the data's first to its last for every series
+    (file, dimension, group), a month with no rows as 0, so a gap shows as a gap: file,
+    dimension, group, series (its label), month, rows, and of_typical (rows as a share of
+    the series' median month with rows)."""
+    volumes = monthly_volumes(con)
+    columns = ["file", "dimension", "group", "series", "month", "rows"]
+    if volumes.empty:
+        return pd.DataFrame(columns=[*columns, "of_typical"])
+    volumes["month"] = pd.to_datetime(volumes["month"])
+    months = pd.date_range(volumes["month"].min(), volumes["month"].max(), freq="MS")
+    hub_table = hubs(con)
+    hub_names = dict(zip(hub_table.hub_id, hub_table.hub_name, strict=True))
+    keys = volumes[["file", "dimension", "group"]].drop_duplicates()
+    full = keys.merge(pd.DataFrame({"month": months}), how="cross")
+    out = full.merge(volumes, on=["file", "dimension", "month", "group"], how="left")
+    out["rows"] = out["rows"].fillna(0).astype(int)
+
+    def series(r) -> str:
+        what = {"source": "by source", "hub": "by hub"}.get(r.dimension, "all rows")
+        group = hub_names.get(r.group, label(r.group)) if r.dimension == "hub" else label(r.group)
+        return f"{r.file}, {what}: {group}" if r.dimension != "all" else f"{r.file}, {what}"
+
+    out["series"] = [series(r) for r in out.itertuples()]
+    # Against the series' own typical month, so a gap stands out in a small series too.
+    # The typical month is the median of the months with rows, so a sparse series has one.
+    typical = out["rows"].where(out["rows"] > 0).groupby(out["series"]).transform("median")
+    out["of_typical"] = out["rows"] / typical.where(typical > 0)
+    return out[[*columns, "of_typical"]]

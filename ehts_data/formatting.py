@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
 from ehts_data.metrics import metric_of
-
-SUPPRESSED = "c"
 
 
 def _missing(value) -> bool:
@@ -60,7 +60,7 @@ def headline(metric: str, v) -> str:
 def of_kind(kind: str, v, *, short: bool = False) -> str:
     """A value shown for its kind (count, share, per_10k, days, percent or score); `short`
     drops the 'per 10,000' a tile's title already says."""
-    if isinstance(v, str):  # already a symbol such as 'c'
+    if isinstance(v, str):  # already a symbol such as '[c]'
         return v
     if short and kind == "per_10k" and not _missing(v):
         return f"{v:,.1f}"
@@ -142,15 +142,45 @@ def label(code) -> str:
     return LABELS.get(text) or (text.replace("_", " ").capitalize())
 
 
-def headline_tiles(heads, k: int | None = None) -> list[dict]:
+def nothing_counted(kind: str, counts: str, value, numerator, denominator) -> str | None:
+    """'No requests in this period' when a period has nothing to count (a count of 0, or a
+    share, rate or median over nothing), else None."""
+    if kind == "count":
+        empty = not _missing(value) and value == 0
+    elif kind == "per_10k":
+        empty = not _missing(numerator) and numerator == 0
+    else:
+        empty = not _missing(denominator) and denominator == 0
+    return f"No {counts} in this period" if empty else None
+
+
+def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) -> list[dict]:
     """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
-    resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
-    since a change and one end give the other."""
+    resting on 1 to K-1 cases is '[c]', and so is its change whenever either end is withheld,
+    since a change and one end give the other. `polarities`: the board's judgement of which
+    way is better for a metric (scorecard.polarities), so the Overview and the Scorecard
+    colour the same change the same way. A period with nothing to count says so."""
     from ehts_data.disclosure import withheld
 
     tiles = []
     for row in heads.itertuples():
         metric = metric_of(row.metric)
+        polarity = (polarities or {}).get(row.metric, metric.polarity)
+        empty = nothing_counted(
+            metric.kind, metric.counts, row.value, row.numerator, row.denominator
+        )
+        if empty:
+            tiles.append(
+                {
+                    "title": metric.title,
+                    "value": "–",
+                    "delta": empty,
+                    "polarity": None,
+                    "delta_arrow": "off",
+                    "help": f"{metric.description} {empty}.",
+                }
+            )
+            continue
         now = before = None
         if k is not None:
             now = withheld(metric.kind, row.value, row.numerator, row.denominator, k)
@@ -161,14 +191,14 @@ def headline_tiles(heads, k: int | None = None) -> list[dict]:
                 row.previous_denominator,
                 k,
             )
+        delta = None if now or before else change(metric.kind, row.value, row.previous_value)
         tiles.append(
             {
                 "title": metric.title,
                 "value": now or headline(row.metric, row.value),
-                "delta": None
-                if now or before
-                else change(metric.kind, row.value, row.previous_value),
-                "polarity": metric.polarity,
+                "delta": delta,
+                "delta_arrow": "off" if delta == "no change" else "auto",
+                "polarity": None if delta == "no change" else polarity,
                 "help": f"{metric.description} Change against {row.previous_period}"
                 + (" (withheld: it rests on small numbers)." if now or before else "."),
             }
@@ -176,11 +206,36 @@ def headline_tiles(heads, k: int | None = None) -> list[dict]:
     return tiles
 
 
+def tolerance(kind: str, value) -> str:
+    """An amber band as a distance: percentage points for shares and percents (3.0 pp, not
+    3.0%, which would read as a share)."""
+    if _missing(value):
+        return "–"
+    if kind == "share":
+        return f"{value * 100:.1f} pp"
+    if kind == "percent":
+        return f"{value:.1f} pp"
+    return of_kind(kind, value)
+
+
+# How a change of each kind is printed: (scale, decimal places).
+SHOWN_AS = {"share": (100, 1), "percent": (1, 1), "per_10k": (1, 1), "score": (1, 1)}
+
+
+def rounds_to_zero(kind: str, diff: float) -> bool:
+    """True when a change prints as zero for its kind ('-0.0 pp', '+0 days' are no change)."""
+    scale, places = SHOWN_AS.get(kind, (1, 0))
+    return float(f"{diff * scale:.{places}f}") == 0
+
+
 def change(kind: str, now, before) -> str | None:
-    """The change from `before` to `now` as a report prints it (None when either is missing)."""
+    """The change from `before` to `now` as a report prints it (None when either is missing);
+    'no change' when it would print as zero."""
     if _missing(now) or _missing(before):
         return None
     diff = now - before
+    if rounds_to_zero(kind, diff):
+        return "no change"
     if kind == "share":
         return f"{diff * 100:+.1f} pp"
     if kind == "count":
@@ -193,3 +248,31 @@ def change(kind: str, now, before) -> str | None:
     if kind == "score":
         return f"{diff:+,.1f}"
     return f"{diff:+,.0f} days"
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How current the data is for a period: the words, the days since the data's last day,
+    and whether the period runs past it."""
+
+    text: str
+    days: int
+    period_past_data: bool
+
+
+def data_currency(period, last_day: date, today: date) -> Currency:
+    """'Data to 31 Mar 2026 (245 days ago).', and when the period ends after that day, that
+    its figures cover only part of it."""
+    days = (today - last_day).days
+    ago = "today" if days == 0 else "1 day ago" if days == 1 else f"{days:,} days ago"
+    words = f"Data to {last_day:%d %b %Y} ({ago})."
+    past = period.end > last_day
+    if past:
+        if period.start > last_day:
+            words += f" The period {period.label} starts after the data ends: it has no data."
+        else:
+            words += (
+                f" The period {period.label} runs to {period.end:%d %b %Y}, past the data's "
+                "last day: its figures cover only part of it."
+            )
+    return Currency(words, days, past)

@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ehts_data import benchmarks, contract, metrics, periods, state, stats, store
+from ehts_data import benchmarks, contract, formatting, metrics, periods, state, stats, store
 from ehts_data.benchmarks import Benchmark
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period
@@ -138,6 +138,12 @@ class Kpi(_Strict):
 class Council(_Strict):
     name: str = Field(min_length=1)
     old_la_code: str | None = Field(default=None, pattern=r"^\d{3}$")
+    # Who readers of a published workbook or board pack ask (the cover sheet says it).
+    contact: str = (
+        "The council's early help performance team (set council.contact in scorecard.toml)"
+    )
+    # The Government Security Classification line printed on every board pack page.
+    protective_marking: str = "OFFICIAL"
 
 
 class Registry(_Strict):
@@ -292,10 +298,24 @@ class KpiResult:
     # What each trend value rests on (metric KPIs), so a published sparkline can leave out
     # the quarters resting on small numbers.
     trend_readings: list[Reading] = field(default_factory=list)
+    # The same period a year before (seasonality), for a quarter or custom period; None for
+    # a year, whose period before is already the year before.
+    year_before: Reading | None = None
+    # The board's targets from the period's financial year on: (year, target), in order.
+    trajectory: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def value(self) -> float | None:
         return self.current.value
+
+    @property
+    def empty(self) -> bool:
+        """True when the period has nothing to count: no requests, episodes or answers."""
+        if self.kpi.metric is None:
+            return self.value is None
+        if self.kpi.kind in ("count", "per_10k"):
+            return self.current.numerator in (None, 0) and not self.value
+        return self.current.denominator in (None, 0)
 
     def to_record(self) -> dict:
         """The JSON row of `ehts scorecard --format json`."""
@@ -462,6 +482,7 @@ def evaluate_kpi(
     cover = cover or coverage(con)
     series: list[tuple[str, float | None]] = []
     readings: list[Reading] = []
+    year_before = None
     if kpi.metric:
         current = (
             _metric_reading(con, kpi, period, scope)
@@ -475,6 +496,13 @@ def evaluate_kpi(
             else Reading(None, period=before.label)
         )
         target = kpi.target(period)
+        if period.kind != "year":
+            earlier = period.a_year_before()
+            year_before = (
+                _metric_reading(con, kpi, earlier, scope)
+                if cover.allows(kpi, earlier)
+                else Reading(None, period=earlier.label)
+            )
         if trend:
             for q in last_quarters(period):
                 reading = (
@@ -495,6 +523,8 @@ def evaluate_kpi(
     change = (
         None if current.value is None or previous.value is None else current.value - previous.value
     )
+    # A change too small to show is no change, in words and arrows alike.
+    shown = None if change is None or formatting.rounds_to_zero(kpi.kind, change) else change
     versus = None
     if scope != ALL and current.value is not None:
         authority = (
@@ -511,14 +541,30 @@ def evaluate_kpi(
         target=target,
         rag=rag(current.value, target, kpi.tolerance, kpi.polarity),
         change=change,
-        direction=direction(change, kpi.polarity),
+        direction=direction(0.0 if change is not None and shown is None else change, kpi.polarity),
         ci95=ci95,
         ci998=ci998,
         benchmarks=_benchmarks(kpi, card, period),
         versus_authority=versus,
         trend=series,
         trend_readings=readings,
+        year_before=year_before,
+        # From the year of the target in use: an indicator's latest published period.
+        trajectory=_trajectory(kpi, period if kpi.metric else periods.parse(current.period))
+        if target is not None
+        else [],
     )
+
+
+def _trajectory(kpi: Kpi, period: Period) -> list[tuple[str, float]]:
+    year = periods.fy_label(periods.fy_start_year(period.end))
+    return sorted((y, t) for y, t in kpi.targets.items() if y >= year)
+
+
+def polarities(card: Registry) -> dict[str, stats.Polarity]:
+    """Which way is better for each metric the board has a KPI on (the board's judgement,
+    which the Overview follows too)."""
+    return {kpi.metric: kpi.polarity for kpi in card.kpi if kpi.metric}
 
 
 def evaluate(

@@ -25,12 +25,22 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from ehts_data import charts, disclosure, equality, explore, metrics, state, store, text
+from ehts_data import (
+    charts,
+    disclosure,
+    equality,
+    explore,
+    export,
+    metrics,
+    scorecard,
+    state,
+    store,
+    text,
+)
 from ehts_data.contract import AGE_BANDS, NEED_CODES
 from ehts_data.formatting import label
 from ehts_data.periods import Period
@@ -196,7 +206,7 @@ def _unit(metric: metrics.Metric) -> str:
 
 def _cell(value, hidden: bool):
     if value is None or pd.isna(value):
-        return ""
+        return disclosure.NOT_APPLICABLE  # a median has no count above it
     return disclosure.CONFIDENTIAL if hidden else int(value)
 
 
@@ -420,7 +430,7 @@ def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Tabl
 
 # ---- charts from published numbers only ----
 def _numeric(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.where(~series.isin(["c", "z", "x", ""])), errors="coerce")
+    return pd.to_numeric(series.where(~series.isin([*disclosure.SYMBOLS, ""])), errors="coerce")
 
 
 def _figure(table: Table) -> go.Figure:
@@ -471,55 +481,74 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return text.csv_bytes(frame)
 
 
-def _append(ws, values) -> None:
-    """One worksheet row; text is written as text (never a formula), numbers as numbers."""
-    ws.append([text.for_spreadsheet(_excel(v)) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+def _council() -> scorecard.Council | None:
+    """The council's name and contact from the scorecard registry (None when it cannot be
+    read: a snapshot does not depend on the board's settings)."""
+    try:
+        return scorecard.load().council
+    except (scorecard.RegistryError, FileNotFoundError):
+        return None
 
 
-def _xlsx_bytes(
-    tables: list[Table], definitions: pd.DataFrame, meta: dict, stamp: datetime
+def workbook_bytes(
+    tables: list[Table], meta: dict, stamp: datetime, council: scorecard.Council | None = None
 ) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for table in tables:
-        ws = wb.create_sheet(table.name[:31])
-        _append(ws, [table.title])
-        ws["A1"].font = Font(bold=True, size=13)
-        _append(ws, [table.description])
-        ws.append([])
-        _append(ws, [str(c) for c in table.frame.columns])
-        for cell in ws[4]:
-            cell.font = Font(bold=True)
-        for row in table.frame.itertuples(index=False):
-            _append(ws, row)
-    ws = wb.create_sheet("definitions")
-    _append(ws, definitions.columns)
-    for row in definitions.itertuples(index=False):
-        _append(ws, row)
-    ws = wb.create_sheet("metadata")
-    _append(ws, ["field", "value"])
-    for key, value in meta.items():
-        _append(ws, [key, value if isinstance(value, str | int | float) else json.dumps(value)])
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "EHTS Insight"
-    raw = io.BytesIO()
-    wb.save(raw)
-    return _fixed_zip(raw.getvalue(), stamp)
-
-
-def _excel(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+    """tables.xlsx: the GSS layout (ehts_data.export.workbook) with the tables, the
+    definitions of every measure and the snapshot's metadata, dated `stamp` throughout."""
+    council = council or _council()
+    period = f"{meta['period']} ({meta['period_start']} to {meta['period_end']})"
+    cover = export.Cover(
+        title=(f"{council.name}: " if council else "")
+        + f"Early Help and Targeted Support, {meta['period']}",
+        about=(
+            "Requests for early help, episodes of support, needs at assessment and outcomes "
+            f"for the period, for a {meta['audience']} audience, with small numbers suppressed."
+        ),
+        period=period,
+        source=(
+            f"The council's early help case records from {meta['data_from']} to "
+            f"{meta['data_to']} (source fingerprint {meta['fingerprint']}); populations from "
+            "ONS mid-year estimates. Produced by EHTS Insight "
+            f"{meta['versions'].get('ehts-insight', '')}."
+        ),
+        contact=council.contact if council else scorecard.Council.model_fields["contact"].default,
+        extra=[
+            ("Small numbers", meta["suppression_rule"] + f" Threshold K = {meta['threshold']}.")
+        ],
+    )
+    sheets = [export.Sheet(t.name, t.title, t.description, t.frame) for t in tables]
+    sheets += [
+        export.Sheet(
+            "definitions",
+            "Definitions of every measure",
+            "What each measure counts and its unit (docs/metrics.md has the full definitions).",
+            _definitions(),
+        ),
+        export.Sheet(
+            "metadata",
+            "About this snapshot",
+            "The period, audience, suppression rule and threshold, cells suppressed and the "
+            "versions of the software that produced it.",
+            pd.DataFrame(
+                [
+                    (key, value if isinstance(value, str | int | float) else json.dumps(value))
+                    for key, value in meta.items()
+                ],
+                columns=["field", "value"],
+            ),
+        ),
+    ]
+    notes = [
+        meta["suppression_rule"] + f" Threshold K = {meta['threshold']}.",
+        "Shares are percentages of the denominator named in the unit column, rounded to one "
+        "decimal place from unrounded counts. Rates per 10,000 use resident children aged 0-19 "
+        "(ONS mid-year estimates), to one decimal place.",
+        "Measures counted over 12 months before each request or episode (re-referral and "
+        "re-entry) are withheld for periods without 12 months of earlier data.",
+        "Locality is the family's locality of residence; hub is the receiving or lead hub.",
+    ]
+    wb = export.workbook(cover, sheets, notes, stamp)
+    return _fixed_zip(wb, stamp)
 
 
 def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
@@ -571,6 +600,7 @@ def _report_html(tables: list[Table], meta: dict, generated: str) -> str:
             + "</section>"
         )
     rule = html.escape(meta["suppression_rule"])
+    symbols = html.escape("; ".join(f"{s} {m}" for s, m in disclosure.SYMBOLS.items()))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>EHTS Insight snapshot {html.escape(meta["period"])}</title>
@@ -590,7 +620,7 @@ table.data td:first-child, table.data td:nth-child(2) {{ text-align: left; }}
 audience: {html.escape(meta["audience"])} · data from {html.escape(str(meta["data_from"]))} to
 {html.escape(str(meta["data_to"]))} · source fingerprint {html.escape(meta["fingerprint"])}</p>
 <p>Small numbers: {rule} Threshold K = {meta["threshold"]}: counts 1 to {meta["threshold"] - 1}
-are shown as c. Symbols: c confidential, z not applicable, x not available.</p>
+are shown as [c]. Symbols: {symbols}.</p>
 <p class="generated">Generated {html.escape(generated)} by EHTS Insight {html.escape(meta["versions"]["ehts-insight"])}.</p>
 </div>
 {"".join(sections)}
@@ -700,14 +730,35 @@ def _clean_partials(parent: Path) -> None:
 
 def _write(folder, tables, tally, period, audience, threshold, ingest, now, progress) -> dict:
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
-    stamp = pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
+    stamp = _stamp(ingest)
     files = {}
     for i, table in enumerate(tables):
         progress(f"writing {table.name}.csv", 0.2 + 0.4 * i / len(tables))
         data = _csv_bytes(table.frame)
         (folder / f"{table.name}.csv").write_bytes(data)
         files[f"{table.name}.csv"] = hashlib.sha256(data).hexdigest()
-    meta = {
+    meta = _meta(tables, tally, period, audience, threshold, ingest)
+    progress("writing tables.xlsx", 0.65)
+    xlsx = workbook_bytes(tables, meta, stamp)
+    (folder / "tables.xlsx").write_bytes(xlsx)
+    files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
+    progress("writing report.html", 0.8)
+    report = _report_html(tables, meta, generated).encode("utf-8")
+    (folder / "report.html").write_bytes(report)
+    files["report.html"] = hashlib.sha256(report).hexdigest()
+    manifest = {**meta, "generated_at": generated, "files": files}
+    progress("writing manifest.json", 0.95)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def _stamp(ingest: dict) -> datetime:
+    return pd.Timestamp(ingest["ingested_at"]).to_pydatetime().replace(microsecond=0, tzinfo=None)
+
+
+def _meta(tables, tally, period: Period, audience: str, threshold: int, ingest: dict) -> dict:
+    """What a snapshot says about itself (manifest.json and the workbook's metadata)."""
+    return {
         "period": period.label,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
@@ -728,18 +779,6 @@ def _write(folder, tables, tally, period, audience, threshold, ingest, now, prog
         "tables": [t.name for t in tables],
         "versions": _versions(),
     }
-    progress("writing tables.xlsx", 0.65)
-    xlsx = _xlsx_bytes(tables, _definitions(), meta, stamp)
-    (folder / "tables.xlsx").write_bytes(xlsx)
-    files["tables.xlsx"] = hashlib.sha256(xlsx).hexdigest()
-    progress("writing report.html", 0.8)
-    report = _report_html(tables, meta, generated).encode("utf-8")
-    (folder / "report.html").write_bytes(report)
-    files["report.html"] = hashlib.sha256(report).hexdigest()
-    manifest = {**meta, "generated_at": generated, "files": files}
-    progress("writing manifest.json", 0.95)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return manifest
 
 
 def _register(db, folder: Path, manifest: dict) -> None:
@@ -788,3 +827,12 @@ def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Ta
         columns=["table", "step", "cells"],
     )
     return tables, counts
+
+
+def preview_workbook(con, period: Period, threshold: int, audience: str) -> bytes:
+    """The workbook (tables.xlsx) a snapshot would publish, without writing anything."""
+    tally = disclosure.Tally()
+    tables = build_tables(con, period, threshold, audience, tally)
+    ingest = store.latest_ingest(con)
+    meta = _meta(tables, tally, period, audience, threshold, ingest)
+    return workbook_bytes(tables, meta, _stamp(ingest))

@@ -55,7 +55,10 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = [for_spreadsheet(str(c)) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(for_spreadsheet).astype(object)
+            # Built as objects: map() would turn a column of 784 and 590.4 into 784.0.
+            out[col] = pd.Series(
+                [for_spreadsheet(v) for v in out[col]], index=out.index, dtype=object
+            )
     return out
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, ui
+from ehts_data import charts, explore, formatting, scorecard, ui
 
 ui.page_header(
     "Overview",
@@ -11,13 +11,20 @@ ui.page_header(
 )
 f = ui.filters()
 heads = ui.get(explore.headlines, f.period, f.scope)
-ui.tiles(formatting.headline_tiles(heads, ui.threshold()))
+try:  # the board's judgement of better and worse, so both pages read a change alike
+    polarities = scorecard.polarities(scorecard.load())
+except scorecard.RegistryError:
+    polarities = {}
+ui.tiles(formatting.headline_tiles(heads, ui.threshold(), polarities), columns=3)
 
 st.subheader("Requests for support by quarter")
 trend = ui.get(explore.metric_by_quarter, "requests", f.period.previous(), f.period, f.scope)
 # Each period's quarters add up to a tile (this period's, or the last one's change).
 trend["period"] = trend["quarter_start"].map(lambda d: "this" if d >= f.period.start else "before")
 trend = ui.publish(trend[["quarter", "period", "value"]], {"value": "count"}, lines=["period"])
+if not (trend.frame["value"].fillna(0) > 0).any():
+    st.info("No requests in this period or the one before: nothing to chart.")
+    st.stop()
 ui.chart(
     charts.bar(
         trend,

@@ -23,7 +23,11 @@ except scorecard.RegistryError as exc:
 k = ui.threshold()
 results = ui.get(scorecard.evaluate, card, f.period, f.scope)
 names = ui.get(explore.group_names)
-st.html(board.tiles_html(results, k))
+comments = ui.commentary(f.period)
+st.html(board.exceptions_html(results, k, comments))
+links = {kpi.id: board.drill_link(kpi, f.period, f.scope) for kpi in card.kpi}
+st.html(board.tiles_html(results, k, comments=comments, links=links))
+st.markdown("Select a KPI's title to open the analysis behind it with the same filters.")
 if f.scope != scorecard.ALL:
     st.markdown(
         "Each tile's **Against the authority** compares this selection with the whole "
@@ -35,7 +39,14 @@ spine = board.spine_figure(results, f.period, k)
 if spine is not None:
     ui.chart(
         spine,
-        ui.publish(board.benchmark_table(results, k), {"Year": "public"}),
+        ui.publish(
+            board.benchmark_table(results, k, numbers=True),
+            {
+                "This council value (early help)": "public",
+                "Benchmark value": "public",
+                "Year": "public",
+            },
+        ),
         "scorecard_spine",
     )
     st.markdown(
@@ -77,20 +88,29 @@ matrix = board.matrix_published(
 )
 ui.chart(
     board.matrix_figure(matrix, card, names["locality"], f.period),
-    matrix[["title", "locality", "value", "numerator", "denominator", "rag", "versus", "level"]],
+    board.matrix_download(matrix, card),
     "scorecard_locality_matrix",
 )
 st.markdown(board.MATRIX_KEY)
 
 st.header("Comparing localities and hubs fairly")
-rate_kpis = [kpi for kpi in card.kpi if kpi.metric and kpi.has_interval]
+rate_kpis = {kpi.id: kpi for kpi in card.kpi if kpi.metric and kpi.has_interval}
 left, right = st.columns([3, 1])
-funnel_kpi = left.selectbox(
-    "KPI for the funnel plot", rate_kpis, format_func=lambda kpi: kpi.title, key="funnel_kpi"
-)
+ui.kept_in_url("funnel_kpi", list(rate_kpis))
+ui.kept_in_url("funnel_by", ["locality", "hub"])
+funnel_kpi = rate_kpis[
+    left.selectbox(
+        "KPI for the funnel plot",
+        list(rate_kpis),
+        format_func=lambda i: rate_kpis[i].title,
+        key="funnel_kpi",
+    )
+]
 by = right.radio(
     "Compare", ["locality", "hub"], format_func=str.capitalize, horizontal=True, key="funnel_by"
 )
+ui.keep_in_url("funnel_kpi", funnel_kpi.id)
+ui.keep_in_url("funnel_by", by)
 if funnel_kpi.kind == "per_10k" and by == "hub":
     st.info("Rates per 10,000 children have no hub population, so they compare localities only.")
 else:
@@ -131,10 +151,17 @@ else:
         )
 
 st.header("Over time: statistical process control")
-monthly_kpis = [kpi for kpi in card.kpi if kpi.metric]
-spc_kpi = st.selectbox(
-    "KPI for the SPC chart", monthly_kpis, format_func=lambda kpi: kpi.title, key="spc_kpi"
-)
+monthly_kpis = {kpi.id: kpi for kpi in card.kpi if kpi.metric}
+ui.kept_in_url("spc_kpi", list(monthly_kpis))
+spc_kpi = monthly_kpis[
+    st.selectbox(
+        "KPI for the SPC chart",
+        list(monthly_kpis),
+        format_func=lambda i: monthly_kpis[i].title,
+        key="spc_kpi",
+    )
+]
+ui.keep_in_url("spc_kpi", spc_kpi.id)
 result = ui.get(scorecard.spc, spc_kpi, f.period, f.scope)
 if result.chart is None:
     st.info("Fewer than two months with data: no SPC chart for this selection.")
@@ -166,11 +193,11 @@ else:
         ),
         series,
         "scorecard_spc",
-        formats={"numerator": "count", "denominator": "count"},
+        formats={"numerator": "count", "denominator": "count"}
+        | dict.fromkeys(("value", "mean", "upper", "lower"), spc_kpi.kind),
     )
 
 st.header("Commentary")
-comments = ui.commentary(f.period)
 titles = {kpi.id: kpi.title for kpi in card.kpi}
 if comments.empty:
     st.markdown(f"No commentary for {f.period.label} yet.")
@@ -216,7 +243,7 @@ if saved:
 st.header("Board pack")
 st.markdown(
     "A print-ready A4 landscape pack of this scorecard (tiles, table, benchmarks, localities, "
-    "definitions) that opens with no network. Figures resting on 1 to 5 cases show c."
+    "definitions) that opens with no network. Figures resting on 1 to 5 cases show [c]."
 )
 if st.button("Prepare the board pack", icon=":material/print:"):
     with st.spinner("Preparing the board pack…"):

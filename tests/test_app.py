@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ehts_data import explore, formatting, metrics, periods, site, store
+from ehts_data.disclosure import CONFIDENTIAL
 from ehts_data.metrics import Scope
 from ehts_data.ui.filters import Filters
 from tests.conftest import ROOT
@@ -215,4 +216,7 @@ def test_publication_mode_refuses_a_chart_drawn_from_a_raw_frame(monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
-    assert list(table["n"]) == ["c", "c"]  # 3 is small; 40 would give it away from the total
+    assert list(table["n"]) == [
+        CONFIDENTIAL,
+        CONFIDENTIAL,
+    ]  # 3 is small; 40 would give it away from the total

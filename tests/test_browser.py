@@ -88,7 +88,7 @@ def test_filter_chosen_in_the_sidebar_reaches_the_url(browser_page):
     # the URL opens the same view: a fresh session from the link is filtered to Northgate
     page.goto(page.url)
     settle(page)
-    assert "locality NTH" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "locality Northgate" in page.locator('[data-testid="stMain"]').inner_text()
     page.screenshot(path=str(ARTIFACTS / "demand-filtered.png"), full_page=True)
 
 
@@ -104,7 +104,7 @@ def test_clicking_a_locality_bar_filters_the_page(browser_page):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     settle(page)
     page.wait_for_url("**locality=NTH**", timeout=15_000)
-    assert "2025-26 · locality NTH" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "2025-26 · locality Northgate" in page.locator('[data-testid="stMain"]').inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -118,7 +118,7 @@ def test_a_copied_link_opens_the_same_view_on_a_fresh_server(sample_db, browser)
         settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         main = page.locator('[data-testid="stMain"]').inner_text()
-        assert "2024-25-Q2 · locality RIV" in main
+        assert "2024-25-Q2 · locality Riverside" in main
         assert "Re-entry and re-referral" in main
         page.close()
 
@@ -288,3 +288,95 @@ def test_a_deep_link_as_the_first_request_to_a_new_server_gets_the_filter_bar(sa
         assert "period=2024-25-Q2" in page.url
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
+
+
+def test_the_scorecard_opens_on_its_exceptions_and_a_tile_drills_through_with_its_filters(
+    browser_page,
+):
+    from ehts_data import periods, scorecard, store
+    from tests.conftest import ROOT  # noqa: F401  (the sample store is the module's)
+
+    base, page = browser_page
+    page.goto(f"{base}/?period=2025-26&locality=RIV")
+    settle(page)
+    page.wait_for_selector(".ehts-exceptions", timeout=30_000)
+    summary = page.locator(".ehts-exceptions")
+    red, amber = int(summary.get_attribute("data-red")), int(summary.get_attribute("data-amber"))
+    assert page.locator(".ehts-exceptions tbody tr").count() == red + amber
+    if red + amber:
+        assert f"Exceptions: {red} red, {amber} amber" in summary.inner_text()
+    # The summary comes before the tiles.
+    assert (
+        page.locator(".ehts-exceptions").bounding_box()["y"]
+        < (page.locator(".ehts-tile").first.bounding_box()["y"])
+    )
+    page.screenshot(path=str(ARTIFACTS / "scorecard-top.png"))
+    link = page.locator('.ehts-tile[data-kpi="re_entry"] h3 a')
+    assert link.get_attribute("href") == "./reentry?period=2025-26&locality=RIV"
+    link.click()
+    page.wait_for_url("**/reentry?**", timeout=15_000)
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Re-entry and re-referral" in main and "2025-26 · locality Riverside" in main
+    assert page.locator('[data-testid="stException"]').count() == 0
+    del periods, scorecard, store
+
+
+def test_an_in_page_widget_is_kept_in_the_url_and_a_copied_link_reopens_it(browser_page):
+    base, page = browser_page
+    page.goto(f"{base}/?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".ehts-tile", timeout=30_000)
+    choice = page.get_by_label("KPI for the SPC chart")
+    choice.scroll_into_view_if_needed()
+    page.locator(
+        '[data-testid="stSelectbox"]', has=page.get_by_text("KPI for the SPC chart")
+    ).click()
+    page.get_by_role("option", name="Re-entry within 12 months").click()
+    settle(page)
+    assert "spc_kpi=re_entry" in page.url and "period=2025-26" in page.url
+    page.goto(page.url)  # a fresh session from the copied link
+    settle(page)
+    page.wait_for_selector(".ehts-tile", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5", timeout=30_000
+    )
+    titles = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(p => (p.layout.title || {}).text || '')"
+    )
+    assert any("Re-entry within 12 months" in t and "by month" in t for t in titles), titles
+    assert "spc_kpi=re_entry" in page.url
+    page.goto(f"{base}/?period=2025-26&spc_kpi=nonsense&locality=ZZZ")
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "The link asked for locality ZZZ" in main
+    assert "The link asked for spc kpi nonsense" in main
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_period_with_no_data_says_so_on_the_board(browser_page):
+    base, page = browser_page
+    page.goto(f"{base}/overview?start=2027-01-01&end=2027-03-31")
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "No requests in this period" in main
+    assert "starts after the data ends" in main
+    assert "-100%" not in main and "−100%" not in main
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "overview-empty.png"), full_page=True)
+    page.goto(f"{base}/?start=2027-01-01&end=2027-03-31")
+    settle(page)
+    page.wait_for_selector(".ehts-tile", timeout=30_000)
+    tiles = page.locator(".ehts-tiles").inner_text()
+    assert "No requests in this period" in tiles and "100%" not in tiles
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_link_with_dates_the_filter_cannot_take_says_so_instead_of_failing(browser_page):
+    base, page = browser_page
+    page.goto(f"{base}/overview?start=2040-01-01&end=2040-03-31")
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "The link asked for dates 2040-01-01 to 2040-03-31" in main
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -25,8 +25,8 @@ TINY = "start=2025-12-01&end=2025-12-31&hub=NTH-S2"
 PUBLIC_PAGES = ["", "overview", "demand", "reentry", "steps", "needs", "outcomes", "equality"]
 # Columns of a download that are not counts (shares, rates, medians, statistics, years).
 NOT_COUNTS = re.compile(
-    r"share|per 10,000|per family|ratio|differs|median|value|mean|upper|lower|year|level|"
-    r"position|rag|versus",
+    r"share|percent|per 10,000|per_10|per family|per_family|ratio|differs|median|days|value|"
+    r"mean|upper|lower|year|level|position|rag|versus",
     re.I,
 )
 
@@ -83,8 +83,9 @@ def _downloads(page) -> list[list[dict]]:
     return tables
 
 
-RATES = re.compile(r"share|per 10,000|median|^value$|mean|upper|lower", re.I)
-DENOMINATORS = ("Out of", "Answers", "Assessments", "Episodes closed", "denominator")
+RATES = re.compile(r"share|percent|per 10,000|per_10|median|days|^value|mean|upper|lower", re.I)
+# A download's column names are machine-readable (ehts_data.export.column_name).
+DENOMINATORS = ("out_of", "answers", "assessments", "episodes_closed", "denominator")
 
 
 def _check_table(rows: list[dict], where: str) -> list[str]:
@@ -155,10 +156,13 @@ def test_public_page_on_one_hub_and_one_month_sends_no_small_number(public_app, 
     for i, (chart, rows) in enumerate(zip(charts, tables, strict=True)):
         title = ((chart["layout"].get("title") or {}).get("text") or f"chart {i}")[:60]
         problems += _check_table(rows, f"download of {title}")
-        # Everything the chart plots is a published number of its own download.
+        # Everything the chart plots is a published number of its own download, as the
+        # download rounds it (shares as percentages and rates to 1 dp, counts whole).
         shown = {round(n, 9) for r in rows for n in map(_number, r.values()) if n is not None}
         for value in _plotted(chart["data"], chart["layout"]):
-            if round(value, 9) not in shown:
+            if not {round(value, 9), round(value * 100, 1), round(value, 1), round(value, 4)} & (
+                shown
+            ):
                 problems.append(f"{title}: plots {value}, which its table does not publish")
         for trace in chart["data"]:
             if trace.get("type") == "choroplethmap":

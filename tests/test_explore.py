@@ -197,3 +197,21 @@ def test_request_to_start_waits_and_caseload_on_hand_built_episodes(load):
     caseload = explore.caseload_monthly(con, march)
     assert caseload[["hub_id", "open_episodes"]].values.tolist() == [["H1", 2], ["T1", 2]]
     assert (caseload["month_end"].dt.date == date(2025, 3, 31)).all()
+
+
+def test_the_monthly_volume_grid_shows_a_month_with_no_rows_as_zero(load):
+    from tests.test_metrics import EPISODES, REQUESTS
+
+    con = load(requests__csv=REQUESTS, episodes__csv=EPISODES)
+    grid = explore.monthly_volume_grid(con)
+    months = pd.date_range(grid["month"].min(), grid["month"].max(), freq="MS")
+    for _, series in grid.groupby("series"):
+        assert list(series["month"]) == list(months)  # every month, in order, once
+    school = grid[grid["series"] == "requests.csv, by source: School"].set_index("month")
+    # R01 (May 2023) and R02, R04 (May 2024), R07 (Jun 2024): nothing in between.
+    assert school.at[pd.Timestamp("2024-05-01"), "rows"] == 2
+    assert school.at[pd.Timestamp("2023-12-01"), "rows"] == 0
+    assert school.at[pd.Timestamp("2023-12-01"), "of_typical"] == 0
+    volumes = explore.monthly_volumes(con)
+    assert grid["rows"].sum() == volumes["rows"].sum()
+    assert "requests.csv, by hub: Unknown" in set(grid["series"])  # R04 has no hub

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import html
 import json
 import re
 import subprocess
@@ -19,12 +20,14 @@ from ehts_data import (
     cli,
     disclosure,
     explore,
+    formatting,
     ingest,
     metrics,
     periods,
     scorecard,
     store,
 )
+from ehts_data.disclosure import CONFIDENTIAL
 from ehts_data.metrics import Scope
 from tests.conftest import SAMPLE
 
@@ -519,7 +522,7 @@ def test_a_tile_shows_rag_as_word_and_symbol_and_withholds_small_numbers(sample_
     small = sample_results["step_up"]
     small.current = scorecard.Reading(3 / 40, 3, 40, small.period)
     hidden = board.tile_html(small, k=disclosure.DEFAULT_K)
-    assert '<p class="value">c</p>' in hidden
+    assert '<p class="value">[c]</p>' in hidden
     assert "confidence interval" not in hidden and "7.5%" not in hidden
 
 
@@ -530,7 +533,7 @@ def test_a_previous_value_resting_on_small_numbers_is_withheld_with_its_change(s
     assert "50.0%" not in tile and "No earlier value to compare" in tile
     table = board._summary_table([result], pd.DataFrame(columns=["kpi", "comment"]), 6)  # noqa: SLF001
     row = table.iloc[0]
-    assert row["Previous"] == "c" and row["Change"] == "–"
+    assert row["Previous"] == CONFIDENTIAL and row["Change"] == "–"
 
 
 def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_results):
@@ -538,9 +541,9 @@ def test_the_benchmark_table_withholds_a_value_resting_on_small_numbers(sample_r
     small = copy.deepcopy(result)
     small.current = scorecard.Reading(0.3, 2, 60_000 if small.kpi.kind == "per_10k" else 8, "x")
     table = board.benchmark_table([small], k=disclosure.DEFAULT_K)
-    assert set(table["This council (early help)"]) == {"c"}
+    assert set(table["This council (early help)"]) == {CONFIDENTIAL}
     shown = board.benchmark_table([small])
-    assert "c" not in set(shown["This council (early help)"])
+    assert CONFIDENTIAL not in set(shown["This council (early help)"])
 
 
 def test_scorecard_cli_json(sample_db, capsys):
@@ -662,3 +665,165 @@ def test_the_funnel_by_locality_hides_what_the_locality_matrix_hides(sample_db):
             )
             for group, hidden in zip(points["group"], funnel.hidden["numerator"], strict=True):
                 assert hidden == in_matrix.get(group, True), (kpi.id, group)
+
+
+# --- What the board acts on: exceptions, commentary, drill-through, empty periods ---------
+
+
+def _comments(**by_kpi):
+    return pd.DataFrame(
+        [(kpi, text, "A. Lead", datetime(2026, 4, 2, 9, 30), 1) for kpi, text in by_kpi.items()],
+        columns=["kpi", "comment", "author", "written_at", "edits"],
+    )
+
+
+def test_the_exceptions_summary_counts_red_and_amber_and_names_owner_and_commentary(
+    sample_results,
+):
+    results = [
+        dataclasses.replace(sample_results["step_up"], rag="red"),
+        dataclasses.replace(sample_results["re_entry"], rag="amber"),
+        dataclasses.replace(sample_results["outcomes_achieved"], rag="green"),
+    ]
+    shown = board.exceptions_html(results, None, _comments(step_up="Two <b>hubs</b> short"))
+    assert 'data-red="1" data-amber="1"' in shown
+    assert "1 red, 1 amber of 3 KPIs with a target" in shown
+    assert shown.index("Step-up to social care") < shown.index("Re-entry")  # red first
+    assert html.escape(CARD.get("step_up").owner) in shown
+    assert "Two &lt;b&gt;hubs&lt;/b&gt; short" in shown and "No commentary yet" in shown
+    calm = board.exceptions_html([results[2]], None, None)
+    assert 'data-red="0"' in calm and "all 1 KPIs with a target are on target" in calm
+
+
+def test_a_tile_shows_its_latest_commentary_and_links_to_its_analysis_with_the_same_filters(
+    sample_results,
+):
+    kpi = CARD.get("re_entry")
+    link = board.drill_link(kpi, periods.parse("2025-26-Q3"), Scope(locality="NTH"))
+    assert link == "./reentry?period=2025-26-Q3&locality=NTH"
+    custom = periods.custom(datetime(2025, 5, 1).date(), datetime(2025, 6, 30).date())
+    assert board.drill_link(kpi, custom, Scope(service="targeted")) == (
+        "./reentry?start=2025-05-01&end=2025-06-30&service=targeted"
+    )
+    tiles = board.tiles_html(
+        [sample_results["re_entry"]],
+        comments=_comments(re_entry="Falling"),
+        links={"re_entry": link},
+    )
+    assert f'href="{link.replace("&", "&amp;")}"' in tiles
+    assert "Falling" in tiles and "A. Lead, 02 Apr 2026" in tiles
+
+
+def test_a_change_that_prints_as_zero_is_no_change_never_minus_zero_better():
+    assert formatting.change("share", 0.2000001, 0.2003) == "no change"
+    assert formatting.change("share", 0.21, 0.2) == "+1.0 pp"
+    assert formatting.change("count", 10, 10) == "no change"
+    result = dataclasses.replace(
+        _a_result("step_up"), change=0.0, direction=scorecard.direction(0.0, "lower")
+    )
+    result.previous = scorecard.Reading(result.value + 0.0001, 1, 1, "2024-25")
+    tile = board.tile_html(result)
+    assert "► no change against 2024-25" in tile and "-0.0" not in tile and "better" not in tile
+
+
+def _a_result(kpi_id, **reading):
+    kpi = CARD.get(kpi_id)
+    current = scorecard.Reading(**({"value": 0.2, "numerator": 20, "denominator": 100} | reading))
+    return scorecard.KpiResult(
+        kpi=kpi,
+        period="2025-26",
+        current=current,
+        previous=scorecard.Reading(0.25, 25, 100, "2024-25"),
+        target=kpi.target(YEAR),
+        rag=None,
+        change=None,
+        direction=None,
+        ci95=None,
+        ci998=None,
+    )
+
+
+def test_a_period_with_nothing_to_count_says_so_instead_of_a_minus_100_percent_change():
+    empty = _a_result("requests", value=0.0, numerator=0, denominator=None)
+    empty.change, empty.direction = -4692.0, "down"
+    tile = board.tile_html(empty)
+    assert "No requests in this period" in tile and "100%" not in tile and "▼" not in tile
+    share = board.tile_html(_a_result("step_up", value=None, numerator=0, denominator=0))
+    assert "No episodes in this period" in share
+
+
+def test_a_quarter_shows_the_same_quarter_a_year_before_and_the_trajectory_to_target(sample_db):
+    quarter = periods.parse("2025-26-Q3")
+    with store.connect(sample_db) as con:
+        result = scorecard.evaluate_kpi(con, CARD.get("re_entry"), CARD, quarter)
+    assert result.year_before.period == "2024-25-Q3" and result.year_before.value is not None
+    tile = board.tile_html(result)
+    assert "Same period a year before (2024-25-Q3)" in tile
+    assert result.trajectory == sorted(
+        (y, t) for y, t in CARD.get("re_entry").targets.items() if y >= "2025-26"
+    )
+    if result.trajectory:
+        assert "Trajectory:" in tile
+    with store.connect(sample_db) as con:
+        year = scorecard.evaluate_kpi(con, CARD.get("re_entry"), CARD, YEAR, trend=False)
+    assert year.year_before is None  # for a year, the period before is the year before
+
+
+def test_the_overview_judges_a_change_as_the_scorecard_does():
+    heads = pd.DataFrame(
+        [
+            {
+                "metric": "step_up_rate",
+                "numerator": 30,
+                "denominator": 100,
+                "value": 0.3,
+                "previous_period": "2024-25",
+                "previous_value": 0.2,
+                "previous_numerator": 20,
+                "previous_denominator": 100,
+                "note": None,
+            },
+            {
+                "metric": "requests",
+                "numerator": 0,
+                "denominator": None,
+                "value": 0,
+                "previous_period": "2024-25",
+                "previous_value": 4692,
+                "previous_numerator": 4692,
+                "previous_denominator": None,
+                "note": None,
+            },
+        ]
+    )
+    step_up, requests = formatting.headline_tiles(heads, None, scorecard.polarities(CARD))
+    assert step_up["polarity"] == CARD.get("step_up").polarity == "lower"
+    assert requests["delta"] == "No requests in this period" and requests["value"] == "–"
+    assert "100%" not in str(requests)
+
+
+def test_the_data_currency_line_says_when_data_ends_and_when_a_period_runs_past_it():
+    last = datetime(2026, 3, 31).date()
+    note = formatting.data_currency(YEAR, last, datetime(2026, 4, 30).date())
+    assert note.text == "Data to 31 Mar 2026 (30 days ago)." and not note.period_past_data
+    past = formatting.data_currency(periods.parse("2026-27"), last, last)
+    assert past.period_past_data and "starts after the data ends" in past.text
+    part = formatting.data_currency(
+        periods.custom(datetime(2026, 3, 1).date(), datetime(2026, 4, 30).date()), last, last
+    )
+    assert "past the data's last day" in part.text and "(today)" in part.text
+
+
+def test_board_pack_carries_marking_page_numbers_rag_summary_and_tolerance_in_pp(sample_db):
+    card = CARD.model_copy(
+        update={"council": CARD.council.model_copy(update={"protective_marking": 'OFFICIAL "X"'})}
+    )
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, card, YEAR)
+    assert page.count('<p class="marking">OFFICIAL &quot;X&quot;</p>') == 2  # top and foot
+    assert "@top-center" in page and '"OFFICIAL \\22 X\\22 "' in page
+    assert 'content: "Page " counter(page) " of " counter(pages)' in page
+    assert "RAG summary and exceptions" in page and 'class="ehts-exceptions"' in page
+    assert page.count("plotly.js v") == 1  # plotly once, inline
+    tolerance = CARD.get("re_referral").tolerance
+    assert f"<td>{tolerance * 100:.1f} pp</td>" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from ehts_data import periods, snapshot, store
-from ehts_data.disclosure import CONFIDENTIAL
+from ehts_data.disclosure import CONFIDENTIAL, NOT_APPLICABLE, SYMBOLS
 from ehts_data.snapshot import TOTAL
 
 QUARTER = periods.parse("2025-26-Q2")  # a quarter of the sample: small hub numbers appear
@@ -51,7 +52,7 @@ def test_snapshot_folder_holds_report_workbook_csvs_and_manifest(partners):
 
 def test_no_published_count_is_between_1_and_k_minus_1(partners):
     for cell in published_counts(partners):
-        if cell not in ("", CONFIDENTIAL, "z", "x"):
+        if cell not in ("", *SYMBOLS):
             assert not 1 <= float(cell) <= 5, cell
 
 
@@ -65,7 +66,7 @@ def test_rates_are_withheld_with_their_counts(partners):
         shares.denominator.str.isdigit()
         & (shares.denominator.map(lambda d: d.isdigit() and int(d) < 10))
     ]
-    assert (small.value.isin([CONFIDENTIAL, "z"])).all()
+    assert (small.value.isin([CONFIDENTIAL, NOT_APPLICABLE])).all()
 
 
 def test_no_suppressed_cell_is_recoverable_from_its_row_or_column_total(partners):
@@ -85,16 +86,71 @@ def test_no_suppressed_cell_is_recoverable_from_its_row_or_column_total(partners
             assert (part[column] == CONFIDENTIAL).sum() != 1
 
 
-def test_workbook_has_a_sheet_per_table_definitions_and_metadata(partners):
+RATE_UNIT = re.compile(r"^%|per 10,000|days")
+
+
+def _table(ws) -> pd.DataFrame:
+    """A table sheet read back: the header is row 4, the table below it."""
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_workbook_follows_the_gss_layout_cover_contents_notes_then_a_table_per_sheet(partners):
     manifest = json.loads((partners / "manifest.json").read_text())
     wb = load_workbook(partners / "tables.xlsx")
-    assert wb.sheetnames == [*manifest["tables"], "definitions", "metadata"]
-    meta = {row[0]: row[1] for row in wb["metadata"].iter_rows(min_row=2, values_only=True)}
-    assert meta["period"] == "2025-26-Q2"
-    assert meta["threshold"] == 6
-    assert "c" in meta["suppression_rule"]
-    definitions = [r[0] for r in wb["definitions"].iter_rows(min_row=2, values_only=True)]
-    assert "re_entry_12m_rate" in definitions
+    tables = [*manifest["tables"], "definitions", "metadata"]
+    assert wb.sheetnames == ["Cover", "Contents", "Notes", *tables]
+    cover = [r[0] for r in wb["Cover"].iter_rows(values_only=True) if r[0]]
+    assert "2025-26-Q2" in cover[0] and "Synthetic City" in cover[0]
+    for heading in ("Period covered", "Source", "Symbols used", "Contact"):
+        assert heading in cover
+    assert cover[cover.index("Contact") + 1].startswith("Early Help performance team")
+    for symbol, meaning in SYMBOLS.items():
+        assert f"{symbol} {meaning}" in cover
+    contents = _table(wb["Contents"])
+    assert list(contents["Sheet name"]) == tables
+    for i, name in enumerate(tables, start=5):
+        assert wb["Contents"].cell(row=i, column=1).hyperlink.location == f"'{name}'!A1"
+    notes = _table(wb["Notes"])
+    assert list(notes["Note number"])[:2] == ["[note 1]", "[note 2]"]
+    assert "[c]" in notes["Note text"].iloc[0]
+    for ws in wb.worksheets:
+        assert not ws.merged_cells.ranges, ws.title
+    for name in tables:
+        ws = wb[name]
+        assert ws.freeze_panes == "A5", name
+        assert ws["A1"].font.bold and ws["A1"].value
+        assert all(ws.column_dimensions[c].width >= 10 for c in "AB"), name
+    meta = dict(_table(wb["metadata"]).itertuples(index=False))
+    assert meta["period"] == "2025-26-Q2" and meta["threshold"] == 6
+    assert "[c]" in meta["suppression_rule"]
+    assert "re_entry_12m_rate" in list(_table(wb["definitions"])["metric_id"])
+
+
+def test_workbook_stores_numbers_as_numbers_with_thousands_separators_and_symbols_as_text(
+    partners,
+):
+    wb = load_workbook(partners / "tables.xlsx")
+    ws = wb["headlines_by_hub"]
+    header = [c.value for c in ws[4]]
+    seen = set()
+    for row in ws.iter_rows(min_row=5):
+        cells = dict(zip(header, row, strict=True))
+        for column in ("numerator", "denominator", "value"):
+            cell = cells[column]
+            if isinstance(cell.value, str):
+                assert cell.value in SYMBOLS, cell.value  # never "2889.0" or "1,173.6"
+                seen.add(cell.value)
+            elif column != "value" or not RATE_UNIT.search(cells["unit"].value):
+                assert isinstance(cell.value, int) and cell.number_format == "#,##0"
+            else:  # a share, rate or median to one decimal place (12.0 reads back as 12)
+                assert isinstance(cell.value, int | float) and cell.number_format == "#,##0.0"
+                assert cell.value == round(cell.value, 1)
+        if cells["unit"].value.startswith("%"):
+            assert not isinstance(cells["numerator"].value, float)
+    assert CONFIDENTIAL in seen, "a quarter by hub has small numbers"
+    crosstab = _table(wb["requests_by_source"])
+    assert all(isinstance(v, int) or v in SYMBOLS for v in crosstab["Total"])
 
 
 def test_public_audience_leaves_out_hub_tables(sample_db, tmp_path):
@@ -212,7 +268,7 @@ def _audit(tables: dict[str, pd.DataFrame]) -> list:
         df = tables[name]
         for metric_id, part in df.groupby("metric_id", sort=False):
             for column in ("numerator", "denominator"):
-                if (part[column] == "").all() or (
+                if (part[column] == NOT_APPLICABLE).all() or (
                     metric_id == "requests_per_10k" and column == "denominator"
                 ):
                     continue

@@ -11,7 +11,15 @@ from ehts_data.ui.data import (
     save_commentary,
     snapshots_published,
 )
-from ehts_data.ui.filters import Filters, filter_bar, filter_on_click, filters, request_filter
+from ehts_data.ui.filters import (
+    Filters,
+    filter_bar,
+    filter_on_click,
+    filters,
+    keep_in_url,
+    kept_in_url,
+    request_filter,
+)
 from ehts_data.ui.layout import (
     chart,
     download_name,
@@ -37,6 +45,8 @@ __all__ = [
     "filters",
     "get",
     "internal_only",
+    "keep_in_url",
+    "kept_in_url",
     "has_data",
     "ingest_history",
     "no_data",

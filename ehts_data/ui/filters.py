@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ehts_data import explore, periods, store
+from ehts_data import explore, periods, store, text
 from ehts_data.contract import Service, codes
 from ehts_data.formatting import label
 from ehts_data.metrics import Scope
@@ -33,12 +33,15 @@ class Filters:
     first_day: date  # the first and last days with data, for trends
     last_day: date
 
-    def describe(self) -> str:
+    def describe(self, names: dict[str, dict[str, str]] | None = None) -> str:
+        """The filters in words; with `names` (explore.group_names), places by name."""
+        names = names or {}
         parts = [self.period.label]
         if self.scope.locality:
-            parts.append(f"locality {self.scope.locality}")
+            locality = names.get("locality", {}).get(self.scope.locality, self.scope.locality)
+            parts.append(f"locality {locality}")
         if self.scope.hub:
-            parts.append(f"hub {self.scope.hub}")
+            parts.append(f"hub {names.get('hub', {}).get(self.scope.hub, self.scope.hub)}")
         if self.scope.service:
             parts.append(label(self.scope.service))
         return " · ".join(parts)
@@ -86,9 +89,18 @@ def _run_through_app() -> None:
     filter_bar()
 
 
-def _from_url(years: list[str], quarters: list[str], localities: list, hubs: list) -> None:
+URL_NOTICE = "ehts_url_notice"
+FILTER_PARAMS = ("period", "start", "end", "locality", "hub", "service")
+
+
+def _from_url(
+    years: list[str], quarters: list[str], localities: list, hubs: list, bounds: tuple[date, date]
+) -> None:
+    """The filters a link asks for; what it asks for that the data does not have is noted
+    (url_notice), not silently replaced."""
     qp = st.query_params
     period = qp.get("period")
+    unknown = []
     if period in years:
         st.session_state.flt_kind, st.session_state.flt_year = KINDS[0], period
     elif period in quarters:
@@ -96,17 +108,56 @@ def _from_url(years: list[str], quarters: list[str], localities: list, hubs: lis
     elif qp.get("start") and qp.get("end"):
         try:
             start, end = date.fromisoformat(qp["start"]), date.fromisoformat(qp["end"])
-            if start <= end:
-                st.session_state.flt_kind = KINDS[2]
-                st.session_state.flt_range = (start, end)
+            if start > end or start < bounds[0] or end > bounds[1]:
+                raise ValueError
+            st.session_state.flt_kind = KINDS[2]
+            st.session_state.flt_range = (start, end)
         except ValueError:
-            pass
-    if qp.get("locality") in localities:
-        st.session_state.flt_locality = qp["locality"]
-    if qp.get("hub") in hubs:
-        st.session_state.flt_hub = qp["hub"]
-    if qp.get("service") in codes(Service):
-        st.session_state.flt_service = qp["service"]
+            unknown.append(f"dates {qp['start']} to {qp['end']}")
+    elif period:
+        unknown.append(f"period {period}")
+    for field, known, key in (
+        ("locality", localities, "flt_locality"),
+        ("hub", hubs, "flt_hub"),
+        ("service", codes(Service), "flt_service"),
+    ):
+        if qp.get(field) in known:
+            st.session_state[key] = qp[field]
+        elif qp.get(field):
+            unknown.append(f"{field} {qp[field]}")
+    if unknown:
+        st.session_state[URL_NOTICE] = unknown
+
+
+def _bounds(first_day: date, last_day: date) -> tuple[date, date]:
+    """The dates a custom period may run between: a year either side of the data."""
+    return date(first_day.year - 1, 1, 1), date(last_day.year + 1, 12, 31)
+
+
+def url_notice() -> list[str]:
+    """What the link this session opened asked for that the data does not have (once)."""
+    return st.session_state.pop(URL_NOTICE, [])
+
+
+def kept_in_url(key: str, options: list[str]) -> None:
+    """Before an in-page widget is drawn: take its value from the link when it names one of
+    `options` (the widget's value ids). Call `keep_in_url` after drawing it."""
+    wanted = st.query_params.get(key)
+    if key not in st.session_state and wanted is not None:
+        if wanted in options:
+            st.session_state[key] = wanted
+        else:  # said where the widget is: the page header is drawn already
+            st.warning(
+                f"The link asked for {key.replace('_', ' ')} {text.for_markdown(wanted)}, "
+                "which is not one of the choices here; the first choice is shown.",
+                icon=":material/link_off:",
+            )
+
+
+def keep_in_url(key: str, value: str) -> None:
+    """Write an in-page widget's value into the address, so a copied link reopens it."""
+    if st.query_params.get(key) != value:
+        st.query_params[key] = value
 
 
 def filter_bar() -> Filters | None:
@@ -134,7 +185,9 @@ def filter_bar() -> Filters | None:
         st.session_state.flt_year = year
         st.session_state.flt_quarter = f"{year}-Q4" if f"{year}-Q4" in quarters else quarters[0]
         st.session_state.flt_range = (date.fromisoformat(years[0][:4] + "-04-01"), last_day)
-        _from_url(years, quarters, list(locality_names), list(hub_names))
+        _from_url(
+            years, quarters, list(locality_names), list(hub_names), _bounds(first_day, last_day)
+        )
     pending = st.session_state.pop(_PENDING, None)
     if pending:
         if "locality" in pending:
@@ -159,8 +212,8 @@ def filter_bar() -> Filters | None:
             chosen = st.date_input(
                 "From and to (inclusive)",
                 key="flt_range",
-                min_value=date(first_day.year - 1, 1, 1),
-                max_value=date(last_day.year + 1, 12, 31),
+                min_value=_bounds(first_day, last_day)[0],
+                max_value=_bounds(first_day, last_day)[1],
                 format="DD/MM/YYYY",
             )
             start, end = (chosen[0], chosen[-1]) if len(chosen) else (first_day, last_day)
@@ -198,8 +251,13 @@ def filter_bar() -> Filters | None:
         }
     )
     params |= {k: v for k, v in (("locality", locality), ("hub", hub), ("service", service)) if v}
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    # Only the filter bar's own parameters: a page's widgets keep theirs (keep_in_url).
+    if {k: v for k, v in st.query_params.items() if k in FILTER_PARAMS} != params:
+        for name in FILTER_PARAMS:
+            if name in params:
+                st.query_params[name] = params[name]
+            elif name in st.query_params:
+                del st.query_params[name]
     chosen = Filters(period, Scope(locality, hub, service), first_day, last_day)
     st.session_state[_STATE] = chosen
     return chosen

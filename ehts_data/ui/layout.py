@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, config, disclosure, text
-from ehts_data.ui.data import current_store, has_data
-from ehts_data.ui.filters import filters
+from ehts_data import charts, config, disclosure, explore, export, formatting, text
+from ehts_data.ui.data import current_store, get, has_data
+from ehts_data.ui.filters import filters, url_notice
 
 # How a column is shown in a chart's table: Streamlit number formats by kind.
 TABLE_FORMATS = {
@@ -62,10 +63,37 @@ def require_data() -> None:
 
 
 def page_header(title: str, intro: str) -> None:
-    """The page title, what it shows, and the filters in force."""
+    """The page title, what it shows, the filters in force and how current the data is."""
     require_data()
     st.title(title)
-    st.markdown(f"{intro}  \nShowing **{text.for_markdown(filters().describe())}**.")
+    st.markdown(f"{intro}  \nShowing **{text.for_markdown(showing(filters()))}**.")
+    for asked in url_notice():
+        st.warning(
+            f"The link asked for {text.for_markdown(asked)}, which this data does not have; "
+            "the page shows the filters in the sidebar instead.",
+            icon=":material/link_off:",
+        )
+    data_currency()
+
+
+def showing(f) -> str:
+    """The filters in force in words, with names rather than codes."""
+    return f.describe(get(explore.group_names))
+
+
+STALE_DAYS = 45  # older than this, the banner is a warning rather than a note
+
+
+def data_currency(today: date | None = None) -> None:
+    """When the data ends and how long ago, and whether the chosen period runs past it."""
+    f = filters()
+    note = formatting.data_currency(f.period, f.last_day, today or date.today())
+    if note.period_past_data:
+        st.warning(note.text, icon=":material/event_busy:")
+    elif note.days > STALE_DAYS:
+        st.info(note.text, icon=":material/history:")
+    else:  # plain text: Streamlit's grey caption is too faint for WCAG contrast
+        st.markdown(text.for_markdown(note.text))
 
 
 def threshold() -> int | None:
@@ -114,6 +142,8 @@ def chart(
             f"chart {key!r}: in publication mode a chart and its table are drawn from "
             "frames that passed ehts_data.disclosure (ui.publish)"
         )
+    kinds = dict(data.kinds) if isinstance(data, disclosure.Published) else {}
+    kinds |= formats or {}
     if isinstance(data, disclosure.Published):
         data = data.table()
     event = st.plotly_chart(
@@ -135,20 +165,20 @@ def chart(
     with right:
         st.download_button(
             "Download data",
-            text.csv_bytes(data),
+            export.csv_bytes(data, kinds),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
             on_click="ignore",  # a download needs no rerun of the page
             icon=":material/download:",
-            help="The numbers behind this chart, as CSV"
-            + (" (publication mode)" if config.public_mode() else ""),
+            help="The numbers behind this chart, as CSV (numbers as numbers; each column's "
+            "name carries its unit)" + (" (publication mode)" if config.public_mode() else ""),
         )
     return event
 
 
 def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
-    """A table of published numbers (withheld cells as c), formatted by kind."""
+    """A table of published numbers (withheld cells as [c]), formatted by kind."""
     if not isinstance(data, disclosure.Published):
         raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
     st.dataframe(
@@ -179,5 +209,6 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     if polarity == "lower"
                     else "off",
                     help=row.get("help"),
+                    delta_arrow=row.get("delta_arrow", "auto"),
                     border=True,
                 )
