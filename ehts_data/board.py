@@ -2,7 +2,7 @@
 badges, Making Data Count icons, and the printable board pack (HTML and PDF, A4 landscape).
 
 The board pack may be published with committee papers, so its figures follow the
-small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `[c]`.
+small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows `c`.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def sparkline_svg(
 
 
 def _symbol(result: KpiResult, k: int | None, reading: str = "current") -> str | None:
-    """'[c]' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
+    """'c' when the reading (current or previous) rests on 1 to K-1 cases, else None."""
     if k is None:
         return None
     r = getattr(result, reading)
@@ -238,7 +238,7 @@ def tile_html(
     """One KPI as a tile: value, interval, target with RAG, change judged by polarity, the
     same period a year before, the trajectory to the target, the comparison with the
     authority when scoped, the trend, the latest commentary and a link to the analysis
-    behind it. With `k`, small numbers show [c]. A period with nothing to count says so."""
+    behind it. With `k`, small numbers show c. A period with nothing to count says so."""
     kpi, kind = result.kpi, result.kpi.kind
     hidden = _symbol(result, k)
     title = html.escape(kpi.title)
@@ -427,7 +427,7 @@ def benchmark_table(
     results: list[KpiResult], k: int | None = None, *, numbers: bool = False
 ) -> pd.DataFrame:
     """Every benchmark beside its KPI, with source and year (the spine chart as a table);
-    with `k`, a value resting on 1 to K-1 cases is [c]. With `numbers` (a download), values
+    with `k`, a value resting on 1 to K-1 cases is c. With `numbers` (a download), values
     are numbers in the unit a unit column names, not formatted text."""
     rows = []
     for r in results:
@@ -541,7 +541,7 @@ def matrix_cells(
     matrix: disclosure.Published, card: Registry, names: dict[str, str]
 ) -> disclosure.Published:
     """The locality matrix's cells as text: value, RAG symbol, and ▲/▼ where the locality
-    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is [c],
+    differs significantly from the authority (95%; ▲▲/▼▼ at 99.8%); a withheld value is c,
     with no RAG or comparison."""
     kinds = {kpi.id: kpi.kind for kpi in card.kpi}
     marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
@@ -812,7 +812,7 @@ def pack_html(
         '<div class="meta">',
         f"<p>Period {period.start:%d %B %Y} to {period.end:%d %B %Y}. Generated "
         f"{generated:%d %B %Y %H:%M}. Data: {html.escape(_coverage_text(con))}.</p>",
-        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as [c] "
+        f"<p>Small numbers: a figure resting on 1 to {k - 1} children or cases is shown as &quot;c&quot; "
         f"(threshold K = {k}). Shares are of requests, episodes or survey responses as each "
         "definition says; rates per 10,000 use resident children aged 0-19.</p></div>",
         "<h2>RAG summary and exceptions</h2>",

@@ -448,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locality", help="one locality's values, judged against the authority")
     p.add_argument("--out", help="folder for the board pack (--format html)")
     p.add_argument("--pdf", action="store_true", help="also print the board pack to PDF")
-    _add_threshold(p, "board pack: figures resting on 1 to K-1 cases show [c]")
+    _add_threshold(p, "board pack: figures resting on 1 to K-1 cases show c")
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser(

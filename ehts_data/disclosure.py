@@ -19,11 +19,11 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-# The Government Statistical Service's symbols, in brackets as its spreadsheet guidance asks,
-# so a symbol can never be read as a number or a letter of the data.
-CONFIDENTIAL = "[c]"
-NOT_APPLICABLE = "[z]"
-NOT_AVAILABLE = "[x]"
+# The Government Statistical Service's symbols, as domain.md writes them (a workbook shows
+# them in brackets, as the GSS spreadsheet guidance asks: export.py).
+CONFIDENTIAL = "c"
+NOT_APPLICABLE = "z"
+NOT_AVAILABLE = "x"
 SYMBOLS = {
     CONFIDENTIAL: "confidential: withheld because it rests on small numbers",
     NOT_APPLICABLE: "not applicable: there is nothing to count it over (a denominator of 0)",
@@ -32,11 +32,11 @@ SYMBOLS = {
 DEFAULT_K = 6
 RATE_MIN_DENOMINATOR = 10
 RULE = (
-    "Counts from 1 to K-1 are replaced by '[c]' (zero stays 0). A rate is '[c]' when its numerator "
+    "Counts from 1 to K-1 are replaced by 'c' (zero stays 0). A rate is 'c' when its numerator "
     "or denominator is suppressed or its denominator is below {rate_min}. Where a suppressed "
     "cell is the only one in a row or column with a published total, the next smallest "
     "non-zero cell of that row or column is also suppressed, until no suppressed cell can be "
-    "recovered from a total (DfE Children in need convention; GSS symbols [c], [z], [x])."
+    "recovered from a total (DfE Children in need convention; GSS symbols c, z, x)."
 )
 
 
@@ -117,7 +117,7 @@ def suppress_crosstab(
     table: pd.DataFrame, k: int = DEFAULT_K, total_label: str = "Total"
 ) -> tuple[pd.DataFrame, int, int]:
     """Suppress a table of counts (index × columns, no margins); returns it with margins and
-    '[c]' for hidden cells, plus the primary and secondary counts."""
+    'c' for hidden cells, plus the primary and secondary counts."""
     counts = table.astype(float)
     with_totals = counts.copy()
     with_totals[total_label] = counts.sum(axis=1)
@@ -142,8 +142,8 @@ def publish_rate(
     rate_min: int = RATE_MIN_DENOMINATOR,
     scale: float = 100.0,
 ):
-    """A rate as published: '[c]' if its parts are hidden or the denominator is under rate_min,
-    '[z]' when the denominator is zero, else rounded (to one decimal place of a percentage)."""
+    """A rate as published: 'c' if its parts are hidden or the denominator is under rate_min,
+    'z' when the denominator is zero, else rounded (to one decimal place of a percentage)."""
     if denominator is not None and not pd.isna(denominator) and denominator == 0:
         return NOT_APPLICABLE
     if numerator_hidden or denominator_hidden:
@@ -158,7 +158,7 @@ def publish_rate(
 def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAULT_K) -> str | None:
     """The symbol a single published figure shows instead of its value, or None to show it.
 
-    Counts from 1 to K-1 are '[c]'; a share, rate or median is '[c]' when its numerator or
+    Counts from 1 to K-1 are 'c'; a share, rate or median is 'c' when its numerator or
     denominator is from 1 to K-1 or its denominator is under 10. Indicators published by
     others (percent, score) are shown as published."""
 
@@ -272,7 +272,7 @@ class Cells:
         return bool(self.mask[self.index[k]])
 
     def shown(self, k: Key):
-        """The count as published: '[c]' or the integer."""
+        """The count as published: 'c' or the integer."""
         return CONFIDENTIAL if self.hidden(k) else int(self.values[self.index[k]])
 
 
@@ -368,7 +368,7 @@ KINDS = (*COUNT_KINDS, *RATE_KINDS, "public", "summary")
 class Published:
     """A frame that has passed disclosure control, the only thing the dashboard's charts,
     tables and downloads accept in publication mode. `frame` keeps hidden cells as missing
-    (charts leave them out); `table()` shows them as '[c]'. `k` is None when nothing was
+    (charts leave them out); `table()` shows them as 'c'. `k` is None when nothing was
     suppressed (the dashboard's internal mode)."""
 
     frame: pd.DataFrame
@@ -404,7 +404,7 @@ class Published:
         return self.hidden.any(axis=1).reindex(self.frame.index, fill_value=False)
 
     def table(self) -> pd.DataFrame:
-        """The frame as shown and downloaded: withheld values are '[c]'."""
+        """The frame as shown and downloaded: withheld values are 'c'."""
         out = self.frame.copy()
         for col in self.hidden.columns:
             if self.hidden[col].any():

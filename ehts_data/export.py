@@ -86,7 +86,7 @@ def _number(value, places: int | None, scale: float):
 
 def machine_readable(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """The frame as a download: numbers rounded by kind (counts whole, shares as percentages
-    and rates to 1 dp), symbols such as [c] kept as text, and names with their units. A
+    and rates to 1 dp), symbols such as c kept as text, and names with their units. A
     numeric column of no kind is whole when every value is, else kept to 4 places."""
     kinds = kinds or {}
     out = {}
@@ -130,6 +130,9 @@ def csv_bytes(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> bytes
 
 
 # ---- Workbooks (GSS "Releasing statistics in spreadsheets") ----
+
+# A symbol in a workbook's table is in brackets ([c]), as the guidance asks.
+BRACKETED = {symbol: f"[{symbol}]" for symbol in disclosure.SYMBOLS}
 
 
 @dataclass
@@ -218,7 +221,10 @@ def _cover_sheet(wb, cover: Cover) -> None:
         ("Source", cover.source),
         *cover.extra,
         ("Symbols used", None),
-        *((f"{symbol} {meaning}", None) for symbol, meaning in disclosure.SYMBOLS.items()),
+        *(
+            (f"{BRACKETED[symbol]} {meaning}", None)
+            for symbol, meaning in disclosure.SYMBOLS.items()
+        ),
         ("Contact", cover.contact),
         (
             "Contents",
@@ -295,14 +301,15 @@ def _table_sheet(wb, sheet: Sheet) -> None:
         sheet.title,
         sheet.description,
         "This worksheet contains one table. Symbols: "
-        + "; ".join(f"{s} {m.split(':')[0]}" for s, m in disclosure.SYMBOLS.items())
+        + "; ".join(f"{BRACKETED[s]} {m.split(':')[0]}" for s, m in disclosure.SYMBOLS.items())
         + " (see the Cover sheet).",
         header,
     )
-    for i, row in enumerate(sheet.frame.itertuples(index=False), start=5):
+    frame = sheet.frame.map(lambda v: BRACKETED.get(v, v) if isinstance(v, str) else v)
+    for i, row in enumerate(frame.itertuples(index=False), start=5):
         _write(ws, i, row)
     for col, name in enumerate(header, start=1):
-        _widths(ws, [name, *(_shown(v) for v in sheet.frame.iloc[:, col - 1])], col)
+        _widths(ws, [name, *(_shown(v) for v in frame.iloc[:, col - 1])], col)
 
 
 def _shown(value) -> str:

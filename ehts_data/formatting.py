@@ -60,7 +60,7 @@ def headline(metric: str, v) -> str:
 def of_kind(kind: str, v, *, short: bool = False) -> str:
     """A value shown for its kind (count, share, per_10k, days, percent or score); `short`
     drops the 'per 10,000' a tile's title already says."""
-    if isinstance(v, str):  # already a symbol such as '[c]'
+    if isinstance(v, str):  # already a symbol such as 'c'
         return v
     if short and kind == "per_10k" and not _missing(v):
         return f"{v:,.1f}"
@@ -156,7 +156,7 @@ def nothing_counted(kind: str, counts: str, value, numerator, denominator) -> st
 
 def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) -> list[dict]:
     """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
-    resting on 1 to K-1 cases is '[c]', and so is its change whenever either end is withheld,
+    resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
     since a change and one end give the other. `polarities`: the board's judgement of which
     way is better for a metric (scorecard.polarities), so the Overview and the Scorecard
     colour the same change the same way. A period with nothing to count says so."""

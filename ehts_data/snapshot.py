@@ -539,7 +539,9 @@ def workbook_bytes(
         ),
     ]
     notes = [
-        meta["suppression_rule"] + f" Threshold K = {meta['threshold']}.",
+        "Withheld cells are shown as [c] in this workbook (c in the CSV files). "
+        + meta["suppression_rule"]
+        + f" Threshold K = {meta['threshold']}.",
         "Shares are percentages of the denominator named in the unit column, rounded to one "
         "decimal place from unrounded counts. Rates per 10,000 use resident children aged 0-19 "
         "(ONS mid-year estimates), to one decimal place.",
@@ -620,7 +622,7 @@ table.data td:first-child, table.data td:nth-child(2) {{ text-align: left; }}
 audience: {html.escape(meta["audience"])} · data from {html.escape(str(meta["data_from"]))} to
 {html.escape(str(meta["data_to"]))} · source fingerprint {html.escape(meta["fingerprint"])}</p>
 <p>Small numbers: {rule} Threshold K = {meta["threshold"]}: counts 1 to {meta["threshold"] - 1}
-are shown as [c]. Symbols: {symbols}.</p>
+are shown as c. Symbols: {symbols}.</p>
 <p class="generated">Generated {html.escape(generated)} by EHTS Insight {html.escape(meta["versions"]["ehts-insight"])}.</p>
 </div>
 {"".join(sections)}

@@ -9,7 +9,7 @@ from ehts_data import charts, disclosure, formatting, snapshot, ui
 ui.page_header(
     "Publish a snapshot",
     "A dated, reproducible report (HTML), workbook (Excel), CSV tables and manifest for a "
-    "period, with small numbers suppressed: counts from 1 to K-1 become [c], with secondary "
+    "period, with small numbers suppressed: counts from 1 to K-1 become c, with secondary "
     "suppression so no hidden number can be worked out from a total.",
 )
 ui.internal_only()
@@ -46,7 +46,7 @@ ui.chart(
         "Table",
         "cells",
         title=f"Cells suppressed in each table (K = {threshold})",
-        x_title="Cells shown as [c]",
+        x_title="Cells shown as c",
         y_title="Published table",
         color="Step",
         horizontal=True,

@@ -243,7 +243,7 @@ if saved:
 st.header("Board pack")
 st.markdown(
     "A print-ready A4 landscape pack of this scorecard (tiles, table, benchmarks, localities, "
-    "definitions) that opens with no network. Figures resting on 1 to 5 cases show [c]."
+    "definitions) that opens with no network. Figures resting on 1 to 5 cases show c."
 )
 if st.button("Prepare the board pack", icon=":material/print:"):
     with st.spinner("Preparing the board pack…"):

@@ -522,7 +522,7 @@ def test_a_tile_shows_rag_as_word_and_symbol_and_withholds_small_numbers(sample_
     small = sample_results["step_up"]
     small.current = scorecard.Reading(3 / 40, 3, 40, small.period)
     hidden = board.tile_html(small, k=disclosure.DEFAULT_K)
-    assert '<p class="value">[c]</p>' in hidden
+    assert '<p class="value">c</p>' in hidden
     assert "confidence interval" not in hidden and "7.5%" not in hidden
 
 

@@ -106,7 +106,7 @@ def test_workbook_follows_the_gss_layout_cover_contents_notes_then_a_table_per_s
         assert heading in cover
     assert cover[cover.index("Contact") + 1].startswith("Early Help performance team")
     for symbol, meaning in SYMBOLS.items():
-        assert f"{symbol} {meaning}" in cover
+        assert f"[{symbol}] {meaning}" in cover  # in brackets, as the GSS guidance asks
     contents = _table(wb["Contents"])
     assert list(contents["Sheet name"]) == tables
     for i, name in enumerate(tables, start=5):
@@ -123,7 +123,7 @@ def test_workbook_follows_the_gss_layout_cover_contents_notes_then_a_table_per_s
         assert all(ws.column_dimensions[c].width >= 10 for c in "AB"), name
     meta = dict(_table(wb["metadata"]).itertuples(index=False))
     assert meta["period"] == "2025-26-Q2" and meta["threshold"] == 6
-    assert "[c]" in meta["suppression_rule"]
+    assert "'c'" in meta["suppression_rule"]
     assert "re_entry_12m_rate" in list(_table(wb["definitions"])["metric_id"])
 
 
@@ -139,7 +139,7 @@ def test_workbook_stores_numbers_as_numbers_with_thousands_separators_and_symbol
         for column in ("numerator", "denominator", "value"):
             cell = cells[column]
             if isinstance(cell.value, str):
-                assert cell.value in SYMBOLS, cell.value  # never "2889.0" or "1,173.6"
+                assert cell.value.strip("[]") in SYMBOLS, cell.value  # never "2889.0"
                 seen.add(cell.value)
             elif column != "value" or not RATE_UNIT.search(cells["unit"].value):
                 assert isinstance(cell.value, int) and cell.number_format == "#,##0"
@@ -148,9 +148,9 @@ def test_workbook_stores_numbers_as_numbers_with_thousands_separators_and_symbol
                 assert cell.value == round(cell.value, 1)
         if cells["unit"].value.startswith("%"):
             assert not isinstance(cells["numerator"].value, float)
-    assert CONFIDENTIAL in seen, "a quarter by hub has small numbers"
+    assert f"[{CONFIDENTIAL}]" in seen, "a quarter by hub has small numbers"
     crosstab = _table(wb["requests_by_source"])
-    assert all(isinstance(v, int) or v in SYMBOLS for v in crosstab["Total"])
+    assert all(isinstance(v, int) or v.strip("[]") in SYMBOLS for v in crosstab["Total"])
 
 
 def test_public_audience_leaves_out_hub_tables(sample_db, tmp_path):

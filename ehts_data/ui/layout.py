@@ -178,7 +178,7 @@ def chart(
 
 
 def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
-    """A table of published numbers (withheld cells as [c]), formatted by kind."""
+    """A table of published numbers (withheld cells as c), formatted by kind."""
     if not isinstance(data, disclosure.Published):
         raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
     st.dataframe(
