@@ -1,6 +1,6 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
-from ehts_data.ui.blocks import shares_by_group, shares_by_quarter
+from ehts_data.ui.blocks import authority, shares_by_group, shares_by_quarter
 from ehts_data.ui.data import (
     board_pack,
     commentary,
@@ -11,7 +11,14 @@ from ehts_data.ui.data import (
     save_commentary,
     snapshots_published,
 )
-from ehts_data.ui.filters import Filters, filter_bar, filter_on_click, filters, request_filter
+from ehts_data.ui.filters import (
+    Filters,
+    filter_bar,
+    filter_on_click,
+    filter_on_map_click,
+    filters,
+    request_filter,
+)
 from ehts_data.ui.layout import (
     chart,
     download_name,
@@ -27,6 +34,7 @@ from ehts_data.ui.layout import (
 
 __all__ = [
     "Filters",
+    "authority",
     "board_pack",
     "commentary",
     "chart",
@@ -34,6 +42,7 @@ __all__ = [
     "download_name",
     "filter_bar",
     "filter_on_click",
+    "filter_on_map_click",
     "filters",
     "get",
     "internal_only",

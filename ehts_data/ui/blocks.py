@@ -15,6 +15,15 @@ GROUP_AXES = {"locality": "Locality of residence", "hub": "Hub or team"}
 SHARE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
 
 
+def authority(fn, *args, **kwargs):
+    """fn's result for the whole authority (the same period and service, no place) when a
+    locality, hub or area is chosen, else None: the reference every chart carries then."""
+    f = filters()
+    if not f.place_chosen:
+        return None
+    return get(fn, *args, scope=explore.authority(f.scope), **kwargs)
+
+
 def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
     """For each breakdown (locality, hub), the rate metrics side by side as bar charts.
 

@@ -1,8 +1,9 @@
-"""The shared filter bar: period, locality, hub and service, kept in the URL.
+"""The shared filter bar: period, locality, small area, hub and service, kept in the URL.
 
 It is drawn once, in app.py, before the page runs, so its values persist across pages; pages
 read them with `filters()`. A chart click asks for a filter with `request_filter`, which the
 bar applies at the start of the next run (a widget's value cannot change after it is drawn).
+A value in the URL that the data does not have is refused with a notice, never applied.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ehts_data import explore, periods, store
+from ehts_data import explore, periods, store, text
 from ehts_data.contract import Service, codes
 from ehts_data.formatting import label
 from ehts_data.metrics import Scope
@@ -22,21 +23,33 @@ from ehts_data.ui.data import get, has_data
 KINDS = ("Financial year", "Quarter", "Custom dates")
 _STATE = "ehts_filters"
 _PENDING = "ehts_pending_filter"
+_REFUSED = "ehts_refused_filters"
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the person has chosen: a period and a scope (locality, hub, service)."""
+    """What the person has chosen: a period, a scope (locality, hub, service) and a small
+    area within the locality (the metrics have no area filter: pages set the area against its
+    locality and the authority, and filter the views that can be)."""
 
     period: periods.Period
     scope: Scope
     first_day: date  # the first and last days with data, for trends
     last_day: date
+    area: str | None = None
+    place_name: str | None = None  # the chosen place's name (area, hub or locality), for legends
+
+    @property
+    def place_chosen(self) -> bool:
+        """True when a locality, hub or area is chosen: charts then show the authority too."""
+        return bool(self.scope.locality or self.scope.hub or self.area)
 
     def describe(self) -> str:
         parts = [self.period.label]
         if self.scope.locality:
             parts.append(f"locality {self.scope.locality}")
+        if self.area:
+            parts.append(f"area {self.area}")
         if self.scope.hub:
             parts.append(f"hub {self.scope.hub}")
         if self.scope.service:
@@ -45,25 +58,59 @@ class Filters:
 
 
 def request_filter(**values: str | None) -> None:
-    """Ask for locality and/or hub filters (e.g. from a chart click) and rerun the page."""
+    """Ask for locality, area and/or hub filters (e.g. from a chart click) and rerun."""
     st.session_state[_PENDING] = values
     st.rerun()
 
 
-def filter_on_click(event, field: str, key: str, allowed) -> None:
-    """Filter the page to the locality or hub clicked in a chart (its customdata).
-
-    A chart keeps its selection across reruns, so only a new click applies; clearing the
-    filter in the sidebar afterwards is not undone by the old selection.
-    """
+def _clicked(event) -> list:
+    """The customdata of the points a click selected (a chart may send several: a hub's ring
+    and its marker, say)."""
     points = event.selection.points if event else []
-    value = points[0].get("customdata") if points else None
+    out = []
+    for point in points:
+        value = point.get("customdata")
+        if isinstance(value, list):  # customdata with several columns: the first is the key
+            value = value[0] if value else None
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def filter_on_click(event, field: str, key: str, allowed) -> None:
+    """Filter the page to the locality, hub or small area clicked in a chart (its customdata).
+
+    `field` is 'locality', 'hub' or 'area'; `allowed` the ids that may be chosen (for 'hub'
+    and 'area' a mapping to their locality, which is chosen with them). A chart keeps its
+    selection across reruns, so only a new click applies; clearing the filter in the sidebar
+    afterwards is not undone by the old selection.
+    """
+    values = [v for v in _clicked(event) if v in allowed]
+    value = values[0] if values else None
     memory = f"{key}_last_click"
     if value == st.session_state.get(memory):
         return
     st.session_state[memory] = value
-    if value in allowed and value != getattr(filters().scope, field):
-        request_filter(**{field: value})
+    if value is None:
+        return
+    f = filters()
+    current = f.area if field == "area" else getattr(f.scope, field)
+    if value == current:
+        return
+    if field == "locality":
+        request_filter(locality=value)
+    else:
+        request_filter(locality=allowed[value], **{field: value})
+
+
+def filter_on_map_click(event, key: str, areas: dict, hubs: dict) -> None:
+    """A click on the small-area map: an area chooses the area filter, a hub marker the hub
+    (its catchment's hub), each with its locality."""
+    clicked = _clicked(event)
+    if any(v in hubs for v in clicked) and not any(v in areas for v in clicked):
+        filter_on_click(event, "hub", key, hubs)
+    else:
+        filter_on_click(event, "area", key, areas)
 
 
 def filters() -> Filters:
@@ -86,8 +133,12 @@ def _run_through_app() -> None:
     filter_bar()
 
 
-def _from_url(years: list[str], quarters: list[str], localities: list, hubs: list) -> None:
+def _from_url(
+    years: list[str], quarters: list[str], localities: list, hubs: dict, areas: dict
+) -> list[str]:
+    """Set the filters from the URL's query parameters; return what was refused, in words."""
     qp = st.query_params
+    refused = []
     period = qp.get("period")
     if period in years:
         st.session_state.flt_kind, st.session_state.flt_year = KINDS[0], period
@@ -99,14 +150,39 @@ def _from_url(years: list[str], quarters: list[str], localities: list, hubs: lis
             if start <= end:
                 st.session_state.flt_kind = KINDS[2]
                 st.session_state.flt_range = (start, end)
+            else:
+                refused.append("dates whose start is after their end")
         except ValueError:
-            pass
-    if qp.get("locality") in localities:
-        st.session_state.flt_locality = qp["locality"]
-    if qp.get("hub") in hubs:
-        st.session_state.flt_hub = qp["hub"]
-    if qp.get("service") in codes(Service):
-        st.session_state.flt_service = qp["service"]
+            refused.append("dates that are not dates (YYYY-MM-DD)")
+    elif period:
+        refused.append(f"period {period!r} (no data for it)")
+    locality = qp.get("locality")
+    if locality in localities:
+        st.session_state.flt_locality = locality
+    elif locality:
+        refused.append(f"locality {locality!r} (no such locality)")
+        locality = None
+    area = qp.get("area")
+    if area in areas and locality in (None, areas[area]):
+        st.session_state.flt_area = area
+        st.session_state.flt_locality = areas[area]
+    elif area:
+        refused.append(
+            f"small area {area!r} (not an area of locality {locality!r})"
+            if area in areas
+            else f"small area {area!r} (no such small area)"
+        )
+    hub = qp.get("hub")
+    if hub in hubs and st.session_state.get("flt_locality") in (None, hubs[hub]):
+        st.session_state.flt_hub = hub
+    elif hub:
+        refused.append(f"hub {hub!r} (no such hub in the locality chosen)")
+    service = qp.get("service")
+    if service in codes(Service):
+        st.session_state.flt_service = service
+    elif service:
+        refused.append(f"service {service!r} (no such service)")
+    return refused
 
 
 def filter_bar() -> Filters | None:
@@ -125,6 +201,9 @@ def filter_bar() -> Filters | None:
     )
     hub_names = dict(zip(hub_table.hub_id, hub_table.hub_name, strict=True))
     hub_locality = dict(zip(hub_table.hub_id, hub_table.locality_id, strict=True))
+    area_table = get(explore.areas)
+    area_names = dict(zip(area_table.area_code, area_table.area_name, strict=True))
+    area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
 
     if "flt_kind" not in st.session_state:
         # The latest complete financial year, and its last quarter, not a near-empty one.
@@ -134,7 +213,9 @@ def filter_bar() -> Filters | None:
         st.session_state.flt_year = year
         st.session_state.flt_quarter = f"{year}-Q4" if f"{year}-Q4" in quarters else quarters[0]
         st.session_state.flt_range = (date.fromisoformat(years[0][:4] + "-04-01"), last_day)
-        _from_url(years, quarters, list(locality_names), list(hub_names))
+        st.session_state[_REFUSED] = _from_url(
+            years, quarters, list(locality_names), hub_locality, area_locality
+        )
     pending = st.session_state.pop(_PENDING, None)
     if pending:
         if "locality" in pending:
@@ -147,6 +228,8 @@ def filter_bar() -> Filters | None:
                 st.session_state.flt_hub = None
         if "hub" in pending:
             st.session_state.flt_hub = pending["hub"]
+        if "area" in pending:
+            st.session_state.flt_area = pending["area"]
 
     with st.sidebar:
         st.header("Filters")
@@ -171,6 +254,21 @@ def filter_bar() -> Filters | None:
             key="flt_locality",
             format_func=lambda v: "All localities" if v is None else locality_names.get(v, v),
         )
+        area_options = [
+            a for a in area_names if locality is not None and area_locality[a] == locality
+        ]
+        if st.session_state.get("flt_area") not in (None, *area_options):
+            st.session_state.flt_area = None
+        area = st.selectbox(
+            "Small area",
+            [None, *area_options],
+            key="flt_area",
+            format_func=lambda v: "Whole locality" if v is None else area_names.get(v, v),
+            disabled=not area_options,
+            help="Choose a locality first, or click an area on the Demand page's map. The "
+            "Demand page's views follow the area; measures with no small-area filter show "
+            "its locality.",
+        )
         hub_options = [h for h in hub_names if locality is None or hub_locality[h] == locality]
         if st.session_state.get("flt_hub") not in (None, *hub_options):
             st.session_state.flt_hub = None
@@ -188,6 +286,13 @@ def filter_bar() -> Filters | None:
             help="Applies to episodes and assessments; requests and survey answers have no service.",
         )
         st.markdown(f"Data from {first_day:%d %b %Y} to {last_day:%d %b %Y}")
+        refused = st.session_state.get(_REFUSED)
+        if refused:
+            st.warning(
+                "Not applied from the link: "
+                + "; ".join(text.for_markdown(r) for r in refused)
+                + ". Showing the filters above instead."
+            )
 
     params = (
         {"period": period.label}
@@ -197,9 +302,22 @@ def filter_bar() -> Filters | None:
             "end": period.end.isoformat(),
         }
     )
-    params |= {k: v for k, v in (("locality", locality), ("hub", hub), ("service", service)) if v}
+    params |= {
+        k: v
+        for k, v in (("locality", locality), ("area", area), ("hub", hub), ("service", service))
+        if v
+    }
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
-    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day)
+    place = (
+        area_names.get(area)
+        if area
+        else hub_names.get(hub)
+        if hub
+        else locality_names.get(locality)
+        if locality
+        else None
+    )
+    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day, area, place)
     st.session_state[_STATE] = chosen
     return chosen
