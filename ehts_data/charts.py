@@ -86,23 +86,22 @@ def _reference_line(
     axis: str,
     value_format: str,
     dash: str = "dash",
-    at_end: bool = True,
+    annotate: bool = True,
 ) -> None:
     """A reference value across the plot (a vertical line for axis 'x'), its name and value
-    written at its end and in the legend (as a trace named for it, so the legend says what
-    the line is)."""
+    in the legend (a trace named for it) and, with `annotate`, written at its end (one
+    line's only: two labels at the top could overlap)."""
     if value is None or pd.isna(value):
         return
     text = for_plotly(f"{name}: {value:{value_format}}")
     line = dict(color=REFERENCE_COLOUR, dash=dash, width=1.5)
+    label = dict(annotation_text=text) if annotate else {}
     if axis == "x":
-        where = "top" if at_end else "bottom"
-        fig.add_vline(x=value, line=line, annotation_text=text, annotation_position=where)
+        fig.add_vline(x=value, line=line, annotation_position="top", **label)
     else:
-        where = "top right" if at_end else "top left"
-        fig.add_hline(y=value, line=line, annotation_text=text, annotation_position=where)
+        fig.add_hline(y=value, line=line, annotation_position="top right", **label)
     fig.add_trace(
-        go.Scatter(x=[None], y=[None], mode="lines", name=_name(name), line=line, hoverinfo="skip")
+        go.Scatter(x=[None], y=[None], mode="lines", name=text, line=line, hoverinfo="skip")
     )
 
 
@@ -119,7 +118,7 @@ def _reference_marks(
             name=_name(name),
             marker=dict(
                 symbol="line-ns-open" if horizontal else "line-ew-open",
-                size=26,
+                size=26 if len(cats) <= 12 else 14,
                 line=dict(width=3, color=REFERENCE_COLOUR),
                 color=REFERENCE_COLOUR,
             ),
@@ -245,6 +244,8 @@ def line(
             if color is not None and color in ref_frame
             else [(None, ref_frame)]
         )
+        # A group's reference is dashed in the group's colour; a single one in black.
+        colours = {name: PALETTE[i % len(PALETTE)] for i, (name, _) in enumerate(groups)}
         for name, part in ref_groups:
             label = reference_label if name is None else f"{reference_label}: {name}"
             fig.add_trace(
@@ -253,7 +254,11 @@ def line(
                     y=part[y],
                     mode="lines",
                     name=_name(label),
-                    line=dict(color=REFERENCE_COLOUR, width=1.5, dash="dash"),
+                    line=dict(
+                        color=colours.get(name, REFERENCE_COLOUR) if name else REFERENCE_COLOUR,
+                        width=1.5,
+                        dash="dash",
+                    ),
                     hovertemplate=f"%{{x}}: %{{y:{value_format}}}" + _EXTRA,
                 )
             )
@@ -273,6 +278,9 @@ def line(
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
+    if df[x].nunique() > 6 and not pd.api.types.is_datetime64_any_dtype(df[x]):
+        # Many category labels are written slanted: the legend goes below them.
+        fig.update_layout(legend=dict(y=-0.45))
     return _mark(fig, published and ref_published)
 
 

@@ -173,6 +173,14 @@ def survey_agree_by_area(
     return store.run(con, "survey_agree_by_area", survey=survey, **_params(period, scope))
 
 
+def survey_agree_by_outcome_area(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Survey agreement by outcome framework area, all hubs in the scope together."""
+    df = survey_agree_by_area(con, period, scope)
+    out = df.groupby("outcome_area", as_index=False)[["agree", "responses"]].sum()
+    out["share"] = out["agree"] / out["responses"].where(out["responses"] > 0)
+    return out
+
+
 def survey_monthly_trend(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Agreement with the monthly engagement question, month by month."""
     return store.run(con, "survey_monthly_trend", **_params(period, scope))

@@ -1,5 +1,6 @@
 """Needs analysis: what families present with at assessment."""
 
+import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, ui
@@ -9,7 +10,8 @@ ui.page_header(
     "Needs analysis",
     "Needs recorded at early help assessments and reviews completed in the period, as a share "
     "of those assessments (an assessment can list several needs). Headline groups are the ten "
-    "Supporting Families outcomes.",
+    "Supporting Families outcomes. With a locality, hub or area chosen, the black ticks and "
+    "the last column are the whole authority.",
 )
 f = ui.filters()
 names = ui.get(explore.group_names)["locality"]
@@ -21,6 +23,10 @@ overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
 overall["Need"] = overall["need"].map(formatting.label)
 overall["Headline group"] = overall["need_group"].map(formatting.label)
 ranked = ui.publish(overall.sort_values("share", ascending=False), KINDS)
+whole_needs = ui.authority(explore.need_prevalence_by, "all", f.period)
+if whole_needs is not None:
+    whole_needs["Need"] = whole_needs["need"].map(formatting.label)
+    whole_needs = ui.publish(whole_needs[["Need", "share"]], {"share": "share"})
 columns = {
     "assessments_listing": "Assessments listing",
     "assessments": "Assessments",
@@ -38,6 +44,7 @@ with left:
             y_title="Need",
             horizontal=True,
             value_format=".0%",
+            reference=whole_needs,
         ),
         ranked.rename(columns=columns)[
             ["Need", "Headline group", "Assessments listing", "Assessments", "Share"]
@@ -49,6 +56,10 @@ with right:
     groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
     groups["Headline group"] = groups["need_group"].map(formatting.label)
     groups = ui.publish(groups, KINDS)
+    whole_groups = ui.authority(explore.need_group_prevalence, "all", f.period)
+    if whole_groups is not None:
+        whole_groups["Headline group"] = whole_groups["need_group"].map(formatting.label)
+        whole_groups = ui.publish(whole_groups[["Headline group", "share"]], {"share": "share"})
     ui.chart(
         charts.bar(
             groups,
@@ -59,6 +70,7 @@ with right:
             y_title="Supporting Families outcome",
             horizontal=True,
             value_format=".0%",
+            reference=whole_groups,
         ),
         groups.rename(columns=columns)[
             ["Headline group", "Assessments listing", "Assessments", "Share"]
@@ -93,6 +105,16 @@ else:
     by["Category"] = by["category"].map(formatting.label)
     source = AGE_BANDS if dimension == "age_band" else codes(ThriveGroup)
     order = [formatting.label(c) for c in source]
+# The last columns: the chosen place in all (with another dimension) and the whole authority.
+columns_after = []
+if f.place_chosen and dimension != "locality":
+    columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
+whole_column = ui.get(explore.need_prevalence_by, "all", f.period, explore.authority(f.scope))
+whole_column["Need"] = whole_column["need"].map(formatting.label)
+columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
+if order is not None:
+    order = [*order, *(c["Category"].iloc[0] for c in columns_after)]
+by = pd.concat([by, *columns_after], ignore_index=True)
 # A need's counts over the groups add up to its count in the first chart.
 by = ui.publish(by, KINDS, lines=["Need"])
 ui.chart(

@@ -25,20 +25,25 @@ def authority(fn, *args, **kwargs):
 
 
 def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
-    """For each breakdown (locality, hub), the rate metrics side by side as bar charts.
+    """For each breakdown (locality, hub), the rate metrics side by side as bar charts, each
+    with the whole authority's value as a dashed line. By locality every locality is shown
+    (the chosen one in colour), so a locality is seen beside the others.
 
     `rates` maps a metric id to (title, what its denominator counts).
     """
     f = filters()
     names = get(explore.group_names)
+    whole = explore.authority(f.scope)
     for by, axis in GROUP_AXES.items():
+        scope = whole if by == "locality" else f.scope
         for col, (metric_id, (title, counted)) in zip(
             st.columns(len(rates)), rates.items(), strict=True
         ):
             with col:
-                df = get(metrics.compute, metric_id, f.period, by, f.scope)
+                df = get(metrics.compute, metric_id, f.period, by, scope)
                 df[axis] = df["group"].map(lambda g, n=names[by]: n.get(g, formatting.label(g)))
                 df = publish(df, SHARE_KINDS)
+                authority_value = get(metrics.compute, metric_id, f.period, "none", whole)
                 chart(
                     charts.bar(
                         df,
@@ -49,6 +54,10 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
                         y_title=axis,
                         horizontal=True,
                         value_format=".0%",
+                        reference=authority_value["value"].iloc[0],
+                        highlight=names["locality"].get(f.scope.locality)
+                        if by == "locality"
+                        else None,
                     ),
                     df.rename(columns=SHARE_COLUMNS)[[axis, "Count", "Out of", "Share"]],
                     f"{key}_{metric_id}_{by}",
@@ -57,13 +66,20 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
 
 
 def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -> None:
-    """The rate metrics quarter by quarter over the period and the two before it."""
+    """The rate metrics quarter by quarter over the period and the two before it; with a
+    place chosen, the whole authority's as dashed lines."""
     f = filters()
-    trend = get(
-        explore.metric_by_quarter, tuple(rates), f.period.previous().previous(), f.period, f.scope
-    )
-    trend["Measure"] = trend["metric"].map(lambda m: rates[m][0])
-    trend = publish(trend.drop(columns="quarter_start"), SHARE_KINDS, lines=["metric"])
+    first = f.period.previous().previous()
+    frames = []
+    for trend in (
+        get(explore.metric_by_quarter, tuple(rates), first, f.period, f.scope),
+        authority(explore.metric_by_quarter, tuple(rates), first, f.period),
+    ):
+        if trend is not None:
+            trend["Measure"] = trend["metric"].map(lambda m: rates[m][0])
+            trend = publish(trend.drop(columns="quarter_start"), SHARE_KINDS, lines=["metric"])
+        frames.append(trend)
+    trend, whole = frames
     chart(
         charts.line(
             trend,
@@ -74,6 +90,7 @@ def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -
             y_title="Share (%)",
             color="Measure",
             value_format=".0%",
+            reference=whole,
         ),
         trend.rename(columns={**SHARE_COLUMNS, "quarter": "Quarter"})[
             ["Measure", "Quarter", "Count", "Out of", "Share"]
