@@ -107,30 +107,29 @@ with right:
     )
     ui.filter_on_click(event, "locality", "demand_map", names)
 
-by_hub = ui.get(explore.requests_by, "hub", f.period, f.scope, f.area)
-by_hub["hub"] = by_hub["category"].map(lambda g: hub_names.get(g, formatting.label(g)))
-by_hub = ui.publish(by_hub[["category", "hub", "requests"]], {"requests": "count"})
-hub_totals = ui.authority(explore.requests_by, "hub", f.period)
-if hub_totals is not None:
-    hub_totals["hub"] = hub_totals["category"].map(lambda g: hub_names.get(g, formatting.label(g)))
-    hub_totals = ui.publish(hub_totals[["hub", "requests"]], {"requests": "count"})
+# With a place chosen, the share of its requests each hub received beside the authority's
+# share (a tick); else the counts.
+by_hub, hub_shares = ui.request_mix("hub", lambda g: hub_names.get(g, formatting.label(g)))
+mix_value, mix_format = ("share", ".0%") if f.place_chosen else ("requests", ",.0f")
 event = ui.chart(
     charts.bar(
         by_hub,
-        "hub",
-        "requests",
+        "label",
+        mix_value,
         title="Requests by receiving hub or team"
-        + (f": from {f.place_name}, and all the hub received" if f.place_chosen else ""),
-        x_title="Requests",
+        + (f": share of {f.place_name}'s requests" if f.place_chosen else ""),
+        x_title="Share of requests (%)" if f.place_chosen else "Requests",
         y_title="Hub or team",
         horizontal=True,
         customdata="category",
-        reference=hub_totals,
-        reference_label=f"{AUTHORITY}: all the hub received",
+        value_format=mix_format,
+        reference=hub_shares,
     ),
-    by_hub.rename({"hub": "Hub or team", "requests": "Requests"})[["Hub or team", "Requests"]],
+    by_hub.rename({"label": "Hub or team", "requests": "Requests", "share": "Share"})[
+        ["Hub or team", "Requests", "Share"]
+    ],
     "demand_by_hub",
-    formats={"Requests": "count"},
+    formats={"Requests": "count", "Share": "share"},
     select=True,
 )
 ui.filter_on_click(event, "hub", "demand_by_hub", hub_locality)
@@ -480,8 +479,8 @@ ui.chart(
 
 if f.place_chosen:
     st.markdown(
-        f"Below, each bar is a share of the requests from {f.place_name}; the black tick is "
-        "the same share for the whole authority."
+        f"Below, as for hubs above, each bar is a share of the requests from {f.place_name}; "
+        "the black tick is the same share for the whole authority."
     )
 cols = st.columns(3)
 for col, (dimension, title, axis) in zip(
@@ -494,32 +493,17 @@ for col, (dimension, title, axis) in zip(
     strict=True,
 ):
     with col:
-        frames = []
-        for df in (
-            ui.get(explore.requests_by, dimension, f.period, f.scope, f.area),
-            ui.authority(explore.requests_by, dimension, f.period),
-        ):
-            if df is None:
-                frames.append(None)
-                continue
-            df["label"] = df["category"].map(formatting.label)
-            if dimension == "age_band":
-                order = ["unborn", "under_1", "1_4", "5_9", "10_15", "16_plus"]
-                df = df.set_index("category").reindex(order).dropna().reset_index()
-            frames.append(ui.publish(df, {"requests": "count", "share": "share"}))
-        df, authority_mix = frames
-        # With a place chosen, its mix (shares) beside the authority's; else the counts.
-        y, fmt = ("share", ".0%") if f.place_chosen else ("requests", ",.0f")
+        df, authority_mix = ui.request_mix(dimension, formatting.label)
         ui.chart(
             charts.bar(
                 df,
                 "label",
-                y,
+                mix_value,
                 title=title + (" (share)" if f.place_chosen else ""),
                 x_title="Share of requests (%)" if f.place_chosen else "Requests",
                 y_title=axis,
                 horizontal=True,
-                value_format=fmt,
+                value_format=mix_format,
                 reference=authority_mix,
             ),
             df.rename({"label": axis, "requests": "Requests", "share": "Share"})[

@@ -110,7 +110,7 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     assert f"Chosen: {area['area_name']}" in charts["demand_area_funnel"]["names"]
     # Views that can follow a small area do: the monthly requests are the area's own.
     assert area["area_name"] in charts["demand_monthly"]["title"]
-    assert area["area_name"] in charts["demand_by_hub"]["title"]
+    assert f"share of {area['area_name']}'s requests" in charts["demand_by_hub"]["title"]
     assert [k for k, f in charts.items() if k not in MAPS and not with_authority(f)] == []
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "places-demand-area.png"), full_page=True)

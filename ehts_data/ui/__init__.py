@@ -1,6 +1,6 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
-from ehts_data.ui.blocks import authority, shares_by_group, shares_by_quarter
+from ehts_data.ui.blocks import authority, request_mix, shares_by_group, shares_by_quarter
 from ehts_data.ui.data import (
     board_pack,
     commentary,
@@ -52,6 +52,7 @@ __all__ = [
     "page_header",
     "publish",
     "request_filter",
+    "request_mix",
     "require_data",
     "save_commentary",
     "shares_by_group",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics
+from ehts_data.contract import AGE_BANDS
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
 from ehts_data.ui.layout import chart, publish
@@ -22,6 +23,25 @@ def authority(fn, *args, **kwargs):
     if not f.place_chosen:
         return None
     return get(fn, *args, scope=explore.authority(f.scope), **kwargs)
+
+
+def request_mix(dimension: str, label_of) -> tuple:
+    """Requests by a dimension (source, hub, ...) in the filters (and small area), each
+    category labelled by `label_of(code)` in 'label', and, with a place chosen, the whole
+    authority's: both published, with counts and each category's share ('share')."""
+    f = filters()
+    out = []
+    for df in (
+        get(explore.requests_by, dimension, f.period, f.scope, f.area),
+        authority(explore.requests_by, dimension, f.period),
+    ):
+        if df is not None:
+            df["label"] = df["category"].map(label_of)
+            if dimension == "age_band":  # youngest first
+                df = df.set_index("category").reindex(AGE_BANDS).dropna().reset_index()
+            df = publish(df, {"requests": "count", "share": "share"})
+        out.append(df)
+    return tuple(out)
 
 
 def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
