@@ -95,9 +95,7 @@ def requests_by(
     df = store.run(
         con, "requests_by_dimension", dimension=dimension, **_params(period, scope, area)
     )
-    total = df["requests"].sum()
-    df["share"] = df["requests"] / total if total else None
-    return df
+    return _with_share(df, "requests")
 
 
 def requests_monthly(
@@ -133,8 +131,8 @@ def episode_flow(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
 
 
 def step_up_timing(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Step-ups in the period by how long the episode had run."""
-    return store.run(con, "step_up_timing", **_params(period, scope))
+    """Step-ups in the period by how long the episode had run, with each band's share."""
+    return _with_share(store.run(con, "step_up_timing", **_params(period, scope)), "step_ups")
 
 
 def need_prevalence_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -156,14 +154,39 @@ def need_cooccurrence(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     return store.run(con, "need_cooccurrence", **_params(period, scope))
 
 
+def _with_share(df: pd.DataFrame, count: str) -> pd.DataFrame:
+    """The rows with each one's share of the frame's total `count` (none when it is 0)."""
+    total = df[count].sum()
+    df["share"] = df[count] / total if total else None
+    return df
+
+
+def share_by(df: pd.DataFrame, by: str, count: str) -> pd.DataFrame:
+    """A breakdown's total `count` and share per `by` category (over its other columns, such
+    as service): the whole authority's mix beside a place's."""
+    return _with_share(df.groupby(by, as_index=False, sort=False)[count].sum(), count)
+
+
 def thrive_distribution(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Assessments by i-THRIVE group and service."""
-    return store.run(con, "thrive_distribution", **_params(period, scope))
+    """Assessments by i-THRIVE group and service, with each row's share of the assessments."""
+    return _with_share(
+        store.run(con, "thrive_distribution", **_params(period, scope)), "assessments"
+    )
+
+
+def thrive_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Each i-THRIVE group's share of the assessments, all services together."""
+    return share_by(thrive_distribution(con, period, scope), "thrive_group", "assessments")
 
 
 def closure_reasons(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Episodes closed in the period by closure reason and service."""
-    return store.run(con, "closure_reasons", **_params(period, scope))
+    """Episodes closed in the period by closure reason and service, with each row's share."""
+    return _with_share(store.run(con, "closure_reasons", **_params(period, scope)), "episodes")
+
+
+def closure_reason_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Each closure reason's share of the episodes closed, all services together."""
+    return share_by(closure_reasons(con, period, scope), "closure_reason", "episodes")
 
 
 def survey_agree_by_area(

@@ -187,19 +187,30 @@ thrive = (
     .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
     .reset_index()
 )
-thrive = ui.publish(thrive, {"assessments": "count"}, lines=["i-THRIVE group", "Service"])
+thrive = ui.publish(
+    thrive, {"assessments": "count", "share": "share"}, lines=["i-THRIVE group", "Service"]
+)
+# With a place chosen, its assessments as shares (by service) and the authority's share.
+whole_thrive = ui.authority(explore.thrive_shares, f.period)
+if whole_thrive is not None:
+    whole_thrive["i-THRIVE group"] = whole_thrive["thrive_group"].map(formatting.label)
+    whole_thrive = ui.publish(whole_thrive, {"assessments": "count", "share": "share"})
 ui.chart(
     charts.bar(
         thrive,
         "i-THRIVE group",
-        "assessments",
-        title="i-THRIVE grouping at assessment",
-        x_title="Assessments",
+        "share" if f.place_chosen else "assessments",
+        title="i-THRIVE grouping at assessment" + (" (share)" if f.place_chosen else ""),
+        x_title="Share of assessments (%)" if f.place_chosen else "Assessments",
         y_title="i-THRIVE group",
         color="Service",
         horizontal=True,
+        value_format=".0%" if f.place_chosen else ",.0f",
+        reference=whole_thrive,
     ),
-    thrive.rename({"assessments": "Assessments"})[["i-THRIVE group", "Service", "Assessments"]],
+    thrive.rename({"assessments": "Assessments", "share": "Share"})[
+        ["i-THRIVE group", "Service", "Assessments", "Share"]
+    ],
     "needs_thrive",
-    formats={"Assessments": "count"},
+    formats={"Assessments": "count", "Share": "share"},
 )

@@ -19,23 +19,32 @@ with left:
     closures = ui.get(explore.closure_reasons, f.period, f.scope)
     closures["Closure reason"] = closures["closure_reason"].map(formatting.label)
     closures["Service"] = closures["service"].map(formatting.label)
-    closures = ui.publish(closures, {"episodes": "count"}, lines=["Closure reason", "Service"])
+    closures = ui.publish(
+        closures, {"episodes": "count", "share": "share"}, lines=["Closure reason", "Service"]
+    )
+    # With a place chosen, its closures as shares (by service) and the authority's share.
+    whole_closures = ui.authority(explore.closure_reason_shares, f.period)
+    if whole_closures is not None:
+        whole_closures["Closure reason"] = whole_closures["closure_reason"].map(formatting.label)
+        whole_closures = ui.publish(whole_closures, {"episodes": "count", "share": "share"})
     ui.chart(
         charts.bar(
             closures,
             "Closure reason",
-            "episodes",
-            title="Episodes closed, by reason",
-            x_title="Episodes closed",
+            "share" if f.place_chosen else "episodes",
+            title="Episodes closed, by reason" + (" (share)" if f.place_chosen else ""),
+            x_title="Share of episodes closed (%)" if f.place_chosen else "Episodes closed",
             y_title="Closure reason",
             color="Service",
             horizontal=True,
+            value_format=".0%" if f.place_chosen else ",.0f",
+            reference=whole_closures,
         ),
-        closures.rename({"episodes": "Episodes closed"})[
-            ["Closure reason", "Service", "Episodes closed"]
+        closures.rename({"episodes": "Episodes closed", "share": "Share"})[
+            ["Closure reason", "Service", "Episodes closed", "Share"]
         ],
         "outcomes_closures",
-        formats={"Episodes closed": "count"},
+        formats={"Episodes closed": "count", "Share": "share"},
     )
 with right:
     # Every locality, the chosen one in colour, and the whole authority's median.

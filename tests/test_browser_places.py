@@ -177,8 +177,16 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
 @pytest.mark.parametrize(
     "page_id, keys",
     [
-        ("needs", ["needs_prevalence", "needs_groups", "needs_by_locality"]),
-        ("steps", ["steps_step_down_rate_locality", "steps_step_up_rate_hub", "steps_trend"]),
+        ("needs", ["needs_prevalence", "needs_groups", "needs_by_locality", "needs_thrive"]),
+        (
+            "steps",
+            [
+                "steps_step_down_rate_locality",
+                "steps_step_up_rate_hub",
+                "steps_trend",
+                "steps_timing",
+            ],
+        ),
         (
             "reentry",
             ["reentry_re_entry_12m_rate_locality", "reentry_trend", "reentry_previous_closure"],
@@ -186,6 +194,7 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
         (
             "outcomes",
             [
+                "outcomes_closures",
                 "outcomes_median_days",
                 "outcomes_survey_areas",
                 "outcomes_survey_hubs",

@@ -24,6 +24,7 @@ KINDS = ("Financial year", "Quarter", "Custom dates")
 _STATE = "ehts_filters"
 _PENDING = "ehts_pending_filter"
 _REFUSED = "ehts_refused_filters"
+_AREA = "ehts_last_area"  # the area of the last run, to tell a new choice from a stale one
 
 
 @dataclass(frozen=True)
@@ -254,21 +255,33 @@ def filter_bar() -> Filters | None:
             key="flt_locality",
             format_func=lambda v: "All localities" if v is None else locality_names.get(v, v),
         )
-        area_options = [
-            a for a in area_names if locality is not None and area_locality[a] == locality
-        ]
-        if st.session_state.get("flt_area") not in (None, *area_options):
+        # Areas of the chosen locality; with none chosen, every area (choosing one chooses
+        # its locality too). No widget for an extract without small areas.
+        area_options = [a for a in area_names if locality in (None, area_locality[a])]
+        if st.session_state.get("flt_area") not in (None, *area_options) or (
+            # The locality was cleared while its area stood: the area goes with it.
+            locality is None and st.session_state.get("flt_area") == st.session_state.get(_AREA)
+        ):
             st.session_state.flt_area = None
-        area = st.selectbox(
-            "Small area",
-            [None, *area_options],
-            key="flt_area",
-            format_func=lambda v: "Whole locality" if v is None else area_names.get(v, v),
-            disabled=not area_options,
-            help="Choose a locality first, or click an area on the Demand page's map. The "
-            "Demand page's views follow the area; measures with no small-area filter show "
-            "its locality.",
-        )
+        area = None
+        if area_options:
+            area = st.selectbox(
+                "Small area",
+                [None, *area_options],
+                key="flt_area",
+                format_func=lambda v: (
+                    ("Whole locality" if locality else "All small areas")
+                    if v is None
+                    else area_names[v]
+                    if locality
+                    else f"{area_names[v]} ({locality_names.get(area_locality[v], '')})"
+                ),
+                help="Click an area on the Demand page's map to choose it. The Demand page's "
+                "views follow the area; measures with no small-area filter show its locality.",
+            )
+            st.session_state[_AREA] = area
+            if area and locality is None:
+                request_filter(locality=area_locality[area], area=area)
         hub_options = [h for h in hub_names if locality is None or hub_locality[h] == locality]
         if st.session_state.get("flt_hub") not in (None, *hub_options):
             st.session_state.flt_hub = None
