@@ -128,6 +128,26 @@ def _reference_marks(
     )
 
 
+def _ring(fig: go.Figure, xs, ys, name, label=None) -> None:
+    """A ring round the point of the place chosen (none when it is not shown), named in the
+    legend and, with `label`, written under it."""
+    if len(xs) == 0:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers" if label is None else "markers+text",
+            name=_name(f"Chosen: {name}"),
+            text=label,
+            textposition="bottom center",
+            textfont=dict(color=CHOSEN, size=15),
+            marker=dict(symbol="circle-open", size=26, color=CHOSEN, line=dict(width=3)),
+            hoverinfo="skip",
+        )
+    )
+
+
 def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
     """A reference given as a frame (published or not); a number is no frame."""
     if isinstance(reference, Published | pd.DataFrame):
@@ -345,17 +365,7 @@ def intervals(
             )
         )
     chosen = df[df[y] == highlight] if highlight is not None else df.iloc[0:0]
-    if not chosen.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=chosen[value],
-                y=_shown(chosen[y]),
-                mode="markers",
-                name=_name(f"Chosen: {highlight}"),
-                marker=dict(symbol="circle-open", size=24, color=CHOSEN, line=dict(width=3)),
-                hoverinfo="skip",
-            )
-        )
+    _ring(fig, chosen[value], _shown(chosen[y]), highlight)
     _reference_line(fig, reference, reference_label, axis="x", value_format=value_format)
     if place_reference is not None:
         _reference_line(
@@ -789,20 +799,7 @@ def funnel(
             )
         )
     chosen = points[points["name"] == highlight] if highlight is not None else points.iloc[0:0]
-    if not chosen.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=chosen["denominator"],
-                y=chosen["value"],
-                mode="markers+text",
-                name=_name(f"Chosen: {highlight}"),
-                text=_shown(chosen["name"]),
-                textposition="bottom center",
-                textfont=dict(color=CHOSEN, size=15),
-                marker=dict(symbol="circle-open", size=26, color=CHOSEN, line=dict(width=3)),
-                hoverinfo="skip",
-            )
-        )
+    _ring(fig, chosen["denominator"], chosen["value"], highlight, label=_shown(chosen["name"]))
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=fmt)
     fig.update_xaxes(tickformat=",.0f")

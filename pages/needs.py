@@ -23,10 +23,7 @@ overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
 overall["Need"] = overall["need"].map(formatting.label)
 overall["Headline group"] = overall["need_group"].map(formatting.label)
 ranked = ui.publish(overall.sort_values("share", ascending=False), KINDS)
-whole_needs = ui.authority(explore.need_prevalence_by, "all", f.period)
-if whole_needs is not None:
-    whole_needs["Need"] = whole_needs["need"].map(formatting.label)
-    whole_needs = ui.publish(whole_needs[["Need", "share"]], {"share": "share"})
+whole_needs = ui.authority_mix("need", "Need", KINDS, explore.need_prevalence_by, "all", f.period)
 columns = {
     "assessments_listing": "Assessments listing",
     "assessments": "Assessments",
@@ -56,10 +53,9 @@ with right:
     groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
     groups["Headline group"] = groups["need_group"].map(formatting.label)
     groups = ui.publish(groups, KINDS)
-    whole_groups = ui.authority(explore.need_group_prevalence, "all", f.period)
-    if whole_groups is not None:
-        whole_groups["Headline group"] = whole_groups["need_group"].map(formatting.label)
-        whole_groups = ui.publish(whole_groups[["Headline group", "share"]], {"share": "share"})
+    whole_groups = ui.authority_mix(
+        "need_group", "Headline group", KINDS, explore.need_group_prevalence, "all", f.period
+    )
     ui.chart(
         charts.bar(
             groups,
@@ -187,14 +183,12 @@ thrive = (
     .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
     .reset_index()
 )
-thrive = ui.publish(
-    thrive, {"assessments": "count", "share": "share"}, lines=["i-THRIVE group", "Service"]
-)
+THRIVE_KINDS = {"assessments": "count", "share": "share"}
+thrive = ui.publish(thrive, THRIVE_KINDS, lines=["i-THRIVE group", "Service"])
 # With a place chosen, its assessments as shares (by service) and the authority's share.
-whole_thrive = ui.authority(explore.thrive_shares, f.period)
-if whole_thrive is not None:
-    whole_thrive["i-THRIVE group"] = whole_thrive["thrive_group"].map(formatting.label)
-    whole_thrive = ui.publish(whole_thrive, {"assessments": "count", "share": "share"})
+whole_thrive = ui.authority_mix(
+    "thrive_group", "i-THRIVE group", THRIVE_KINDS, explore.thrive_shares, f.period
+)
 ui.chart(
     charts.bar(
         thrive,

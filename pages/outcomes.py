@@ -19,14 +19,12 @@ with left:
     closures = ui.get(explore.closure_reasons, f.period, f.scope)
     closures["Closure reason"] = closures["closure_reason"].map(formatting.label)
     closures["Service"] = closures["service"].map(formatting.label)
-    closures = ui.publish(
-        closures, {"episodes": "count", "share": "share"}, lines=["Closure reason", "Service"]
-    )
+    CLOSURE_KINDS = {"episodes": "count", "share": "share"}
+    closures = ui.publish(closures, CLOSURE_KINDS, lines=["Closure reason", "Service"])
     # With a place chosen, its closures as shares (by service) and the authority's share.
-    whole_closures = ui.authority(explore.closure_reason_shares, f.period)
-    if whole_closures is not None:
-        whole_closures["Closure reason"] = whole_closures["closure_reason"].map(formatting.label)
-        whole_closures = ui.publish(whole_closures, {"episodes": "count", "share": "share"})
+    whole_closures = ui.authority_mix(
+        "closure_reason", "Closure reason", CLOSURE_KINDS, explore.closure_reason_shares, f.period
+    )
     ui.chart(
         charts.bar(
             closures,

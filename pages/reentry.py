@@ -28,10 +28,13 @@ prev = ui.get(explore.re_entry_by_previous_closure, f.period, f.scope)
 prev["Previous closure"] = prev["previous_closure_reason"].map(formatting.label)
 PREV_KINDS = {"re_entries": "count", "episodes": "denominator", "share": "share"}
 prev = ui.publish(prev, PREV_KINDS)
-whole_prev = ui.authority(explore.re_entry_by_previous_closure, f.period)
-if whole_prev is not None:
-    whole_prev["Previous closure"] = whole_prev["previous_closure_reason"].map(formatting.label)
-    whole_prev = ui.publish(whole_prev, PREV_KINDS)
+whole_prev = ui.authority_mix(
+    "previous_closure_reason",
+    "Previous closure",
+    PREV_KINDS,
+    explore.re_entry_by_previous_closure,
+    f.period,
+)
 ui.chart(
     charts.bar(
         prev,

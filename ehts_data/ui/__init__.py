@@ -1,6 +1,12 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
-from ehts_data.ui.blocks import authority, request_mix, shares_by_group, shares_by_quarter
+from ehts_data.ui.blocks import (
+    authority,
+    authority_mix,
+    request_mix,
+    shares_by_group,
+    shares_by_quarter,
+)
 from ehts_data.ui.data import (
     board_pack,
     commentary,
@@ -35,6 +41,7 @@ from ehts_data.ui.layout import (
 __all__ = [
     "Filters",
     "authority",
+    "authority_mix",
     "board_pack",
     "commentary",
     "chart",

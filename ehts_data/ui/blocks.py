@@ -25,6 +25,16 @@ def authority(fn, *args, **kwargs):
     return get(fn, *args, scope=explore.authority(f.scope), **kwargs)
 
 
+def authority_mix(code: str, label: str, kinds: dict[str, str], fn, *args):
+    """fn(*args) for the whole authority when a place is chosen (else None), each row's
+    `code` labelled in column `label`, published with `kinds`: a chart's reference ticks."""
+    df = authority(fn, *args)
+    if df is None:
+        return None
+    df[label] = df[code].map(formatting.label)
+    return publish(df, kinds)
+
+
 def request_mix(dimension: str, label_of) -> tuple:
     """Requests by a dimension (source, hub, ...) in the filters (and small area), each
     category labelled by `label_of(code)` in 'label', and, with a place chosen, the whole

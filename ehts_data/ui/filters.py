@@ -101,7 +101,9 @@ def filter_on_click(event, field: str, key: str, allowed) -> None:
     if field == "locality":
         request_filter(locality=value)
     else:
-        request_filter(locality=allowed[value], **{field: value})
+        # A citywide team has no locality: choosing it clears the locality filter.
+        locality = allowed[value] if isinstance(allowed[value], str) else None
+        request_filter(locality=locality, **{field: value})
 
 
 def filter_on_map_click(event, key: str, areas: dict, hubs: dict) -> None:
