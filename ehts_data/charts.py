@@ -95,11 +95,12 @@ def _reference_line(
         return
     text = for_plotly(f"{name}: {value:{value_format}}")
     line = dict(color=REFERENCE_COLOUR, dash=dash, width=1.5)
-    label = dict(annotation_text=text) if annotate else {}
     if axis == "x":
-        fig.add_vline(x=value, line=line, annotation_position="top", **label)
+        label = dict(annotation_text=text, annotation_position="top") if annotate else {}
+        fig.add_vline(x=value, line=line, **label)
     else:
-        fig.add_hline(y=value, line=line, annotation_position="top right", **label)
+        label = dict(annotation_text=text, annotation_position="top right") if annotate else {}
+        fig.add_hline(y=value, line=line, **label)
     fig.add_trace(
         go.Scatter(x=[None], y=[None], mode="lines", name=text, line=line, hoverinfo="skip")
     )
@@ -180,6 +181,7 @@ def bar(
     `reference_label`. `highlight`: the category chosen (in colour; the others grey)."""
     df, published = _data(df)
     ref_frame, ref_published = _reference_frame(reference)
+    extra_legend = None
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
@@ -207,6 +209,9 @@ def bar(
         )
     if ref_frame is not None:
         shown = ref_frame[ref_frame[x].isin(set(df[x]))]
+        if not horizontal:
+            # Category labels under upright bars may be slanted: the legend goes above.
+            extra_legend = dict(y=1.0, yanchor="bottom", x=1, xanchor="right")
         _reference_marks(
             fig,
             _shown(shown[x]),
@@ -225,6 +230,8 @@ def bar(
         )
     # Axis titles are as seen on screen: x along the bottom, y up the side.
     fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
+    if extra_legend:
+        fig.update_layout(legend=extra_legend)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_xaxes(tickformat=value_format)
@@ -375,6 +382,7 @@ def intervals(
             axis="x",
             value_format=value_format,
             dash="dot",
+            annotate=False,
         )
     fig = _layout(fig, title, x_title, y_title)
     # Rows in the frame's order (the traces split them by flag, which would reorder them).

@@ -108,3 +108,53 @@ def test_features_picks_one_localitys_boundary():
     assert explore.features(geo, "locality_id", "L9") is None
     assert explore.features(None, "locality_id", "L1") is None
     assert explore.features(geo, "locality_id", None) is None
+
+
+def test_a_chart_carries_the_authority_as_a_line_a_tick_or_dashed_lines():
+    from ehts_data import charts
+
+    place = pd.DataFrame({"label": ["School", "Health"], "share": [0.6, 0.4]})
+    whole = pd.DataFrame({"label": ["Health", "School", "Police"], "share": [0.5, 0.3, 0.2]})
+    line = charts.bar(
+        place,
+        "label",
+        "share",
+        title="t",
+        x_title="x",
+        y_title="y",
+        value_format=".0%",
+        reference=0.5,
+    )
+    assert [t.name for t in line.data] == [None, "Whole authority: 50%"]
+    assert len(line.layout.shapes) == 1 and line.layout.shapes[0].y0 == 0.5
+    # A tick on each category shown, at the authority's value (Police is not shown).
+    ticks = charts.bar(
+        place,
+        "label",
+        "share",
+        title="t",
+        x_title="x",
+        y_title="y",
+        horizontal=True,
+        reference=whole,
+    )
+    tick = ticks.data[-1]
+    assert tick.name == "Whole authority"
+    assert dict(zip(tick.y, tick.x, strict=True)) == {"Health": 0.5, "School": 0.3}
+    trend = pd.DataFrame({"q": ["Q1", "Q2"] * 2, "v": [1, 2, 3, 4], "m": ["A", "A", "B", "B"]})
+    lines = charts.line(
+        trend, "q", "v", title="t", x_title="x", y_title="y", color="m", reference=trend
+    )
+    dashed = [t for t in lines.data if t.line.dash == "dash"]
+    assert [t.name for t in dashed] == ["Whole authority: A", "Whole authority: B"]
+    assert [t.line.color for t in dashed] == charts.PALETTE[:2]  # each in its measure's colour
+
+
+def test_a_chart_with_a_reference_from_a_raw_frame_is_not_published():
+    from ehts_data import charts, disclosure
+
+    place = disclosure.publish(pd.DataFrame({"c": ["a"], "n": [20]}), {"n": "count"}, 6)
+    assert charts.is_published(charts.bar(place, "c", "n", title="t", x_title="", y_title=""))
+    raw = pd.DataFrame({"c": ["a"], "n": [30]})
+    chart = charts.bar(place, "c", "n", title="t", x_title="", y_title="", reference=raw)
+    assert not charts.is_published(chart)
