@@ -34,8 +34,9 @@ sample: $(STAMP)
 	rm -rf .ssd-sample && $(BIN)/ehts sample --format ssd --out .ssd-sample \
 		&& cp .ssd-sample/council.toml examples/ssd/ && rm -rf .ssd-sample
 
+## make lint: ruff on the Python, sqlfluff on queries/ (rules in pyproject.toml)
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint queries
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

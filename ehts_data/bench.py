@@ -94,13 +94,13 @@ def _summary(ms: list[float]) -> dict:
 
 
 # ---- the pandas baseline: how a typical analyst notebook computes three metrics ----
-def _whole(con, table: str, *columns: str) -> pd.DataFrame:
+def _whole(con: duckdb.DuckDBPyConnection, table: str, *columns: str) -> pd.DataFrame:
     # Every row of the table into pandas, the columns the metric uses only (a notebook's
     # read_csv(usecols=...)): with every column the national tables do not fit in memory.
     return con.table(table).select(*columns).df()
 
 
-def baseline_re_entry(con, period: periods.Period) -> float:
+def baseline_re_entry(con: duckdb.DuckDBPyConnection, period: periods.Period) -> float:
     episodes = _whole(
         con, "episodes", "episode_id", "child_id", "start_date", "end_date", "start_reason"
     )
@@ -119,7 +119,7 @@ def baseline_re_entry(con, period: periods.Period) -> float:
     return pairs.episode_id.nunique() / len(starts) if len(starts) else float("nan")
 
 
-def baseline_re_referral(con, period: periods.Period) -> float:
+def baseline_re_referral(con: duckdb.DuckDBPyConnection, period: periods.Period) -> float:
     requests = _whole(con, "requests", "request_id", "child_id", "received_date")
     requests = requests.sort_values(["child_id", "received_date", "request_id"])
     requests["previous"] = requests.groupby("child_id")["received_date"].shift()
@@ -131,7 +131,9 @@ def baseline_re_referral(con, period: periods.Period) -> float:
     return hit.mean() if len(in_period) else float("nan")
 
 
-def baseline_demand_by_locality(con, period: periods.Period) -> pd.Series:
+def baseline_demand_by_locality(
+    con: duckdb.DuckDBPyConnection, period: periods.Period
+) -> pd.Series:
     requests = _whole(con, "requests", "child_id", "received_date")
     children = _whole(con, "children", "child_id", "family_id")
     families = _whole(con, "families", "family_id", "locality_id")

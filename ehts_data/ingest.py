@@ -860,12 +860,12 @@ def _build(
         _check_derive_references(con, models, checked, problems)
         return None
 
+    _create_code_types(con)  # first: the schema's macros name these types
     store.execute_script(con, "schema")
     con.execute(
         "create table extract_info as select $v::integer as derive_version",
         {"v": store.DERIVE_VERSION},
     )
-    _create_code_types(con)
     con.executemany(
         "insert into need_codes values ($1, $2, $3)",
         [

@@ -44,7 +44,7 @@ POINTER_MAX_BYTES = 4096
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 # The layout of the derived fact tables: raised whenever a derive adds what queries read, so an
 # extract built by older code is named as such instead of failing in a query.
-DERIVE_VERSION = 2
+DERIVE_VERSION = 3
 
 
 class StoreError(RuntimeError):
@@ -143,7 +143,7 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 # A checkpoint does not vacuum: vacuuming merges the part-filled row groups a parallel load
-# leaves, which took 4.5 s of an ingest's checkpoint at national scale. An ingest builds each
+# leaves, a large share of an ingest's checkpoint. An ingest builds each
 # version once and nothing deletes rows, so there is no space to reclaim.
 WRITE_CONFIG = {"max_vacuum_tasks": 0}
 

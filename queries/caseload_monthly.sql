@@ -22,8 +22,8 @@ select
     count(*) as open_episodes
 from ends
 inner join episode_facts
-    on episode_facts.start_date <= ends.month_end
-    and (episode_facts.end_date is null or episode_facts.end_date > ends.month_end)
+    on ends.month_end >= episode_facts.start_date
+    and (episode_facts.end_date is null or ends.month_end < episode_facts.end_date)
 where in_filter(episode_facts.locality_id, $locality)
     and in_filter(episode_facts.hub_id, $hub)
     and in_filter(episode_facts.service, $service)

@@ -1,17 +1,35 @@
 -- children_supported: distinct children with at least one episode open at some time in the
 -- period: started on or before its last day, and not ended or ended on or after its first day
 -- (transfers included: a transferred child is still supported).
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (children), denominator (null), value (children)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
 --             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
 with
 
-in_period as (
+-- Without a hub or service filter, a child's first episode open in the period is the one
+-- whose earlier episodes (by start) all ended before the period (child_previous_end,
+-- derive_episode_facts; none earlier reads as long ago): one row per child, no distinct.
+first_open as (
+    select
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from episode_facts
+    where start_date <= $end and (end_date is null or end_date >= $start)
+        and in_filter(locality_id, $locality)
+        and $hub is null and $service is null
+        and coalesce(child_previous_end, date '0001-01-01') < $start
+),
+
+-- With a hub or service filter: the distinct children with such an episode.
+filtered as (
     select distinct
         child_id,
         report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
     from episode_facts
@@ -19,6 +37,13 @@ in_period as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and ($hub is not null or $service is not null)
+),
+
+in_period as (
+    select report_key from first_open
+    union all
+    select report_key from filtered
 ),
 
 counts as (

@@ -9,9 +9,28 @@
 -- Every assessment with its episode's places, in date order, held once in a temporary table:
 -- both tables below are cut from it without a second join or sort. need_orders is each
 -- listed need's sort_order; the need codes themselves are not carried (queries group on the
--- number; carrying and writing the codes took 8 s more at national scale). Service and THRIVE
+-- number; carrying and writing the codes is costly). Service and THRIVE
 -- group are carried as their ENUM types and cast back to text below (see derive_request_facts).
 create or replace temp table assessment_rows as
+with
+
+-- Every need in sort order, and the bit of its headline group (bit n-1 for the n-th group in
+-- name order; 0 for a need without a group).
+codes as (
+    select
+        list(need order by sort_order) as in_order,
+        list(group_bit order by sort_order) as group_bits
+    from (
+        select
+            need,
+            sort_order,
+            if(
+                need_group is null, 0, 1 << (dense_rank() over (order by need_group) - 1)
+            )::uinteger as group_bit
+        from need_codes
+    ) as need_group_bits
+)
+
 select
     assessments.assessment_id,
     episode_facts.locality_id,
@@ -19,8 +38,9 @@ select
     episode_facts.service::episodes_service as service,
     assessments.completed_date,
     assessments.thrive_group::assessments_thrive_group as thrive_group,
-    list_transform(assessments.needs, lambda need: list_position(codes.in_order, need))
-        as need_orders,
+    list_transform(
+        assessments.needs, lambda need: list_position(codes.in_order, need)  -- noqa: RF02
+    ) as need_orders,
     episode_facts.imd_decile,
     age_band(episode_facts.birth_start, assessments.completed_date) as age_band,
     episode_facts.area_code,
@@ -28,16 +48,25 @@ select
     episode_facts.family_id,
     episode_facts.sex,
     episode_facts.ethnic_group,
-    episode_facts.send
+    episode_facts.send,
+    episode_facts.locality_number,
+    episode_facts.hub_number,
+    episode_facts.catchment_number,
+    episode_facts.area_number,
+    -- the headline groups of the listed needs as one integer (families_multiple_needs_rate
+    -- counts the bits of a family's assessments)
+    coalesce(list_sum(list_distinct(list_transform(
+        assessments.needs,
+        lambda need: codes.group_bits[list_position(codes.in_order, need)]  -- noqa: RF02
+    ))), 0)::uinteger as need_group_bits
 from assessments
-cross join (select list(need order by sort_order) as in_order from need_codes) as codes
+cross join codes
 inner join episode_facts on assessments.episode_id = episode_facts.episode_id
 -- Date order lets queries skip blocks outside a period (see derive_request_facts).
 order by assessments.completed_date;
 
 -- Only what queries read is kept, with the assessment id as key: the need list is in
--- assessments and in assessment_needs (writing it with the episode, child and family ids
--- took about 10 s more at national scale).
+-- assessments and in assessment_needs (writing it again here would cost ingest time).
 create or replace table assessment_facts as
 select
     assessment_id,
@@ -55,15 +84,19 @@ select
     family_id,
     sex,
     ethnic_group,
-    send
+    send,
+    locality_number,
+    hub_number,
+    catchment_number,
+    area_number,
+    need_group_bits
 from assessment_rows;
 
 -- One row per need listed, with the assessment's date and reporting dimensions repeated, so
--- needs analysis counts need rows in a period without joining back (at national scale that
--- join cost over a second a query). The date order is kept: no second sort.
+-- needs analysis counts need rows in a period without joining back (a join per query is
+-- slow at national scale). The date order is kept: no second sort.
 -- need_order is the need's sort_order (need_codes names it): need_prevalence groups on it,
--- faster than on the code. No assessment id: no query reads it, and writing it for 64 million
--- rows took about 4 s at national scale.
+-- faster than on the code. No assessment id: no query reads it.
 create or replace table assessment_needs as
 select
     unnest(need_orders)::utinyint as need_order,
@@ -73,12 +106,13 @@ select
     service::varchar as service,
     thrive_group::varchar as thrive_group,
     imd_decile,
-    age_band
+    age_band,
+    locality_number,
+    hub_number
 from assessment_rows;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so
--- need_prevalence reads whole months from about a tenth of the rows (at national scale,
--- 1.4 million rows a year instead of 14.7 million). Days of a part month come from
+-- need_prevalence reads whole months from about a tenth of the rows. Days of a part month come from
 -- assessment_needs. Counted from assessment_rows, grouping on service as its ENUM type: not
 -- from the 64 million written rows of assessment_needs with service as text.
 create or replace table need_months as
@@ -88,7 +122,9 @@ select
     hub_id,
     service::varchar as service,
     need_order,
-    assessments
+    assessments,
+    locality_number,
+    hub_number
 from (
     select
         month,
@@ -96,6 +132,8 @@ from (
         hub_id,
         service,
         need_order,
+        locality_number,
+        hub_number,
         count(*) as assessments
     from (
         select
@@ -103,11 +141,13 @@ from (
             locality_id,
             hub_id,
             service,
+            locality_number,
+            hub_number,
             unnest(need_orders)::utinyint as need_order
         from assessment_rows
-    )
+    ) as need_rows
     group by all
-)
+) as need_counts
 order by month;
 
 drop table assessment_rows;

@@ -9,15 +9,29 @@
 -- areas is small (tens of thousands of rows at national scale) and empty for a version 1
 -- extract: the left join is a hash lookup beside the join to families. The area and its
 -- catchment hub are carried as ENUM types made from areas (area_codes, catchment_hubs) and
--- cast back to text once the request and episode derives have sorted: carried as text they
--- made those two derives about a fifth costlier (CPU time, 7.5 million requests), as ENUMs
--- under a tenth.
+-- cast back to text once the request and episode derives have sorted: a sort carries an ENUM
+-- far more cheaply than text (bench/design-measurements.md).
 -- Both derives joined children to families before (15 million families at national scale);
 -- this join also stands in for checking children.family_id row by row (see
 -- derive_lost_references).
 -- No parameters.
-create type area_codes as enum (select area_code from areas);
-create type catchment_hubs as enum (select distinct hub_id from areas where hub_id is not null);
+create type area_codes as enum (select area_code from areas);  -- noqa: CV07
+create type catchment_hubs as enum (  -- noqa: CV07
+    select distinct hub_id from areas
+    where hub_id is not null
+);
+
+-- place_numbers: each locality, hub and area numbered (from 1, in id order), so the facts
+-- carry a number to group on (report_key) and report_label finds the id again. A catchment
+-- is its hub: the catchment breakdown uses the hub numbers.
+create or replace table place_numbers as
+select 'locality' as dimension, row_number() over (order by locality_id)::uinteger as number,
+    locality_id as code
+from localities
+union all
+select 'hub', row_number() over (order by hub_id)::uinteger, hub_id from hubs
+union all
+select 'area', row_number() over (order by area_code)::uinteger, area_code from areas;
 
 create or replace temp table child_places as
 select
@@ -30,7 +44,16 @@ select
     families.locality_id,
     coalesce(families.imd_decile, areas.imd_decile) as imd_decile,
     families.area_code::area_codes as area_code,
-    areas.hub_id::catchment_hubs as catchment_hub_id
+    areas.hub_id::catchment_hubs as catchment_hub_id,
+    locality_numbers.number as locality_number,
+    area_numbers.number as area_number,
+    catchment_numbers.number as catchment_number
 from children
 inner join families on children.family_id = families.family_id
-left join areas on families.area_code = areas.area_code;
+left join areas on families.area_code = areas.area_code
+left join place_numbers as locality_numbers
+    on locality_numbers.dimension = 'locality' and families.locality_id = locality_numbers.code
+left join place_numbers as area_numbers
+    on area_numbers.dimension = 'area' and families.area_code = area_numbers.code
+left join place_numbers as catchment_numbers
+    on catchment_numbers.dimension = 'hub' and areas.hub_id = catchment_numbers.code;

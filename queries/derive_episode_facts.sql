@@ -8,9 +8,8 @@
 -- request-to-closure flow needs no join at query time (request_facts is derived first).
 -- is_first_of_request marks one episode per request, and is_first_of_request_service one per
 -- request and service, so the flow counts requests that led to an episode without a distinct
--- count (358 ms for a year at national scale). They come from a window over the episodes'
--- request columns only, joined back by episode: the same window over every column took 30 s
--- of a 60 s derive at national scale.
+-- count. They come from a window over the episodes' request columns only, joined back by
+-- episode: a window carrying every column costs half the derive (bench/design-measurements.md).
 -- Only what queries read is kept, with the episode id as key: the request id is in episodes;
 -- the child and family ids are kept for the children and family counts, with the child's sex,
 -- ethnic group and SEND.
@@ -29,27 +28,72 @@ episodes_with_child as (
         child_places.family_id,
         child_places.sex,
         child_places.ethnic_group,
-        child_places.send
+        child_places.send,
+        child_places.locality_number,
+        hub_numbers.number as hub_number,
+        child_places.catchment_number,
+        child_places.area_number
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
+    left join place_numbers as hub_numbers
+        on hub_numbers.dimension = 'hub' and episodes.hub_id = hub_numbers.code
 ),
 
 prior_closures as (
     select
-        this.episode_id,
-        prior.episode_id as previous_episode_id,
-        prior.end_date as previous_end_date,
-        prior.closure_reason as previous_closure_reason,
+        later.episode_id,
+        earlier.episode_id as previous_episode_id,
+        earlier.end_date as previous_end_date,
+        earlier.closure_reason as previous_closure_reason,
         row_number() over (
-            partition by this.episode_id
-            order by prior.end_date desc, prior.episode_id desc
+            partition by later.episode_id
+            order by earlier.end_date desc, earlier.episode_id desc
         ) as recency
-    from episodes as this
-    inner join episodes as prior
+    from episodes as later
+    inner join episodes as earlier
         on
-            this.child_id = prior.child_id
-            and this.episode_id <> prior.episode_id
-            and prior.end_date <= this.start_date
+            later.child_id = earlier.child_id
+            and later.episode_id <> earlier.episode_id
+            and later.start_date >= earlier.end_date
+),
+
+-- Windows over each family's and each child's earlier episodes (narrow columns, joined back
+-- by episode), so the family and children counts read one row per family or child instead of
+-- a distinct count. An open episode counts as ending on 9999-12-31.
+-- family_previous_end, child_previous_end: the latest end of the earlier episodes (in start
+-- date then id order): an episode is the first of its family (child) open in a period when it
+-- is open then and this end is before the period's first day.
+-- family_previous_start: the latest start of the earlier non-transfer episodes (same order).
+-- family_earlier_end: the latest end of the family's episodes that started on an earlier day.
+family_windows as (
+    select
+        episodes.episode_id,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over family_order
+            as family_previous_end,
+        max(episodes.start_date) filter (where episodes.start_reason <> 'transfer')
+            over family_order as family_previous_start,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over family_earlier_days
+            as family_earlier_end,
+        max(coalesce(episodes.end_date, date '9999-12-31')) over child_order
+            as child_previous_end
+    from episodes
+    inner join child_places on episodes.child_id = child_places.child_id
+    window
+        family_order as (
+            partition by child_places.family_id
+            order by episodes.start_date, episodes.episode_id
+            rows between unbounded preceding and 1 preceding
+        ),
+        family_earlier_days as (
+            partition by child_places.family_id
+            order by episodes.start_date
+            range between unbounded preceding and interval 1 day preceding
+        ),
+        child_order as (
+            partition by episodes.child_id
+            order by episodes.start_date, episodes.episode_id
+            rows between unbounded preceding and 1 preceding
+        )
 ),
 
 -- The window sorts the episodes' own columns only (service as its ENUM type, see
@@ -59,12 +103,14 @@ request_firsts as (
         episode_id,
         request_id,
         row_number() over request_order = 1 as is_first_of_request,
-        lag(service) over request_order is distinct from service as is_first_of_request_service
+        -- service is never null (data contract): the first row of a request has no lag
+        coalesce(lag(service) over request_order <> service, true)
+            as is_first_of_request_service
     from (
         select request_id, episode_id, service::episodes_service as service, start_date
         from episodes
         where request_id is not null
-    )
+    ) as with_request
     window request_order as (
         partition by request_id
         order by service, start_date, episode_id
@@ -104,9 +150,14 @@ in_date_order as (
         e.sex,
         e.ethnic_group,
         e.send,
+        -- numbers to group on (report_key)
+        e.locality_number,
+        e.hub_number,
+        e.catchment_number,
+        e.area_number,
         e.birth_start,
         age_band(e.birth_start, e.start_date) as age_band,
-        -- 32-bit: median() over it is about a tenth faster than over the 64-bit date_diff.
+        -- 32-bit: median() over it is faster than over the 64-bit date_diff.
         date_diff('day', e.start_date, e.end_date)::integer as episode_days,
         p.previous_end_date,
         p.previous_closure_reason::episodes_closure_reason as previous_closure_reason,
@@ -118,11 +169,23 @@ in_date_order as (
         r.locality_id as request_locality_id,
         r.hub_id as request_hub_id,
         coalesce(r.is_first_of_request, false) as is_first_of_request,
-        coalesce(r.is_first_of_request_service, false) as is_first_of_request_service
+        coalesce(r.is_first_of_request_service, false) as is_first_of_request_service,
+        f.family_previous_end,
+        f.family_previous_start,
+        f.child_previous_end,
+        -- The family re-enters on this start date: every episode it started on an earlier day
+        -- had ended by this day (the latest end is on or before it), the latest within 12
+        -- calendar months before it.
+        coalesce(
+            f.family_earlier_end <= e.start_date
+            and f.family_earlier_end >= e.start_date - interval 12 month,
+            false
+        ) as is_family_re_entry_12m
     from episodes_with_child as e
     left join prior_closures as p
         on e.episode_id = p.episode_id and p.recency = 1
     left join request_episodes as r on e.episode_id = r.episode_id
+    inner join family_windows as f on e.episode_id = f.episode_id
     -- Date order lets queries skip blocks outside a period (see derive_request_facts).
     order by e.start_date
 )
@@ -156,7 +219,11 @@ select
     sex,
     ethnic_group,
     send,
-    age_band(birth_start, end_date) as end_age_band
+    age_band(birth_start, end_date) as end_age_band,
+    locality_number,
+    hub_number,
+    catchment_number,
+    area_number
 from episode_facts
 where end_date is not null
 order by end_date;

@@ -2,8 +2,8 @@
 -- requests received in the period by decision, on to the episodes they started (by service),
 -- on to how those episodes closed (or 'still open'); step-down starts in the period join at
 -- the service stage. An episode carries its request's date, decision, locality and hub from
--- ingest, so no join is needed here (a join of a year's requests to every episode took 1.2 s
--- at national scale). A request with no episode (within the service filter) counts once.
+-- ingest, so no join is needed here (a join was slow: bench/design-measurements.md). A
+-- request with no episode (within the service filter) counts once.
 -- grain: one row per link between two stages
 -- columns: stage (1 or 2), source, target, children (episodes or requests on the link)
 -- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
@@ -107,4 +107,4 @@ links as (
 )
 
 select * from links
-order by stage, children desc
+order by stage asc, children desc

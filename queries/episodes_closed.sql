@@ -1,5 +1,6 @@
 -- episodes_closed: episodes whose end_date is in the period, transfer closures excluded.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
@@ -7,7 +8,7 @@ with
 
 in_period as (
     select report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, end_age_band, imd_decile
     ) as report_key
     from episode_closures

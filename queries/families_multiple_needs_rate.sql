@@ -1,7 +1,8 @@
 -- families_multiple_needs_rate: of families with at least one assessment completed in the
 -- period (within the filters), the share whose assessments in the period, all its children
 -- together, list needs in 3 or more of the 10 Supporting Families headline groups.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families with needs in 3+ groups), denominator (families
 --          assessed), value (share from 0 to 1; null when no family was assessed)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
@@ -10,11 +11,11 @@ with
 
 families_assessed as (
     select
-        family_id,
-        -- every need any of the family's assessments in the period lists, as one bit set
-        bit_or(need_bits) as need_bits,
+        -- the headline groups of every need any of the family's assessments in the period
+        -- lists, as one bit set (derive_assessment_facts)
+        bit_count(bit_or(need_group_bits)) as groups,
         any_value(report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         )) as report_key
     from assessment_facts
@@ -25,24 +26,13 @@ families_assessed as (
     group by family_id
 ),
 
-need_groups as (
-    select
-        families_assessed.family_id,
-        count(distinct need_codes.need_group) as groups
-    from families_assessed
-    inner join need_codes
-        on families_assessed.need_bits & need_bit(need_codes.sort_order) <> 0
-    group by families_assessed.family_id
-),
-
 counts as (
     select
-        report_label($by, families_assessed.report_key) as report_group,
-        count_if(coalesce(need_groups.groups, 0) >= 3) as numerator,
+        report_label($by, report_key) as report_group,
+        count_if(groups >= 3) as numerator,
         count(*) as denominator
     from families_assessed
-    left join need_groups on families_assessed.family_id = need_groups.family_id
-    group by families_assessed.report_key
+    group by report_key
 ),
 
 final as (

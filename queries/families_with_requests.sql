@@ -1,23 +1,47 @@
 -- families_with_requests: distinct families with at least one request received in the period.
 -- A family reports under its own locality, small area, catchment and IMD decile (its own, else
 -- its area's), as its children's requests carry them.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
 --             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)
 with
 
-in_period as (
-    select distinct
-        family_id,
+-- Without a hub filter, a family's first request in the period is the one whose family
+-- previous request (derive_request_facts) is before the period: one row per family, counted
+-- without a distinct.
+first_requests as (
+    select
         report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
-        and in_filter(hub_id, $hub)
+        and $hub is null
+        and coalesce(family_previous_request_date < $start, true)
+),
+
+-- With a hub filter: the families with a request received by that hub.
+hub_families as (
+    select distinct
+        family_id,
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from request_facts
+    where received_date between $start and $end
+        and in_filter(locality_id, $locality)
+        and hub_id = $hub
+),
+
+in_period as (
+    select report_key from first_requests
+    union all
+    select report_key from hub_families
 ),
 
 counts as (

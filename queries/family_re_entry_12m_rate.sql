@@ -5,58 +5,67 @@
 -- episode of the family that started before S was still open on S (no end, or an end after
 -- S). The earlier episodes are all the family's, whatever the filters (as for re-entry of a
 -- child), and any closure reason counts.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (families re-entering), denominator (families starting),
 --          value (share from 0 to 1; null when no family started)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
 --             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
 with
 
-starting as (
+-- Whether a family re-enters on a start date is is_family_re_entry_12m of any of its episodes
+-- starting that day (derive_episode_facts: the latest end of the episodes it started on an
+-- earlier day is on or before that day and within 12 calendar months before it).
+-- Without a hub or service filter, a family's first non-transfer start in the period is the
+-- episode whose family_previous_start (the family's previous non-transfer start, same-day
+-- ties by episode id) is before the period: one row per family, no grouping.
+first_starts as (
     select
-        family_id,
-        min(start_date) as first_start,
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key,
+        is_family_re_entry_12m as re_enters
+    from episode_facts
+    where start_date between $start and $end
+        and start_reason <> 'transfer'
+        and in_filter(locality_id, $locality)
+        and $hub is null and $service is null
+        and coalesce(family_previous_start < $start, true)
+),
+
+-- With a hub or service filter: each family's first such start within the filters.
+filtered_starts as (
+    select
         -- a family's place is the same on all its rows (families.csv)
         any_value(report_key(
-            $by, locality_id, null, catchment_hub_id, area_code,
+            $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
-        )) as report_key
+        )) as report_key,
+        arg_min(is_family_re_entry_12m, start_date) as re_enters
     from episode_facts
     where start_date between $start and $end
         and start_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and ($hub is not null or $service is not null)
     group by family_id
 ),
 
-earlier as (
-    select
-        starting.family_id,
-        bool_or(
-            episode_facts.end_date <= starting.first_start
-            and episode_facts.end_date >= starting.first_start - interval 12 month
-        ) as closed_within_12m,
-        bool_or(
-            episode_facts.end_date is null or episode_facts.end_date > starting.first_start
-        ) as still_open
-    from starting
-    inner join episode_facts
-        on
-            starting.family_id = episode_facts.family_id
-            and episode_facts.start_date < starting.first_start
-    group by starting.family_id
+starting as (
+    select report_key, re_enters from first_starts
+    union all
+    select report_key, re_enters from filtered_starts
 ),
 
 counts as (
     select
-        report_label($by, starting.report_key) as report_group,
-        count_if(coalesce(earlier.closed_within_12m and not earlier.still_open, false))
-            as numerator,
+        report_label($by, report_key) as report_group,
+        count_if(re_enters) as numerator,
         count(*) as denominator
     from starting
-    left join earlier on starting.family_id = earlier.family_id
-    group by starting.report_key
+    group by report_key
 ),
 
 final as (

@@ -1,6 +1,7 @@
 -- median_episode_days: median of end_date - start_date in days over the episodes closed in the
 -- period (transfer closures excluded). With an even count it is the mean of the middle two.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (null), denominator (episodes the median is taken over),
 --          value (median days; null when no episode closed)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -10,7 +11,7 @@ with
 closed_in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, end_age_band, imd_decile
     ) as report_key,
         episode_days
@@ -33,8 +34,8 @@ group_medians as (
 ),
 
 -- The whole authority (the scorecard's case): the same median, read from the count of
--- episodes of each length. Grouping on one small integer is about 2.5 times faster than
--- sorting every length at national scale. The median is the mean of the lengths at positions
+-- episodes of each length. Grouping on one small integer is faster than sorting every
+-- length. The median is the mean of the lengths at positions
 -- (n + 1) // 2 and n // 2 + 1, which are one position when n is odd.
 length_counts as (
     select

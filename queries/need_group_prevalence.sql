@@ -20,7 +20,7 @@ denominators as (
     group by all
 ),
 
-groups as (
+headline_groups as (
     select
         need_group,
         min(sort_order) as group_order,
@@ -33,28 +33,34 @@ groups as (
 -- once however many of the group's needs it lists, with no distinct count.
 listed as (
     select
-        assessment_category($dimension, locality_id, age_band, imd_decile, thrive_group)
-            as category,
-        groups.need_group,
-        count_if(assessment_facts.need_bits & groups.need_mask <> 0)::bigint as assessments_listing
+        assessment_category(
+            $dimension,
+            assessment_facts.locality_id,
+            assessment_facts.age_band,
+            assessment_facts.imd_decile,
+            assessment_facts.thrive_group
+        ) as category,
+        headline_groups.need_group,
+        count_if(assessment_facts.need_bits & headline_groups.need_mask <> 0)::bigint
+            as assessments_listing
     from assessment_facts
-    cross join groups
+    cross join headline_groups
     where
-        completed_date between $start and $end
-        and in_filter(locality_id, $locality)
-        and in_filter(hub_id, $hub)
-        and in_filter(service, $service)
+        assessment_facts.completed_date between $start and $end
+        and in_filter(assessment_facts.locality_id, $locality)
+        and in_filter(assessment_facts.hub_id, $hub)
+        and in_filter(assessment_facts.service, $service)
     group by all
 )
 
 select
-    groups.need_group,
+    headline_groups.need_group,
     denominators.category,
     coalesce(listed.assessments_listing, 0) as assessments_listing,
     denominators.assessments,
     coalesce(listed.assessments_listing, 0) / denominators.assessments as share
 from denominators
-cross join groups
+cross join headline_groups
 left join listed
-    on denominators.category = listed.category and groups.need_group = listed.need_group
-order by groups.group_order, denominators.category
+    on denominators.category = listed.category and headline_groups.need_group = listed.need_group
+order by headline_groups.group_order, denominators.category

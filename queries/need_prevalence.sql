@@ -12,7 +12,7 @@ with
 in_period as (
     select
         report_key(
-            $by, locality_id, hub_id, catchment_hub_id, area_code,
+            $by, locality_number, hub_number, catchment_number, area_number,
             sex, ethnic_group, send, age_band, imd_decile
         ) as report_key,
         need_bits
@@ -40,7 +40,9 @@ need_rows as (
         hub_id,
         service,
         need_order,
-        assessments
+        assessments,
+        locality_number,
+        hub_number
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
         and $by in ('none', 'locality', 'hub')
@@ -50,7 +52,9 @@ need_rows as (
         hub_id,
         service,
         need_order,
-        1 as assessments
+        1 as assessments,
+        locality_number,
+        hub_number
     from assessment_needs
     where completed_date between $start and $end
         and (
@@ -62,17 +66,21 @@ need_rows as (
 
 need_counts as (
     select
-        report_label($by, report_key($by, locality_id, hub_id, null, null, null, null, null, null, null))
-            as report_group,
+        report_label($by, report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        )) as report_group,
         need_order,
-        -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state doubles the
-        -- time by hub at national scale.
+        -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state is slower.
         sum(assessments::double)::bigint as n
     from need_rows
     where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by report_key($by, locality_id, hub_id, null, null, null, null, null, null, null), need_order
+    group by
+        report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        ),
+        need_order
     union all
     -- Any other breakdown: each assessment's need_bits, tested need by need.
     select

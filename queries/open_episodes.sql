@@ -1,7 +1,8 @@
 -- open_episodes: episodes open at the end of the period: started on or before its last day
 -- and not ended by then (end_date empty or after it). Transfers are not excluded: a transferred
 -- child has one open episode at any moment.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
 -- parameters: $end (the period's last day), $by (a breakdown: docs/metrics.md);
 --             filters $locality, $hub, $service (null = all)
@@ -9,7 +10,7 @@ with
 
 open_at_end as (
     select report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band(birth_start, $end), imd_decile
     ) as report_key
     from episode_facts

@@ -1,6 +1,7 @@
 -- outcomes_achieved_rate: of episodes closed in the period (transfer closures excluded), the
 -- share closed with outcomes achieved.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -10,7 +11,7 @@ with
 in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, end_age_band, imd_decile
     ) as report_key,
         closure_reason = 'outcomes_achieved' as is_counted

@@ -1,7 +1,8 @@
 -- re_entry_12m_rate: of episodes started in the period (transfer starts excluded), the share
 -- whose child had a different episode that closed on or before the start date and on or after
 -- the start date minus 12 calendar months (closure-to-start; flag derived at ingest).
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -11,7 +12,7 @@ with
 in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band, imd_decile
     ) as report_key,
         is_re_entry_12m as is_counted

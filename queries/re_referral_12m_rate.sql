@@ -1,7 +1,8 @@
 -- re_referral_12m_rate: of requests received in the period, the share whose child had another
 -- request received earlier (same day allowed, ordered by date then id) and no more than 12
 -- calendar months before (DfE Children in Need re-referral rule; flag derived at ingest).
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -11,7 +12,7 @@ with
 in_period as (
     select
         report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band, imd_decile
     ) as report_key,
         is_re_referral_12m as is_counted

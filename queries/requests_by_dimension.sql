@@ -29,4 +29,4 @@ select
     count(*) as requests
 from in_period
 group by category
-order by requests desc, category
+order by requests desc, category asc

@@ -7,7 +7,8 @@
 -- group: population_groups.csv (the authority's, so none within a locality filter). No rate
 -- by hub, SEND or IMD decile, for 'unknown', within a hub filter, or where the population
 -- was not supplied.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator (requests), denominator (population aged 0-19),
 --          value (numerator ÷ denominator × 10,000; null without a population)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -16,7 +17,7 @@ with
 
 in_period as (
     select report_key(
-        $by, locality_id, hub_id, catchment_hub_id, area_code,
+        $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band, imd_decile
     ) as report_key
     from request_facts
@@ -115,7 +116,7 @@ group_population as (
         sum(population)
     from locality_rows
     where $by = 'age_band'
-    group by 1
+    group by all
     union all
     select
         hub_id,

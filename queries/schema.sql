@@ -60,41 +60,64 @@ create or replace macro age_band(birth_start, on_date) as (
     end
 );
 
--- The key a metric groups its rows on for a breakdown (docs/metrics.md, "Breakdowns"): the
--- locality, hub, catchment hub or area id itself, or the child's or family's code as text
--- (null when missing); null for the whole authority. Grouping on the column, not on a label
--- made per row, lets DuckDB group on its dictionary: by hub at national scale four times
--- faster. A breakdown a row cannot have (survey responses by sex, say) is passed as null.
+-- The age bands in their reporting order, youngest first.
+create or replace macro age_bands() as (
+    ['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus']
+);
+
+-- The key a metric groups its rows on for a breakdown (docs/metrics.md, "Breakdowns"): a
+-- number, null for the whole authority or when the row has no group. Localities, hubs,
+-- catchment hubs and areas are numbered in place_numbers (derive_child_places); the child's
+-- sex and ethnic group by their ENUM code; SEND 1 or 0; the age band by its position; the
+-- decile is itself. Grouping on a number, not on text, is what keeps a breakdown by tens of
+-- thousands of areas fast; report_label turns the key into the group's name once per group.
+-- A breakdown a row cannot have (survey responses by sex, say) is passed as null.
 create or replace macro report_key(
-    breakdown, locality_id, hub_id, catchment_hub_id, area_code,
+    breakdown, locality_number, hub_number, catchment_number, area_number,
     sex, ethnic_group, send, age_band, imd_decile
 ) as (
     case breakdown
-        when 'locality' then locality_id
-        when 'hub' then hub_id
-        when 'catchment' then catchment_hub_id
-        when 'area' then area_code
-        when 'sex' then sex::varchar
-        when 'ethnic_group' then ethnic_group::varchar
-        when 'send' then send::varchar
-        when 'age_band' then age_band::varchar
-        when 'imd_decile' then imd_decile::varchar
+        when 'locality' then locality_number
+        when 'hub' then hub_number
+        when 'catchment' then catchment_number
+        when 'area' then area_number
+        when 'sex' then enum_code(sex::children_sex)
+        when 'ethnic_group' then enum_code(ethnic_group::children_ethnic_group)
+        when 'send' then case send::varchar when 'true' then 1 when 'false' then 0 end
+        when 'age_band' then list_position(age_bands(), age_band)
+        when 'imd_decile' then imd_decile
     end
 );
 
--- A grouped key's report group: 'all' for the whole authority, else the key, and 'unknown'
--- when it is missing (never dropped).
+-- A grouped key's report group: 'all' for the whole authority, else the group's id or code
+-- as text, and 'unknown' when the key is missing (never dropped).
 create or replace macro report_label(breakdown, key) as (
-    case when breakdown = 'none' then 'all' else coalesce(key, 'unknown') end
+    case
+        when breakdown = 'none' then 'all'
+        when key is null then 'unknown'
+        when breakdown in ('locality', 'hub', 'catchment', 'area') then (
+            select place_numbers.code from place_numbers
+            where
+                -- breakdown and key are the macro's arguments, not columns
+                place_numbers.dimension = if(
+                    breakdown = 'catchment', 'hub', breakdown  -- noqa: RF03
+                )
+                and place_numbers.number = key  -- noqa: RF03
+        )
+        when breakdown = 'sex' then enum_range(null::children_sex)[key + 1]::varchar
+        when breakdown = 'ethnic_group'
+            then enum_range(null::children_ethnic_group)[key + 1]::varchar
+        when breakdown = 'send' then if(key = 1, 'true', 'false')
+        when breakdown = 'age_band' then age_bands()[key]
+        else key::varchar
+    end
 );
 
 -- The order groups are listed in: age bands youngest first, deciles 1 to 10, other groups by
 -- their code (callers put 'unknown' last).
 create or replace macro report_order(breakdown, report_group) as (
     case breakdown
-        when 'age_band' then lpad(list_position(
-            ['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus'], report_group
-        )::varchar, 2, '0')
+        when 'age_band' then lpad(list_position(age_bands(), report_group)::varchar, 2, '0')
         when 'imd_decile' then lpad(report_group, 2, '0')
         else report_group
     end
@@ -108,7 +131,8 @@ create or replace macro in_filter(value, wanted) as (wanted is null or value = w
 -- child's sex and ethnic group (from their ENUM types, made from the data contract); SEND
 -- true and false; the age bands; deciles 1 to 10.
 create or replace macro report_groups(breakdown, locality, hub) as table
-    select 'all' as report_group where breakdown = 'none'
+    select 'all' as report_group
+    where breakdown = 'none'
     union all
     select locality_id from localities
     where breakdown = 'locality' and in_filter(locality_id, locality)
@@ -125,17 +149,20 @@ create or replace macro report_groups(breakdown, locality, hub) as table
     select area_code from areas
     where breakdown = 'area' and in_filter(locality_id, locality)
     union all
-    select unnest(enum_range(null::children_sex))::varchar where breakdown = 'sex'
+    select unnest(enum_range(null::children_sex))::varchar
+    where breakdown = 'sex'
     union all
     select unnest(enum_range(null::children_ethnic_group))::varchar
     where breakdown = 'ethnic_group'
     union all
-    select unnest(['true', 'false']) where breakdown = 'send'
+    select unnest(['true', 'false'])
+    where breakdown = 'send'
     union all
-    select unnest(['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus'])
+    select unnest(age_bands())
     where breakdown = 'age_band'
     union all
-    select range::varchar from range(1, 11) where breakdown = 'imd_decile';
+    select range::varchar from range(1, 11)
+    where breakdown = 'imd_decile';
 
 
 -- The key an assessment (or one of its need rows) is grouped on for a needs analysis

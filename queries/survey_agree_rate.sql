@@ -1,6 +1,7 @@
 -- survey_agree_rate: of survey responses in the period, the share scoring 4 or 5 (agree or
 -- strongly agree). Locality is the responding hub's locality.
--- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown' when present)
+-- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
+--        when present)
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
@@ -9,7 +10,9 @@ with
 
 in_period as (
     select
-        report_key($by, locality_id, hub_id, null, null, null, null, null, null, null) as report_key,
+        report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        ) as report_key,
         is_agree as is_counted
     from survey_facts
     where response_date between $start and $end

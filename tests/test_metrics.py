@@ -468,6 +468,31 @@ def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
     )
 
 
+def test_family_counts_with_a_hub_or_service_filter_take_only_those_rows(con):
+    # With a filter the counts take another path (the unfiltered one reads precomputed
+    # windows): both must follow the same definitions.
+    def count(metric_id, **scope):
+        return rows(metrics.compute(con, metric_id, FY, scope=metrics.Scope(**scope)))["all"]
+
+    # Requests received by H1 in 2024-25: R02 (C1, F1), R06 (C3, F2) -> 2 families; by T1: R08
+    # (C4, F3) -> 1. R04 (F1) has no hub.
+    assert count("families_with_requests", hub="H1") == (2, None, 2.0)
+    assert count("families_with_requests", hub="T1") == (1, None, 1.0)
+    # Targeted support open in 2024-25: E07 (C3, F2), E10 (C5, F4) -> 2 families, 2 children.
+    assert count("families_supported", service="targeted_support") == (2, None, 2.0)
+    assert count("children_supported", service="targeted_support") == (2, None, 2.0)
+    # Led by H1 and open: E02 (C1), E04 (C2), both F1 -> 1 family, 2 children.
+    assert count("families_supported", hub="H1") == (1, None, 1.0)
+    assert count("children_supported", hub="H1") == (2, None, 2.0)
+    # Family re-entry led by H1: F1 starts on 2024-06-15 (E02, E04) and re-enters (E01 closed
+    # exactly 12 months before) -> 1 of 1. Led by H2: F2 (E05, nothing before) and F3 (E08;
+    # E09 starts later) -> 0 of 2. Early help led by T1: F2's E06 starts the same day as E05,
+    # so nothing of F2 started before it -> 0 of 1.
+    assert count("family_re_entry_12m_rate", hub="H1") == (1, 1, 1.0)
+    assert count("family_re_entry_12m_rate", hub="H2") == (0, 2, 0.0)
+    assert count("family_re_entry_12m_rate", hub="T1", service="early_help") == (0, 1, 0.0)
+
+
 def test_children_supported_counts_each_child_once(con):
     # Open at some time in 2024-25: C1 (E02), C2 (E04), C3 (E05, E06, E07), C4 (E08, E09),
     # C5 (E10): 5 children in 4 families.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from ehts_data import metrics, periods, store
@@ -37,3 +41,16 @@ def test_every_metric_in_the_registry_has_one_query_and_is_documented():
     for metric_id in metrics.REGISTRY:
         assert metric_id in QUERIES
         assert f"`{metric_id}`" in docs, f"docs/metrics.md does not define {metric_id}"
+
+
+def test_every_query_file_is_sqlfluff_clean():
+    # The rules and the DuckDB dialect are in pyproject.toml ([tool.sqlfluff.*]); `make lint`
+    # runs the same check.
+    root = Path(__file__).resolve().parents[1]
+    found = subprocess.run(
+        [sys.executable, "-m", "sqlfluff", "lint", "queries", "--processes", "2", "--nocolor"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert found.returncode == 0, found.stdout[-4000:] + found.stderr[-2000:]

@@ -301,7 +301,14 @@ def _transcode(path: Path, scratch: Path) -> Path:
     return target
 
 
-def _read_table(con, table: str, path: Path, m: Mapping, scratch: Path, report: Report) -> bool:
+def _read_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    m: Mapping,
+    scratch: Path,
+    report: Report,
+) -> bool:
     """Load the columns EHTS reads into t_<table> as text (columns renamed to the SSD names;
     optional ones missing from the file are empty), each date also typed as <column>_d. A
     row's rowid + 2 is its spreadsheet row (DuckDB keeps the file's order)."""
@@ -405,7 +412,7 @@ def _date_sql(column: str) -> str:
     return f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
 
 
-def _check_tables(con, m: Mapping, report: Report) -> None:
+def _check_tables(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     """Bad dates and duplicate ids are problems; dates read day first are counted."""
     formats = DATE_FORMATS[m.extract.date_format]
     expected = " or ".join({"%Y-%m-%d": "YYYY-MM-DD", "%d/%m/%Y": "dd/mm/yyyy"}[f] for f in formats)
@@ -513,7 +520,13 @@ class ValueMap:
         return None
 
 
-def _apply_map(con, vm: ValueMap, relation: str, targets: tuple[str, ...], report: Report) -> str:
+def _apply_map(
+    con: duckdb.DuckDBPyConnection,
+    vm: ValueMap,
+    relation: str,
+    targets: tuple[str, ...],
+    report: Report,
+) -> str:
     """Resolve every distinct value of vm.column in `relation` (which has _row); record each in
     the report; unmapped ones are problems. Creates map table m_<column>(value, target…) and
     returns its name. Runs over distinct values only: a few, whatever the table's size."""
@@ -587,7 +600,9 @@ def _read_reference_ids(path: Path, column: str, report: Report) -> set[str]:
     return set()
 
 
-def _load_postcodes(con, m: Mapping, localities: set[str], report: Report) -> bool:
+def _load_postcodes(
+    con: duckdb.DuckDBPyConnection, m: Mapping, localities: set[str], report: Report
+) -> bool:
     """postcode_lookup(key, kind, locality_id, area_code): keys normalised (upper case, single
     spaces); a key with a space and one character after it is a sector (PL1 2, PL12 3), any
     other of 5 or more characters (spaces aside) a full postcode, anything else a district."""
@@ -704,7 +719,14 @@ def _stop_if_problems(report: Report) -> None:
         raise SsdImportError(report)
 
 
-def _build(con, ssd_dir: Path, m: Mapping, out: Path, report: Report, progress: Progress) -> None:
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    ssd_dir: Path,
+    m: Mapping,
+    out: Path,
+    report: Report,
+    progress: Progress,
+) -> None:
     progress("reading the mapping's reference files")
     localities = _read_reference_ids(m.path("localities"), "locality_id", report)
     hubs = _read_reference_ids(m.path("hubs"), "hub_id", report)
@@ -772,7 +794,7 @@ def _check_mapping_ids(m: Mapping, localities: set[str], hubs: set[str], report:
         )
 
 
-def _extract_date(con, m: Mapping, report: Report) -> date:
+def _extract_date(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> date:
     if m.extract.date is not None:
         report.assumptions.append(f"Extract date {m.extract.date} (mapping file).")
         return m.extract.date
@@ -794,7 +816,7 @@ def _extract_date(con, m: Mapping, report: Report) -> date:
     return latest
 
 
-def _keep(con, m: Mapping, report: Report) -> None:
+def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     """kept_contacts, kept_episodes and kept_persons, with each dropped row counted by reason."""
     use_expected = m.persons.use_expected_dob
     con.execute(
@@ -984,7 +1006,7 @@ def _value_map(m: Mapping, section: str) -> ValueMap:
     )
 
 
-def _map_values(con, m: Mapping, report: Report) -> dict[str, str]:
+def _map_values(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> dict[str, str]:
     """Every mapped column's map table, by mapping section."""
     maps = {}
     for section, (table, column) in MAPPED_COLUMNS.items():
@@ -998,7 +1020,13 @@ def _with_service(hub: str, service: str) -> object:
     return hub if hub == UNMAPPED_ERROR else (hub, service)
 
 
-def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report: Report) -> None:
+def _families(
+    con: duckdb.DuckDBPyConnection,
+    m: Mapping,
+    extract_date: date,
+    maps: dict[str, str],
+    report: Report,
+) -> None:
     """children_out and families_out: each child's latest family, and the family's locality
     from the postcode of its address current at the extract date (else its latest)."""
     # "Latest" family: the highest fami_table_id (or fami_family_id), numerically where it is
@@ -1202,7 +1230,7 @@ def _families(con, m: Mapping, extract_date: date, maps: dict[str, str], report:
     )
 
 
-def _requests(con, maps: dict[str, str]) -> None:
+def _requests(con: duckdb.DuckDBPyConnection, maps: dict[str, str]) -> None:
     """requests_out: one request per kept contact; decision from the first outcome flag set."""
     con.execute(
         f"""
@@ -1282,7 +1310,9 @@ from started
 """
 
 
-def _episodes(con, m: Mapping, maps: dict[str, str], report: Report) -> None:
+def _episodes(
+    con: duckdb.DuckDBPyConnection, m: Mapping, maps: dict[str, str], report: Report
+) -> None:
     """episodes_out with the derived start and closure reasons and request."""
     w = m.windows
     con.execute(
@@ -1386,7 +1416,7 @@ CONTRACT_SELECTS = {
 }
 
 
-def _write(con, m: Mapping, out: Path, report: Report) -> None:
+def _write(con: duckdb.DuckDBPyConnection, m: Mapping, out: Path, report: Report) -> None:
     """The contract files: the four derived from SSD, then the reference files copied."""
     area = ", area_code" if m.files.areas else ""
     for name, select in CONTRACT_SELECTS.items():

@@ -214,7 +214,11 @@ def _csv_rows(path: Path) -> list[list[str]]:
 
 
 def _write_tables(
-    con, contract_dir: Path, out: Path, plan: PostcodePlan, organisations: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    contract_dir: Path,
+    out: Path,
+    plan: PostcodePlan,
+    organisations: dict[str, str],
 ) -> dict[str, int]:
     def read(name: str) -> str:
         return f"read_csv('{(contract_dir / name).as_posix()}', header = true, all_varchar = true)"
@@ -410,7 +414,7 @@ def _write_tables(
     return counts
 
 
-def _write_cin(con, write) -> None:
+def _write_cin(con: duckdb.DuckDBPyConnection, write) -> None:
     """CIN episodes that carry the sample's step-downs and step-ups: for each step-down, a
     CIN episode closed 0-6 days before the early help start; for each step-up, a referral
     0-4 days after the end. Rows that would make another episode look like a step-down or
