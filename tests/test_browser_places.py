@@ -36,6 +36,31 @@ def figures(page) -> dict:
     return page.evaluate(FIGURES)
 
 
+def wait_for_trace(page, key: str, name: str) -> None:
+    """Wait until the chart with this key has redrawn with a trace of this name (plotly may
+    redraw a moment after Streamlit's run has finished)."""
+    page.wait_for_function(
+        """([key, name]) => {
+            const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return p && p.data && p.data.some(t => t.name === name);
+        }""",
+        arg=[key, name],
+        timeout=30_000,
+    )
+
+
+def wait_for_title(page, key: str, text: str) -> None:
+    """Wait until the chart with this key has redrawn with this text in its title."""
+    page.wait_for_function(
+        """([key, text]) => {
+            const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return p && p.layout && p.layout.title && p.layout.title.text.includes(text);
+        }""",
+        arg=[key, text],
+        timeout=30_000,
+    )
+
+
 def with_authority(figure: dict) -> bool:
     return any(n.startswith("Whole authority") for n in figure["names"] + figure["labels"])
 
@@ -106,8 +131,10 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     assert sidebar_choice(page, "Small area") == area["area_name"]
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert f"locality NTH · area {area['area_code']}" in main
+    wait_for_trace(page, "demand_area_funnel", f"Chosen: {area['area_name']}")
+    wait_for_title(page, "demand_monthly", area["area_name"])
+    wait_for_title(page, "demand_by_decision", "(share)")
     charts = figures(page)
-    assert f"Chosen: {area['area_name']}" in charts["demand_area_funnel"]["names"]
     # Views that can follow a small area do: the monthly requests are the area's own.
     assert area["area_name"] in charts["demand_monthly"]["title"]
     assert f"share of {area['area_name']}'s requests" in charts["demand_by_hub"]["title"]
@@ -130,7 +157,7 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     area = AREAS[query(page)["area"]]
     assert area["locality_id"] == "NTH"
     assert sidebar_choice(page, "Small area") == area["area_name"]
-    assert f"Chosen: {area['area_name']}" in figures(page)["demand_area_funnel"]["names"]
+    wait_for_trace(page, "demand_area_funnel", f"Chosen: {area['area_name']}")
 
     catchments = page.locator(".st-key-demand_catchments .js-plotly-plot")
     catchments.scroll_into_view_if_needed()
@@ -142,8 +169,8 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     hub = HUBS[chosen["hub"]]
     assert hub["locality_id"] == chosen["locality"] == "NTH"
     assert sidebar_choice(page, "Hub or team") == hub["hub_name"]
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
     charts = figures(page)
-    assert f"Chosen: {hub['hub_name']}" in charts["demand_catchments"]["names"]
     assert "Whole authority" in charts["demand_catchments"]["names"][-2]
     assert page.locator('[data-testid="stException"]').count() == 0
 
