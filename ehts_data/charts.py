@@ -71,6 +71,91 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
     return fig
 
 
+# A chosen place is set against the whole authority everywhere: one look for the reference.
+AUTHORITY = "Whole authority"
+REFERENCE_COLOUR = "#1F1F1F"
+MUTED = "#B8B8B8"  # bars of the places not chosen, beside the chosen one in colour
+CHOSEN = "#B0006E"  # the ring or outline round the place chosen (not on the cividis scale)
+
+
+def _reference_line(
+    fig: go.Figure,
+    value,
+    name: str,
+    *,
+    axis: str,
+    value_format: str,
+    dash: str = "dash",
+    annotate: bool = True,
+) -> None:
+    """A reference value across the plot (a vertical line for axis 'x'), its name and value
+    in the legend (a trace named for it) and, with `annotate`, written at its end (one
+    line's only: two labels at the top could overlap)."""
+    if value is None or pd.isna(value):
+        return
+    text = for_plotly(f"{name}: {value:{value_format}}")
+    line = dict(color=REFERENCE_COLOUR, dash=dash, width=1.5)
+    if axis == "x":
+        label = dict(annotation_text=text, annotation_position="top") if annotate else {}
+        fig.add_vline(x=value, line=line, **label)
+    else:
+        label = dict(annotation_text=text, annotation_position="top right") if annotate else {}
+        fig.add_hline(y=value, line=line, **label)
+    fig.add_trace(
+        go.Scatter(x=[None], y=[None], mode="lines", name=text, line=line, hoverinfo="skip")
+    )
+
+
+def _reference_marks(
+    fig: go.Figure, cats, values, name: str, *, horizontal: bool, value_format: str
+) -> None:
+    """The reference's value for each category, as a black tick across the category's bar
+    (or point), named in the legend."""
+    fig.add_trace(
+        go.Scatter(
+            x=values if horizontal else cats,
+            y=cats if horizontal else values,
+            mode="markers",
+            name=_name(name),
+            marker=dict(
+                symbol="line-ns-open" if horizontal else "line-ew-open",
+                size=26 if len(cats) <= 12 else 14,
+                line=dict(width=3, color=REFERENCE_COLOUR),
+                color=REFERENCE_COLOUR,
+            ),
+            hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: "
+            f"%{{{'x' if horizontal else 'y'}:{value_format}}}" + _EXTRA,
+        )
+    )
+
+
+def _ring(fig: go.Figure, xs, ys, name, label=None) -> None:
+    """A ring round the point of the place chosen (none when it is not shown), named in the
+    legend and, with `label`, written under it."""
+    if len(xs) == 0:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers" if label is None else "markers+text",
+            name=_name(f"Chosen: {name}"),
+            text=label,
+            textposition="bottom center",
+            textfont=dict(color=CHOSEN, size=15),
+            marker=dict(symbol="circle-open", size=26, color=CHOSEN, line=dict(width=3)),
+            hoverinfo="skip",
+        )
+    )
+
+
+def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
+    """A reference given as a frame (published or not); a number is no frame."""
+    if isinstance(reference, Published | pd.DataFrame):
+        return _data(reference)
+    return None, True
+
+
 def bar(
     df: pd.DataFrame,
     x: str,
@@ -85,20 +170,32 @@ def bar(
     customdata: str | None = None,
     value_format: str = ",.0f",
     stacked: bool = True,
+    reference=None,
+    reference_label: str = AUTHORITY,
+    highlight: str | None = None,
 ) -> go.Figure:
-    """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`."""
+    """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`.
+
+    `reference`: the authority's value, as a number (a dashed line across the bars) or a
+    frame with the same x and y columns (a tick on each category's bar), named
+    `reference_label`. `highlight`: the category chosen (in colour; the others grey)."""
     df, published = _data(df)
+    ref_frame, ref_published = _reference_frame(reference)
+    extra_legend = None
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
         cats, vals = _shown(part[x]), part[y]
+        colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(
             go.Bar(
                 x=vals if horizontal else cats,
                 y=cats if horizontal else vals,
                 orientation="h" if horizontal else "v",
                 name=_name(name),
-                marker_color=PALETTE[i % len(PALETTE)],
+                marker_color=colour
+                if highlight is None
+                else [colour if c == highlight else MUTED for c in part[x]],
                 text=None if text is None else _shown(part[text]),
                 textposition="auto" if text else None,
                 customdata=None if customdata is None else part[customdata],
@@ -110,15 +207,38 @@ def bar(
                 showlegend=name is not None,
             )
         )
+    if ref_frame is not None:
+        shown = ref_frame[ref_frame[x].isin(set(df[x]))]
+        if not horizontal:
+            # Category labels under upright bars may be slanted: the legend goes above.
+            extra_legend = dict(y=1.0, yanchor="bottom", x=1, xanchor="right")
+        _reference_marks(
+            fig,
+            _shown(shown[x]),
+            shown[y],
+            reference_label,
+            horizontal=horizontal,
+            value_format=value_format,
+        )
+    elif reference is not None:
+        _reference_line(
+            fig,
+            reference,
+            reference_label,
+            axis="x" if horizontal else "y",
+            value_format=value_format,
+        )
     # Axis titles are as seen on screen: x along the bottom, y up the side.
     fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
+    if extra_legend:
+        fig.update_layout(legend=extra_legend)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
     _whole_ticks(fig, df, x if stacked else None, y, horizontal, value_format)
-    return _mark(fig, published)
+    return _mark(fig, published and ref_published)
 
 
 def _whole_ticks(fig, df: pd.DataFrame, by: str | None, y: str, horizontal: bool, fmt: str):
@@ -142,29 +262,65 @@ def line(
     y_title: str,
     color: str | None = None,
     value_format: str = ",.0f",
+    reference=None,
+    reference_label: str = AUTHORITY,
+    series_name: str | None = None,
 ) -> go.Figure:
-    """Lines of y over x, one per `color` group, with markers so single points show."""
+    """Lines of y over x, one per `color` group, with markers so single points show.
+
+    `reference`: the authority's values, a frame with the same x and y (and, for one line
+    per group, `color`) columns, drawn as dashed black lines named `reference_label` (and
+    the group);
+    `series_name` names a line with no `color` (the place chosen) in the legend."""
     df, published = _data(df)
+    ref_frame, ref_published = _reference_frame(reference)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     symbols = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon"]
+    if ref_frame is not None:
+        ref_groups = (
+            list(ref_frame.groupby(color, sort=False))
+            if color is not None and color in ref_frame
+            else [(None, ref_frame)]
+        )
+        # A group's reference is dashed in the group's colour; a single one in black.
+        colours = {name: PALETTE[i % len(PALETTE)] for i, (name, _) in enumerate(groups)}
+        for name, part in ref_groups:
+            label = reference_label if name is None else f"{reference_label}: {name}"
+            fig.add_trace(
+                go.Scatter(
+                    x=_shown(part[x]),
+                    y=part[y],
+                    mode="lines",
+                    name=_name(label),
+                    line=dict(
+                        color=colours.get(name, REFERENCE_COLOUR) if name else REFERENCE_COLOUR,
+                        width=1.5,
+                        dash="dash",
+                    ),
+                    hovertemplate=f"%{{x}}: %{{y:{value_format}}}" + _EXTRA,
+                )
+            )
     for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Scatter(
                 x=_shown(part[x]),
                 y=part[y],
                 mode="lines+markers",
-                name=_name(name),
+                name=_name(series_name if name is None else name),
                 line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
                 marker=dict(symbol=symbols[i % len(symbols)], size=7),
                 hovertemplate=f"%{{x}}: %{{y:{value_format}}}"
                 + ("<extra></extra>" if name is None else _EXTRA),
-                showlegend=name is not None,
+                showlegend=name is not None or (ref_frame is not None and series_name is not None),
             )
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    return _mark(fig, published)
+    if df[x].nunique() > 6 and not pd.api.types.is_datetime64_any_dtype(df[x]):
+        # Many category labels are written slanted: the legend goes below them.
+        fig.update_layout(legend=dict(y=-0.45))
+    return _mark(fig, published and ref_published)
 
 
 def intervals(
@@ -179,12 +335,16 @@ def intervals(
     y_title: str,
     flag: str | None = None,
     reference: float | None = None,
-    reference_label: str = "All",
+    reference_label: str = AUTHORITY,
     value_format: str = ",.1f",
+    place_reference: tuple[str, float] | None = None,
+    highlight: str | None = None,
+    customdata: str | None = None,
 ) -> go.Figure:
     """Dots with 95% interval whiskers, one row per category, optionally marked by `flag`
-    ('higher' / 'lower' / missing: shape and colour, never colour alone) and a dashed line at
-    a reference value (the authority's)."""
+    ('higher' / 'lower' / missing: shape and colour, never colour alone), a dashed line at
+    a reference value (the authority's) and a dotted one at `place_reference` (name, value:
+    the chosen locality's). `highlight`: the category chosen, ringed and in bold."""
     df, published = _data(df)
     fig = go.Figure()
     marks = {
@@ -219,15 +379,22 @@ def intervals(
                     thickness=1.5,
                 ),
                 hovertemplate=f"%{{y}}: %{{x:{value_format}}}" + _EXTRA,
+                customdata=None if customdata is None else part[customdata],
                 showlegend=flag is not None,
             )
         )
-    if reference is not None and not pd.isna(reference):
-        fig.add_vline(
-            x=reference,
-            line=dict(color="#1f1f1f", dash="dash", width=1.5),
-            annotation_text=for_plotly(f"{reference_label}: {reference:{value_format}}"),
-            annotation_position="top",
+    chosen = df[df[y] == highlight] if highlight is not None else df.iloc[0:0]
+    _ring(fig, chosen[value], _shown(chosen[y]), highlight)
+    _reference_line(fig, reference, reference_label, axis="x", value_format=value_format)
+    if place_reference is not None:
+        _reference_line(
+            fig,
+            place_reference[1],
+            place_reference[0],
+            axis="x",
+            value_format=value_format,
+            dash="dot",
+            annotate=False,
         )
     fig = _layout(fig, title, x_title, y_title)
     # Rows in the frame's order (the traces split them by flag, which would reorder them).
@@ -319,10 +486,16 @@ def locality_map(
     value_title: str,
     label_col: str,
     key: str = "locality_id",
+    focus: list | None = None,
+    highlight: str | None = None,
+    outline: dict | None = None,
 ) -> go.Figure:
     """A choropleth of `value` by locality (or by small area: key 'area_code') with hub
     markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
-    reference data (names and places)."""
+    reference data (names and places). `focus`: the keys the view fits (the chosen
+    locality's areas), the others drawn faded around them as context; `highlight`: the key
+    chosen, outlined thickly; `outline`: GeoJSON whose boundaries are drawn as thick lines
+    (the chosen locality's, say). Clicking a shape or hub selects its key or hub id."""
     areas, published = _data(areas)
     # A store loaded before ingest stripped GeoJSON properties may still hold them.
     geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
@@ -330,8 +503,10 @@ def locality_map(
         # Only the areas shown, so the map fits them (one locality's areas, say).
         shown = set(areas[key].astype(str))
         geojson["features"] = [f for f in geojson["features"] if f["properties"][key] in shown]
+    focused = set(areas[key] if focus is None else focus)
     fig = go.Figure()
     if geojson is not None and not areas.empty:
+        inside = areas[key].isin(focused)
         fig.add_trace(
             go.Choroplethmap(
                 geojson=geojson,
@@ -340,11 +515,44 @@ def locality_map(
                 z=areas[value],
                 text=_shown(areas[label_col]),
                 colorscale=SEQUENTIAL,
-                marker=dict(opacity=0.75, line=dict(width=1.5, color="#333")),
+                # One colour range for every view, so a colour means the same rate whichever
+                # locality is shown; context outside the focus is faded behind thin lines.
+                zmin=areas[value].min(),
+                zmax=areas[value].max(),
+                marker=dict(
+                    opacity=0.8,
+                    line=dict(
+                        width=[
+                            4.5 if k == highlight else 1.5 if i else 0.5
+                            for k, i in zip(areas[key], inside, strict=True)
+                        ],
+                        color=[
+                            CHOSEN if k == highlight else "#333" if i else "#999"
+                            for k, i in zip(areas[key], inside, strict=True)
+                        ],
+                    ),
+                ),
                 colorbar=dict(title=value_title),
                 hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
                 customdata=areas[key],
                 name="Localities" if key == "locality_id" else "Small areas",
+            )
+        )
+    if outline:
+        lons, lats = [], []
+        for feature in outline.get("features") or []:
+            for ring in _rings(feature.get("geometry") or {}):
+                lons += [p[0] for p in ring] + [None]
+                lats += [p[1] for p in ring] + [None]
+        # Lines, not shapes: a click inside still reaches the area under them.
+        fig.add_trace(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                line=dict(width=4, color="#1F1F1F"),
+                hoverinfo="skip",
+                name="Locality boundary",
             )
         )
     located = hubs.dropna(subset=["latitude", "longitude"])
@@ -382,18 +590,20 @@ def locality_map(
     points = [
         (lon, lat)
         for f in (geojson or {}).get("features", [])
+        if f["properties"][key] in focused
         for ring in _rings(f.get("geometry") or {})
         for lon, lat in ring
     ] or list(zip(located["longitude"], located["latitude"], strict=True))
     view = dict(style="white-bg")
     if points:
         lons, lats = [p[0] for p in points], [p[1] for p in points]
-        # Zoom so the whole area fits: a zoom-z map shows about 360 / 2^z degrees of
-        # longitude per 256 pixels; latitude degrees look longer away from the equator.
+        # Zoom so the whole area fits: a zoom-z map (MapLibre's 512-pixel tiles) shows
+        # 360 / 2^z degrees of longitude per 512 pixels; latitude degrees look longer away
+        # from the equator. The plot is about 330 pixels high: 200 leaves a margin round it.
         mid_lat = (max(lats) + min(lats)) / 2
         span = max(max(lons) - min(lons), (max(lats) - min(lats)) / math.cos(math.radians(mid_lat)))
         view["center"] = dict(lat=mid_lat, lon=(max(lons) + min(lons)) / 2)
-        view["zoom"] = max(1.0, min(15.0, math.log2(360 * 1.5 / max(span, 1e-4)) - 0.8))
+        view["zoom"] = max(1.0, min(15.0, math.log2(200 * 360 / 512 / max(span, 1e-4))))
     fig.update_layout(map=view, showlegend=False)
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)
@@ -558,9 +768,13 @@ def funnel(
     x_title: str,
     y_title: str,
     kind: str,
+    customdata: str | None = None,
+    highlight: str | None = None,
+    centre_label: str = AUTHORITY,
 ) -> go.Figure:
     """A funnel plot: units by size against the authority's value with 95% and 99.8% limits.
-    `points`: name, denominator, value, position."""
+    `points`: name, denominator, value, position (and `customdata`: the key a click selects).
+    `highlight`: the name of the unit chosen, ringed and labelled."""
     points, published = _data(points)
     points = points[points["value"].notna() & points["denominator"].notna()]
     fmt = AXIS_FORMATS[kind]
@@ -578,7 +792,7 @@ def funnel(
         colour="#555555",
         width=1.5,
     )
-    fig.add_hline(y=centre, line=dict(color="#1F1F1F", width=1.5))
+    _reference_line(fig, centre, centre_label, axis="y", value_format=fmt, dash="solid")
     marks = {
         "within limits": ("circle", "#8C8C8C"),
         "outside 95% limits": ("diamond", "#E69F00"),
@@ -601,8 +815,11 @@ def funnel(
                     symbol=symbol, size=12, color=colour, line=dict(width=1, color="#1F1F1F")
                 ),
                 hovertemplate=f"%{{text}}: %{{y:{fmt}}} (n = %{{x:,}})<extra></extra>",
+                customdata=None if customdata is None else part[customdata],
             )
         )
+    chosen = points[points["name"] == highlight] if highlight is not None else points.iloc[0:0]
+    _ring(fig, chosen["denominator"], chosen["value"], highlight, label=_shown(chosen["name"]))
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=fmt)
     fig.update_xaxes(tickformat=",.0f")

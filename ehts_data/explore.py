@@ -20,14 +20,21 @@ REQUEST_DIMENSIONS = ("source", "age_band", "decision", "locality", "hub", "imd_
 NEED_DIMENSIONS = ("all", "locality", "age_band", "imd_decile", "thrive_group")
 
 
-def _params(period: Period, scope: Scope) -> dict:
+def _params(period: Period, scope: Scope, area: str | None = None) -> dict:
     return {
         "start": period.start,
         "end": period.end,
         "locality": scope.locality,
         "hub": scope.hub,
         "service": scope.service,
+        "area": area,
     }
+
+
+def authority(scope: Scope) -> Scope:
+    """The whole authority, for the scope's service: what a chosen place is set against
+    (every page's reference line, column or row comes from the same measure in this scope)."""
+    return Scope(service=scope.service)
 
 
 def localities(con) -> pd.DataFrame:
@@ -51,6 +58,15 @@ def locality_geojson(con) -> dict | None:
     return None if df.empty else json.loads(df.iloc[0, 0])
 
 
+def features(geojson: dict | None, key: str, value: str | None) -> dict | None:
+    """The features of a GeoJSON FeatureCollection whose property `key` is `value` (one
+    locality's boundary, say), or None when there is no such value or no GeoJSON."""
+    if geojson is None or value is None:
+        return None
+    kept = [f for f in geojson.get("features") or [] if f["properties"].get(key) == value]
+    return {"type": "FeatureCollection", "features": kept} if kept else None
+
+
 def area_geojson(con) -> dict | None:
     """The small areas' boundaries as a GeoJSON FeatureCollection keyed by area_code, or None
     when none were loaded."""
@@ -70,16 +86,24 @@ def area_geojson(con) -> dict | None:
     }
 
 
-def requests_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Requests in the period counted by source, age band, decision, locality, hub or IMD."""
+def requests_by(
+    con, dimension: str, period: Period, scope: Scope = ALL, area: str | None = None
+) -> pd.DataFrame:
+    """Requests in the period counted by source, age band, decision, locality, hub or IMD,
+    with each category's share of the requests (of a small area's, with `area`)."""
     if dimension not in REQUEST_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    return store.run(con, "requests_by_dimension", dimension=dimension, **_params(period, scope))
+    df = store.run(
+        con, "requests_by_dimension", dimension=dimension, **_params(period, scope, area)
+    )
+    return _with_share(df, "requests")
 
 
-def requests_monthly(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Requests per month and locality of residence."""
-    return store.run(con, "requests_monthly", **_params(period, scope))
+def requests_monthly(
+    con, period: Period, scope: Scope = ALL, area: str | None = None
+) -> pd.DataFrame:
+    """Requests per month and locality of residence (of a small area's families, with `area`)."""
+    return store.run(con, "requests_monthly", **_params(period, scope, area))
 
 
 def metric_by_quarter(
@@ -108,8 +132,8 @@ def episode_flow(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
 
 
 def step_up_timing(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Step-ups in the period by how long the episode had run."""
-    return store.run(con, "step_up_timing", **_params(period, scope))
+    """Step-ups in the period by how long the episode had run, with each band's share."""
+    return _with_share(store.run(con, "step_up_timing", **_params(period, scope)), "step_ups")
 
 
 def need_prevalence_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -131,14 +155,39 @@ def need_cooccurrence(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     return store.run(con, "need_cooccurrence", **_params(period, scope))
 
 
+def _with_share(df: pd.DataFrame, count: str) -> pd.DataFrame:
+    """The rows with each one's share of the frame's total `count` (none when it is 0)."""
+    total = df[count].sum()
+    df["share"] = df[count] / total if total else None
+    return df
+
+
+def share_by(df: pd.DataFrame, by: str, count: str) -> pd.DataFrame:
+    """A breakdown's total `count` and share per `by` category (over its other columns, such
+    as service): the whole authority's mix beside a place's."""
+    return _with_share(df.groupby(by, as_index=False, sort=False)[count].sum(), count)
+
+
 def thrive_distribution(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Assessments by i-THRIVE group and service."""
-    return store.run(con, "thrive_distribution", **_params(period, scope))
+    """Assessments by i-THRIVE group and service, with each row's share of the assessments."""
+    return _with_share(
+        store.run(con, "thrive_distribution", **_params(period, scope)), "assessments"
+    )
+
+
+def thrive_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Each i-THRIVE group's share of the assessments, all services together."""
+    return share_by(thrive_distribution(con, period, scope), "thrive_group", "assessments")
 
 
 def closure_reasons(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Episodes closed in the period by closure reason and service."""
-    return store.run(con, "closure_reasons", **_params(period, scope))
+    """Episodes closed in the period by closure reason and service, with each row's share."""
+    return _with_share(store.run(con, "closure_reasons", **_params(period, scope)), "episodes")
+
+
+def closure_reason_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Each closure reason's share of the episodes closed, all services together."""
+    return share_by(closure_reasons(con, period, scope), "closure_reason", "episodes")
 
 
 def survey_agree_by_area(
@@ -146,6 +195,14 @@ def survey_agree_by_area(
 ) -> pd.DataFrame:
     """Survey agreement by hub and outcome framework area."""
     return store.run(con, "survey_agree_by_area", survey=survey, **_params(period, scope))
+
+
+def survey_agree_by_outcome_area(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Survey agreement by outcome framework area, all hubs in the scope together."""
+    df = survey_agree_by_area(con, period, scope)
+    out = df.groupby("outcome_area", as_index=False)[["agree", "responses"]].sum()
+    out["share"] = out["agree"] / out["responses"].where(out["responses"] > 0)
+    return out
 
 
 def survey_monthly_trend(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -188,9 +245,10 @@ def staleness(con, today: date) -> dict:
 def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Requests per 10,000 children by hub catchment or small area for a coordinator: group,
     requests, population, rate with its 95% interval, the rate in the same period a year
-    before and the change, and (areas) the area's deprivation decile."""
-    if by not in ("catchment", "area"):
-        raise ValueError(f"demand by place is by catchment or area, not {by!r}")
+    before and the change, and (areas) the area's deprivation decile; 'none': one row, the
+    whole scope's (a reference row)."""
+    if by not in ("catchment", "area", "none"):
+        raise ValueError(f"demand by place is by catchment, area or none, not {by!r}")
     now = metrics.compute(con, "requests_per_10k", period, by, scope)
     before = metrics.compute(con, "requests_per_10k", period.a_year_before(), by, scope)
     out = now.rename(columns={"numerator": "requests", "denominator": "population"})
@@ -214,17 +272,71 @@ def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.Data
     return out.drop(columns="metric")
 
 
-def request_to_start(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def request_to_start(
+    con, by: str, period: Period, scope: Scope = ALL, area: str | None = None
+) -> pd.DataFrame:
     """Days from a request to the start of its episode (median, and the share within 4
-    weeks) by lead hub or family's catchment hub, for episodes started in the period."""
-    if by not in ("hub", "catchment"):
-        raise ValueError(f"request to start is by hub or catchment, not {by!r}")
-    return store.run(con, "request_to_start", by=by, **_params(period, scope))
+    weeks) by lead hub or family's catchment hub ('none': one row, 'all'), for episodes
+    started in the period (of a small area's families, with `area`)."""
+    if by not in ("hub", "catchment", "none"):
+        raise ValueError(f"request to start is by hub, catchment or none, not {by!r}")
+    return store.run(con, "request_to_start", by=by, **_params(period, scope, area))
 
 
-def caseload_monthly(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
-    """Open episodes per lead hub at each month end of the period (the hubs' caseload)."""
-    return store.run(con, "caseload_monthly", **_params(period, scope))
+def caseload_monthly(
+    con, period: Period, scope: Scope = ALL, area: str | None = None
+) -> pd.DataFrame:
+    """Open episodes per lead hub at each month end of the period (the hubs' caseload; of a
+    small area's families, with `area`)."""
+    return store.run(con, "caseload_monthly", **_params(period, scope, area))
+
+
+def requests_monthly_per_place(con, period: Period, scope: Scope, per: str) -> pd.DataFrame:
+    """Requests per month in the scope, divided by the number of localities or small areas
+    in it ('locality' | 'area'): the average place's month, a reference for one place."""
+    if per not in ("locality", "area"):
+        raise ValueError(f"an average per locality or area, not {per!r}")
+    df = requests_monthly(con, period, scope).groupby("month", as_index=False)["requests"].sum()
+    table = localities(con) if per == "locality" else areas(con)
+    if scope.locality is not None:
+        table = table[table["locality_id"] == scope.locality]
+    df["requests"] = df["requests"] / max(len(table), 1)
+    return df
+
+
+def caseload_per_hub(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """The average caseload of a hub at each month end: open episodes over the hubs with
+    any open (a hub's caseload set against the authority's hubs)."""
+    df = caseload_monthly(con, period, scope)
+    out = df.groupby("month_end", as_index=False).agg(
+        open_episodes=("open_episodes", "sum"), hubs=("hub_id", "nunique")
+    )
+    out["per_hub"] = out["open_episodes"] / out["hubs"]
+    return out
+
+
+def place_rate_by_quarter(
+    con, by: str, first: Period, last: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """Requests per 10,000 children by hub catchment, small area or locality ('none': the
+    authority) for every quarter from `first` to `last`, with the same quarter a year before
+    and the change on it: group, quarter, quarter_start, requests, population, rate,
+    rate_year_before, change."""
+    frames = []
+    for quarter in quarters_between(first.start, last.end):
+        now = metrics.compute(con, "requests_per_10k", quarter, by, scope)
+        before = metrics.compute(con, "requests_per_10k", quarter.a_year_before(), by, scope)
+        part = now.rename(
+            columns={"numerator": "requests", "denominator": "population", "value": "rate"}
+        ).merge(
+            before[["group", "value"]].rename(columns={"value": "rate_year_before"}),
+            on="group",
+            how="left",
+        )
+        frames.append(part.assign(quarter=quarter.label, quarter_start=quarter.start))
+    out = pd.concat(frames, ignore_index=True).drop(columns="metric")
+    out["change"] = out["rate"] - out["rate_year_before"]
+    return out
 
 
 def default_period(con) -> Period | None:

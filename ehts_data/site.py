@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ehts_data import equality, explore, metrics, scorecard, store
+from ehts_data import equality, explore, metrics, periods, scorecard, store
 from ehts_data.periods import Period
 
 PageData = Callable[[duckdb.DuckDBPyConnection, Period], list]
@@ -73,13 +73,21 @@ PAGE_DATA: dict[str, PageData] = {
     "demand": lambda con, p: [
         explore.demand_by_place(con, "catchment", p),
         explore.demand_by_place(con, "area", p),
+        explore.demand_by_place(con, "none", p),
+        *(
+            explore.place_rate_by_quarter(con, by, first, last)
+            for last in [periods.quarters_between(p.start, p.end)[-1]]
+            for first in [last.previous().previous().previous()]
+            for by in ("locality", "none")
+        ),
         explore.request_to_start(con, "catchment", p),
+        explore.request_to_start(con, "none", p),
         explore.caseload_monthly(con, p),
         metrics.compute(con, "requests", p, "locality"),
         metrics.compute(con, "requests_per_10k", p, "locality"),
-        metrics.compute(con, "requests", p, "hub"),
+        metrics.compute(con, "requests_per_10k", p, "none"),
         explore.requests_monthly(con, p),
-        *(explore.requests_by(con, d, p) for d in ("source", "age_band", "decision")),
+        *(explore.requests_by(con, d, p) for d in ("hub", "source", "age_band", "decision")),
     ],
     "reentry": lambda con, p: [
         *(

@@ -1,4 +1,5 @@
-"""Demand: where requests come from, by locality, hub, source, age and decision."""
+"""Demand: where requests come from, by locality, hub, catchment, small area, source, age
+and decision; a chosen place set against the whole authority."""
 
 import pandas as pd
 import streamlit as st
@@ -8,21 +9,40 @@ from ehts_data import charts, explore, formatting, metrics, periods, stats, ui
 ui.page_header(
     "Demand",
     "Requests for support received in the period, by the family's locality of residence and "
-    "the receiving hub. Click a locality or hub bar to filter the page to it.",
+    "the receiving hub. Click a locality, hub, catchment or small area (on a chart or the "
+    "map) to filter the page to it; with a place chosen every chart also shows the whole "
+    "authority.",
 )
 f = ui.filters()
 hubs = ui.get(explore.hubs)
 group_names = ui.get(explore.group_names)
 names, hub_names = group_names["locality"], group_names["hub"]
+whole = explore.authority(f.scope)
+hub_locality = dict(zip(hubs.hub_id, hubs.locality_id, strict=True))
+area_table = ui.get(explore.areas)
+area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
+area_name = group_names["area"].get(f.area) if f.area else None
+AUTHORITY = charts.AUTHORITY
 
-counts = ui.get(metrics.compute, "requests", f.period, "locality", f.scope)
-rates = ui.get(metrics.compute, "requests_per_10k", f.period, "locality", f.scope)
+# Every locality, the chosen one in colour: a locality is seen beside its neighbours.
+counts = ui.get(metrics.compute, "requests", f.period, "locality", whole)
+rates = ui.get(metrics.compute, "requests_per_10k", f.period, "locality", whole)
+authority_rate = ui.get(metrics.compute, "requests_per_10k", f.period, "none", whole)
 by_locality = counts[["group", "value"]].merge(
     rates[["group", "denominator", "value"]], on="group", suffixes=("_requests", "_rate")
 )
 by_locality["locality"] = by_locality["group"].map(lambda g: names.get(g, formatting.label(g)))
+authority_row = pd.DataFrame(
+    {
+        "group": ["all"],
+        "value_requests": [authority_rate["numerator"].iloc[0]],
+        "denominator": [authority_rate["denominator"].iloc[0]],
+        "value_rate": [authority_rate["value"].iloc[0]],
+        "locality": [AUTHORITY],
+    }
+)
 by_locality = ui.publish(
-    by_locality,
+    pd.concat([by_locality, authority_row], ignore_index=True),
     {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
 )
 table = by_locality.rename(
@@ -33,18 +53,24 @@ table = by_locality.rename(
         "value_rate": "Requests per 10,000 children",
     }
 )[["Locality", "Requests", "Children aged 0-19", "Requests per 10,000 children"]]
+shown_localities = ui.publish(
+    by_locality.frame[by_locality.frame["group"] != "all"],
+    {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
+)
 
 left, right = st.columns(2)
 with left:
     event = ui.chart(
         charts.bar(
-            by_locality,
+            shown_localities,
             "locality",
             "value_rate",
             title="Requests per 10,000 children aged 0-19, by locality",
             x_title="Locality of residence",
             y_title="Requests per 10,000 children aged 0-19",
             customdata="group",
+            reference=authority_rate["value"].iloc[0],
+            highlight=names.get(f.scope.locality),
         ),
         table,
         "demand_rate_by_locality",
@@ -58,8 +84,8 @@ with left:
     ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
     geo = ui.get(explore.locality_geojson)
-    areas = by_locality.rename(columns={"group": "locality_id"})
-    ui.chart(
+    areas = shown_localities.rename(columns={"group": "locality_id"})
+    event = ui.chart(
         charts.locality_map(
             geo,
             areas,
@@ -68,6 +94,7 @@ with right:
             value="value_rate",
             value_title="per 10,000",
             label_col="locality",
+            highlight=f.scope.locality,
         ),
         table,
         "demand_map",
@@ -76,40 +103,60 @@ with right:
             "Children aged 0-19": "count",
             "Requests per 10,000 children": "per_10k",
         },
+        select=True,
     )
+    ui.filter_on_click(event, "locality", "demand_map", names)
 
-by_hub = ui.get(metrics.compute, "requests", f.period, "hub", f.scope)
-by_hub["hub"] = by_hub["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
-by_hub = ui.publish(
-    by_hub.sort_values("value", ascending=False)[["group", "hub", "value"]], {"value": "count"}
-)
+# With a place chosen, the share of its requests each hub received beside the authority's
+# share (a tick); else the counts.
+by_hub, hub_shares = ui.request_mix("hub", lambda g: hub_names.get(g, formatting.label(g)))
+mix_value, mix_format = ("share", ".0%") if f.place_chosen else ("requests", ",.0f")
 event = ui.chart(
     charts.bar(
         by_hub,
-        "hub",
-        "value",
-        title="Requests by receiving hub or team",
-        x_title="Requests",
+        "label",
+        mix_value,
+        title="Requests by receiving hub or team"
+        + (f": share of {f.place_name}'s requests" if f.place_chosen else ""),
+        x_title="Share of requests (%)" if f.place_chosen else "Requests",
         y_title="Hub or team",
         horizontal=True,
-        customdata="group",
+        customdata="category",
+        value_format=mix_format,
+        reference=hub_shares,
     ),
-    by_hub.rename({"hub": "Hub or team", "value": "Requests"})[["Hub or team", "Requests"]],
+    by_hub.rename({"label": "Hub or team", "requests": "Requests", "share": "Share"})[
+        ["Hub or team", "Requests", "Share"]
+    ],
     "demand_by_hub",
-    formats={"Requests": "count"},
+    formats={"Requests": "count", "Share": "share"},
     select=True,
 )
-ui.filter_on_click(event, "hub", "demand_by_hub", hub_names)
+ui.filter_on_click(event, "hub", "demand_by_hub", hub_locality)
 
-if not ui.get(explore.areas).empty:
+if not area_table.empty:
     st.subheader("Hub catchments and small areas")
     st.markdown(
         "Where families live: each hub's catchment (the small areas it serves) and each small "
         "area, as requests per 10,000 children aged 0-19 living there, with 95% intervals, "
-        "against the whole authority's rate (dashed line) and the same period a year before."
+        "against the whole authority's rate and the same period a year before. Where families "
+        "live does not depend on the hub that received them: with a hub chosen, its catchment "
+        "is ringed. Click a catchment or an area to choose it."
     )
-    authority = ui.get(metrics.compute, "requests_per_10k", f.period, "none", metrics.ALL)
-    centre = authority["value"].iloc[0]
+    # Places are where families live: within the locality, whatever the hub filter.
+    place_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
+    centre = authority_rate["value"].iloc[0]
+    locality_rate = None
+    if f.scope.locality:
+        mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
+        locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
+    chosen_catchment = (
+        f.scope.hub
+        if f.scope.hub
+        else area_table.set_index("area_code")["hub_id"].get(f.area)
+        if f.area
+        else None
+    )
     PLACE_KINDS = {
         "requests": "count",
         "requests_year_before": "count",
@@ -137,12 +184,12 @@ if not ui.get(explore.areas).empty:
     }
     left, right = st.columns(2)
     with left:
-        catchments = ui.get(explore.demand_by_place, "catchment", f.period, f.scope)
+        catchments = ui.get(explore.demand_by_place, "catchment", f.period, place_scope)
         catchments["Catchment"] = catchments["group"].map(
             lambda g: hub_names.get(g, formatting.label(g))
         )
-        catchments = ui.publish(catchments.drop(columns="group"), PLACE_KINDS)
-        ui.chart(
+        catchments = ui.publish(catchments, PLACE_KINDS)
+        event = ui.chart(
             charts.intervals(
                 catchments,
                 "Catchment",
@@ -153,23 +200,27 @@ if not ui.get(explore.areas).empty:
                 x_title="Per 10,000 children aged 0-19 (95% interval)",
                 y_title="Hub catchment",
                 reference=centre,
-                reference_label="Whole authority",
+                place_reference=locality_rate,
+                highlight=hub_names.get(chosen_catchment),
+                customdata="group",
             ),
             catchments.rename(PLACE_COLUMNS)[["Catchment", *list(PLACE_COLUMNS.values())[:5]]],
             "demand_catchments",
             formats=PLACE_FORMATS,
+            select=True,
         )
+        ui.filter_on_click(event, "hub", "demand_catchments", hub_locality)
     with right:
-        by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", f.scope)
+        by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", place_scope)
         plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
         points = plot["points"].assign(
             name=plot["points"]["group"].map(lambda g: group_names["area"].get(g, g))
         )
         points = ui.publish(
-            points[["name", "numerator", "denominator", "value", "position"]],
+            points[["group", "name", "numerator", "denominator", "value", "position"]],
             {"numerator": "count", "denominator": "public", "value": "per_10k"},
         )
-        ui.chart(
+        event = ui.chart(
             charts.funnel(
                 points,
                 plot["limits"],
@@ -178,6 +229,8 @@ if not ui.get(explore.areas).empty:
                 x_title="Children aged 0-19 living in the area",
                 y_title="Requests per 10,000 children aged 0-19",
                 kind="per_10k",
+                customdata="group",
+                highlight=area_name,
             ),
             points.rename(
                 {
@@ -187,58 +240,144 @@ if not ui.get(explore.areas).empty:
                     "value": "Per 10,000",
                     "position": "Against the authority",
                 }
-            ),
+            )[
+                [
+                    "Small area",
+                    "Requests",
+                    "Children aged 0-19",
+                    "Per 10,000",
+                    "Against the authority",
+                ]
+            ],
             "demand_area_funnel",
             formats={"Requests": "count", "Children aged 0-19": "count", "Per 10,000": "per_10k"},
             caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
             "whole authority by more than chance would explain for an area of that size.",
+            select=True,
         )
-    areas_now = ui.get(explore.demand_by_place, "area", f.period, f.scope)
-    areas_now["Small area"] = areas_now["group"].map(lambda g: group_names["area"].get(g, g))
+        ui.filter_on_click(event, "area", "demand_area_funnel", area_locality)
+    # Every area on the map, the chosen locality's in focus: its neighbours are context.
+    every_area = ui.get(explore.demand_by_place, "area", f.period, whole)
+    every_area["Small area"] = every_area["group"].map(lambda g: group_names["area"].get(g, g))
     # A decile is a label, not a count: written as one
-    areas_now["imd_decile"] = areas_now["imd_decile"].map(
+    every_area["imd_decile"] = every_area["imd_decile"].map(
         lambda d: "Unknown" if pd.isna(d) else f"Decile {int(d)}"
     )
-    mapped = ui.publish(
-        areas_now[areas_now["group"] != "unknown"].rename(columns={"group": "area_code"}),
-        PLACE_KINDS,
+    known = every_area[every_area["group"] != "unknown"]
+    in_locality = (
+        known
+        if f.scope.locality is None
+        else known[known["group"].map(area_locality) == f.scope.locality]
     )
-    located_hubs = hubs if f.scope.locality is None else hubs[hubs.locality_id == f.scope.locality]
-    ui.chart(
+    mapped = ui.publish(known.rename(columns={"group": "area_code"}), PLACE_KINDS)
+    event = ui.chart(
         charts.locality_map(
             ui.get(explore.area_geojson),
             mapped,
-            located_hubs,
-            title="Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)",
+            hubs,
+            title="Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)"
+            + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
             value="rate",
             value_title="per 10,000",
             label_col="Small area",
             key="area_code",
+            focus=list(in_locality["group"]),
+            highlight=f.area,
+            outline=explore.features(geo, "locality_id", f.scope.locality),
         ),
         mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
         "demand_area_map",
         formats=PLACE_FORMATS,
+        caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
+        "One colour scale for the whole authority, so a colour means the same rate everywhere.",
+        select=True,
     )
-    top = areas_now[areas_now["group"] != "unknown"].sort_values("rate", ascending=False)
-    top = ui.publish(top.drop(columns="group").head(10), PLACE_KINDS)
-    st.markdown("**Small areas with the highest rates** (the ten highest in the filter)")
+    ui.filter_on_map_click(event, "demand_area_map", area_locality, hub_locality)
+    # The locality's (or the authority's) top ten, then the locality and the authority.
+    top = in_locality.sort_values("rate", ascending=False).head(10)
+    references = [
+        ui.get(explore.demand_by_place, "none", f.period, scope).assign(**{"Small area": label})
+        for scope, label in [
+            *([(place_scope, names.get(f.scope.locality))] if f.scope.locality else []),
+            (whole, AUTHORITY),
+        ]
+    ]
+    top = ui.publish(
+        pd.concat([top, *references], ignore_index=True).drop(columns="group"), PLACE_KINDS
+    )
+    st.markdown(
+        "**Small areas with the highest rates** (the ten highest in the filter), then "
+        + (f"{names.get(f.scope.locality)} and " if f.scope.locality else "")
+        + "the whole authority"
+    )
     ui.table(top.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]], PLACE_FORMATS)
+
+    # Each catchment quarter by quarter (each locality, with none chosen) against the authority.
+    trend_by = "catchment" if f.scope.locality else "locality"
+    last_quarter = periods.quarters_between(f.period.start, f.period.end)[-1]
+    first_quarter = last_quarter.previous().previous().previous()
+    trend = ui.get(
+        explore.place_rate_by_quarter, trend_by, first_quarter, last_quarter, place_scope
+    )
+    trend = trend[trend["group"] != "unknown"]
+    trend["Where"] = trend["group"].map(lambda g: group_names[trend_by].get(g, g))
+    trend = ui.publish(
+        trend[["Where", "quarter", "requests", "population", "rate", "rate_year_before", "change"]],
+        {k: v for k, v in PLACE_KINDS.items() if k in trend.columns},
+    )
+    authority_trend = ui.get(
+        explore.place_rate_by_quarter, "none", first_quarter, last_quarter, whole
+    )
+    authority_trend = ui.publish(authority_trend[["quarter", "rate"]], {"rate": "per_10k"})
+    where = "Hub catchment" if trend_by == "catchment" else "Locality"
+    ui.chart(
+        charts.line(
+            trend,
+            "quarter",
+            "rate",
+            title=f"Requests per 10,000 children aged 0-19 by quarter, by {where.lower()}",
+            x_title="Financial quarter",
+            y_title="Requests per 10,000 children aged 0-19",
+            color="Where",
+            value_format=",.1f",
+            reference=authority_trend,
+        ),
+        trend.rename(
+            {
+                "Where": where,
+                "quarter": "Quarter",
+                **{k: v for k, v in PLACE_COLUMNS.items() if k != "population"},
+                "population": "Children aged 0-19",
+                "change": "Change on the same quarter a year before",
+                "rate_year_before": "Per 10,000 in the same quarter a year before",
+            }
+        ),
+        "demand_place_trend",
+        formats={
+            "Requests": "count",
+            "Children aged 0-19": "count",
+            "Per 10,000": "per_10k",
+            "Per 10,000 in the same quarter a year before": "per_10k",
+            "Change on the same quarter a year before": "per_10k",
+        },
+        caption="A quarter's rate is its requests per 10,000 children (not annualised); the "
+        "table gives the same quarter a year before and the change on it.",
+    )
 
 st.subheader("From request to support, and caseload")
 left, right = st.columns(2)
+WAIT_KINDS = {
+    "episodes": "denominator",
+    "within_28_days": "count",
+    "share_within_28_days": "share",
+    "median_days": "days",
+}
 with left:
-    wait_by = "catchment" if not ui.get(explore.areas).empty else "hub"
-    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope)
+    wait_by = "catchment" if not area_table.empty else "hub"
+    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope, f.area)
     waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
-    waits = ui.publish(
-        waits[["Where", "episodes", "within_28_days", "share_within_28_days", "median_days"]],
-        {
-            "episodes": "denominator",
-            "within_28_days": "count",
-            "share_within_28_days": "share",
-            "median_days": "days",
-        },
-    )
+    waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
+    authority_wait = ui.get(explore.request_to_start, "none", f.period, whole)
     ui.chart(
         charts.bar(
             waits,
@@ -249,6 +388,7 @@ with left:
             x_title="Median days, request received to episode start",
             y_title="Hub catchment" if wait_by == "catchment" else "Hub or team",
             horizontal=True,
+            reference=None if authority_wait.empty else authority_wait["median_days"].iloc[0],
         ),
         waits.rename(
             {
@@ -266,10 +406,11 @@ with left:
             "Median days": "days",
         },
         caption="Episodes started in the period that came from a request (transfers and "
-        "episodes recorded as starting before their request left out).",
+        "episodes recorded as starting before their request left out). Dashed line: the whole "
+        "authority's median.",
     )
 with right:
-    caseload = ui.get(explore.caseload_monthly, f.period, f.scope)
+    caseload = ui.get(explore.caseload_monthly, f.period, f.scope, f.area)
     caseload["Hub or team"] = caseload["hub_id"].map(lambda g: hub_names.get(g, g))
     caseload["Month end"] = caseload["month_end"].dt.strftime("%b %Y")
     caseload = ui.publish(
@@ -277,6 +418,15 @@ with right:
         {"open_episodes": "count"},
         lines=["Month end"],
     )
+    per_hub = ui.authority(explore.caseload_per_hub, f.period)
+    if per_hub is not None:
+        per_hub["Month end"] = per_hub["month_end"].dt.strftime("%b %Y")
+        per_hub = ui.publish(
+            per_hub[["Month end", "open_episodes", "hubs", "per_hub"]].rename(
+                columns={"open_episodes": "all_open", "per_hub": "open_episodes"}
+            ),
+            {"all_open": "count", "hubs": "public", "open_episodes": "summary"},
+        )
     ui.chart(
         charts.line(
             caseload,
@@ -286,6 +436,8 @@ with right:
             x_title="",
             y_title="Open episodes",
             color="Hub or team",
+            reference=per_hub,
+            reference_label=f"{charts.AUTHORITY}, average per hub",
         ),
         caseload.rename({"open_episodes": "Open episodes"}),
         "demand_caseload",
@@ -296,25 +448,40 @@ st.subheader("Monthly trend")
 three_years = periods.custom(
     max(f.first_day, periods.financial_year(f.period.end.year - 3).start), f.period.end
 )
-monthly = ui.get(explore.requests_monthly, three_years, f.scope)
+monthly = ui.get(explore.requests_monthly, three_years, f.scope, f.area)
 monthly["Locality"] = monthly["locality_id"].map(lambda g: names.get(g, g))
+if f.area:
+    monthly["Locality"] = area_name
 # Months and localities both have totals a reader could know: lines both ways.
 monthly = ui.publish(monthly, {"requests": "count"}, lines=["Locality", "month"])
+per = "area" if f.area else "locality"
+average = ui.authority(explore.requests_monthly_per_place, three_years, per=per)
+if average is not None:
+    average = ui.publish(average, {"requests": "summary"})
 ui.chart(
     charts.line(
         monthly,
         "month",
         "requests",
-        title="Requests received each month, by locality (up to three years)",
+        title="Requests received each month, by locality (up to three years)"
+        if not f.area
+        else f"Requests received each month from {area_name} (up to three years)",
         x_title="Month received",
         y_title="Requests per month",
         color="Locality",
+        reference=average,
+        reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
     monthly.rename({"month": "Month", "requests": "Requests"})[["Month", "Locality", "Requests"]],
     "demand_monthly",
     formats={"Requests": "count"},
 )
 
+if f.place_chosen:
+    st.markdown(
+        f"Below, as for hubs above, each bar is a share of the requests from {f.place_name}; "
+        "the black tick is the same share for the whole authority."
+    )
 cols = st.columns(3)
 for col, (dimension, title, axis) in zip(
     cols,
@@ -326,23 +493,22 @@ for col, (dimension, title, axis) in zip(
     strict=True,
 ):
     with col:
-        df = ui.get(explore.requests_by, dimension, f.period, f.scope)
-        df["label"] = df["category"].map(formatting.label)
-        if dimension == "age_band":
-            order = ["unborn", "under_1", "1_4", "5_9", "10_15", "16_plus"]
-            df = df.set_index("category").reindex(order).dropna().reset_index()
-        df = ui.publish(df, {"requests": "count"})
+        df, authority_mix = ui.request_mix(dimension, formatting.label)
         ui.chart(
             charts.bar(
                 df,
                 "label",
-                "requests",
-                title=title,
-                x_title="Requests",
+                mix_value,
+                title=title + (" (share)" if f.place_chosen else ""),
+                x_title="Share of requests (%)" if f.place_chosen else "Requests",
                 y_title=axis,
                 horizontal=True,
+                value_format=mix_format,
+                reference=authority_mix,
             ),
-            df.rename({"label": axis, "requests": "Requests"})[[axis, "Requests"]],
+            df.rename({"label": axis, "requests": "Requests", "share": "Share"})[
+                [axis, "Requests", "Share"]
+            ],
             f"demand_by_{dimension}",
-            formats={"Requests": "count"},
+            formats={"Requests": "count", "Share": "share"},
         )

@@ -26,6 +26,12 @@ kind = metric.kind
 profile = ui.get(equality.profile, measure, f.period, f.scope, k)
 whole = ui.get(metrics.compute, measure, f.period, "none", f.scope)
 reference = whole["value"].iloc[0]
+# With a place chosen, its own value (dotted) beside the whole authority's (dashed).
+authority_value = ui.authority(metrics.compute, measure, f.period, "none")
+place_reference = None
+if authority_value is not None:
+    place_reference = (f"{f.place_name}, all children", reference)
+    reference = authority_value["value"].iloc[0]
 
 st.subheader(f"{metric.title}: groups that differ from the rest")
 st.markdown(
@@ -76,7 +82,8 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
                 y_title=title,
                 flag="differs",
                 reference=reference,
-                reference_label="All children",
+                reference_label=charts.AUTHORITY if place_reference else "All children",
+                place_reference=place_reference,
                 value_format=value_format,
             ),
             part.rename(
@@ -171,7 +178,9 @@ family_by = st.radio(
     key="equality_family_by",
 )
 names = ui.get(explore.group_names)
-view = ui.get(equality.family_view, f.period, family_by, f.scope)
+# By locality every locality, the chosen one in colour; by place or decile, within the filter.
+family_scope = explore.authority(f.scope) if family_by == "locality" else f.scope
+view = ui.get(equality.family_view, f.period, family_by, family_scope)
 view["Group"] = view["group"].map(lambda g: names.get(family_by, {}).get(g, formatting.label(g)))
 FAMILY_KINDS = {
     "families_with_requests": "count",
@@ -193,6 +202,7 @@ with left:
             x_title="Families with an episode open in the period",
             y_title="",
             horizontal=True,
+            highlight=names["locality"].get(f.scope.locality) if family_by == "locality" else None,
         ),
         published.rename(
             {
@@ -226,7 +236,7 @@ with left:
 with right:
     parts = []
     for metric_id in ("family_re_entry_12m_rate", "families_multiple_needs_rate"):
-        part = ui.get(metrics.compute, metric_id, f.period, family_by, f.scope)
+        part = ui.get(metrics.compute, metric_id, f.period, family_by, family_scope)
         parts.append(part.assign(Measure=metrics.REGISTRY[metric_id].title))
     rates = pd.concat(parts, ignore_index=True)
     rates["Group"] = rates["group"].map(

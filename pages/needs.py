@@ -1,5 +1,6 @@
 """Needs analysis: what families present with at assessment."""
 
+import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, ui
@@ -9,7 +10,8 @@ ui.page_header(
     "Needs analysis",
     "Needs recorded at early help assessments and reviews completed in the period, as a share "
     "of those assessments (an assessment can list several needs). Headline groups are the ten "
-    "Supporting Families outcomes.",
+    "Supporting Families outcomes. With a locality, hub or area chosen, the black ticks and "
+    "the last column are the whole authority.",
 )
 f = ui.filters()
 names = ui.get(explore.group_names)["locality"]
@@ -21,6 +23,7 @@ overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
 overall["Need"] = overall["need"].map(formatting.label)
 overall["Headline group"] = overall["need_group"].map(formatting.label)
 ranked = ui.publish(overall.sort_values("share", ascending=False), KINDS)
+whole_needs = ui.authority_mix("need", "Need", KINDS, explore.need_prevalence_by, "all", f.period)
 columns = {
     "assessments_listing": "Assessments listing",
     "assessments": "Assessments",
@@ -38,6 +41,7 @@ with left:
             y_title="Need",
             horizontal=True,
             value_format=".0%",
+            reference=whole_needs,
         ),
         ranked.rename(columns=columns)[
             ["Need", "Headline group", "Assessments listing", "Assessments", "Share"]
@@ -49,6 +53,9 @@ with right:
     groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
     groups["Headline group"] = groups["need_group"].map(formatting.label)
     groups = ui.publish(groups, KINDS)
+    whole_groups = ui.authority_mix(
+        "need_group", "Headline group", KINDS, explore.need_group_prevalence, "all", f.period
+    )
     ui.chart(
         charts.bar(
             groups,
@@ -59,6 +66,7 @@ with right:
             y_title="Supporting Families outcome",
             horizontal=True,
             value_format=".0%",
+            reference=whole_groups,
         ),
         groups.rename(columns=columns)[
             ["Headline group", "Assessments listing", "Assessments", "Share"]
@@ -93,6 +101,16 @@ else:
     by["Category"] = by["category"].map(formatting.label)
     source = AGE_BANDS if dimension == "age_band" else codes(ThriveGroup)
     order = [formatting.label(c) for c in source]
+# The last columns: the chosen place in all (with another dimension) and the whole authority.
+columns_after = []
+if f.place_chosen and dimension != "locality":
+    columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
+whole_column = ui.get(explore.need_prevalence_by, "all", f.period, explore.authority(f.scope))
+whole_column["Need"] = whole_column["need"].map(formatting.label)
+columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
+if order is not None:
+    order = [*order, *(c["Category"].iloc[0] for c in columns_after)]
+by = pd.concat([by, *columns_after], ignore_index=True)
 # A need's counts over the groups add up to its count in the first chart.
 by = ui.publish(by, KINDS, lines=["Need"])
 ui.chart(
@@ -165,19 +183,28 @@ thrive = (
     .loc[[o for o in order if o in set(thrive["i-THRIVE group"])]]
     .reset_index()
 )
-thrive = ui.publish(thrive, {"assessments": "count"}, lines=["i-THRIVE group", "Service"])
+THRIVE_KINDS = {"assessments": "count", "share": "share"}
+thrive = ui.publish(thrive, THRIVE_KINDS, lines=["i-THRIVE group", "Service"])
+# With a place chosen, its assessments as shares (by service) and the authority's share.
+whole_thrive = ui.authority_mix(
+    "thrive_group", "i-THRIVE group", THRIVE_KINDS, explore.thrive_shares, f.period
+)
 ui.chart(
     charts.bar(
         thrive,
         "i-THRIVE group",
-        "assessments",
-        title="i-THRIVE grouping at assessment",
-        x_title="Assessments",
+        "share" if f.place_chosen else "assessments",
+        title="i-THRIVE grouping at assessment" + (" (share)" if f.place_chosen else ""),
+        x_title="Share of assessments (%)" if f.place_chosen else "Assessments",
         y_title="i-THRIVE group",
         color="Service",
         horizontal=True,
+        value_format=".0%" if f.place_chosen else ",.0f",
+        reference=whole_thrive,
     ),
-    thrive.rename({"assessments": "Assessments"})[["i-THRIVE group", "Service", "Assessments"]],
+    thrive.rename({"assessments": "Assessments", "share": "Share"})[
+        ["i-THRIVE group", "Service", "Assessments", "Share"]
+    ],
     "needs_thrive",
-    formats={"Assessments": "count"},
+    formats={"Assessments": "count", "Share": "share"},
 )

@@ -1,5 +1,6 @@
 """Outcomes and family voice: how episodes close, how long they last, what families say."""
 
+import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics, ui
@@ -18,26 +19,36 @@ with left:
     closures = ui.get(explore.closure_reasons, f.period, f.scope)
     closures["Closure reason"] = closures["closure_reason"].map(formatting.label)
     closures["Service"] = closures["service"].map(formatting.label)
-    closures = ui.publish(closures, {"episodes": "count"}, lines=["Closure reason", "Service"])
+    CLOSURE_KINDS = {"episodes": "count", "share": "share"}
+    closures = ui.publish(closures, CLOSURE_KINDS, lines=["Closure reason", "Service"])
+    # With a place chosen, its closures as shares (by service) and the authority's share.
+    whole_closures = ui.authority_mix(
+        "closure_reason", "Closure reason", CLOSURE_KINDS, explore.closure_reason_shares, f.period
+    )
     ui.chart(
         charts.bar(
             closures,
             "Closure reason",
-            "episodes",
-            title="Episodes closed, by reason",
-            x_title="Episodes closed",
+            "share" if f.place_chosen else "episodes",
+            title="Episodes closed, by reason" + (" (share)" if f.place_chosen else ""),
+            x_title="Share of episodes closed (%)" if f.place_chosen else "Episodes closed",
             y_title="Closure reason",
             color="Service",
             horizontal=True,
+            value_format=".0%" if f.place_chosen else ",.0f",
+            reference=whole_closures,
         ),
-        closures.rename({"episodes": "Episodes closed"})[
-            ["Closure reason", "Service", "Episodes closed"]
+        closures.rename({"episodes": "Episodes closed", "share": "Share"})[
+            ["Closure reason", "Service", "Episodes closed", "Share"]
         ],
         "outcomes_closures",
-        formats={"Episodes closed": "count"},
+        formats={"Episodes closed": "count", "Share": "share"},
     )
 with right:
-    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", f.scope)
+    # Every locality, the chosen one in colour, and the whole authority's median.
+    whole = explore.authority(f.scope)
+    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", whole)
+    whole_median = ui.get(metrics.compute, "median_episode_days", f.period, "none", whole)
     median["Locality"] = median["group"].map(
         lambda g: names["locality"].get(g, formatting.label(g))
     )
@@ -53,6 +64,8 @@ with right:
             title="Median episode length, by locality",
             x_title="Locality of residence",
             y_title="Median length (days)",
+            reference=whole_median["value"].iloc[0],
+            highlight=names["locality"].get(f.scope.locality),
         ),
         median.rename({"denominator": "Episodes closed", "value": "Median days"})[
             ["Locality", "Episodes closed", "Median days"]
@@ -65,8 +78,17 @@ st.subheader("Family survey")
 areas = ui.get(explore.survey_agree_by_area, f.period, f.scope)
 areas["Hub"] = areas["hub_id"].map(lambda h: names["hub"].get(h, h))
 areas["Outcome area"] = areas["outcome_area"].map(lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}")
+# The last row: the whole authority's agreement in each area.
+whole_areas = ui.get(
+    explore.survey_agree_by_outcome_area, f.period, explore.authority(f.scope)
+).assign(Hub=charts.AUTHORITY)
+whole_areas["Outcome area"] = whole_areas["outcome_area"].map(
+    lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}"
+)
 areas = ui.publish(
-    areas[["Hub", "Outcome area", "agree", "responses", "share"]],
+    pd.concat([areas, whole_areas], ignore_index=True)[
+        ["Hub", "Outcome area", "agree", "responses", "share"]
+    ],
     {"agree": "count", "responses": "denominator", "share": "share"},
     lines=["Hub", "Outcome area"],
 )
@@ -99,6 +121,9 @@ with left:
         ],
         {"numerator": "count", "denominator": "denominator", "value": "share"},
     )
+    whole_rate = ui.get(
+        metrics.compute, "survey_agree_rate", f.period, "none", explore.authority(f.scope)
+    )
     ui.chart(
         charts.bar(
             hub_rate,
@@ -109,6 +134,7 @@ with left:
             y_title="Hub or team",
             horizontal=True,
             value_format=".0%",
+            reference=whole_rate["value"].iloc[0],
         ),
         hub_rate.rename({"numerator": "Agree", "denominator": "Answers", "value": "Share"})[
             ["Hub", "Agree", "Answers", "Share"]
@@ -120,7 +146,11 @@ with right:
     two_years = f.period.previous()
     span = type(f.period)(two_years.start, f.period.end, f"{two_years.label} to {f.period.label}")
     monthly = ui.get(explore.survey_monthly_trend, span, f.scope)
-    monthly = ui.publish(monthly, {"agree": "count", "responses": "denominator", "share": "share"})
+    MONTHLY_KINDS = {"agree": "count", "responses": "denominator", "share": "share"}
+    monthly = ui.publish(monthly, MONTHLY_KINDS)
+    whole_monthly = ui.authority(explore.survey_monthly_trend, span)
+    if whole_monthly is not None:
+        whole_monthly = ui.publish(whole_monthly, MONTHLY_KINDS)
     ui.chart(
         charts.line(
             monthly,
@@ -130,6 +160,8 @@ with right:
             x_title="Month",
             y_title="Share agreeing (%)",
             value_format=".0%",
+            reference=whole_monthly,
+            series_name=f.place_name,
         ),
         monthly.rename(
             {"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}

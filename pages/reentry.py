@@ -26,7 +26,15 @@ ui.shares_by_quarter(
 st.subheader("How the previous episode closed")
 prev = ui.get(explore.re_entry_by_previous_closure, f.period, f.scope)
 prev["Previous closure"] = prev["previous_closure_reason"].map(formatting.label)
-prev = ui.publish(prev, {"re_entries": "count", "episodes": "denominator", "share": "share"})
+PREV_KINDS = {"re_entries": "count", "episodes": "denominator", "share": "share"}
+prev = ui.publish(prev, PREV_KINDS)
+whole_prev = ui.authority_mix(
+    "previous_closure_reason",
+    "Previous closure",
+    PREV_KINDS,
+    explore.re_entry_by_previous_closure,
+    f.period,
+)
 ui.chart(
     charts.bar(
         prev,
@@ -37,6 +45,7 @@ ui.chart(
         y_title="Previous episode's closure",
         horizontal=True,
         value_format=".0%",
+        reference=whole_prev,
     ),
     prev.rename({"episodes": "Out of", "re_entries": "Count", "share": "Share"})[
         ["Previous closure", "Count", "Out of", "Share"]

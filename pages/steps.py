@@ -48,20 +48,27 @@ left, right = st.columns(2)
 with left:
     ui.shares_by_quarter(RATES, "Step-down and step-up by quarter", "steps_trend")
 with right:
+    # With a place chosen, each band's share of its step-ups beside the authority's share.
+    TIMING_KINDS = {"step_ups": "count", "share": "share"}
     timing = ui.get(explore.step_up_timing, f.period, f.scope)
-    timing = ui.publish(timing[["band", "step_ups"]], {"step_ups": "count"})
+    timing = ui.publish(timing[["band", "step_ups", "share"]], TIMING_KINDS)
+    whole_timing = ui.authority(explore.step_up_timing, f.period)
+    if whole_timing is not None:
+        whole_timing = ui.publish(whole_timing[["band", "share"]], {"share": "share"})
     ui.chart(
         charts.bar(
             timing,
             "band",
-            "step_ups",
-            title="Time from episode start to step-up",
+            "share" if f.place_chosen else "step_ups",
+            title="Time from episode start to step-up" + (" (share)" if f.place_chosen else ""),
             x_title="Time from start of episode to step-up",
-            y_title="Episodes stepped up",
+            y_title="Share of step-ups (%)" if f.place_chosen else "Episodes stepped up",
+            value_format=".0%" if f.place_chosen else ",.0f",
+            reference=whole_timing,
         ),
-        timing.rename({"band": "Time to step-up", "step_ups": "Episodes stepped up"})[
-            ["Time to step-up", "Episodes stepped up"]
-        ],
+        timing.rename(
+            {"band": "Time to step-up", "step_ups": "Episodes stepped up", "share": "Share"}
+        )[["Time to step-up", "Episodes stepped up", "Share"]],
         "steps_timing",
-        formats={"Episodes stepped up": "count"},
+        formats={"Episodes stepped up": "count", "Share": "share"},
     )

@@ -2,7 +2,8 @@
 -- caseload a hub carries), transfers included as in open_episodes.
 -- grain: one row per month end and hub
 -- columns: month_end, hub_id, open_episodes
--- parameters: $start, $end (dates, both inclusive); filters $locality, $hub, $service
+-- parameters: $start, $end (dates, both inclusive); filters $locality, $hub, $service,
+--             $area (the family's small area) (null = all)
 with
 
 month_ends as (
@@ -26,5 +27,6 @@ inner join episode_facts
 where in_filter(episode_facts.locality_id, $locality)
     and in_filter(episode_facts.hub_id, $hub)
     and in_filter(episode_facts.service, $service)
+    and in_filter(episode_facts.area_code, $area)
 group by all
 order by ends.month_end, episode_facts.hub_id

@@ -1,16 +1,20 @@
 -- request_to_start: how long families wait from a request to the start of the episode it led
 -- to: episodes started in the period that came from a request (transfer starts left out), by
--- the lead hub or by the family's catchment hub.
--- grain: one row per group ('hub' or 'catchment'; 'unknown' when missing)
+-- the lead hub or by the family's catchment hub, or in all ('none').
+-- grain: one row per group ('hub' or 'catchment'; 'unknown' when missing; 'all' for 'none')
 -- columns: group, episodes, median_days (request received to episode start), within_28_days
 --          (episodes starting no more than 4 weeks after the request), share_within_28_days
--- parameters: $start, $end (dates, both inclusive), $by ('hub' | 'catchment');
---             filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, both inclusive), $by ('hub' | 'catchment' | 'none');
+--             filters $locality, $hub, $service, $area (the family's small area) (null = all)
 with
 
 waits as (
     select
-        case $by when 'hub' then hub_id else catchment_hub_id end as report_key,
+        case $by
+            when 'hub' then hub_id
+            when 'catchment' then catchment_hub_id
+            else 'all'
+        end as report_key,
         date_diff('day', request_received_date, start_date) as days
     from episode_facts
     where start_date between $start and $end
@@ -21,6 +25,7 @@ waits as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and in_filter(area_code, $area)
 ),
 
 final as (

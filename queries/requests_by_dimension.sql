@@ -2,7 +2,8 @@
 -- grain: one row per category of $dimension present in the period
 -- columns: category (text; 'unknown' / 'undecided' where missing), requests
 -- parameters: $start, $end (dates, inclusive); $dimension ('source' | 'age_band' | 'decision'
---             | 'locality' | 'hub' | 'imd_decile'); filters $locality, $hub (null = all)
+--             | 'locality' | 'hub' | 'imd_decile'); filters $locality, $hub, $area (the family's
+--             small area) (null = all)
 with
 
 in_period as (
@@ -20,6 +21,7 @@ in_period as (
         received_date between $start and $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
+        and in_filter(area_code, $area)
 )
 
 select

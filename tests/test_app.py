@@ -99,8 +99,13 @@ def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
     with store.connect(sample_db) as con:
         counts = metrics.compute(con, "requests", periods.parse("2025-26"), "locality")
         rates = metrics.compute(con, "requests_per_10k", periods.parse("2025-26"), "locality")
-    assert list(table["Requests"]) == list(counts["value"])
-    assert list(table["Requests per 10,000 children"]) == pytest.approx(list(rates["value"]))
+        whole = metrics.compute(con, "requests_per_10k", periods.parse("2025-26"), "none")
+    # Every locality, then the whole authority as the reference row.
+    assert list(table["Locality"])[-1] == "Whole authority"
+    assert list(table["Requests"]) == [*counts["value"], whole["numerator"].iloc[0]]
+    assert list(table["Requests per 10,000 children"]) == pytest.approx(
+        [*rates["value"], whole["value"].iloc[0]]
+    )
 
 
 def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):

@@ -1,6 +1,12 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
-from ehts_data.ui.blocks import shares_by_group, shares_by_quarter
+from ehts_data.ui.blocks import (
+    authority,
+    authority_mix,
+    request_mix,
+    shares_by_group,
+    shares_by_quarter,
+)
 from ehts_data.ui.data import (
     board_pack,
     commentary,
@@ -15,6 +21,7 @@ from ehts_data.ui.filters import (
     Filters,
     filter_bar,
     filter_on_click,
+    filter_on_map_click,
     filters,
     keep_in_url,
     kept_in_url,
@@ -35,6 +42,8 @@ from ehts_data.ui.layout import (
 
 __all__ = [
     "Filters",
+    "authority",
+    "authority_mix",
     "board_pack",
     "commentary",
     "chart",
@@ -42,6 +51,7 @@ __all__ = [
     "download_name",
     "filter_bar",
     "filter_on_click",
+    "filter_on_map_click",
     "filters",
     "get",
     "internal_only",
@@ -53,6 +63,7 @@ __all__ = [
     "page_header",
     "publish",
     "request_filter",
+    "request_mix",
     "require_data",
     "save_commentary",
     "shares_by_group",

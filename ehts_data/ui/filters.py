@@ -1,8 +1,9 @@
-"""The shared filter bar: period, locality, hub and service, kept in the URL.
+"""The shared filter bar: period, locality, small area, hub and service, kept in the URL.
 
 It is drawn once, in app.py, before the page runs, so its values persist across pages; pages
 read them with `filters()`. A chart click asks for a filter with `request_filter`, which the
 bar applies at the start of the next run (a widget's value cannot change after it is drawn).
+A value in the URL that the data does not have is refused with a notice, never applied.
 """
 
 from __future__ import annotations
@@ -22,16 +23,26 @@ from ehts_data.ui.data import get, has_data
 KINDS = ("Financial year", "Quarter", "Custom dates")
 _STATE = "ehts_filters"
 _PENDING = "ehts_pending_filter"
+_AREA = "ehts_last_area"  # the area of the last run, to tell a new choice from a stale one
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the person has chosen: a period and a scope (locality, hub, service)."""
+    """What the person has chosen: a period, a scope (locality, hub, service) and a small
+    area within the locality (the metrics have no area filter: pages set the area against its
+    locality and the authority, and filter the views that can be)."""
 
     period: periods.Period
     scope: Scope
     first_day: date  # the first and last days with data, for trends
     last_day: date
+    area: str | None = None
+    place_name: str | None = None  # the chosen place's name (area, hub or locality), for legends
+
+    @property
+    def place_chosen(self) -> bool:
+        """True when a locality, hub or area is chosen: charts then show the authority too."""
+        return bool(self.scope.locality or self.scope.hub or self.area)
 
     def describe(self, names: dict[str, dict[str, str]] | None = None) -> str:
         """The filters in words; with `names` (explore.group_names), places by name."""
@@ -40,6 +51,8 @@ class Filters:
         if self.scope.locality:
             locality = names.get("locality", {}).get(self.scope.locality, self.scope.locality)
             parts.append(f"locality {locality}")
+        if self.area:
+            parts.append(f"area {self.place_name or self.area}")
         if self.scope.hub:
             parts.append(f"hub {names.get('hub', {}).get(self.scope.hub, self.scope.hub)}")
         if self.scope.service:
@@ -48,25 +61,61 @@ class Filters:
 
 
 def request_filter(**values: str | None) -> None:
-    """Ask for locality and/or hub filters (e.g. from a chart click) and rerun the page."""
+    """Ask for locality, area and/or hub filters (e.g. from a chart click) and rerun."""
     st.session_state[_PENDING] = values
     st.rerun()
 
 
-def filter_on_click(event, field: str, key: str, allowed) -> None:
-    """Filter the page to the locality or hub clicked in a chart (its customdata).
-
-    A chart keeps its selection across reruns, so only a new click applies; clearing the
-    filter in the sidebar afterwards is not undone by the old selection.
-    """
+def _clicked(event) -> list:
+    """The customdata of the points a click selected (a chart may send several: a hub's ring
+    and its marker, say)."""
     points = event.selection.points if event else []
-    value = points[0].get("customdata") if points else None
+    out = []
+    for point in points:
+        value = point.get("customdata")
+        if isinstance(value, list):  # customdata with several columns: the first is the key
+            value = value[0] if value else None
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def filter_on_click(event, field: str, key: str, allowed) -> None:
+    """Filter the page to the locality, hub or small area clicked in a chart (its customdata).
+
+    `field` is 'locality', 'hub' or 'area'; `allowed` the ids that may be chosen (for 'hub'
+    and 'area' a mapping to their locality, which is chosen with them). A chart keeps its
+    selection across reruns, so only a new click applies; clearing the filter in the sidebar
+    afterwards is not undone by the old selection.
+    """
+    values = [v for v in _clicked(event) if v in allowed]
+    value = values[0] if values else None
     memory = f"{key}_last_click"
     if value == st.session_state.get(memory):
         return
     st.session_state[memory] = value
-    if value in allowed and value != getattr(filters().scope, field):
-        request_filter(**{field: value})
+    if value is None:
+        return
+    f = filters()
+    current = f.area if field == "area" else getattr(f.scope, field)
+    if value == current:
+        return
+    if field == "locality":
+        request_filter(locality=value)
+    else:
+        # A citywide team has no locality: choosing it clears the locality filter.
+        locality = allowed[value] if isinstance(allowed[value], str) else None
+        request_filter(locality=locality, **{field: value})
+
+
+def filter_on_map_click(event, key: str, areas: dict, hubs: dict) -> None:
+    """A click on the small-area map: an area chooses the area filter, a hub marker the hub
+    (its catchment's hub), each with its locality."""
+    clicked = _clicked(event)
+    if any(v in hubs for v in clicked) and not any(v in areas for v in clicked):
+        filter_on_click(event, "hub", key, hubs)
+    else:
+        filter_on_click(event, "area", key, areas)
 
 
 def filters() -> Filters:
@@ -90,17 +139,22 @@ def _run_through_app() -> None:
 
 
 URL_NOTICE = "ehts_url_notice"
-FILTER_PARAMS = ("period", "start", "end", "locality", "hub", "service")
+FILTER_PARAMS = ("period", "start", "end", "locality", "area", "hub", "service")
 
 
 def _from_url(
-    years: list[str], quarters: list[str], localities: list, hubs: list, bounds: tuple[date, date]
-) -> None:
-    """The filters a link asks for; what it asks for that the data does not have is noted
-    (url_notice), not silently replaced."""
+    years: list[str],
+    quarters: list[str],
+    localities: list,
+    hubs: dict,
+    areas: dict,
+    bounds: tuple[date, date],
+) -> list[str]:
+    """Set the filters from the URL's query parameters; return what was refused, in words
+    (the page header says so: url_notice), never silently replaced."""
     qp = st.query_params
+    refused = []
     period = qp.get("period")
-    unknown = []
     if period in years:
         st.session_state.flt_kind, st.session_state.flt_year = KINDS[0], period
     elif period in quarters:
@@ -108,25 +162,44 @@ def _from_url(
     elif qp.get("start") and qp.get("end"):
         try:
             start, end = date.fromisoformat(qp["start"]), date.fromisoformat(qp["end"])
-            if start > end or start < bounds[0] or end > bounds[1]:
-                raise ValueError
-            st.session_state.flt_kind = KINDS[2]
-            st.session_state.flt_range = (start, end)
+            if start > end:
+                refused.append("dates whose start is after their end")
+            elif start < bounds[0] or end > bounds[1]:
+                refused.append(f"dates {start} to {end} (outside the data's years)")
+            else:
+                st.session_state.flt_kind = KINDS[2]
+                st.session_state.flt_range = (start, end)
         except ValueError:
-            unknown.append(f"dates {qp['start']} to {qp['end']}")
+            refused.append("dates that are not dates (YYYY-MM-DD)")
     elif period:
-        unknown.append(f"period {period}")
-    for field, known, key in (
-        ("locality", localities, "flt_locality"),
-        ("hub", hubs, "flt_hub"),
-        ("service", codes(Service), "flt_service"),
-    ):
-        if qp.get(field) in known:
-            st.session_state[key] = qp[field]
-        elif qp.get(field):
-            unknown.append(f"{field} {qp[field]}")
-    if unknown:
-        st.session_state[URL_NOTICE] = unknown
+        refused.append(f"period {period!r} (no data for it)")
+    locality = qp.get("locality")
+    if locality in localities:
+        st.session_state.flt_locality = locality
+    elif locality:
+        refused.append(f"locality {locality!r} (no such locality)")
+        locality = None
+    area = qp.get("area")
+    if area in areas and locality in (None, areas[area]):
+        st.session_state.flt_area = area
+        st.session_state.flt_locality = areas[area]
+    elif area:
+        refused.append(
+            f"small area {area!r} (not an area of locality {locality!r})"
+            if area in areas
+            else f"small area {area!r} (no such small area)"
+        )
+    hub = qp.get("hub")
+    if hub in hubs and st.session_state.get("flt_locality") in (None, hubs[hub]):
+        st.session_state.flt_hub = hub
+    elif hub:
+        refused.append(f"hub {hub!r} (no such hub in the locality chosen)")
+    service = qp.get("service")
+    if service in codes(Service):
+        st.session_state.flt_service = service
+    elif service:
+        refused.append(f"service {service!r} (no such service)")
+    return refused
 
 
 def _bounds(first_day: date, last_day: date) -> tuple[date, date]:
@@ -135,7 +208,7 @@ def _bounds(first_day: date, last_day: date) -> tuple[date, date]:
 
 
 def url_notice() -> list[str]:
-    """What the link this session opened asked for that the data does not have (once)."""
+    """What the link this session opened asked for that was not applied (once)."""
     return st.session_state.pop(URL_NOTICE, [])
 
 
@@ -176,6 +249,9 @@ def filter_bar() -> Filters | None:
     )
     hub_names = dict(zip(hub_table.hub_id, hub_table.hub_name, strict=True))
     hub_locality = dict(zip(hub_table.hub_id, hub_table.locality_id, strict=True))
+    area_table = get(explore.areas)
+    area_names = dict(zip(area_table.area_code, area_table.area_name, strict=True))
+    area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
 
     if "flt_kind" not in st.session_state:
         # The latest complete financial year, and its last quarter, not a near-empty one.
@@ -185,8 +261,13 @@ def filter_bar() -> Filters | None:
         st.session_state.flt_year = year
         st.session_state.flt_quarter = f"{year}-Q4" if f"{year}-Q4" in quarters else quarters[0]
         st.session_state.flt_range = (date.fromisoformat(years[0][:4] + "-04-01"), last_day)
-        _from_url(
-            years, quarters, list(locality_names), list(hub_names), _bounds(first_day, last_day)
+        st.session_state[URL_NOTICE] = _from_url(
+            years,
+            quarters,
+            list(locality_names),
+            hub_locality,
+            area_locality,
+            _bounds(first_day, last_day),
         )
     pending = st.session_state.pop(_PENDING, None)
     if pending:
@@ -200,6 +281,8 @@ def filter_bar() -> Filters | None:
                 st.session_state.flt_hub = None
         if "hub" in pending:
             st.session_state.flt_hub = pending["hub"]
+        if "area" in pending:
+            st.session_state.flt_area = pending["area"]
 
     with st.sidebar:
         st.header("Filters")
@@ -224,6 +307,33 @@ def filter_bar() -> Filters | None:
             key="flt_locality",
             format_func=lambda v: "All localities" if v is None else locality_names.get(v, v),
         )
+        # Areas of the chosen locality; with none chosen, every area (choosing one chooses
+        # its locality too). No widget for an extract without small areas.
+        area_options = [a for a in area_names if locality in (None, area_locality[a])]
+        if st.session_state.get("flt_area") not in (None, *area_options) or (
+            # The locality was cleared while its area stood: the area goes with it.
+            locality is None and st.session_state.get("flt_area") == st.session_state.get(_AREA)
+        ):
+            st.session_state.flt_area = None
+        area = None
+        if area_options:
+            area = st.selectbox(
+                "Small area",
+                [None, *area_options],
+                key="flt_area",
+                format_func=lambda v: (
+                    ("Whole locality" if locality else "All small areas")
+                    if v is None
+                    else area_names[v]
+                    if locality
+                    else f"{area_names[v]} ({locality_names.get(area_locality[v], '')})"
+                ),
+                help="Click an area on the Demand page's map to choose it. The Demand page's "
+                "views follow the area; measures with no small-area filter show its locality.",
+            )
+            st.session_state[_AREA] = area
+            if area and locality is None:
+                request_filter(locality=area_locality[area], area=area)
         hub_options = [h for h in hub_names if locality is None or hub_locality[h] == locality]
         if st.session_state.get("flt_hub") not in (None, *hub_options):
             st.session_state.flt_hub = None
@@ -250,7 +360,11 @@ def filter_bar() -> Filters | None:
             "end": period.end.isoformat(),
         }
     )
-    params |= {k: v for k, v in (("locality", locality), ("hub", hub), ("service", service)) if v}
+    params |= {
+        k: v
+        for k, v in (("locality", locality), ("area", area), ("hub", hub), ("service", service))
+        if v
+    }
     # Only the filter bar's own parameters: a page's widgets keep theirs (keep_in_url).
     if {k: v for k, v in st.query_params.items() if k in FILTER_PARAMS} != params:
         for name in FILTER_PARAMS:
@@ -258,6 +372,15 @@ def filter_bar() -> Filters | None:
                 st.query_params[name] = params[name]
             elif name in st.query_params:
                 del st.query_params[name]
-    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day)
+    place = (
+        area_names.get(area)
+        if area
+        else hub_names.get(hub)
+        if hub
+        else locality_names.get(locality)
+        if locality
+        else None
+    )
+    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day, area, place)
     st.session_state[_STATE] = chosen
     return chosen

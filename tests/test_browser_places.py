@@ -1,0 +1,250 @@
+"""A coordinator in a real browser: choose a locality, then click a small area on the map, an
+area in the funnel plot and a catchment in its chart; the URL, the filter bar and the charts
+follow, and every chart sets the chosen place against the whole authority.
+
+Needs Debian's /usr/bin/chromium (`make test` installs it). If it is missing these tests fail;
+they never skip.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.browser import ARTIFACTS, running_app, settle
+from tests.conftest import SAMPLE
+from tests.test_browser import browser  # noqa: F401 (the shared Chromium fixture)
+
+AREAS = {r["area_code"]: r for r in csv.DictReader(open(SAMPLE / "areas.csv"))}
+HUBS = {r["hub_id"]: r for r in csv.DictReader(open(SAMPLE / "hubs.csv"))}
+MAPS = {"demand_map", "demand_area_map"}  # coloured by rate: no reference line to draw
+
+# Each chart's key, its trace names, its heatmap labels and its title, from plotly's figure.
+FIGURES = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')].map(p => {
+    const holder = p.closest('[class*="st-key-"]');
+    const key = holder ? [...holder.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
+    return [key, {
+        names: p.data.map(t => t.name || ''),
+        labels: p.data.flatMap(t => t.type === 'heatmap' ? [...t.x, ...t.y].map(String) : []),
+        title: (p.layout.title && p.layout.title.text) || '',
+    }];
+}))"""
+
+
+def figures(page) -> dict:
+    return page.evaluate(FIGURES)
+
+
+def wait_for_trace(page, key: str, name: str) -> None:
+    """Wait until the chart with this key has redrawn with a trace of this name (plotly may
+    redraw a moment after Streamlit's run has finished)."""
+    page.wait_for_function(
+        """([key, name]) => {
+            const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return p && p.data && p.data.some(t => t.name === name);
+        }""",
+        arg=[key, name],
+        timeout=30_000,
+    )
+
+
+def wait_for_title(page, key: str, text: str) -> None:
+    """Wait until the chart with this key has redrawn with this text in its title."""
+    page.wait_for_function(
+        """([key, text]) => {
+            const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return p && p.layout && p.layout.title && p.layout.title.text.includes(text);
+        }""",
+        arg=[key, text],
+        timeout=30_000,
+    )
+
+
+def with_authority(figure: dict) -> bool:
+    return any(n.startswith("Whole authority") for n in figure["names"] + figure["labels"])
+
+
+def query(page) -> dict:
+    from urllib.parse import parse_qs, urlparse
+
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def sidebar_choice(page, label: str) -> str:
+    """The value shown in the sidebar's selectbox with this label."""
+    return page.locator(f'[data-testid="stSidebar"] input[aria-label="{label}"]').input_value()
+
+
+def click_centre(page, locator) -> None:
+    # Plotly's drag layer takes the click, so click where the point is drawn.
+    box = locator.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+@pytest.fixture(scope="module")
+def places_page(sample_db, browser):  # noqa: F811
+    with running_app(sample_db) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        yield base, page
+        page.close()
+
+
+def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters_and_charts(
+    places_page,
+):
+    base, page = places_page
+    page.goto(f"{base}/demand?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "places-demand-authority.png"), full_page=True)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
+    page.get_by_role("option", name="Northgate").click()
+    settle(page)
+    assert query(page) == {"period": "2025-26", "locality": "NTH"}
+    charts = figures(page)
+    # Every chart but the maps carries the whole authority (a trace named for it).
+    missing = [k for k, f in charts.items() if k not in MAPS and not with_authority(f)]
+    assert missing == [] and len(charts) >= 12, (missing, list(charts))
+    assert "Northgate" in charts["demand_catchments"]["names"][2]  # the locality's own line
+    page.screenshot(path=str(ARTIFACTS / "places-demand-locality.png"), full_page=True)
+
+    the_map = page.locator(".st-key-demand_area_map .js-plotly-plot")
+    the_map.scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)
+    # The map takes a click once it has seen the pointer: a first click may only wake it.
+    for step in range(4):
+        box = the_map.bounding_box()
+        x = box["x"] + box["width"] * (0.3 + 0.03 * step)
+        y = box["y"] + box["height"] * (0.4 + 0.03 * step)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(1000)
+        settle(page)
+        if "area" in query(page):
+            break
+    chosen = query(page)
+    area = AREAS[chosen["area"]]
+    assert chosen["locality"] == area["locality_id"] == "NTH"
+    assert sidebar_choice(page, "Small area") == area["area_name"]
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"locality NTH · area {area['area_code']}" in main
+    wait_for_trace(page, "demand_area_funnel", f"Chosen: {area['area_name']}")
+    wait_for_title(page, "demand_monthly", area["area_name"])
+    wait_for_title(page, "demand_by_decision", "(share)")
+    charts = figures(page)
+    # Views that can follow a small area do: the monthly requests are the area's own.
+    assert area["area_name"] in charts["demand_monthly"]["title"]
+    assert f"share of {area['area_name']}'s requests" in charts["demand_by_hub"]["title"]
+    assert [k for k, f in charts.items() if k not in MAPS and not with_authority(f)] == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "places-demand-area.png"), full_page=True)
+
+
+def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_page):
+    base, page = places_page
+    page.goto(f"{base}/demand?period=2025-26&locality=NTH")
+    settle(page)
+    page.wait_for_selector(".st-key-demand_area_funnel .js-plotly-plot", timeout=30_000)
+    funnel = page.locator(".st-key-demand_area_funnel .js-plotly-plot")
+    funnel.scroll_into_view_if_needed()
+    click_centre(page, funnel.locator("g.points path.point").first)
+    settle(page)
+    page.wait_for_url("**area=**", timeout=15_000)
+    settle(page)
+    area = AREAS[query(page)["area"]]
+    assert area["locality_id"] == "NTH"
+    assert sidebar_choice(page, "Small area") == area["area_name"]
+    wait_for_trace(page, "demand_area_funnel", f"Chosen: {area['area_name']}")
+
+    catchments = page.locator(".st-key-demand_catchments .js-plotly-plot")
+    catchments.scroll_into_view_if_needed()
+    click_centre(page, catchments.locator("g.points path.point").first)
+    settle(page)
+    page.wait_for_url("**hub=**", timeout=15_000)
+    settle(page)
+    chosen = query(page)
+    hub = HUBS[chosen["hub"]]
+    assert hub["locality_id"] == chosen["locality"] == "NTH"
+    assert sidebar_choice(page, "Hub or team") == hub["hub_name"]
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
+    charts = figures(page)
+    assert "Whole authority" in charts["demand_catchments"]["names"][-2]
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize(
+    "link, refused",
+    [
+        ("locality=NTH&area=NOPE", "small area 'NOPE' (no such small area)"),
+        ("locality=NTH&area=X01000150", "small area 'X01000150' (not an area of locality 'NTH')"),
+        ("locality=NOWHERE", "locality 'NOWHERE' (no such locality)"),
+    ],
+)
+def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
+    sample_db,
+    browser,  # noqa: F811
+    link,
+    refused,
+):
+    assert AREAS["X01000150"]["locality_id"] != "NTH"
+    with running_app(sample_db) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{base}/demand?period=2025-26&{link}")
+        settle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert refused in sidebar
+        assert "area" not in query(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()
+
+
+@pytest.mark.parametrize(
+    "page_id, keys",
+    [
+        ("needs", ["needs_prevalence", "needs_groups", "needs_by_locality", "needs_thrive"]),
+        (
+            "steps",
+            [
+                "steps_step_down_rate_locality",
+                "steps_step_up_rate_hub",
+                "steps_trend",
+                "steps_timing",
+            ],
+        ),
+        (
+            "reentry",
+            ["reentry_re_entry_12m_rate_locality", "reentry_trend", "reentry_previous_closure"],
+        ),
+        (
+            "outcomes",
+            [
+                "outcomes_closures",
+                "outcomes_median_days",
+                "outcomes_survey_areas",
+                "outcomes_survey_hubs",
+                "outcomes_survey_monthly",
+            ],
+        ),
+        ("equality", ["equality_age_band"]),
+    ],
+)
+def test_analysis_pages_set_the_chosen_locality_against_the_whole_authority(
+    places_page, page_id, keys
+):
+    base, page = places_page
+    page.goto(f"{base}/{page_id}?period=2025-26&locality=NTH")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    settle(page)
+    charts = figures(page)
+    assert [k for k in keys if not with_authority(charts[k])] == []
+    if page_id == "equality":
+        # The legend names the locality, not "this council" or "all children".
+        assert any(n.startswith("Northgate, all children") for n in charts[keys[0]]["names"])
+    if page_id == "outcomes":
+        assert "Northgate" in charts["outcomes_survey_monthly"]["names"]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / f"places-{page_id}-locality.png"), full_page=True)

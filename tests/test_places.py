@@ -1,0 +1,160 @@
+"""A chosen place against the whole authority: the small-area filter of the Demand page's views,
+the catchments' quarterly rates and the authority's references, on the hand-built city of
+tests/test_breakdowns.py (financial year 2024-25), with the arithmetic in the comments.
+
+Families: F1 (C1, C2) lives in A1 (L1, catchment H1), F2 (C3) in A2 (L1, no catchment hub),
+F3 (C4) has no area (L2), F4 (C5) in A3 (L2, catchment H2). Requests and episodes are
+tests/test_metrics.py's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from ehts_data import explore, periods
+from ehts_data.metrics import ALL, Scope
+from tests.test_breakdowns import city  # noqa: F401 (the hand-built city fixture)
+
+FY = periods.parse("2024-25")
+
+
+def test_request_views_follow_a_small_area(city):  # noqa: F811
+    # A1's families' requests in 2024-25: R02 (C1, school, H1) and R04 (C2, school, no hub).
+    by_source = explore.requests_by(city, "source", FY, ALL, "A1")
+    assert by_source[["category", "requests", "share"]].values.tolist() == [["school", 2, 1.0]]
+    by_hub = explore.requests_by(city, "hub", FY, ALL, "A1").set_index("category")
+    assert by_hub["requests"].to_dict() == {"H1": 1, "unknown": 1}
+    assert by_hub["share"].to_dict() == {"H1": 0.5, "unknown": 0.5}
+    # Monthly: both in May 2024; A2 (C3): R06 in February 2025.
+    monthly = explore.requests_monthly(city, FY, ALL, "A2")
+    assert monthly[["locality_id", "requests"]].values.tolist() == [["L1", 1]]
+    assert monthly["month"].iloc[0].date() == date(2025, 2, 1)
+
+
+def test_request_to_start_in_all_and_for_a_small_area(city):  # noqa: F811
+    # From a request, started in 2024-25: E02 (R02 2024-05-01 -> 2024-06-15: 45 days) and
+    # E04 (R04, the same), both A1's; E08 starts before its request R07 (left out).
+    whole = explore.request_to_start(city, "none", FY)
+    assert whole[["group", "episodes", "median_days", "within_28_days"]].values.tolist() == [
+        ["all", 2, 45, 0]
+    ]
+    assert explore.request_to_start(city, "none", FY, ALL, "A1")["episodes"].tolist() == [2]
+    assert explore.request_to_start(city, "none", FY, ALL, "A3").empty
+
+
+def test_caseload_per_hub_is_the_open_episodes_over_the_hubs_carrying_any(city):  # noqa: F811
+    # Open at the end of March 2025: E02, E04 (H1); E07 and E10 (T1): 4 over 2 hubs.
+    march = periods.custom(date(2025, 3, 1), date(2025, 3, 31))
+    per_hub = explore.caseload_per_hub(city, march)
+    assert per_hub[["open_episodes", "hubs", "per_hub"]].values.tolist() == [[4, 2, 2.0]]
+    # A3's family (C5) has E10 open at T1 then.
+    assert explore.caseload_monthly(city, march, ALL, "A3")["hub_id"].tolist() == ["T1"]
+
+
+def test_monthly_requests_of_the_average_locality_or_area(city):  # noqa: F811
+    # 2024-25 requests: May 2024 R02, R04; June R07, R08; February 2025 R06.
+    per_locality = explore.requests_monthly_per_place(city, FY, ALL, "locality")
+    assert per_locality["requests"].tolist() == [1.0, 1.0, 0.5]  # over L1 and L2
+    # Within L1 (C1, C2, C3): May R02, R04; February R06; over its areas A1 and A2.
+    per_area = explore.requests_monthly_per_place(city, FY, Scope(locality="L1"), "area")
+    assert per_area["requests"].tolist() == [1.0, 0.5]
+
+
+def test_catchment_rates_by_quarter_with_the_same_quarter_a_year_before(city):  # noqa: F811
+    q1, q4 = periods.parse("2024-25-Q1"), periods.parse("2024-25-Q4")
+    trend = explore.place_rate_by_quarter(city, "catchment", q1, q4).set_index(["quarter", "group"])
+    assert list(trend.index.get_level_values("quarter").unique()) == [
+        "2024-25-Q1",
+        "2024-25-Q2",
+        "2024-25-Q3",
+        "2024-25-Q4",
+    ]
+    # Q1: H1 (A1, 2,000 children in 2024) has R02 and R04: 2 / 2,000 x 10,000 = 10.0. A year
+    # before (Q1 2023-24) R01 and R03, but A1 has no population for 2023 or earlier: no rate.
+    h1 = trend.loc[("2024-25-Q1", "H1")]
+    assert (h1["requests"], h1["population"], h1["rate"]) == (2, 2000, pytest.approx(10.0))
+    assert pd.isna(h1["rate_year_before"]) and pd.isna(h1["change"])
+    # H2 (A3, 1,000 children) has no request in Q1: 0.0; Q4's only request (R06, A2) has no hub.
+    assert trend.loc[("2024-25-Q1", "H2"), "rate"] == 0.0
+    assert trend.loc[("2024-25-Q4", "unknown"), "requests"] == 1
+    # The authority, quarter by quarter: Q1 R02, R04, R07, R08 = 4.
+    whole = explore.place_rate_by_quarter(city, "none", q1, q4).set_index("quarter")
+    assert whole.loc["2024-25-Q1", "requests"] == 4
+
+
+def test_demand_by_place_for_the_whole_scope_is_one_reference_row(city):  # noqa: F811
+    # L1's 2024-25 requests: R02, R04 (A1), R06 (A2) = 3; population 2,000 + 500 (A2's 2023).
+    row = explore.demand_by_place(city, "none", FY, Scope(locality="L1"))
+    assert row[["group", "requests"]].values.tolist() == [["all", 3]]
+
+
+def test_the_authority_of_a_scope_keeps_only_its_service():
+    assert explore.authority(Scope("L1", "H1", "early_help")) == Scope(service="early_help")
+
+
+def test_features_picks_one_localitys_boundary():
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": None, "properties": {"locality_id": "L1"}},
+            {"type": "Feature", "geometry": None, "properties": {"locality_id": "L2"}},
+        ],
+    }
+    kept = explore.features(geo, "locality_id", "L2")
+    assert [f["properties"]["locality_id"] for f in kept["features"]] == ["L2"]
+    assert explore.features(geo, "locality_id", "L9") is None
+    assert explore.features(None, "locality_id", "L1") is None
+    assert explore.features(geo, "locality_id", None) is None
+
+
+def test_a_chart_carries_the_authority_as_a_line_a_tick_or_dashed_lines():
+    from ehts_data import charts
+
+    place = pd.DataFrame({"label": ["School", "Health"], "share": [0.6, 0.4]})
+    whole = pd.DataFrame({"label": ["Health", "School", "Police"], "share": [0.5, 0.3, 0.2]})
+    line = charts.bar(
+        place,
+        "label",
+        "share",
+        title="t",
+        x_title="x",
+        y_title="y",
+        value_format=".0%",
+        reference=0.5,
+    )
+    assert [t.name for t in line.data] == [None, "Whole authority: 50%"]
+    assert len(line.layout.shapes) == 1 and line.layout.shapes[0].y0 == 0.5
+    # A tick on each category shown, at the authority's value (Police is not shown).
+    ticks = charts.bar(
+        place,
+        "label",
+        "share",
+        title="t",
+        x_title="x",
+        y_title="y",
+        horizontal=True,
+        reference=whole,
+    )
+    tick = ticks.data[-1]
+    assert tick.name == "Whole authority"
+    assert dict(zip(tick.y, tick.x, strict=True)) == {"Health": 0.5, "School": 0.3}
+    trend = pd.DataFrame({"q": ["Q1", "Q2"] * 2, "v": [1, 2, 3, 4], "m": ["A", "A", "B", "B"]})
+    lines = charts.line(
+        trend, "q", "v", title="t", x_title="x", y_title="y", color="m", reference=trend
+    )
+    dashed = [t for t in lines.data if t.line.dash == "dash"]
+    assert [t.name for t in dashed] == ["Whole authority: A", "Whole authority: B"]
+    assert [t.line.color for t in dashed] == charts.PALETTE[:2]  # each in its measure's colour
+
+
+def test_a_chart_with_a_reference_from_a_raw_frame_is_not_published():
+    from ehts_data import charts, disclosure
+
+    place = disclosure.publish(pd.DataFrame({"c": ["a"], "n": [20]}), {"n": "count"}, 6)
+    assert charts.is_published(charts.bar(place, "c", "n", title="t", x_title="", y_title=""))
+    raw = pd.DataFrame({"c": ["a"], "n": [30]})
+    chart = charts.bar(place, "c", "n", title="t", x_title="", y_title="", reference=raw)
+    assert not charts.is_published(chart)
