@@ -350,7 +350,7 @@ def test_an_in_page_widget_is_kept_in_the_url_and_a_copied_link_reopens_it(brows
     page.goto(f"{base}/?period=2025-26&spc_kpi=nonsense&locality=ZZZ")
     settle(page)
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "The link asked for locality ZZZ" in main
+    assert "The link asked for locality 'ZZZ' (no such locality)" in main
     assert "The link asked for spc kpi nonsense" in main
     assert page.locator('[data-testid="stException"]').count() == 0
 

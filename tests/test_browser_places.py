@@ -194,8 +194,8 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         page.goto(f"{base}/demand?period=2025-26&{link}")
         settle(page)
-        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-        assert refused in sidebar
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert f"The link asked for {refused}: not applied" in main
         assert "area" not in query(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()

@@ -69,8 +69,8 @@ def page_header(title: str, intro: str) -> None:
     st.markdown(f"{intro}  \nShowing **{text.for_markdown(showing(filters()))}**.")
     for asked in url_notice():
         st.warning(
-            f"The link asked for {text.for_markdown(asked)}, which this data does not have; "
-            "the page shows the filters in the sidebar instead.",
+            f"The link asked for {text.for_markdown(asked)}: not applied; the page shows the "
+            "filters in the sidebar instead.",
             icon=":material/link_off:",
         )
     data_currency()
