@@ -72,6 +72,7 @@ def sign_in() -> access.Grant | None:
         return None
     if not st.user.is_logged_in:
         st.session_state.pop(_GRANT, None)
+        _no_pages()
         st.title("EHTS Insight")
         st.markdown("Sign in with your council account to see the dashboard.")
         if st.button("Sign in", type="primary", icon=":material/login:"):
@@ -81,11 +82,13 @@ def sign_in() -> access.Grant | None:
     try:
         known = access.resolve(access.load(), claims)
     except access.AccessFileError as exc:
+        _no_pages()
         st.error(f"The access file cannot be used: {exc}")
         _sign_out_button()
         st.stop()
     if known is None:
         st.session_state.pop(_GRANT, None)
+        _no_pages()
         st.title("No access")
         st.error(
             f"You are signed in as {claims.get('email') or claims.get('sub')}, but this "
@@ -107,6 +110,15 @@ def sign_in() -> access.Grant | None:
         st.caption(f":material/person: {known.name} · {known.role}")
         _sign_out_button()
     return known
+
+
+def _no_pages() -> None:
+    """No navigation at all (without this, Streamlit would list the pages/ folder)."""
+    st.navigation([st.Page(_nothing, title="EHTS Insight", default=True)], position="hidden")
+
+
+def _nothing() -> None:
+    """The only page before sign-in: what sign_in draws around it."""
 
 
 def _expired(claims: dict) -> bool:
