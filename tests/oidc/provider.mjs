@@ -9,7 +9,8 @@ const accounts = {
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [{
     client_id: 'ehts', client_secret: 'test-secret', redirect_uris: [redirect],
-    post_logout_redirect_uris: [redirect.replace('/oauth2callback', '/'), redirect.replace('/oauth2callback', '')],
+    // Streamlit sends its own redirect URI (/oauth2callback) as the post-logout address
+    post_logout_redirect_uris: [redirect],
     grant_types: ['authorization_code'], response_types: ['code'],
   }],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'roles'] },
