@@ -24,3 +24,17 @@ def ingest_memory_limit() -> str:
     """DuckDB memory limit for an ingest ($EHTS_MEMORY_LIMIT, default 6GB); beyond it the
     ingest spills to disk beside the store instead of growing."""
     return os.environ.get("EHTS_MEMORY_LIMIT") or "6GB"
+
+
+def access_path() -> Path:
+    """Who may sign in and with which role ($EHTS_ACCESS, else access.toml)."""
+    return Path(os.environ.get("EHTS_ACCESS") or "access.toml")
+
+
+DEFAULT_SESSION_HOURS = 8.0
+
+
+def session_max_seconds() -> float:
+    """The longest a sign-in lasts, whatever the ID token says ($EHTS_SESSION_HOURS, default
+    8): a session older than this, or past its ID token's expiry, is signed out."""
+    return float(os.environ.get("EHTS_SESSION_HOURS") or DEFAULT_SESSION_HOURS) * 3600

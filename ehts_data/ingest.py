@@ -783,6 +783,13 @@ def _record(target: Path, result: IngestResult, version: Path) -> None:
                 "version_file": version.name,
             },
         )
+        state.audit(
+            state.path_for(target),
+            state.command_user(),
+            None,
+            "ingest",
+            f"{result.ingest_id} from {result.source} ({result.date_from} to {result.date_to})",
+        )
     except (sqlite3.Error, OSError) as exc:
         result.warnings.append(f"the ingest history could not be written: {exc}")
 

@@ -14,19 +14,29 @@ from ehts_data.periods import Period
 PageData = Callable[[duckdb.DuckDBPyConnection, Period], list]
 
 
+# Who may open each page when people sign in (docs/deploy.md); without sign-in, everyone.
+BOARD = ("board", "analyst", "admin")
+ANALYSIS = ("coordinator", "analyst", "admin")
+DATA = ("analyst", "admin")
+ADMIN = ("admin",)
+
+
 @dataclass(frozen=True)
 class Page:
-    """A page of the dashboard: pages/<id>.py, its title, icon and navigation section."""
+    """A page of the dashboard: pages/<id>.py, its title, icon, navigation section and the
+    roles that may open it."""
 
     id: str
     title: str
     icon: str
     section: str
     default: bool = False
+    roles: tuple[str, ...] = DATA
+    folder: str = "pages"
 
     @property
     def file(self) -> str:
-        return f"pages/{self.id}.py"
+        return f"{self.folder}/{self.id}.py"
 
     @property
     def url_path(self) -> str:
@@ -35,24 +45,29 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("scorecard", "Scorecard", ":material/scoreboard:", "Board", default=True),
-    Page("overview", "Overview", ":material/dashboard:", "Board"),
-    Page("demand", "Demand", ":material/map:", "Locality demand"),
-    Page("reentry", "Re-entry and re-referral", ":material/replay:", "Analysis"),
-    Page("steps", "Step-up and step-down", ":material/swap_vert:", "Analysis"),
-    Page("needs", "Needs analysis", ":material/checklist:", "Analysis"),
-    Page("outcomes", "Outcomes and family voice", ":material/forum:", "Analysis"),
-    Page("equality", "Equality and families", ":material/diversity_3:", "Analysis"),
-    Page("data_quality", "Data quality", ":material/fact_check:", "Data"),
-    Page("publish", "Publish", ":material/publish:", "Data"),
+    Page("scorecard", "Scorecard", ":material/scoreboard:", "Board", default=True, roles=BOARD),
+    Page("overview", "Overview", ":material/dashboard:", "Board", roles=BOARD),
+    Page("demand", "Demand", ":material/map:", "Locality demand", roles=ANALYSIS),
+    Page("reentry", "Re-entry and re-referral", ":material/replay:", "Analysis", roles=ANALYSIS),
+    Page("steps", "Step-up and step-down", ":material/swap_vert:", "Analysis", roles=ANALYSIS),
+    Page("needs", "Needs analysis", ":material/checklist:", "Analysis", roles=ANALYSIS),
+    Page("outcomes", "Outcomes and family voice", ":material/forum:", "Analysis", roles=ANALYSIS),
+    Page("equality", "Equality and families", ":material/diversity_3:", "Analysis", roles=ANALYSIS),
+    Page("data_quality", "Data quality", ":material/fact_check:", "Data", roles=DATA),
+    Page("publish", "Publish", ":material/publish:", "Data", roles=DATA),
+)
+# Pages that exist only when people sign in (pages/admin/): the audit log.
+SIGNED_IN_PAGES: tuple[Page, ...] = (
+    Page("audit", "Audit log", ":material/policy:", "Admin", roles=ADMIN, folder="pages/admin"),
 )
 BY_ID: dict[str, Page] = {page.id: page for page in PAGES}
 
 
-def sections() -> dict[str, list[Page]]:
-    """Pages grouped by navigation section, in registry order."""
+def sections(signed_in: bool = False) -> dict[str, list[Page]]:
+    """Pages grouped by navigation section, in registry order (with the audit log when people
+    sign in)."""
     out: dict[str, list[Page]] = {}
-    for page in PAGES:
+    for page in (*PAGES, *(SIGNED_IN_PAGES if signed_in else ())):
         out.setdefault(page.section, []).append(page)
     return out
 

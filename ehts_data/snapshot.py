@@ -666,10 +666,12 @@ def publish(
     audience: str = "public",
     progress: Progress = _quiet,
     now: datetime | None = None,
+    who: tuple[str, str | None] | None = None,
 ) -> Path:
     """Write a snapshot for the period; returns its folder. It is written into a private
     folder and renamed into place when complete (manifest last), so a killed run leaves
-    nothing that looks published; an existing snapshot is never overwritten."""
+    nothing that looks published; an existing snapshot is never overwritten. `who` (the
+    signed-in person and role) goes into the audit log; without it, the command's user."""
     if audience not in AUDIENCES:
         raise PublishError(f"audience must be one of {', '.join(AUDIENCES)}")
     if threshold < 2:
@@ -711,7 +713,7 @@ def publish(
             raise
         finally:
             lock.unlink(missing_ok=True)
-    _register(db, folder, manifest)
+    _register(db, folder, manifest, who)
     progress("done", 1.0)
     return folder
 
@@ -783,7 +785,7 @@ def _meta(tables, tally, period: Period, audience: str, threshold: int, ingest: 
     }
 
 
-def _register(db, folder: Path, manifest: dict) -> None:
+def _register(db, folder: Path, manifest: dict, who: tuple[str, str | None] | None) -> None:
     """Record the snapshot in the store's register (it is published whatever happens here)."""
     cells = manifest["suppressed_cells"]
     try:
@@ -801,6 +803,8 @@ def _register(db, folder: Path, manifest: dict) -> None:
                 "suppressed": sum(cells[k] for k in ("primary", "secondary", "rates")),
             },
         )
+        person, role = who or (state.command_user(), None)
+        state.audit(state.path_for(db), person, role, "snapshot published", folder.name)
     except (sqlite3.Error, OSError):
         pass  # the folder and its manifest are the record; the register is an index of them
 

@@ -1,5 +1,5 @@
 """The state database: the records people and commands write (board commentary with its edit
-history, ingest history, the snapshot register). SQLite in WAL mode beside the extract, so any
+history, ingest history, the snapshot register, the audit log). SQLite in WAL mode beside the extract, so any
 number of processes read while one writes and writers queue instead of failing; an ingest only
 appends its own row here and never reads, copies or locks the rest.
 
@@ -9,12 +9,13 @@ All access is in this module, in plain SQL with bound parameters, so a server da
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,18 @@ create table if not exists snapshot_register (
     generated_at text not null,
     suppressed integer not null
 );
+create table if not exists audit_log (
+    entry_id integer primary key autoincrement,
+    at text not null,
+    who text not null,
+    role text,
+    action text not null,
+    detail text
+);
+create trigger if not exists audit_log_append_only_update before update on audit_log
+begin select raise(abort, 'the audit log is append-only'); end;
+create trigger if not exists audit_log_append_only_delete before delete on audit_log
+begin select raise(abort, 'the audit log is append-only'); end;
 """
 
 COMMENTARY_COLUMNS = ["kpi", "comment", "author", "written_at", "edits"]
@@ -213,6 +226,61 @@ def snapshots(db: Path) -> pd.DataFrame:
         " order by generated_at desc, folder",
         {},
         REGISTER_COLUMNS,
+    )
+
+
+# ---- the audit log (append-only: triggers refuse updates and deletes) ----
+AUDIT_COLUMNS = ["entry_id", "at", "who", "role", "action", "detail"]
+AUDIT_ACTIONS = (
+    "sign-in",
+    "sign-out",
+    "session expired",
+    "refused",
+    "page",
+    "download",
+    "board pack",
+    "snapshot published",
+    "commentary saved",
+    "ingest",
+)
+
+
+def audit(db: Path, who: str, role: str | None, action: str, detail: str = "") -> int:
+    """Append one entry (UTC, to the second) to the audit log; returns its id."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    with connect(db) as con:
+        cursor = con.execute(
+            "insert into audit_log (at, who, role, action, detail)"
+            " values (:at, :who, :role, :action, :detail)",
+            {
+                "at": datetime.now(UTC).isoformat(sep=" ", timespec="seconds"),
+                "who": who,
+                "role": role,
+                "action": action,
+                "detail": detail,
+            },
+        )
+        return int(cursor.lastrowid)
+
+
+def command_user() -> str:
+    """Who ran a command (ingest, snapshot) from the server's shell, for the audit log."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
+
+
+def audit_log(db: Path, who: str | None = None, action: str | None = None) -> pd.DataFrame:
+    """Audit entries, newest first, optionally for one person and/or one action."""
+    return _frame(
+        db,
+        f"select {', '.join(AUDIT_COLUMNS)} from audit_log"
+        " where (:who is null or who = :who) and (:action is null or action = :action)"
+        " order by entry_id desc",
+        {"who": who, "action": action},
+        AUDIT_COLUMNS,
     )
 
 

@@ -79,6 +79,7 @@ if st.button("Generate snapshot", type="primary", icon=":material/publish:"):
             ui.current_store().path,
             threshold=int(threshold),
             audience=audience,
+            who=ui.who(),
             progress=lambda message, fraction: bar.progress(fraction, text=message),
         )
     except snapshot.SnapshotExists as exc:

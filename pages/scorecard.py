@@ -224,7 +224,7 @@ with st.form("commentary"):
     )
     kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get, key=f"ckpi{round_}")
     text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
-    author = st.text_input("Your name", key=f"cauthor{round_}")
+    author = ui.commentary_author(key=f"cauthor{round_}")
     if st.form_submit_button("Save commentary"):
         try:
             ui.save_commentary(kpi_id, f.period, text, author, card)

@@ -27,9 +27,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(db: Path, extra_env: dict | None = None):
-    """The app served on 127.0.0.1; yields its base URL."""
-    port = free_port()
+def running_app(
+    db: Path, extra_env: dict | None = None, args: list[str] = (), port: int | None = None
+):
+    """The app served on 127.0.0.1; yields its base URL (`args`: more streamlit options)."""
+    port = port or free_port()
     env = {**os.environ, "EHTS_DB": str(db), **(extra_env or {})}
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -49,6 +51,7 @@ def running_app(db: Path, extra_env: dict | None = None):
             "false",
             "--server.fileWatcherType",
             "none",
+            *args,
         ],
         cwd=ROOT,
         env=env,

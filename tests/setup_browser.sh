@@ -25,3 +25,8 @@ if [ ! -f .vendor/axe.min.js ]; then
     (cd .vendor && npm install --silent --no-audit --no-fund --prefix . axe-core@4 >/dev/null \
         && cp node_modules/axe-core/axe.min.js axe.min.js)
 fi
+
+# The real OpenID Connect provider the sign-in tests run (tests/oidc, locked versions).
+if [ ! -d oidc/node_modules/oidc-provider ]; then
+    (cd oidc && npm ci --silent --no-audit --no-fund >/dev/null)
+fi

@@ -1,5 +1,6 @@
 """The only part of EHTS Insight that imports streamlit: connection, caching, filters, layout."""
 
+from ehts_data.ui.auth import audit, grant, is_public, navigation, page_opened, sign_in, who
 from ehts_data.ui.blocks import (
     authority,
     authority_mix,
@@ -8,8 +9,10 @@ from ehts_data.ui.blocks import (
     shares_by_quarter,
 )
 from ehts_data.ui.data import (
+    audit_log,
     board_pack,
     commentary,
+    commentary_author,
     current_store,
     get,
     has_data,
@@ -41,6 +44,15 @@ from ehts_data.ui.layout import (
 )
 
 __all__ = [
+    "audit_log",
+    "audit",
+    "grant",
+    "is_public",
+    "navigation",
+    "page_opened",
+    "sign_in",
+    "who",
+    "commentary_author",
     "Filters",
     "authority",
     "authority_mix",

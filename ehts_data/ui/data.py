@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ehts_data import board, config, scorecard, state, store
+from ehts_data import access, board, config, disclosure, scorecard, state, store
+from ehts_data.ui import auth
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def current_store() -> CurrentStore:
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def _cached(_fn: Callable, name: str, version: str, _con, args: tuple, kwargs: dict):
+def _cached(_fn: Callable, name: str, version: str, _con, args: tuple, kwargs: dict, grant_key):
+    # grant_key (role and localities; None in local mode) keeps one role's results from another
     return _fn(_con, *args, **kwargs)
 
 
@@ -65,7 +67,15 @@ def get(fn: Callable, *args, **kwargs):
     if current.con is None:
         raise store.StoreMissing(config.db_path())
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached(fn, name, current.version, current.con, args, kwargs)
+    grant = auth.grant()
+    try:
+        args, kwargs, total = access.bind(grant, fn, args, kwargs)
+    except access.Refused as exc:
+        auth.refuse(str(exc))
+    result = _cached(
+        fn, name, current.version, current.con, args, kwargs, grant.key() if grant else None
+    )
+    return access.withhold_small(result, disclosure.DEFAULT_K) if total else result
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -100,12 +110,31 @@ def commentary(period) -> pd.DataFrame:
 def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
     """Save a commentary entry; raises ValueError (bad input) or RuntimeError (not saved)."""
     scorecard.add_commentary(config.db_path(), kpi, period, comment, author, card=card)
+    auth.audit("commentary saved", f"{kpi} {period.label}")
+
+
+def commentary_author(key: str) -> str:
+    """Who writes: the signed-in person, or (local mode) the name typed in the form."""
+    grant = auth.grant()
+    if grant is None:
+        return st.text_input("Your name", key=key)
+    st.markdown(f"Written as **{grant.name}** ({grant.who}).")
+    return f"{grant.name} <{grant.who}>" if grant.name != grant.who else grant.who
 
 
 def ingest_history() -> pd.DataFrame:
     """Every ingest into the store, newest first (state database, read fresh)."""
     db = state.path_for(config.db_path())
     return _records(lambda: state.ingest_history(db), state.HISTORY_COLUMNS)
+
+
+def audit_log(who: str | None = None, action: str | None = None) -> pd.DataFrame:
+    """The audit log, newest first (read fresh); admins only."""
+    grant = auth.grant()
+    if grant is None or grant.role != "admin":
+        auth.refuse("the audit log is for admins")
+    db = state.path_for(config.db_path())
+    return _records(lambda: state.audit_log(db, who, action), state.AUDIT_COLUMNS)
 
 
 def snapshots_published() -> pd.DataFrame:
@@ -117,6 +146,7 @@ def snapshots_published() -> pd.DataFrame:
 def board_pack(card, period) -> dict:
     """The board pack as bytes for download: HTML always, PDF when Chromium can print it."""
     current = current_store()
+    auth.audit("board pack", period.label)
     with tempfile.TemporaryDirectory() as folder:
         paths = board.write_pack(current.con, card, period, folder, pdf=False)
         out = {

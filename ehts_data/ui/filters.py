@@ -18,6 +18,7 @@ from ehts_data import explore, periods, store, text
 from ehts_data.contract import Service, codes
 from ehts_data.formatting import label
 from ehts_data.metrics import Scope
+from ehts_data.ui import auth
 from ehts_data.ui.data import get, has_data
 
 KINDS = ("Financial year", "Quarter", "Custom dates")
@@ -252,6 +253,24 @@ def filter_bar() -> Filters | None:
     area_table = get(explore.areas)
     area_names = dict(zip(area_table.area_code, area_table.area_name, strict=True))
     area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
+    grant = auth.grant()
+    if grant is not None and grant.scoped:
+        # A coordinator sees their own localities only, one at a time: a link naming another
+        # is refused, not quietly changed.
+        asked = st.query_params.get("locality")
+        if asked is not None and asked not in grant.localities:
+            auth.refuse(f"your access covers {', '.join(grant.localities)} only, not {asked}")
+        hub = st.query_params.get("hub")
+        if hub is not None and hub_locality.get(hub) not in grant.localities:
+            auth.refuse(f"hub {hub} is outside {', '.join(grant.localities)}")
+        area = st.query_params.get("area")
+        if area is not None and area_locality.get(area) not in grant.localities:
+            auth.refuse(f"small area {area} is outside {', '.join(grant.localities)}")
+        locality_names = {k: v for k, v in locality_names.items() if k in grant.localities}
+        area_locality = {a: loc for a, loc in area_locality.items() if loc in grant.localities}
+        area_names = {a: n for a, n in area_names.items() if a in area_locality}
+        if st.session_state.get("flt_locality") not in locality_names:
+            st.session_state.flt_locality = grant.localities[0]
 
     if "flt_kind" not in st.session_state:
         # The latest complete financial year, and its last quarter, not a near-empty one.
@@ -301,9 +320,10 @@ def filter_bar() -> Filters | None:
             )
             start, end = (chosen[0], chosen[-1]) if len(chosen) else (first_day, last_day)
             period = periods.custom(start, end)
+        scoped = grant is not None and grant.scoped
         locality = st.selectbox(
             "Locality",
-            [None, *locality_names],
+            [*([] if scoped else [None]), *locality_names],
             key="flt_locality",
             format_func=lambda v: "All localities" if v is None else locality_names.get(v, v),
         )

@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, config, disclosure, explore, export, formatting, text
+from ehts_data import charts, disclosure, explore, export, formatting, text
+from ehts_data.ui.auth import audit, grant, is_public
 from ehts_data.ui.data import current_store, get, has_data
 from ehts_data.ui.filters import filters, url_notice
 
@@ -98,7 +99,7 @@ def data_currency(today: date | None = None) -> None:
 
 def threshold() -> int | None:
     """K in publication mode (counts 1 to K-1 are withheld); None when all may be seen."""
-    return disclosure.DEFAULT_K if config.public_mode() else None
+    return disclosure.DEFAULT_K if is_public() else None
 
 
 def publish(df: pd.DataFrame, kinds: dict[str, str], *, lines=((),)) -> disclosure.Published:
@@ -109,7 +110,7 @@ def publish(df: pd.DataFrame, kinds: dict[str, str], *, lines=((),)) -> disclosu
 
 def internal_only() -> None:
     """Stop a page that is not part of the published dashboard."""
-    if config.public_mode():
+    if is_public():
         st.info("This page is not part of the published dashboard.")
         st.stop()
 
@@ -135,7 +136,7 @@ def chart(
     In publication mode the figure and the table must both come from published frames
     (`publish`): nothing drawn from a raw frame reaches the browser.
     """
-    if config.public_mode() and not (
+    if is_public() and not (
         isinstance(data, disclosure.Published) and data.k and charts.is_published(fig)
     ):
         raise TypeError(
@@ -169,10 +170,13 @@ def chart(
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
-            on_click="ignore",  # a download needs no rerun of the page
+            # a download needs no rerun of the page, unless it is audited (signed in)
+            on_click="ignore"
+            if grant() is None
+            else (lambda: audit("download", download_name(key))),
             icon=":material/download:",
             help="The numbers behind this chart, as CSV (numbers as numbers; each column's "
-            "name carries its unit)" + (" (publication mode)" if config.public_mode() else ""),
+            "name carries its unit)" + (" (publication mode)" if is_public() else ""),
         )
     return event
 

@@ -1,0 +1,275 @@
+"""Who may see what: the access file (access.toml), the role a signed-in person holds, and the
+scope that role forces on every figure the dashboard reads.
+
+A person is named in the file by email or by subject (the ID token's `sub`), or reaches a role
+through an app role in the ID token's `roles` claim (Entra ID app roles: they do not overflow
+the sign-in cookie as group claims do). Nothing the browser sends decides a role.
+
+Roles:
+- board: the Board pages and the board pack; every figure suppressed as for publication;
+- coordinator: the analysis pages, only for their localities (one at a time, bound as the
+  `$locality` parameter of every query), authority-wide totals only with small numbers withheld;
+- analyst: everything, with Data quality and Publish;
+- admin: an analyst's rights and the audit log.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ehts_data import config
+from ehts_data.metrics import Scope
+
+Role = Literal["board", "coordinator", "analyst", "admin"]
+ROLES: tuple[str, ...] = ("board", "coordinator", "analyst", "admin")
+# When a person holds several app roles, the widest one applies.
+RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+class AccessFileError(ValueError):
+    """access.toml cannot be used; the message names the entry and the field."""
+
+
+class Refused(PermissionError):
+    """A request outside the signed-in person's rights (a page, a locality, a figure)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Grant(_Strict):
+    role: Role
+    localities: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _localities_for_coordinators(self):
+        if self.role == "coordinator" and not self.localities:
+            raise ValueError("a coordinator needs localities = [...] (one or more locality ids)")
+        if self.role != "coordinator" and self.localities:
+            raise ValueError(f"localities apply to coordinators only, not to role {self.role!r}")
+        if len(set(self.localities)) != len(self.localities):
+            raise ValueError("a locality is listed twice")
+        return self
+
+
+class Person(_Grant):
+    """One person, named by email (case does not matter) or subject."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    subject: str | None = Field(default=None, min_length=1)
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self):
+        if not self.email and not self.subject:
+            raise ValueError("a person needs an email or a subject")
+        return self
+
+
+class AppRole(_Grant):
+    """An app role of the ID token's `roles` claim and the role it gives."""
+
+    name: str = Field(min_length=1)
+
+
+class AccessFile(_Strict):
+    person: tuple[Person, ...] = ()
+    app_role: tuple[AppRole, ...] = ()
+
+    @model_validator(mode="after")
+    def _no_duplicates(self):
+        seen: dict[str, int] = {}
+        for i, person in enumerate(self.person):
+            for key in filter(None, (_email(person.email), _subject(person.subject))):
+                if key in seen:
+                    raise ValueError(
+                        f"person[{i}] repeats {key.split(':', 1)[1]!r}, already given in "
+                        f"person[{seen[key]}]: each person is listed once"
+                    )
+                seen[key] = i
+        names = [r.name for r in self.app_role]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"app role {name!r} is listed twice")
+        return self
+
+    def localities(self) -> set[str]:
+        return {loc for entry in (*self.person, *self.app_role) for loc in entry.localities}
+
+
+def _email(value: str | None) -> str | None:
+    return f"email:{value.strip().lower()}" if value else None
+
+
+def _subject(value: str | None) -> str | None:
+    return f"subject:{value}" if value else None
+
+
+def _where(loc: tuple) -> str:
+    parts = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]}[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "the file"
+
+
+def parse(
+    text: str, *, known_localities: Iterable[str] | None = None, source: str = ""
+) -> AccessFile:
+    """The access file from its TOML text; AccessFileError names every problem."""
+    where = f"{source}: " if source else ""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AccessFileError(f"{where}not valid TOML: {exc}") from exc
+    try:
+        access = AccessFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            + (f" (got {e['input']!r})" if e["type"] == "literal_error" else "")
+            for e in exc.errors()
+        ]
+        raise AccessFileError(where + "; ".join(problems)) from exc
+    if known_localities is not None:
+        unknown = sorted(access.localities() - set(known_localities))
+        if unknown:
+            raise AccessFileError(
+                f"{where}unknown localit{'y' if len(unknown) == 1 else 'ies'} "
+                f"{', '.join(unknown)}: the store has {', '.join(sorted(known_localities))}"
+            )
+    return access
+
+
+def load(
+    path: str | Path | None = None, *, known_localities: Iterable[str] | None = None
+) -> AccessFile:
+    """The access file ($EHTS_ACCESS, else access.toml); AccessFileError if missing or bad."""
+    path = Path(path) if path else config.access_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AccessFileError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    return parse(text, known_localities=known_localities, source=path.name)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one signed-in person may do: their role, and a coordinator's localities."""
+
+    who: str  # the email (or subject) the audit log records
+    name: str
+    role: str
+    localities: tuple[str, ...] = ()
+
+    @property
+    def public(self) -> bool:
+        """True when every figure is suppressed as for publication (the board)."""
+        return self.role == "board"
+
+    @property
+    def scoped(self) -> bool:
+        return self.role == "coordinator"
+
+    def may(self, roles: Iterable[str]) -> bool:
+        return self.role in roles
+
+    def key(self) -> tuple:
+        """The part of every cache key that keeps one role's results from another."""
+        return (self.role, self.localities)
+
+    def check_locality(self, locality: str | None) -> None:
+        """Refuse a locality outside a coordinator's own."""
+        if self.scoped and locality not in self.localities:
+            raise Refused(
+                f"your access covers {', '.join(self.localities)} only"
+                + (f", not {locality}" if locality else "")
+            )
+
+
+def resolve(access: AccessFile, claims: dict) -> Grant | None:
+    """The grant for a signed-in person's ID token claims, or None for a person the file does
+    not know. A person listed by email or subject wins; otherwise the widest of their app
+    roles applies (a coordinator's localities are those of all their coordinator app roles)."""
+    email, subject = _email(claims.get("email")), _subject(claims.get("sub"))
+    who = claims.get("email") or claims.get("sub") or ""
+    name = claims.get("name") or who
+    for person in access.person:
+        if (email and _email(person.email) == email) or (
+            subject and _subject(person.subject) == subject
+        ):
+            return Grant(who, person.name or name, person.role, person.localities)
+    held = claims.get("roles") or []
+    if isinstance(held, str):
+        held = [held]
+    matched = [r for r in access.app_role if r.name in held]
+    if not matched:
+        return None
+    role = max((r.role for r in matched), key=RANK.get)
+    localities = tuple(
+        dict.fromkeys(loc for r in matched if r.role == role for loc in r.localities)
+    )
+    return Grant(who, name, role, localities)
+
+
+# Functions that read reference data only (names, boundaries, what is loaded): free to every
+# role. Every other function a page reads through must take a Scope, which is checked.
+REFERENCE = {
+    "ehts_data.explore.localities",
+    "ehts_data.explore.hubs",
+    "ehts_data.explore.areas",
+    "ehts_data.explore.group_names",
+    "ehts_data.explore.locality_geojson",
+    "ehts_data.explore.area_geojson",
+    "ehts_data.explore.default_period",
+    "ehts_data.store.latest_ingest",
+}
+AUTHORITY_TOTAL = "ehts_data.metrics.compute"
+
+
+def bind(grant: Grant | None, fn: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict, bool]:
+    """The call's arguments as the grant allows them, and whether its result is an
+    authority-wide total to be shown with small numbers withheld.
+
+    A coordinator's call must carry a Scope naming one of their localities (it becomes the
+    query's bound `$locality`); a Scope for all localities is allowed only for a metric's
+    authority total (breakdown 'none'); a call with no Scope must read reference data only."""
+    if grant is None or not grant.scoped:
+        return args, kwargs, False
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    scopes = [v for v in (*args, *kwargs.values()) if isinstance(v, Scope)]
+    if not scopes:
+        if name in REFERENCE:
+            return args, kwargs, False
+        raise Refused(f"{name.rsplit('.', 1)[-1]} covers every locality")
+    total = False
+    for scope in scopes:
+        if scope.locality is None and name == AUTHORITY_TOTAL and "none" in args:
+            if scope != Scope():
+                raise Refused("an authority-wide total is for the whole authority only")
+            total = True
+        else:
+            grant.check_locality(scope.locality)
+    return args, kwargs, total
+
+
+def withhold_small(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """A metric frame with every value resting on a count from 1 to k-1 withheld (None)."""
+    out = frame.copy()
+    if "numerator" not in out:
+        return out
+    small = out["numerator"].between(1, k - 1)
+    for column in ("numerator", "denominator", "value"):
+        if column in out:
+            out[column] = out[column].astype("float64").where(~small)
+    return out
