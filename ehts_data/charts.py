@@ -57,7 +57,7 @@ _EXTRA = "<extra>%{fullData.name}</extra>"
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
+        title=dict(text=for_plotly(title), x=0, xanchor="left", font=dict(size=17)),
         font=FONT,
         template="plotly_white",
         margin=dict(l=10, r=10, t=60, b=10),

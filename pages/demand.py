@@ -4,7 +4,7 @@ and decision; a chosen place set against the whole authority."""
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, metrics, periods, stats, ui
+from ehts_data import charts, explore, formatting, metrics, periods, stats, text, ui
 
 ui.page_header(
     "Demand",
@@ -307,7 +307,7 @@ if not area_table.empty:
     )
     st.markdown(
         "**Small areas with the highest rates** (the ten highest in the filter), then "
-        + (f"{names.get(f.scope.locality)} and " if f.scope.locality else "")
+        + (f"{text.for_markdown(names.get(f.scope.locality))} and " if f.scope.locality else "")
         + "the whole authority"
     )
     ui.table(top.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]], PLACE_FORMATS)
@@ -479,7 +479,8 @@ ui.chart(
 
 if f.place_chosen:
     st.markdown(
-        f"Below, as for hubs above, each bar is a share of the requests from {f.place_name}; "
+        "Below, as for hubs above, each bar is a share of the requests from "
+        f"{text.for_markdown(f.place_name)}; "
         "the black tick is the same share for the whole authority."
     )
 cols = st.columns(3)
