@@ -15,6 +15,7 @@ Roles:
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -237,29 +238,42 @@ REFERENCE = {
 AUTHORITY_TOTAL = "ehts_data.metrics.compute"
 
 
-def bind(grant: Grant | None, fn: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict, bool]:
+def bind(
+    grant: Grant | None, fn: Callable, args: tuple, kwargs: dict, home: str | None = None
+) -> tuple[tuple, dict, bool]:
     """The call's arguments as the grant allows them, and whether its result is an
     authority-wide total to be shown with small numbers withheld.
 
     A coordinator's call must carry a Scope naming one of their localities (it becomes the
-    query's bound `$locality`); a Scope for all localities is allowed only for a metric's
-    authority total (breakdown 'none'); a call with no Scope must read reference data only."""
+    query's bound `$locality`). A Scope for all localities is allowed only for a metric's
+    authority total (breakdown 'none', no hub); any other call for all localities (a page's
+    whole-authority reference or comparison) is narrowed to the coordinator's locality in the
+    filter bar (`home`, else their first), so no other locality's records reach them. A call
+    with no Scope must read reference data only."""
     if grant is None or not grant.scoped:
         return args, kwargs, False
     name = f"{fn.__module__}.{fn.__qualname__}"
-    scopes = [v for v in (*args, *kwargs.values()) if isinstance(v, Scope)]
-    if not scopes:
+    if not any(isinstance(v, Scope) for v in (*args, *kwargs.values())):
         if name in REFERENCE:
             return args, kwargs, False
         raise Refused(f"{name.rsplit('.', 1)[-1]} covers every locality")
+    own = home if home in grant.localities else grant.localities[0]
     total = False
-    for scope in scopes:
+
+    def allowed(scope: Scope) -> Scope:
+        nonlocal total
         if scope.locality is None and name == AUTHORITY_TOTAL and "none" in args:
-            if scope != Scope():
+            if scope.hub is not None:
                 raise Refused("an authority-wide total is for the whole authority only")
             total = True
-        else:
-            grant.check_locality(scope.locality)
+            return scope
+        if scope.locality is None:
+            return dataclasses.replace(scope, locality=own)
+        grant.check_locality(scope.locality)
+        return scope
+
+    args = tuple(allowed(v) if isinstance(v, Scope) else v for v in args)
+    kwargs = {k: allowed(v) if isinstance(v, Scope) else v for k, v in kwargs.items()}
     return args, kwargs, total
 
 

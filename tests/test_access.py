@@ -121,8 +121,13 @@ def test_a_coordinators_scope_must_name_their_own_locality():
     assert access.bind(COORDINATOR, metrics.compute, args, {}) == (args, {}, False)
     with pytest.raises(access.Refused, match="NTH only, not WST"):
         access.bind(COORDINATOR, metrics.compute, ("requests", None, "hub", Scope("WST")), {})
-    with pytest.raises(access.Refused):
-        access.bind(COORDINATOR, metrics.compute, ("requests", None, "hub", Scope()), {})
+    # A breakdown for every locality (a page's comparison) is narrowed to their own locality.
+    narrowed, _, total = access.bind(
+        COORDINATOR, metrics.compute, ("requests", None, "hub", Scope(service="early_help")), {}
+    )
+    assert narrowed[3] == Scope(locality="NTH", service="early_help") and not total
+    with pytest.raises(access.Refused):  # an authority total by hub is not a total
+        access.bind(COORDINATOR, metrics.compute, ("x", None, "none", Scope(hub="H1")), {})
 
 
 def test_a_coordinator_reads_an_authority_total_marked_for_withholding_and_no_unscoped_figure():

@@ -169,7 +169,8 @@ def test_a_coordinator_sees_only_their_locality_and_a_url_for_another_is_refused
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
     with store_module.connect(store) as con:
         names = explore.group_names(con)["locality"]
-    assert [r["Locality"] for r in rows] == [names["NTH"]], rows
+    # Their locality's records, and the whole authority only as its (published) total.
+    assert [r["locality"] for r in rows] == [names["NTH"], "Whole authority"], rows
     page.goto(f"{base}/demand?locality=EST")
     settle(page)
     page.get_by_text("Refused: your access covers NTH only, not EST").wait_for(timeout=30_000)

@@ -69,7 +69,8 @@ def get(fn: Callable, *args, **kwargs):
     name = f"{fn.__module__}.{fn.__qualname__}"
     grant = auth.grant()
     try:
-        args, kwargs, total = access.bind(grant, fn, args, kwargs)
+        home = st.session_state.get("flt_locality")
+        args, kwargs, total = access.bind(grant, fn, args, kwargs, home)
     except access.Refused as exc:
         auth.refuse(str(exc))
     result = _cached(
