@@ -24,12 +24,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(db: Path, log: Path, extra_env: dict | None = None) -> Iterator[str]:
-    """The app served on 127.0.0.1 from the store `db` (its output in `log`); yields its base
-    URL and stops it afterwards."""
+def running_app(
+    db: Path,
+    log: Path,
+    extra_env: dict | None = None,
+    args: tuple[str, ...] | list[str] = (),
+    port: int | None = None,
+) -> Iterator[str]:
+    """The app served on 127.0.0.1 from the store `db` (its output in `log`; `args`: more
+    streamlit options); yields its base URL and stops it afterwards."""
     if not APP.is_file():
         raise RuntimeError(f"{APP} not found: serving the dashboard needs the project's checkout")
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "EHTS_DB": str(db), **(extra_env or {})}
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
@@ -50,6 +56,7 @@ def running_app(db: Path, log: Path, extra_env: dict | None = None) -> Iterator[
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                *args,
             ],
             cwd=ROOT,
             env=env,

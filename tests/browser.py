@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from ehts_data import board
+from ehts_data import board, serve
+from ehts_data.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -20,65 +16,16 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [*board.HEADLESS_ARGS, "--disable-quic"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_app(
     db: Path, extra_env: dict | None = None, args: list[str] = (), port: int | None = None
 ):
-    """The app served on 127.0.0.1; yields its base URL (`args`: more streamlit options)."""
+    """The app served on 127.0.0.1 (ehts_data.serve), its output in tests/artifacts; yields its
+    base URL (`args`: more streamlit options)."""
     port = port or free_port()
-    env = {**os.environ, "EHTS_DB": str(db), **(extra_env or {})}
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
-            time.sleep(0.3)
+    log = ARTIFACTS / f"streamlit-{port}.log"
+    with serve.running_app(db, log, extra_env, args, port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def settle(page, timeout: float = 60.0) -> None:
