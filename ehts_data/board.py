@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import duckdb
 import pandas as pd
 import plotly.offline
 
@@ -776,7 +777,7 @@ def _definitions(card: Registry) -> pd.DataFrame:
     )
 
 
-def _coverage_text(con) -> str:
+def _coverage_text(con: duckdb.DuckDBPyConnection) -> str:
     latest = store.latest_ingest(con)
     if not latest:
         return "no data loaded"
@@ -788,7 +789,7 @@ def _coverage_text(con) -> str:
 
 
 def pack_html(
-    con,
+    con: duckdb.DuckDBPyConnection,
     card: Registry,
     period: Period,
     *,
@@ -910,7 +911,7 @@ def html_to_pdf(source: Path, target: Path, timeout: int = 120) -> Path:
 
 
 def write_pack(
-    con,
+    con: duckdb.DuckDBPyConnection,
     card: Registry,
     period: Period,
     out: str | os.PathLike,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from ehts_data import metrics, periods, state, stats, store
@@ -37,22 +38,22 @@ def authority(scope: Scope) -> Scope:
     return Scope(service=scope.service)
 
 
-def localities(con) -> pd.DataFrame:
+def localities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Localities with their latest 0-19 population."""
     return store.run(con, "reference_localities")
 
 
-def hubs(con) -> pd.DataFrame:
+def hubs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Hubs, satellite sites and teams with their locality names and coordinates."""
     return store.run(con, "reference_hubs")
 
 
-def areas(con) -> pd.DataFrame:
+def areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Small areas with their locality, catchment hub and decile (empty before contract 1.1)."""
     return store.run(con, "reference_areas")
 
 
-def locality_geojson(con) -> dict | None:
+def locality_geojson(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The locality boundaries as GeoJSON, or None when none were loaded."""
     df = store.run(con, "locality_geojson")
     return None if df.empty else json.loads(df.iloc[0, 0])
@@ -67,7 +68,7 @@ def features(geojson: dict | None, key: str, value: str | None) -> dict | None:
     return {"type": "FeatureCollection", "features": kept} if kept else None
 
 
-def area_geojson(con) -> dict | None:
+def area_geojson(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The small areas' boundaries as a GeoJSON FeatureCollection keyed by area_code, or None
     when none were loaded."""
     df = store.run(con, "area_geojson")
@@ -87,7 +88,11 @@ def area_geojson(con) -> dict | None:
 
 
 def requests_by(
-    con, dimension: str, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    period: Period,
+    scope: Scope = ALL,
+    area: str | None = None,
 ) -> pd.DataFrame:
     """Requests in the period counted by source, age band, decision, locality, hub or IMD,
     with each category's share of the requests (of a small area's, with `area`)."""
@@ -100,14 +105,18 @@ def requests_by(
 
 
 def requests_monthly(
-    con, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, area: str | None = None
 ) -> pd.DataFrame:
     """Requests per month and locality of residence (of a small area's families, with `area`)."""
     return store.run(con, "requests_monthly", **_params(period, scope, area))
 
 
 def metric_by_quarter(
-    con, metric_ids: str | tuple[str, ...], first: Period, last: Period, scope: Scope = ALL
+    con: duckdb.DuckDBPyConnection,
+    metric_ids: str | tuple[str, ...],
+    first: Period,
+    last: Period,
+    scope: Scope = ALL,
 ) -> pd.DataFrame:
     """Metrics for every quarter from `first` to `last` (whole authority), with the quarter."""
     ids = (metric_ids,) if isinstance(metric_ids, str) else metric_ids
@@ -119,38 +128,50 @@ def metric_by_quarter(
     return pd.concat(frames, ignore_index=True)
 
 
-def re_entry_by_previous_closure(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def re_entry_by_previous_closure(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Episodes started, and re-entries among them, by how the previous episode closed."""
     df = store.run(con, "re_entry_by_previous_closure", **_params(period, scope))
     df["share"] = df["re_entries"] / df["episodes"].where(df["episodes"] > 0)
     return df
 
 
-def episode_flow(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def episode_flow(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Links from request decision to episode service to closure, for a Sankey diagram."""
     return store.run(con, "episode_flow", **_params(period, scope))
 
 
-def step_up_timing(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def step_up_timing(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Step-ups in the period by how long the episode had run, with each band's share."""
     return _with_share(store.run(con, "step_up_timing", **_params(period, scope)), "step_ups")
 
 
-def need_prevalence_by(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def need_prevalence_by(
+    con: duckdb.DuckDBPyConnection, dimension: str, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of assessments listing each need, by locality, age band, IMD decile or i-THRIVE."""
     if dimension not in NEED_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     return store.run(con, "need_prevalence_by", dimension=dimension, **_params(period, scope))
 
 
-def need_group_prevalence(con, dimension: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def need_group_prevalence(
+    con: duckdb.DuckDBPyConnection, dimension: str, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Share of assessments listing a need in each of the ten headline outcome groups."""
     if dimension not in NEED_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     return store.run(con, "need_group_prevalence", dimension=dimension, **_params(period, scope))
 
 
-def need_cooccurrence(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def need_cooccurrence(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """For each pair of needs, the share of assessments with the first that list the second."""
     return store.run(con, "need_cooccurrence", **_params(period, scope))
 
@@ -168,36 +189,46 @@ def share_by(df: pd.DataFrame, by: str, count: str) -> pd.DataFrame:
     return _with_share(df.groupby(by, as_index=False, sort=False)[count].sum(), count)
 
 
-def thrive_distribution(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def thrive_distribution(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Assessments by i-THRIVE group and service, with each row's share of the assessments."""
     return _with_share(
         store.run(con, "thrive_distribution", **_params(period, scope)), "assessments"
     )
 
 
-def thrive_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def thrive_shares(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Each i-THRIVE group's share of the assessments, all services together."""
     return share_by(thrive_distribution(con, period, scope), "thrive_group", "assessments")
 
 
-def closure_reasons(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def closure_reasons(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Episodes closed in the period by closure reason and service, with each row's share."""
     return _with_share(store.run(con, "closure_reasons", **_params(period, scope)), "episodes")
 
 
-def closure_reason_shares(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def closure_reason_shares(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Each closure reason's share of the episodes closed, all services together."""
     return share_by(closure_reasons(con, period, scope), "closure_reason", "episodes")
 
 
 def survey_agree_by_area(
-    con, period: Period, scope: Scope = ALL, survey: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, survey: str | None = None
 ) -> pd.DataFrame:
     """Survey agreement by hub and outcome framework area."""
     return store.run(con, "survey_agree_by_area", survey=survey, **_params(period, scope))
 
 
-def survey_agree_by_outcome_area(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def survey_agree_by_outcome_area(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Survey agreement by outcome framework area, all hubs in the scope together."""
     df = survey_agree_by_area(con, period, scope)
     out = df.groupby("outcome_area", as_index=False)[["agree", "responses"]].sum()
@@ -205,32 +236,34 @@ def survey_agree_by_outcome_area(con, period: Period, scope: Scope = ALL) -> pd.
     return out
 
 
-def survey_monthly_trend(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def survey_monthly_trend(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Agreement with the monthly engagement question, month by month."""
     return store.run(con, "survey_monthly_trend", **_params(period, scope))
 
 
-def table_coverage(con) -> pd.DataFrame:
+def table_coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows and date range of each loaded table."""
     return store.run(con, "table_coverage")
 
 
-def field_completeness(con) -> pd.DataFrame:
+def field_completeness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """How often each optional field is filled in."""
     return store.run(con, "field_completeness")
 
 
-def monthly_volumes(con) -> pd.DataFrame:
+def monthly_volumes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows per month in each dated file by source or hub (Data quality)."""
     return store.run(con, "monthly_volumes")
 
 
-def unknown_share_monthly(con) -> pd.DataFrame:
+def unknown_share_monthly(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each month's share of requests with no hub and (with areas) no small area."""
     return store.run(con, "unknown_share_monthly")
 
 
-def staleness(con, today: date) -> dict:
+def staleness(con: duckdb.DuckDBPyConnection, today: date) -> dict:
     """How current the data is: the last date of each dated file and the days from it to today."""
     coverage = table_coverage(con).dropna(subset=["last_date"])
     out = {}
@@ -242,7 +275,9 @@ def staleness(con, today: date) -> dict:
     return out
 
 
-def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def demand_by_place(
+    con: duckdb.DuckDBPyConnection, by: str, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Requests per 10,000 children by hub catchment or small area for a coordinator: group,
     requests, population, rate with its 95% interval, the rate in the same period a year
     before and the change, and (areas) the area's deprivation decile; 'none': one row, the
@@ -273,7 +308,11 @@ def demand_by_place(con, by: str, period: Period, scope: Scope = ALL) -> pd.Data
 
 
 def request_to_start(
-    con, by: str, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    by: str,
+    period: Period,
+    scope: Scope = ALL,
+    area: str | None = None,
 ) -> pd.DataFrame:
     """Days from a request to the start of its episode (median, and the share within 4
     weeks) by lead hub or family's catchment hub ('none': one row, 'all'), for episodes
@@ -284,14 +323,16 @@ def request_to_start(
 
 
 def caseload_monthly(
-    con, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, area: str | None = None
 ) -> pd.DataFrame:
     """Open episodes per lead hub at each month end of the period (the hubs' caseload; of a
     small area's families, with `area`)."""
     return store.run(con, "caseload_monthly", **_params(period, scope, area))
 
 
-def requests_monthly_per_place(con, period: Period, scope: Scope, per: str) -> pd.DataFrame:
+def requests_monthly_per_place(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, per: str
+) -> pd.DataFrame:
     """Requests per month in the scope, divided by the number of localities or small areas
     in it ('locality' | 'area'): the average place's month, a reference for one place."""
     if per not in ("locality", "area"):
@@ -304,7 +345,9 @@ def requests_monthly_per_place(con, period: Period, scope: Scope, per: str) -> p
     return df
 
 
-def caseload_per_hub(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def caseload_per_hub(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """The average caseload of a hub at each month end: open episodes over the hubs with
     any open (a hub's caseload set against the authority's hubs)."""
     df = caseload_monthly(con, period, scope)
@@ -316,7 +359,7 @@ def caseload_per_hub(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
 
 
 def place_rate_by_quarter(
-    con, by: str, first: Period, last: Period, scope: Scope = ALL
+    con: duckdb.DuckDBPyConnection, by: str, first: Period, last: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """Requests per 10,000 children by hub catchment, small area or locality ('none': the
     authority) for every quarter from `first` to `last`, with the same quarter a year before
@@ -339,7 +382,7 @@ def place_rate_by_quarter(
     return out
 
 
-def default_period(con) -> Period | None:
+def default_period(con: duckdb.DuckDBPyConnection) -> Period | None:
     """The financial year the dashboard opens on (periods.default_year over the requests'
     dates), or None for a store with no requests."""
     coverage = table_coverage(con).set_index("table_name")
@@ -349,7 +392,7 @@ def default_period(con) -> Period | None:
     return periods.default_year(pd.Timestamp(first).date(), pd.Timestamp(last).date())
 
 
-def ingest_history(con) -> pd.DataFrame:
+def ingest_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every ingest into the store this extract belongs to, newest first (state database)."""
     folder = store.store_of(con)
     if folder is None:
@@ -357,7 +400,7 @@ def ingest_history(con) -> pd.DataFrame:
     return state.ingest_history(state.path_for(folder))
 
 
-def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def headlines(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """The headline metrics for the period and the period before, one row per metric. A
     12-month rule without 12 months of data before a period is withheld for it (value and
     counts missing) and `note` says why."""
@@ -386,7 +429,7 @@ def headlines(con, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def group_names(con) -> dict[str, dict[str, str]]:
+def group_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """Display names of report groups: {'locality': {id: name}, 'hub': {id: name},
     'catchment': {hub id: name}, 'area': {code: name}}."""
     loc, hub, area = localities(con), hubs(con), areas(con)
@@ -399,7 +442,9 @@ def group_names(con) -> dict[str, dict[str, str]]:
     }
 
 
-def requests_crosstab(con, dimension: str, period: Period) -> pd.DataFrame:
+def requests_crosstab(
+    con: duckdb.DuckDBPyConnection, dimension: str, period: Period
+) -> pd.DataFrame:
     """Requests by locality and source, age band or decision (for published cross-tables)."""
     if dimension not in ("source", "age_band", "decision"):
         raise ValueError(f"unknown dimension {dimension!r}")
@@ -408,12 +453,12 @@ def requests_crosstab(con, dimension: str, period: Period) -> pd.DataFrame:
     )
 
 
-def closures_crosstab(con, period: Period) -> pd.DataFrame:
+def closures_crosstab(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     """Episodes closed by locality and closure reason, transfers left out."""
     return store.run(con, "closures_crosstab", start=period.start, end=period.end)
 
 
-def monthly_volume_grid(con) -> pd.DataFrame:
+def monthly_volume_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """monthly_volumes with every month from the data's first to its last for every series
     (file, dimension, group), a month with no rows as 0, so a gap shows as a gap: file,
     dimension, group, series (its label), month, rows, and of_typical (rows as a share of

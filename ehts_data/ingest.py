@@ -442,7 +442,11 @@ def _report(
 
 
 def _report_all(
-    con, problems: _Collector, file: str, source: str, checks: list[tuple[str, str, str, dict]]
+    con: duckdb.DuckDBPyConnection,
+    problems: _Collector,
+    file: str,
+    source: str,
+    checks: list[tuple[str, str, str, dict]],
 ) -> int:
     """Run many (column, predicate, reason, params) checks over `source` in one scan, then
     fetch the rows of those that found something. Returns the number of problems."""
@@ -466,7 +470,9 @@ def _numbered(table: str) -> str:
     return f"(select rowid + 2 as _row, * from {ident(table)})"
 
 
-def _check_fields(con, model: type[ContractModel], problems: _Collector) -> int:
+def _check_fields(
+    con: duckdb.DuckDBPyConnection, model: type[ContractModel], problems: _Collector
+) -> int:
     """Every field check of one file in one scan; returns the number of problems."""
     checks = [
         (spec.name, *check)
@@ -476,7 +482,7 @@ def _check_fields(con, model: type[ContractModel], problems: _Collector) -> int:
     return _report_all(con, problems, model.file, _numbered(_staged(model)), checks)
 
 
-def _load(con, model: type[ContractModel], clean: bool) -> str:
+def _load(con: duckdb.DuckDBPyConnection, model: type[ContractModel], clean: bool) -> str:
     """Give the store table its contract types (invalid cells become null). Returns the
     relation the key and rule checks read: the rows with _row and _cast_failed. Rows with a
     failed cell are checked from temp table typ_<table>; a file typed in place then keeps its
@@ -527,7 +533,7 @@ def _duplicates(source: str, key: tuple[str, ...]) -> str:
     )
 
 
-def _duplicate_count(con, source: str, key: tuple[str, ...]) -> int:
+def _duplicate_count(con: duckdb.DuckDBPyConnection, source: str, key: tuple[str, ...]) -> int:
     """How many rows repeat an earlier row's key: rows equal to the one before them in key
     order. Cheaper than the window that finds which rows they are (run only when there are
     some), and than a distinct count (30 million request ids at national scale: 1.4 s in
@@ -540,7 +546,11 @@ def _duplicate_count(con, source: str, key: tuple[str, ...]) -> int:
 
 
 def _check_reference(
-    con, model: type[ContractModel], spec: ColumnSpec, source: str, problems: _Collector
+    con: duckdb.DuckDBPyConnection,
+    model: type[ContractModel],
+    spec: ColumnSpec,
+    source: str,
+    problems: _Collector,
 ) -> None:
     ref_table, ref_col = spec.references
     c = ident(spec.name)
@@ -560,7 +570,7 @@ def _check_reference(
 
 
 def _check_keys_and_rules(
-    con, model: type[ContractModel], source: str, problems: _Collector
+    con: duckdb.DuckDBPyConnection, model: type[ContractModel], source: str, problems: _Collector
 ) -> None:
     """Unique columns, references (but those in DERIVE_CHECKED_REFERENCES), the model's key and
     its cross-field rules."""
@@ -658,7 +668,9 @@ def _check_geojson(
 POLYGONS = ("Polygon", "MultiPolygon")
 
 
-def _store_geojson(con, present: dict[str, Path], problems: _Collector) -> None:
+def _store_geojson(
+    con: duckdb.DuckDBPyConnection, present: dict[str, Path], problems: _Collector
+) -> None:
     """Check both boundary files and store what is kept: localities as one FeatureCollection
     (table locality_geojson), areas one row per feature with its geometry as GeoJSON text
     (table area_geojson, empty without the file) so a map can take one locality's areas."""
@@ -813,7 +825,14 @@ def _check_directory(source: Path, problems: _Collector) -> dict[str, Path]:
 
 
 def _build(
-    con, source, present, target, problems, warnings, progress, hashed: Future[str]
+    con: duckdb.DuckDBPyConnection,
+    source,
+    present,
+    target,
+    problems,
+    warnings,
+    progress,
+    hashed: Future[str],
 ) -> IngestResult | None:
     """Load, check and derive into the new store; None when problems were found."""
     models = [m for m in contract.MODELS if m.file in present]
@@ -928,7 +947,7 @@ def _build(
 
 
 def _check_derive_references(
-    con,
+    con: duckdb.DuckDBPyConnection,
     models: list[type[ContractModel]],
     checked: dict[str, str],
     problems: _Collector,
@@ -942,7 +961,7 @@ def _check_derive_references(
                 _check_reference(con, model, spec, checked[model.file], problems)
 
 
-def _create_code_types(con) -> None:
+def _create_code_types(con: duckdb.DuckDBPyConnection) -> None:
     """An ENUM type <table>_<column> for each code column, for the derive scripts: a code
     carried through a sort as its one-byte number instead of its text made the national
     request and episode derives about 4 s faster each. Codes come from the contract."""
@@ -954,6 +973,6 @@ def _create_code_types(con) -> None:
                 con.execute(f"create type {name} as enum ({codes})")
 
 
-def _create_empty(con, model: type[ContractModel]) -> None:
+def _create_empty(con: duckdb.DuckDBPyConnection, model: type[ContractModel]) -> None:
     cols = ", ".join(f"{ident(spec.name)} {spec.sql_type}" for spec in contract.column_specs(model))
     con.execute(f"create table {ident(contract.table_name(model))} ({cols})")

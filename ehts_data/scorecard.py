@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -371,7 +372,7 @@ class Coverage:
         return kpi.metric is None or not metrics.lacks_history(kpi.metric, period, self.first)
 
 
-def coverage(con) -> Coverage:
+def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
     latest = store.latest_ingest(con)
     if not latest:
         return Coverage(None, None)
@@ -382,14 +383,16 @@ def coverage(con) -> Coverage:
     )
 
 
-def _metric_reading(con, kpi: Kpi, period: Period, scope: Scope) -> Reading:
+def _metric_reading(
+    con: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, scope: Scope
+) -> Reading:
     r = metrics.reading(con, kpi.metric, period, scope)
     if r is None:
         return Reading(None, period=period.label)
     return Reading(_clean(r["value"]), _int(r["numerator"]), _int(r["denominator"]), period.label)
 
 
-def _indicator_rows(con, kpi: Kpi, scope: Scope) -> pd.DataFrame:
+def _indicator_rows(con: duckdb.DuckDBPyConnection, kpi: Kpi, scope: Scope) -> pd.DataFrame:
     if scope.hub is not None:
         return pd.DataFrame(columns=["period", "value", "unit", "source", "end"])
     rows = store.run(con, "indicator_values", indicator=kpi.indicator, area=scope.locality or "all")
@@ -468,7 +471,7 @@ def last_quarters(period: Period, count: int = SPARK_QUARTERS) -> list[Period]:
 
 
 def evaluate_kpi(
-    con,
+    con: duckdb.DuckDBPyConnection,
     kpi: Kpi,
     card: Registry,
     period: Period,
@@ -568,7 +571,12 @@ def polarities(card: Registry) -> dict[str, stats.Polarity]:
 
 
 def evaluate(
-    con, card: Registry, period: Period, scope: Scope = ALL, *, trend: bool = True
+    con: duckdb.DuckDBPyConnection,
+    card: Registry,
+    period: Period,
+    scope: Scope = ALL,
+    *,
+    trend: bool = True,
 ) -> list[KpiResult]:
     """Every KPI of the registry, in registry order."""
     cover = coverage(con)
@@ -581,7 +589,7 @@ def evaluate(
     )
 
 
-def _two_at_a_time(con, items: list, work) -> list:
+def _two_at_a_time(con: duckdb.DuckDBPyConnection, items: list, work) -> list:
     """work(cursor, item) for each item (KPI or period), two at a time, in order. DuckDB runs a
     small query on fewer threads than the machine has and plans it on one, so two side by side
     take about a fifth less time than one after another (national scale, 2 cores)."""
@@ -611,7 +619,10 @@ MATRIX_COLUMNS = [
 
 
 def locality_matrix(
-    con, card: Registry, period: Period, authority: dict[str, float | None] | None = None
+    con: duckdb.DuckDBPyConnection,
+    card: Registry,
+    period: Period,
+    authority: dict[str, float | None] | None = None,
 ) -> pd.DataFrame:
     """Every KPI by locality: value, RAG against the KPI's target, and the comparison with
     the authority's own value at 95% and 99.8% (one row per KPI and locality). `authority`:
@@ -635,7 +646,11 @@ def authority_values(results: list[KpiResult]) -> dict[str, float | None]:
 
 
 def _matrix_rows(
-    con, kpi: Kpi, period: Period, localities: list[str], known: dict[str, float | None]
+    con: duckdb.DuckDBPyConnection,
+    kpi: Kpi,
+    period: Period,
+    localities: list[str],
+    known: dict[str, float | None],
 ) -> list[tuple]:
     if kpi.metric:
         # One pass over the rows, not a lookup per cell: a national store has hundreds of
@@ -685,7 +700,9 @@ def _matrix_rows(
 # --- Funnel plot -------------------------------------------------------------------------------
 
 
-def funnel(con, kpi: Kpi, period: Period, by: Literal["locality", "hub"]) -> dict:
+def funnel(
+    con: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, by: Literal["locality", "hub"]
+) -> dict:
     """Units (localities or hubs) of a rate KPI against the authority's value with 95% and
     99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
     if not (kpi.metric and kpi.has_interval):
@@ -707,7 +724,11 @@ def months_before(period: Period, count: int = SPC_MONTHS) -> list[Period]:
 
 
 def monthly(
-    con, kpi: Kpi, period: Period, scope: Scope = ALL, months: int = SPC_MONTHS
+    con: duckdb.DuckDBPyConnection,
+    kpi: Kpi,
+    period: Period,
+    scope: Scope = ALL,
+    months: int = SPC_MONTHS,
 ) -> pd.DataFrame:
     """A metric KPI by calendar month up to the period's end, only months the data covers
     (with the look-back a 12-month rule needs): month, start, value, numerator, denominator."""
@@ -733,7 +754,7 @@ class SpcResult:
     assurance: stats.Icon | None
 
 
-def spc(con, kpi: Kpi, period: Period, scope: Scope = ALL) -> SpcResult:
+def spc(con: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, scope: Scope = ALL) -> SpcResult:
     """The XmR chart of a KPI by month with the Making Data Count variation and assurance."""
     series = monthly(con, kpi, period, scope)
     series = series[series["value"].notna()].reset_index(drop=True)
@@ -762,7 +783,7 @@ def spc(con, kpi: Kpi, period: Period, scope: Scope = ALL) -> SpcResult:
 # --- Commentary --------------------------------------------------------------------------------
 
 
-def commentary(con, period: Period) -> pd.DataFrame:
+def commentary(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     """The newest commentary per KPI for the period, from the state database of the store the
     connection's extract belongs to (empty for an extract outside a store)."""
     folder = store.store_of(con)
@@ -812,7 +833,9 @@ def add_commentary(
 # --- The national needs profile ----------------------------------------------------------------
 
 
-def needs_beside_dfe(con, card: Registry, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+def needs_beside_dfe(
+    con: duckdb.DuckDBPyConnection, card: Registry, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
     """Local early help need prevalence beside the matching DfE social care assessment factor
     (England, region, council): need, factor_label, place, share, year, and the local
     share's numerator and denominator (assessments; none for DfE's). Local shares are of

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
@@ -118,7 +119,13 @@ def _register_line(cells: disclosure.Cells, measure: str, by: str, values: dict,
 
 
 def _headline_table(
-    con, period: Period, by: str, names: dict, cells, *, families: bool = False
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    by: str,
+    names: dict,
+    cells,
+    *,
+    families: bool = False,
 ) -> Render:
     """Every headline metric that breaks down by `by` (or, with `families`, every family
     measure) by group, with the whole authority as the Total row."""
@@ -257,7 +264,7 @@ def _crosstab_table(
     return render
 
 
-def _needs_table(con, period: Period, names: dict, cells) -> Render:
+def _needs_table(con: duckdb.DuckDBPyConnection, period: Period, names: dict, cells) -> Render:
     """Share of assessments listing each need by locality; a share with a published
     denominator gives its count away, so the counts are base cells like any other."""
     raw = explore.need_prevalence_by(con, "locality", period)
@@ -307,7 +314,9 @@ def _needs_table(con, period: Period, names: dict, cells) -> Render:
     return render
 
 
-def build_tables(con, period: Period, k: int, audience: str, tally) -> list[Table]:
+def build_tables(
+    con: duckdb.DuckDBPyConnection, period: Period, k: int, audience: str, tally
+) -> list[Table]:
     """Every published table for the audience, suppressed together, with its chart.
 
     All tables register their counts in one `disclosure.Cells`, which is suppressed once,
@@ -823,7 +832,9 @@ def published(db: str | os.PathLike | None = None) -> pd.DataFrame:
     return state.snapshots(state.path_for(db))
 
 
-def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Table], pd.DataFrame]:
+def preview(
+    con: duckdb.DuckDBPyConnection, period: Period, threshold: int, audience: str
+) -> tuple[list[Table], pd.DataFrame]:
     """The suppressed tables a snapshot would publish, and how many cells each step hid in
     each table (table, step, cells), without writing anything."""
     tally = disclosure.Tally()
@@ -835,7 +846,9 @@ def preview(con, period: Period, threshold: int, audience: str) -> tuple[list[Ta
     return tables, counts
 
 
-def preview_workbook(con, period: Period, threshold: int, audience: str) -> bytes:
+def preview_workbook(
+    con: duckdb.DuckDBPyConnection, period: Period, threshold: int, audience: str
+) -> bytes:
     """The workbook (tables.xlsx) a snapshot would publish, without writing anything."""
     tally = disclosure.Tally()
     tables = build_tables(con, period, threshold, audience, tally)
