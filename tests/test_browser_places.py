@@ -130,7 +130,7 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     assert chosen["locality"] == area["locality_id"] == "NTH"
     assert sidebar_choice(page, "Small area") == area["area_name"]
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert f"locality NTH · area {area['area_code']}" in main
+    assert f"locality Northgate · area {area['area_name']}" in main  # names, not codes
     wait_for_trace(page, "demand_area_funnel", f"Chosen: {area['area_name']}")
     wait_for_title(page, "demand_monthly", area["area_name"])
     wait_for_title(page, "demand_by_decision", "(share)")
