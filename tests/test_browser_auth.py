@@ -132,8 +132,13 @@ def signed_in(base, browser, account: str, path: str = ""):
     return page
 
 
-def nav(page) -> list[str]:
-    return [t.strip() for t in page.locator('[data-testid="stPageLink"]').all_inner_texts()]
+def nav(page, drawn: bool = True) -> list[str]:
+    """The navigation's page names; with `drawn`, after waiting for the navigation to appear
+    (it is drawn a moment after the run on a loaded machine)."""
+    links = page.locator('[data-testid="stPageLink"]')
+    if drawn:
+        links.first.wait_for(timeout=30_000)
+    return [t.strip() for t in links.all_inner_texts()]
 
 
 def audit(store: Path, who: str) -> list[str]:
@@ -144,7 +149,7 @@ def test_an_unknown_person_signs_in_and_sees_only_the_refusal(provider_and_app):
     base, browser, store = provider_and_app
     page = signed_in(base, browser, "stranger")
     page.get_by_text("has not been opened to you").wait_for(timeout=30_000)
-    assert nav(page) == [] and page.locator(".js-plotly-plot").count() == 0
+    assert nav(page, drawn=False) == [] and page.locator(".js-plotly-plot").count() == 0
     page.goto(f"{base}/demand")
     settle(page)
     assert page.locator(".js-plotly-plot").count() == 0
