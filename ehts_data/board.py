@@ -185,13 +185,52 @@ def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> s
     return f"./{page}?{urlencode(query)}"
 
 
+def comment_byline(comment: dict) -> str:
+    """Who wrote a KPI's latest commentary and when; for an edited one, that it was edited
+    (the latest version's author and time are the edit's) and how many versions there are."""
+    when = pd.Timestamp(comment["written_at"])
+    edits = int(comment.get("edits") or 1)
+    if edits < 2:
+        return f"{comment['author']}, {when:%d %b %Y}"
+    return f"{comment['author']}, {when:%d %b %Y %H:%M}; edited, version {edits}"
+
+
 def _comment_html(comment: dict | None) -> str:
     if not comment:
         return ""
-    when = pd.Timestamp(comment["written_at"])
     return (
-        f'<p class="comment"><strong>Commentary</strong> ({html.escape(str(comment["author"]))}, '
-        f"{when:%d %b %Y}): {html.escape(str(comment['comment']))}</p>"
+        f'<p class="comment"><strong>Commentary</strong> ({html.escape(comment_byline(comment))})'
+        f": {html.escape(str(comment['comment']))}</p>"
+    )
+
+
+def commentary_table(comments: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """The latest commentary per KPI as the Scorecard shows it: KPI title, text, who and when
+    it was last written, and whether it was edited (with how many versions are kept)."""
+    return pd.DataFrame(
+        {
+            "KPI": comments["kpi"].map(titles).fillna(comments["kpi"]),
+            "Commentary": comments["comment"],
+            "By": comments["author"],
+            "When": comments["written_at"],
+            "Edited": [
+                f"edited: {n} versions" if n > 1 else "" for n in comments["edits"].astype(int)
+            ],
+        }
+    )
+
+
+def commentary_history_table(versions: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """Every version of the commentary for a period (state.commentary_versions), newest first
+    within each KPI, as a table with KPI titles."""
+    return pd.DataFrame(
+        {
+            "KPI": versions["kpi"].map(titles).fillna(versions["kpi"]),
+            "Version": versions["version"].astype(int),
+            "Commentary": versions["comment"],
+            "By": versions["author"],
+            "When": versions["written_at"],
+        }
     )
 
 

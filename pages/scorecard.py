@@ -202,28 +202,30 @@ titles = {kpi.id: kpi.title for kpi in card.kpi}
 if comments.empty:
     st.markdown(f"No commentary for {f.period.label} yet.")
 else:
-    st.dataframe(
-        comments.assign(kpi=comments["kpi"].map(titles).fillna(comments["kpi"])).rename(
-            columns={
-                "kpi": "KPI",
-                "comment": "Commentary",
-                "author": "By",
-                "written_at": "When",
-                "edits": "Entries",
-            }
-        ),
-        hide_index=True,
-    )
-# The form keeps what was typed until it is saved: a failed save loses nothing. A saved
-# entry clears it by giving the form new widget keys.
+    st.dataframe(board.commentary_table(comments, titles), hide_index=True)
+    versions = ui.commentary_versions(f.period)
+    with st.expander(f"Every version of the commentary for {f.period.label}"):
+        st.dataframe(board.commentary_history_table(versions, titles), hide_index=True)
+# The KPI is chosen outside the form so that choosing it fills the form with its latest
+# commentary to edit. The form keeps what was typed until it is saved: a failed save loses
+# nothing. A saved entry refreshes it by giving the form new widget keys.
 round_ = st.session_state.setdefault("commentary_round", 0)
+kpi_id = st.selectbox(
+    "KPI to write commentary on", list(titles), format_func=titles.get, key=f"ckpi{round_}"
+)
+latest = comments.loc[comments["kpi"] == kpi_id, "comment"]
 with st.form("commentary"):
     st.markdown(
-        f"Add commentary for **{f.period.label}** (kept in the council's own records with who "
-        "and when; every edit is kept)."
+        f"{'Edit the' if len(latest) else 'Add'} commentary on **{titles[kpi_id]}** for "
+        f"**{f.period.label}**. Each save is a new version kept in the council's own records "
+        "with who and when; earlier versions stay in the history."
     )
-    kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get, key=f"ckpi{round_}")
-    text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
+    text = st.text_area(
+        "Commentary",
+        value=latest.iloc[0] if len(latest) else "",
+        max_chars=scorecard.COMMENT_MAX,
+        key=f"ctext{round_}-{kpi_id}",
+    )
     author = ui.commentary_author(key=f"cauthor{round_}")
     if st.form_submit_button("Save commentary"):
         try:
@@ -232,6 +234,8 @@ with st.form("commentary"):
             st.error(f"Not saved: {exc}. Your text is still in the form.")
         else:
             st.session_state["commentary_round"] = round_ + 1
+            st.session_state[f"ckpi{round_ + 1}"] = kpi_id
+            st.session_state[f"cauthor{round_ + 1}"] = author
             st.session_state["commentary_saved"] = (
                 f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
             )

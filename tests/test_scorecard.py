@@ -25,6 +25,7 @@ from ehts_data import (
     metrics,
     periods,
     scorecard,
+    state,
     store,
 )
 from ehts_data.disclosure import CONFIDENTIAL
@@ -495,6 +496,37 @@ def test_commentary_is_stored_with_who_and_when_and_survives_an_ingest(tmp_path)
     ingest.ingest(SAMPLE, db)
     with store.connect(db) as con:
         assert scorecard.commentary(con, YEAR)["edits"].iloc[0] == 2
+
+
+def test_every_version_of_a_commentary_is_kept_numbered_newest_first_per_period(tmp_path):
+    db = tmp_path / "store.duckdb"
+    ingest.ingest(SAMPLE, db)
+    for i, (kpi, text, who) in enumerate(
+        [
+            ("step_up", "First.", "A. Analyst"),
+            ("re_entry", "Other KPI.", "A. Analyst"),
+            ("step_up", "Second.", "B. Board"),
+            ("step_up", "Third.", "C. Chair"),
+        ]
+    ):
+        scorecard.add_commentary(db, kpi, YEAR, text, who, now=datetime(2026, 1, 10 + i, 9))
+    scorecard.add_commentary(db, "step_up", periods.parse("2024-25"), "Old year.", "A")
+    versions = state.commentary_versions(state.path_for(db), YEAR.label)
+    step_up = versions[versions["kpi"] == "step_up"]
+    assert step_up["version"].tolist() == [3, 2, 1]
+    assert step_up["comment"].tolist() == ["Third.", "Second.", "First."]
+    assert step_up["author"].tolist() == ["C. Chair", "B. Board", "A. Analyst"]
+    assert versions[versions["kpi"] == "re_entry"]["version"].tolist() == [1]
+    with store.connect(db) as con:
+        latest = scorecard.commentary(con, YEAR).set_index("kpi")
+    byline = board.comment_byline(latest.loc["step_up"].to_dict())
+    assert byline == "C. Chair, 13 Jan 2026 09:00; edited, version 3"
+    assert board.comment_byline(latest.loc["re_entry"].to_dict()) == "A. Analyst, 11 Jan 2026"
+    titles = {kpi.id: kpi.title for kpi in CARD.kpi}
+    table = board.commentary_table(latest.reset_index(), titles)
+    assert table["Edited"].tolist() == ["", "edited: 3 versions"]
+    history = board.commentary_history_table(versions, titles)
+    assert history["KPI"].iloc[0] == CARD.get("re_entry").title
 
 
 @pytest.mark.parametrize(
