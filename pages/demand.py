@@ -74,6 +74,7 @@ with left:
         ),
         table,
         "demand_rate_by_locality",
+        sources=("requests_per_10k",),
         formats={
             "Requests": "count",
             "Children aged 0-19": "count",
@@ -98,6 +99,7 @@ with right:
         ),
         table,
         "demand_map",
+        sources=("requests_per_10k",),
         formats={
             "Requests": "count",
             "Children aged 0-19": "count",
@@ -129,6 +131,7 @@ event = ui.chart(
         ["Hub or team", "Requests", "Share"]
     ],
     "demand_by_hub",
+    sources=("requests_by_dimension",),
     formats={"Requests": "count", "Share": "share"},
     select=True,
 )
@@ -206,6 +209,7 @@ if not area_table.empty:
             ),
             catchments.rename(PLACE_COLUMNS)[["Catchment", *list(PLACE_COLUMNS.values())[:5]]],
             "demand_catchments",
+            sources=("requests_per_10k",),
             formats=PLACE_FORMATS,
             select=True,
         )
@@ -250,6 +254,7 @@ if not area_table.empty:
                 ]
             ],
             "demand_area_funnel",
+            sources=("requests_per_10k",),
             formats={"Requests": "count", "Children aged 0-19": "count", "Per 10,000": "per_10k"},
             caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
             "whole authority by more than chance would explain for an area of that size.",
@@ -287,6 +292,7 @@ if not area_table.empty:
         ),
         mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
         "demand_area_map",
+        sources=("requests_per_10k",),
         formats=PLACE_FORMATS,
         caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
         "One colour scale for the whole authority, so a colour means the same rate everywhere.",
@@ -353,6 +359,7 @@ if not area_table.empty:
             }
         ),
         "demand_place_trend",
+        sources=("requests_per_10k",),
         formats={
             "Requests": "count",
             "Children aged 0-19": "count",
@@ -474,6 +481,7 @@ ui.chart(
     ),
     monthly.rename({"month": "Month", "requests": "Requests"})[["Month", "Locality", "Requests"]],
     "demand_monthly",
+    sources=("requests_monthly",),
     formats={"Requests": "count"},
 )
 
@@ -511,5 +519,6 @@ for col, (dimension, title, axis) in zip(
                 [axis, "Requests", "Share"]
             ],
             f"demand_by_{dimension}",
+            sources=("requests_by_dimension",),
             formats={"Requests": "count", "Share": "share"},
         )

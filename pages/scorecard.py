@@ -28,6 +28,7 @@ st.html(board.exceptions_html(results, k, comments))
 links = {kpi.id: board.drill_link(kpi, f.period, f.scope) for kpi in card.kpi}
 st.html(board.tiles_html(results, k, comments=comments, links=links))
 st.markdown("Select a KPI's title to open the analysis behind it with the same filters.")
+ui.filters_not_applied({kpi.metric.split(":")[0]: kpi.title for kpi in card.kpi if kpi.metric})
 if f.scope != scorecard.ALL:
     st.markdown(
         "Each tile's **Against the authority** compares this selection with the whole "
@@ -115,23 +116,12 @@ if funnel_kpi.kind == "per_10k" and by == "hub":
     st.info("Rates per 10,000 children have no hub population, so they compare localities only.")
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
-    points = plot["points"].assign(name=lambda d: d["group"].map(names[by]).fillna(d["group"]))
-    points = board.funnel_published(points, matrix, funnel_kpi.id, by)
+    points = board.funnel_points(plot, names[by], matrix, funnel_kpi.id, by)
     if plot["centre"] is None or points.empty:
         st.info("No values to compare for this period.")
     else:
-        unit = board.funnel_unit(funnel_kpi)
         ui.chart(
-            charts.funnel(
-                points,
-                plot["limits"],
-                plot["centre"],
-                title=f"{funnel_kpi.title} by {by}, {f.period.label}, against the authority "
-                f"({formatting.of_kind(funnel_kpi.kind, plot['centre'])})",
-                x_title=f"Size ({unit})",
-                y_title=funnel_kpi.title,
-                kind=funnel_kpi.kind,
-            ),
+            board.funnel_figure(points, plot, funnel_kpi, by, f.period),
             points.rename(
                 {
                     "name": by.capitalize(),
@@ -144,11 +134,7 @@ else:
             "scorecard_funnel",
             formats={"Count": "count", "Out of": "count", "Value": funnel_kpi.kind},
         )
-        st.markdown(
-            "A point outside the dotted 99.8% limits differs from the authority by more than "
-            "chance would explain; between the dashed 95% and dotted lines, possibly. Small "
-            "units sit in the wide mouth of the funnel, so a high value there may be chance."
-        )
+        st.markdown(board.FUNNEL_NOTE)
 
 st.header("Over time: statistical process control")
 monthly_kpis = {kpi.id: kpi for kpi in card.kpi if kpi.metric}
@@ -168,31 +154,12 @@ if result.chart is None:
 else:
     icons = board.spc_icons_html(result)
     st.html(icons)
-    # Mean and limits are taken over every month: withheld if any month is.
-    series = ui.publish(
-        result.series[
-            ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
-        ],
-        {
-            "value": "share",
-            "numerator": "count",
-            "denominator": "denominator",
-            "mean": "summary",
-            "upper": "summary",
-            "lower": "summary",
-        },
-    )
+    series = ui.publish(result.series[board.SPC_COLUMNS], board.SPC_KINDS)
     ui.chart(
-        charts.spc(
-            series,
-            title=f"{spc_kpi.title} by month, with process limits (XmR)",
-            y_title=spc_kpi.title,
-            kind=spc_kpi.kind,
-            target=spc_kpi.target(f.period),
-            tones=board.spc_tones(result, spc_kpi),
-        ),
+        board.spc_figure(series, result, spc_kpi, f.period),
         series,
         "scorecard_spc",
+        sources=(spc_kpi.metric.split(":")[0],),
         formats={"numerator": "count", "denominator": "count"}
         | dict.fromkeys(("value", "mean", "upper", "lower"), spc_kpi.kind),
     )

@@ -251,3 +251,22 @@ def test_publication_mode_refuses_a_chart_drawn_from_a_raw_frame(monkeypatch):
         CONFIDENTIAL,
         CONFIDENTIAL,
     ]  # 3 is small; 40 would give it away from the total
+
+
+def test_figures_that_ignore_the_service_filter_say_so_under_the_figure(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db, service="targeted_support")
+    at.switch_page("pages/overview.py").run()
+    notes = [c.value for c in at.caption if "filter not applied" in c.value]
+    # One line for the tiles counting requests, one under the requests chart.
+    assert any(
+        "Requests for support" in n
+        and "requests have no service" in n
+        and "Episodes started" not in n
+        for n in notes
+    ), notes
+    assert sum("Service filter not applied: requests have no service." in n for n in notes) == 2
+    at.switch_page("pages/steps.py").run()
+    assert not [c.value for c in at.caption if "filter not applied" in c.value]
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/overview.py").run()
+    assert not [c.value for c in at.caption if "filter not applied" in c.value]

@@ -215,3 +215,30 @@ def test_the_monthly_volume_grid_shows_a_month_with_no_rows_as_zero(load):
     volumes = explore.monthly_volumes(con)
     assert grid["rows"].sum() == volumes["rows"].sum()
     assert "requests.csv, by hub: Unknown" in set(grid["series"])  # R04 has no hub
+
+
+# --- Filters a figure does not follow, read from its query -------------------------------------
+
+
+def test_which_filters_a_query_follows_is_read_from_the_parameters_it_binds():
+    assert explore.filters_followed("requests") == {"locality", "hub"}
+    assert explore.filters_followed("step_up_rate") == {"locality", "hub", "service"}
+    assert explore.filters_followed("survey_monthly_trend") == {"locality", "hub"}
+    assert explore.filters_followed("reference_localities") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("sources", "scope", "notes"),
+    [
+        (["requests"], Scope(service="targeted_support"), ["requests have no service"]),
+        (["survey_agree_rate"], Scope(service="early_help"), ["survey answers have no service"]),
+        (["requests_monthly", "requests"], Scope(service="x"), ["requests have no service"]),
+        (["requests"], Scope(locality="L1", hub="H1"), []),  # both followed
+        (["step_up_rate"], Scope(service="targeted_support"), []),
+        (["reference_localities"], Scope(service="targeted_support"), []),  # reference data
+        (["requests"], Scope(), []),
+    ],
+)
+def test_a_figure_says_which_chosen_filter_its_query_does_not_follow(sources, scope, notes):
+    shown = explore.filters_not_applied(sources, scope)
+    assert [n.removeprefix("Service filter not applied: ").rstrip(".") for n in shown] == notes

@@ -34,6 +34,7 @@ from ehts_data.ui.filters import (
 from ehts_data.ui.layout import (
     chart,
     download_name,
+    filters_not_applied,
     internal_only,
     no_data,
     page_header,
@@ -64,6 +65,7 @@ __all__ = [
     "current_store",
     "download_name",
     "filter_bar",
+    "filters_not_applied",
     "filter_on_click",
     "filter_on_map_click",
     "filters",

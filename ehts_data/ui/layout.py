@@ -128,8 +128,12 @@ def chart(
     formats: dict[str, str] | None = None,
     select: bool = False,
     caption: str | None = None,
+    sources: tuple[str, ...] | list[str] = (),
 ):
     """A chart, with its numbers as a table on request and a CSV download of them.
+
+    `sources`: the queries or metric ids the figure is drawn from; a filter chosen that one
+    of them does not follow (requests have no service) is said under the chart.
 
     `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
     With `select`, clicking a point reruns the page and the selection is returned.
@@ -154,6 +158,8 @@ def chart(
         selection_mode="points",
         config={"displaylogo": False, "responsive": True},
     )
+    for note in explore.filters_not_applied(sources, filters().scope):
+        st.caption(f":material/filter_alt_off: {note}")
     if caption:
         st.markdown(caption)
     column_config = {
@@ -193,6 +199,17 @@ def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> 
             for col, kind in (formats or {}).items()
         },
     )
+
+
+def filters_not_applied(figures: dict[str, str]) -> None:
+    """Under a group of tiles (source query or metric id → the tile's title): which tiles do
+    not follow a filter chosen, and why (explore.filters_not_applied)."""
+    by_note: dict[str, list[str]] = {}
+    for source, title in figures.items():
+        for note in explore.filters_not_applied([source], filters().scope):
+            by_note.setdefault(note, []).append(title)
+    for note, titles in by_note.items():
+        st.caption(f":material/filter_alt_off: {text.for_markdown(', '.join(titles))}: {note}")
 
 
 def tiles(rows: list[dict], columns: int = 4) -> None:
