@@ -856,6 +856,65 @@ def test_board_pack_carries_marking_page_numbers_rag_summary_and_tolerance_in_pp
     assert "@top-center" in page and '"OFFICIAL \\22 X\\22 "' in page
     assert 'content: "Page " counter(page) " of " counter(pages)' in page
     assert "RAG summary and exceptions" in page and 'class="ehts-exceptions"' in page
-    assert page.count("plotly.js v") == 1  # plotly once, inline
+    assert page.count('id="ehts-plotly"') == 1  # plotly once, inline and packed
+    assert "plotly.js v" not in page  # ... and never a second, unpacked copy
     tolerance = CARD.get("re_referral").tolerance
     assert f"<td>{tolerance * 100:.1f} pp</td>" in page
+
+
+def _numbers(values) -> pd.Series:
+    """A figure JSON's array: a list, or plotly's typed array ({'dtype', 'bdata'})."""
+    if isinstance(values, dict):
+        import base64
+
+        import numpy as np
+
+        return pd.Series(np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]))
+    return pd.Series(values, dtype=float)
+
+
+def _pack_figures(page: str) -> dict[str, dict]:
+    return {
+        m.group(1): json.loads(m.group(2))
+        for m in re.finditer(
+            r'<script type="application/json" class="ehts-figure" data-target="([^"]+)">(.*?)'
+            r"</script>",
+            page,
+            flags=re.S,
+        )
+    }
+
+
+def test_board_pack_carries_funnel_and_spc_charts_with_plotly_packed_once(sample_db):
+    import base64
+    import gzip
+
+    import plotly.offline
+
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, CARD, YEAR)
+    figures = _pack_figures(page)
+    rates = [kpi.id for kpi in CARD.kpi if kpi.metric and kpi.has_interval]
+    monthly = [kpi.id for kpi in CARD.kpi if kpi.metric]
+    assert {f"pack-funnel-{i}" for i in rates} <= set(figures)
+    assert {f"pack-spc-{i}" for i in monthly} <= set(figures)
+    assert "statistical process control" in page and "funnel plots" in page
+    # Every figure takes the one template written once into the pack.
+    assert all(f["sharedTemplate"] and "template" not in f["layout"] for f in figures.values())
+    packed = re.search(r'<script[^>]*id="ehts-plotly">(.*?)</script>', page, flags=re.S)
+    unpacked = gzip.decompress(base64.b64decode(packed.group(1))).decode("utf-8")
+    assert unpacked == plotly.offline.get_plotlyjs()
+    assert len(page) < len(unpacked)  # smaller than plotly.js alone, with every chart
+
+
+def test_board_pack_funnel_and_spc_charts_withhold_small_numbers(sample_db):
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, CARD, YEAR, k=10**9)  # every count is small
+    figures = _pack_figures(page)
+    spc = figures["pack-spc-step_up"]["data"]
+    values = [t for t in spc if t.get("name") != "Target"]  # the target is the board's
+    assert values and all(pd.isna(_numbers(t.get("y", []))).all() for t in values)
+    funnel = figures["pack-funnel-step_up"]["data"]
+    drawn = [t for t in funnel if t.get("mode", "").startswith("markers")]
+    assert drawn == []  # no locality's point is drawn
+    assert "<" not in "".join(re.findall(r'class="ehts-figure"[^>]*>(.*?)</script>', page))
