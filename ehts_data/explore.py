@@ -176,8 +176,12 @@ def metric_by_quarter(
 def re_entry_by_previous_closure(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
-    """Episodes started, and re-entries among them, by how the previous episode closed."""
+    """Episodes started, and re-entries among them, by how the previous episode closed.
+    Episodes after a transfer closure are left out (docs/metrics.md, re_entry_12m_rate): a
+    transfer hands the same support on, so the next episode starts at once and is always
+    'within 12 months', which says nothing about families coming back."""
     df = store.run(con, "re_entry_by_previous_closure", **_params(period, scope))
+    df = df[df["previous_closure_reason"] != "transfer"].reset_index(drop=True)
     df["share"] = df["re_entries"] / df["episodes"].where(df["episodes"] > 0)
     return df
 

@@ -242,3 +242,17 @@ def test_which_filters_a_query_follows_is_read_from_the_parameters_it_binds():
 def test_a_figure_says_which_chosen_filter_its_query_does_not_follow(sources, scope, notes):
     shown = explore.filters_not_applied(sources, scope)
     assert [n.removeprefix("Service filter not applied: ").rstrip(".") for n in shown] == notes
+
+
+def test_episodes_after_a_transfer_closure_are_left_out_of_re_entry_by_previous_closure(
+    sample_db,
+):
+    period = periods.parse("2025-26")
+    with store.connect(sample_db) as con:
+        raw = store.run(con, "re_entry_by_previous_closure", **explore._params(period, explore.ALL))
+        shown = explore.re_entry_by_previous_closure(con, period)
+    transfers = raw[raw["previous_closure_reason"] == "transfer"]
+    assert not transfers.empty  # the sample has them: every one a "re-entry"
+    assert (transfers["re_entries"] == transfers["episodes"]).all()
+    assert "transfer" not in set(shown["previous_closure_reason"])
+    assert shown["episodes"].sum() == raw["episodes"].sum() - transfers["episodes"].sum()
