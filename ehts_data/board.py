@@ -458,13 +458,15 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
                 r.kpi.polarity,
                 True,
                 judgement,
+                kind,
             )
         )
         for b in present:
             text = f"{_fmt(kind, b.value)} ({b.year}; {b.source})"
-            rows.append((r.kpi.title, b.label, b.value, text, r.kpi.polarity, False, ""))
+            rows.append((r.kpi.title, b.label, b.value, text, r.kpi.polarity, False, "", kind))
     return pd.DataFrame(
-        rows, columns=["title", "series", "value", "text", "polarity", "local", "judgement"]
+        rows,
+        columns=["title", "series", "value", "text", "polarity", "local", "judgement", "kind"],
     )
 
 

@@ -7,6 +7,7 @@ common forms of colour blindness; no chart relies on red against green.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -55,15 +56,42 @@ def _name(name) -> str | None:
 _EXTRA = "<extra>%{fullData.name}</extra>"
 
 
+# A title longer than this is written on more lines: plotly never wraps a title, and a chart
+# in half the page's width (two columns at 1280 px) cuts it off after about 50 characters.
+TITLE_WIDTH = 50
+# Horizontal bars that fit a chart of plotly's default height with every label readable.
+BARS_IN_DEFAULT_HEIGHT = 14
+
+
+def _title_lines(title: str) -> list[str]:
+    return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
+
+
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
+    lines = _title_lines(title)
     fig.update_layout(
-        title=dict(text=for_plotly(title), x=0, xanchor="left", font=dict(size=17)),
+        title=dict(
+            text="<br>".join(for_plotly(line) for line in lines),
+            x=0,
+            xanchor="left",
+            font=dict(size=17),
+        ),
         font=FONT,
         template="plotly_white",
-        margin=dict(l=10, r=10, t=60, b=10),
+        margin=dict(l=10, r=10, t=38 + 22 * len(lines), b=10),
         colorway=PALETTE,
-        # Below the plot, so a long legend never runs into the title.
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, title=None),
+        # At the foot of the figure, below the axis title and slanted labels whatever the
+        # figure's height (the container's foot, with the plot pushed up to make room), so
+        # a long legend never runs into the title or the axis.
+        legend=dict(
+            orientation="h",
+            yref="container",
+            yanchor="bottom",
+            y=0,
+            xanchor="left",
+            x=0,
+            title=None,
+        ),
         **extra,
     )
     fig.update_xaxes(title_text=x_title, automargin=True)
@@ -149,6 +177,16 @@ def _ring(fig: go.Figure, xs, ys, name, label=None) -> None:
     )
 
 
+COUNT_FORMAT = ",.0f"
+
+
+def _whole_number_ticks(update_axis, values) -> None:
+    """Ticks on whole numbers for a count axis: plotly would step by 0.5 under small counts
+    and write them rounded ("0 1 1 2 2 3")."""
+    top = pd.to_numeric(pd.Series(values), errors="coerce").max()
+    update_axis(tickformat=",d", tick0=0, **({"dtick": 1} if pd.isna(top) or top <= 8 else {}))
+
+
 def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
     """A reference given as a frame (published or not); a number is no frame."""
     if isinstance(reference, Published | pd.DataFrame):
@@ -211,7 +249,7 @@ def bar(
         shown = ref_frame[ref_frame[x].isin(set(df[x]))]
         if not horizontal:
             # Category labels under upright bars may be slanted: the legend goes above.
-            extra_legend = dict(y=1.0, yanchor="bottom", x=1, xanchor="right")
+            extra_legend = dict(yref="paper", y=1.0, yanchor="bottom", x=1, xanchor="right")
         _reference_marks(
             fig,
             _shown(shown[x]),
@@ -232,8 +270,16 @@ def bar(
     fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
     if extra_legend:
         fig.update_layout(legend=extra_legend)
+    if value_format == COUNT_FORMAT:
+        totals = df.groupby(x, sort=False)[y].sum() if stacked and color else df[y]
+        _whole_number_ticks(fig.update_xaxes if horizontal else fig.update_yaxes, totals)
     if horizontal:
-        fig.update_yaxes(autorange="reversed")
+        # Every bar keeps its label (plotly would drop every other one when crowded), with
+        # the height to write them.
+        fig.update_yaxes(autorange="reversed", tickmode="linear", dtick=1)
+        bars = df[x].nunique()
+        if bars > BARS_IN_DEFAULT_HEIGHT:
+            fig.update_layout(height=160 + 20 * bars)
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
@@ -317,9 +363,8 @@ def line(
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    if df[x].nunique() > 6 and not pd.api.types.is_datetime64_any_dtype(df[x]):
-        # Many category labels are written slanted: the legend goes below them.
-        fig.update_layout(legend=dict(y=-0.45))
+    if value_format == COUNT_FORMAT:
+        _whole_number_ticks(fig.update_yaxes, df[y])
     return _mark(fig, published and ref_published)
 
 
@@ -557,15 +602,16 @@ def locality_map(
         )
     located = hubs.dropna(subset=["latitude", "longitude"])
     if not located.empty:
-        # A dark ring under each white marker keeps hubs visible on every colour of the scale.
+        # Dark hubs in a white ring: dark on the light (yellow) end of the scale, the ring
+        # on the dark (blue) end; white hubs were lost on yellow areas.
         fig.add_trace(
             go.Scattermap(
                 lat=located["latitude"],
                 lon=located["longitude"],
                 mode="markers",
                 marker=dict(
-                    size=[19 if t == "family_hub" else 14 for t in located["hub_type"]],
-                    color="#1F1F1F",
+                    size=[20 if t == "family_hub" else 15 for t in located["hub_type"]],
+                    color="#FFFFFF",
                 ),
                 hoverinfo="skip",
                 name="Hub outlines",
@@ -579,8 +625,8 @@ def locality_map(
                 text=_shown(located["hub_name"]),
                 customdata=located["hub_id"],
                 marker=dict(
-                    size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
-                    color="#FFFFFF",
+                    size=[14 if t == "family_hub" else 9 for t in located["hub_type"]],
+                    color="#1F1F1F",
                     symbol="circle",
                 ),
                 hovertemplate="%{text}<extra></extra>",
@@ -677,7 +723,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     rows, published = _data(rows)
     fig = go.Figure()
     titles = list(dict.fromkeys(rows["title"]))
-    placed = []
+    placed, ends = [], []
     for t in titles:
         part = rows[rows["title"] == t].copy()
         england = part.loc[part["series"].str.startswith("England"), "value"]
@@ -690,6 +736,8 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
         position = 0.5 + flip * (part["value"] - centre) / (2 * span)
         part["position"] = position.clip(0.0, 1.0)
         placed.append(part)
+        if "kind" in part:
+            ends.append((t, centre - flip * span, centre + flip * span, part["kind"].iloc[0]))
     placed = pd.concat(placed, ignore_index=True) if placed else rows.assign(position=[])
     bench = placed[~placed["local"]]
     for t in titles:  # the benchmarks' range as a grey band
@@ -705,6 +753,21 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
                     showlegend=False,
                 )
             )
+    if ends:  # each row's own scale, written at its two ends
+        fig.add_trace(
+            go.Scatter(
+                x=[x for _ in ends for x in (0.0, 1.0)],
+                y=_shown([t for t, *_ in ends for _ in range(2)]),
+                mode="text",
+                text=[
+                    _scale_label(v, kind) for _, left, right, kind in ends for v in (left, right)
+                ],
+                textposition=["bottom right", "bottom left"] * len(ends),
+                textfont=dict(size=11, color="#595959"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     symbols = ["line-ns-open", "diamond", "square", "triangle-up", "star", "x"]
     for i, (series, part) in enumerate(bench.groupby("series", sort=False)):
         fig.add_trace(
@@ -748,7 +811,8 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     fig = _layout(
         fig,
         title,
-        "← worse · England at the centre · better → (no polarity: higher to the right)",
+        "← worse · England at the centre · better → (no polarity: higher to the right)"
+        + ("; each row's scale is written at its ends" if ends else ""),
         None,
     )
     fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, showgrid=False, zeroline=False)
@@ -757,6 +821,11 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     fig.update_yaxes(range=[len(titles) - 0.5, -0.8])
     fig.update_layout(height=max(300, 150 + 80 * len(titles)))
     return _mark(fig, published)
+
+
+def _scale_label(value: float, kind: str) -> str:
+    text = f"{value:{AXIS_FORMATS.get(kind, ',.1f')}}"
+    return text + ("%" if kind == "percent" else "")
 
 
 def funnel(

@@ -280,7 +280,7 @@ if not area_table.empty:
             ui.get(explore.area_geojson),
             mapped,
             hubs,
-            title="Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)"
+            title="Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
             + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
             value="rate",
             value_title="per 10,000",

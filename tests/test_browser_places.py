@@ -27,7 +27,7 @@ FIGURES = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-
     return [key, {
         names: p.data.map(t => t.name || ''),
         labels: p.data.flatMap(t => t.type === 'heatmap' ? [...t.x, ...t.y].map(String) : []),
-        title: (p.layout.title && p.layout.title.text) || '',
+        title: ((p.layout.title && p.layout.title.text) || '').replaceAll('<br>', ' '),
     }];
 }))"""
 
@@ -54,7 +54,8 @@ def wait_for_title(page, key: str, text: str) -> None:
     page.wait_for_function(
         """([key, text]) => {
             const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return p && p.layout && p.layout.title && p.layout.title.text.includes(text);
+            return p && p.layout && p.layout.title
+                && p.layout.title.text.replaceAll('<br>', ' ').includes(text);
         }""",
         arg=[key, text],
         timeout=30_000,

@@ -166,10 +166,12 @@ def chart(
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()
     }
-    left, right = st.columns([3, 2])
-    with left, st.expander("Show as table"):
+    # One row that wraps: in a narrow column the button moves under the table's expander
+    # rather than being cut to "Downloa…".
+    row = st.container(horizontal=True, gap="small")
+    with row, st.expander("Show as table", width="stretch"):
         st.dataframe(data, hide_index=True, column_config=column_config)
-    with right:
+    with row:
         st.download_button(
             "Download data",
             export.csv_bytes(data, kinds),
@@ -215,6 +217,13 @@ def filters_not_applied(figures: dict[str, str]) -> None:
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
     and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
+    # A tile's title is written in full on as many lines as it needs: Streamlit cuts a
+    # metric's label to one line ("Requests per 10,000 childre…").
+    st.html(
+        "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * "
+        "{ white-space: normal !important; overflow: visible !important; "
+        "text-overflow: clip !important; height: auto !important; }</style>"
+    )
     for start in range(0, len(rows), columns):
         cols = st.columns(columns)
         for col, row in zip(cols, rows[start : start + columns], strict=False):
@@ -232,4 +241,5 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     help=row.get("help"),
                     delta_arrow=row.get("delta_arrow", "auto"),
                     border=True,
+                    height="stretch",  # a row's tiles as tall as its tallest
                 )
