@@ -598,7 +598,8 @@ def matrix_cells(
         kind = kinds[r.kpi]
         hidden = disclosure.CONFIDENTIAL if withheld.iloc[i] else None
         value = None if pd.isna(r.value) else r.value
-        text = _fmt(kind, value, hidden)
+        # Short: a rate's row title already says per 10,000, and the cell must fit its width.
+        text = hidden or formatting.of_kind(kind, value, short=True)
         rag = None if hidden or pd.isna(r.rag) else r.rag
         if rag:
             text += f" {charts.RAG_SYMBOLS[rag]}"

@@ -57,8 +57,8 @@ _EXTRA = "<extra>%{fullData.name}</extra>"
 
 
 # A title longer than this is written on more lines: plotly never wraps a title, and a chart
-# in half the page's width (two columns at 1280 px) cuts it off after about 50 characters.
-TITLE_WIDTH = 50
+# in half the page's width (two columns at 1280 px) cuts it off after about 45 characters.
+TITLE_WIDTH = 42
 # Horizontal bars that fit a chart of plotly's default height with every label readable.
 BARS_IN_DEFAULT_HEIGHT = 14
 
@@ -74,7 +74,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
             text="<br>".join(for_plotly(line) for line in lines),
             x=0,
             xanchor="left",
-            font=dict(size=17),
+            font=dict(size=17, weight=700),
         ),
         font=FONT,
         template="plotly_white",
@@ -177,16 +177,6 @@ def _ring(fig: go.Figure, xs, ys, name, label=None) -> None:
     )
 
 
-COUNT_FORMAT = ",.0f"
-
-
-def _whole_number_ticks(update_axis, values) -> None:
-    """Ticks on whole numbers for a count axis: plotly would step by 0.5 under small counts
-    and write them rounded ("0 1 1 2 2 3")."""
-    top = pd.to_numeric(pd.Series(values), errors="coerce").max()
-    update_axis(tickformat=",d", tick0=0, **({"dtick": 1} if pd.isna(top) or top <= 8 else {}))
-
-
 def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
     """A reference given as a frame (published or not); a number is no frame."""
     if isinstance(reference, Published | pd.DataFrame):
@@ -270,9 +260,6 @@ def bar(
     fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
     if extra_legend:
         fig.update_layout(legend=extra_legend)
-    if value_format == COUNT_FORMAT:
-        totals = df.groupby(x, sort=False)[y].sum() if stacked and color else df[y]
-        _whole_number_ticks(fig.update_xaxes if horizontal else fig.update_yaxes, totals)
     if horizontal:
         # Every bar keeps its label (plotly would drop every other one when crowded), with
         # the height to write them.
@@ -363,8 +350,7 @@ def line(
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    if value_format == COUNT_FORMAT:
-        _whole_number_ticks(fig.update_yaxes, df[y])
+    _whole_ticks(fig, df, None, y, False, value_format)
     return _mark(fig, published and ref_published)
 
 
@@ -756,13 +742,14 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     if ends:  # each row's own scale, written at its two ends
         fig.add_trace(
             go.Scatter(
-                x=[x for _ in ends for x in (0.0, 1.0)],
+                # Beyond the ends, where a value past the scale (drawn at the edge) is not.
+                x=[x for _ in ends for x in (-0.1, 1.1)],
                 y=_shown([t for t, *_ in ends for _ in range(2)]),
                 mode="text",
                 text=[
                     _scale_label(v, kind) for _, left, right, kind in ends for v in (left, right)
                 ],
-                textposition=["bottom right", "bottom left"] * len(ends),
+                textposition="middle center",
                 textfont=dict(size=11, color="#595959"),
                 hoverinfo="skip",
                 showlegend=False,
@@ -811,11 +798,16 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     fig = _layout(
         fig,
         title,
-        "← worse · England at the centre · better → (no polarity: higher to the right)"
-        + ("; each row's scale is written at its ends" if ends else ""),
+        "← worse · England at the centre · better →<br>(no polarity: higher to the right"
+        + ("; each row's scale is written at its ends)" if ends else ")"),
         None,
     )
-    fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(
+        range=[-0.18, 1.18] if ends else [-0.05, 1.05],
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+    )
     fig.add_vline(x=0.5, line=dict(color="#1F1F1F", width=1, dash="dot"))
     # Reversed, with room above the first row for its value label.
     fig.update_yaxes(range=[len(titles) - 0.5, -0.8])

@@ -120,6 +120,9 @@ def download_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"ehts_{key}_{f.describe()}") + ".csv"
 
 
+SCREEN_FONT_SIZE = 13
+
+
 def chart(
     fig,
     data: disclosure.Published | pd.DataFrame,
@@ -151,8 +154,15 @@ def chart(
     kinds |= formats or {}
     if isinstance(data, disclosure.Published):
         data = data.table()
+    # On screen, beside Streamlit's own 14 px text and in columns, a size smaller than the
+    # printed pack's.
+    fig.update_layout(font_size=SCREEN_FONT_SIZE)
     event = st.plotly_chart(
         fig,
+        # The figure's own look (charts.py: font, colours, bold title), as in the board pack
+        # and snapshots. Streamlit's theme wrapped the title in <b> on every draw of the
+        # same figure, so titles came out as "<b><b>…</b></b>".
+        theme=None,
         key=key,
         on_select="rerun" if select else "ignore",
         selection_mode="points",
