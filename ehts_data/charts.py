@@ -67,6 +67,16 @@ def _title_lines(title: str) -> list[str]:
     return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
 
 
+# An x axis title longer than this (wider than a half-width chart's plot) takes two lines.
+AXIS_TITLE_WIDTH = 48
+
+
+def _wrapped_axis_title(text: str | None) -> str | None:
+    if not text or "<br>" in text or len(text) <= AXIS_TITLE_WIDTH:
+        return text
+    return "<br>".join(textwrap.wrap(text, AXIS_TITLE_WIDTH, break_long_words=False))
+
+
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
     lines = _title_lines(title)
     fig.update_layout(
@@ -94,7 +104,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
         ),
         **extra,
     )
-    fig.update_xaxes(title_text=x_title, automargin=True)
+    fig.update_xaxes(title_text=_wrapped_axis_title(x_title), automargin=True)
     fig.update_yaxes(title_text=y_title, automargin=True)
     return fig
 

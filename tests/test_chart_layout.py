@@ -68,3 +68,12 @@ def test_the_benchmark_spine_writes_each_rows_own_scale_at_its_ends(sample_db):
     title = scorecard.load().get("re_referral").title
     left, right = (ends.text[i] for i, y in enumerate(ends.y) if y == title)
     assert float(left.rstrip("%")) > float(right.rstrip("%"))
+
+
+def test_a_long_x_axis_title_takes_two_lines():
+    axis = "Per 10,000 children aged 0-19, with 95% intervals around each value"
+    fig = charts.bar(_bars(3), "c", "n", title="t", x_title=axis, y_title="")
+    lines = fig.layout.xaxis.title.text.split("<br>")
+    assert len(lines) == 2 and " ".join(lines) == axis
+    short = charts.bar(_bars(3), "c", "n", title="t", x_title="Requests", y_title="")
+    assert short.layout.xaxis.title.text == "Requests"
