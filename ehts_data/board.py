@@ -801,6 +801,7 @@ def marking_css(marking: str) -> str:
 # Every figure in the pack uses this template; it is written into the pack once, not once per
 # figure (it is most of a small figure's JSON).
 PACK_TEMPLATE = "plotly_white"
+PACK_TITLE_MARGIN = 60  # room above the plot for a one-line title (charts: 22 px a line)
 
 
 def _json_in_script(value) -> str:
@@ -817,8 +818,16 @@ def _template_json() -> dict:
 def _figure_html(fig, div_id: str, height: int | None = None) -> str:
     """A figure as an empty placeholder and its JSON; the pack's loader (PACK_LOADER) draws
     it once plotly.js is unpacked."""
-    # A fixed size that fits an A4 landscape page, so nothing reflows when printed.
+    # A fixed size that fits an A4 landscape page, so nothing reflows when printed; at that
+    # width a title wrapped for a half-width chart on screen fits on one line.
     fig.update_layout(width=1020, autosize=False, **({"height": height} if height else {}))
+    title = fig.layout.title.text or ""
+    if "<br>" in title:
+        extra_lines = title.count("<br>")
+        fig.update_layout(
+            title_text=title.replace("<br>", " "),
+            margin_t=max(PACK_TITLE_MARGIN, (fig.layout.margin.t or 0) - 22 * extra_lines),
+        )
     spec = json.loads(plotly.io.to_json(fig))
     layout = spec.setdefault("layout", {})
     shared = layout.get("template") == _template_json()
