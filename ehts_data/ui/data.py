@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ehts_data import access, board, config, disclosure, scorecard, state, store
+from ehts_data import access, board, config, disclosure, scorecard, state, store, text
 from ehts_data.ui import auth
 
 
@@ -133,7 +133,11 @@ def commentary_author(key: str) -> str:
     grant = auth.grant()
     if grant is None:
         return st.text_input("Your name", key=key)
-    st.markdown(f"Written as **{grant.name}** ({grant.who}).")
+    speaks_for = f", for the KPIs of {', '.join(grant.owners)}" if grant.owners else ""
+    st.markdown(
+        f"Written as **{text.for_markdown(grant.name)}** ({text.for_markdown(grant.who)})"
+        f"{text.for_markdown(speaks_for)}."
+    )
     return f"{grant.name} <{grant.who}>" if grant.name != grant.who else grant.who
 
 
