@@ -168,22 +168,42 @@ def parse(
             for e in exc.errors()
         ]
         raise AccessFileError(where + "; ".join(problems)) from exc
-    if known_localities is not None:
-        unknown = sorted(access.localities() - set(known_localities))
-        if unknown:
-            raise AccessFileError(
-                f"{where}unknown localit{'y' if len(unknown) == 1 else 'ies'} "
-                f"{', '.join(unknown)}: the store has {', '.join(sorted(known_localities))}"
-            )
-    if known_owners is not None:
-        unknown = sorted(access.owners() - set(known_owners))
-        if unknown:
-            raise AccessFileError(
-                f"{where}unknown KPI owner{'' if len(unknown) == 1 else 's'} "
-                f"{', '.join(map(repr, unknown))}: the scorecard's owners are "
-                f"{', '.join(map(repr, sorted(set(known_owners))))}"
-            )
+    for problem in (
+        _unknown(
+            access.localities(), known_localities, ("locality", "localities"), "the store has"
+        ),
+        _unknown(
+            access.owners(),
+            known_owners,
+            ("KPI owner", "KPI owners"),
+            "the scorecard's owners are",
+            show=repr,
+        ),
+    ):
+        if problem:
+            raise AccessFileError(where + problem)
     return access
+
+
+def _unknown(
+    named: set[str],
+    known: Iterable[str] | None,
+    nouns: tuple[str, str],
+    holder: str,
+    show: Callable[[str], str] = str,
+) -> str | None:
+    """What the file names that `known` lacks, with what it has; None when all are known (or
+    nothing is known to check against)."""
+    if known is None:
+        return None
+    known = set(known)
+    unknown = sorted(named - known)
+    if not unknown:
+        return None
+    return (
+        f"unknown {nouns[len(unknown) > 1]} {', '.join(map(show, unknown))}: "
+        f"{holder} {', '.join(map(show, sorted(known)))}"
+    )
 
 
 def load(
