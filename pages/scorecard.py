@@ -217,25 +217,33 @@ else:
 # The form keeps what was typed until it is saved: a failed save loses nothing. A saved
 # entry clears it by giving the form new widget keys.
 round_ = st.session_state.setdefault("commentary_round", 0)
-with st.form("commentary"):
+# A board member comments only on the KPIs of the owners they speak for (access.toml).
+own = [kpi.id for kpi in ui.commentary_kpis(card)]
+if not own:
     st.markdown(
-        f"Add commentary for **{f.period.label}** (kept in the council's own records with who "
-        "and when; every edit is kept)."
+        "Commentary is written for each KPI's owner. Your access does not name you for any "
+        "owner, so you cannot add commentary; the council's analyst team can add you."
     )
-    kpi_id = st.selectbox("KPI", list(titles), format_func=titles.get, key=f"ckpi{round_}")
-    text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
-    author = ui.commentary_author(key=f"cauthor{round_}")
-    if st.form_submit_button("Save commentary"):
-        try:
-            ui.save_commentary(kpi_id, f.period, text, author, card)
-        except (ValueError, RuntimeError) as exc:
-            st.error(f"Not saved: {exc}. Your text is still in the form.")
-        else:
-            st.session_state["commentary_round"] = round_ + 1
-            st.session_state["commentary_saved"] = (
-                f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
-            )
-            st.rerun()
+else:
+    with st.form("commentary"):
+        st.markdown(
+            f"Add commentary for **{f.period.label}** (kept in the council's own records with "
+            "who and when; every edit is kept)."
+        )
+        kpi_id = st.selectbox("KPI", own, format_func=titles.get, key=f"ckpi{round_}")
+        text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
+        author = ui.commentary_author(key=f"cauthor{round_}")
+        if st.form_submit_button("Save commentary"):
+            try:
+                ui.save_commentary(kpi_id, f.period, text, author, card)
+            except (ValueError, RuntimeError, PermissionError) as exc:
+                st.error(f"Not saved: {exc}. Your text is still in the form.")
+            else:
+                st.session_state["commentary_round"] = round_ + 1
+                st.session_state["commentary_saved"] = (
+                    f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
+                )
+                st.rerun()
 saved = st.session_state.pop("commentary_saved", None)
 if saved:
     st.success(saved)
