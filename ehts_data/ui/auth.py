@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from ehts_data import access, config, scorecard, site, state, text
+from ehts_data import access, config, explore, scorecard, site, state, text
 
 _GRANT = "ehts_grant"
 _SIGNED_IN = "ehts_signed_in_logged"
@@ -81,7 +81,10 @@ def sign_in() -> access.Grant | None:
         st.stop()
     claims = _claims()
     try:
-        known = access.resolve(access.load(known_owners=_kpi_owners()), claims)
+        known = access.resolve(
+            access.load(known_owners=_kpi_owners(), known_localities=_store_localities()),
+            claims,
+        )
     except access.AccessFileError as exc:
         _no_pages()
         st.error(f"The access file cannot be used: {exc}")
@@ -129,6 +132,17 @@ def _kpi_owners() -> set[str] | None:
         return {kpi.owner for kpi in scorecard.load().kpi if kpi.owner}
     except scorecard.RegistryError:
         return None
+
+
+def _store_localities() -> set[str] | None:
+    """The localities of the extract loaded now, which a coordinator's localities must be
+    among (None before the first ingest: nothing to check against)."""
+    from ehts_data.ui import data  # data imports this module: imported when first needed
+
+    con = data.current_store().con
+    if con is None:
+        return None
+    return set(explore.localities(con).locality_id)
 
 
 def _sign_out_button() -> None:
