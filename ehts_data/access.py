@@ -7,6 +7,7 @@ the sign-in cookie as group claims do). Nothing the browser sends decides a role
 
 Roles:
 - board: the Board pages and the board pack; every figure suppressed as for publication;
+  commentary only on the KPIs whose owner (scorecard.toml) they speak for (`owners`);
 - coordinator: the analysis pages, only for their localities (one at a time, bound as the
   `$locality` parameter of every query), authority-wide totals only with small numbers withheld;
 - analyst: everything, with Data quality and Publish;
@@ -49,6 +50,9 @@ class _Strict(BaseModel):
 class _Grant(_Strict):
     role: Role
     localities: tuple[str, ...] = ()
+    # The KPI owners (scorecard.toml's `owner`) a board member speaks for: they may write
+    # commentary on those owners' KPIs only. Analysts and admins may comment on every KPI.
+    owners: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _localities_for_coordinators(self):
@@ -58,6 +62,19 @@ class _Grant(_Strict):
             raise ValueError(f"localities apply to coordinators only, not to role {self.role!r}")
         if len(set(self.localities)) != len(self.localities):
             raise ValueError("a locality is listed twice")
+        return self
+
+    @model_validator(mode="after")
+    def _owners_for_the_board(self):
+        if self.owners and self.role != "board":
+            raise ValueError(
+                f"owners apply to board members only, not to role {self.role!r} "
+                "(analysts and admins may comment on every KPI)"
+            )
+        if any(not owner.strip() for owner in self.owners):
+            raise ValueError("an owner is empty")
+        if len(set(self.owners)) != len(self.owners):
+            raise ValueError("an owner is listed twice")
         return self
 
 
@@ -105,6 +122,9 @@ class AccessFile(_Strict):
     def localities(self) -> set[str]:
         return {loc for entry in (*self.person, *self.app_role) for loc in entry.localities}
 
+    def owners(self) -> set[str]:
+        return {owner for entry in (*self.person, *self.app_role) for owner in entry.owners}
+
 
 def _email(value: str | None) -> str | None:
     return f"email:{value.strip().lower()}" if value else None
@@ -125,9 +145,15 @@ def _where(loc: tuple) -> str:
 
 
 def parse(
-    text: str, *, known_localities: Iterable[str] | None = None, source: str = ""
+    text: str,
+    *,
+    known_localities: Iterable[str] | None = None,
+    known_owners: Iterable[str] | None = None,
+    source: str = "",
 ) -> AccessFile:
-    """The access file from its TOML text; AccessFileError names every problem."""
+    """The access file from its TOML text; AccessFileError names every problem (with
+    `known_localities` / `known_owners`: also a locality the store or a KPI owner the
+    scorecard registry does not have)."""
     where = f"{source}: " if source else ""
     try:
         raw = tomllib.loads(text)
@@ -142,18 +168,49 @@ def parse(
             for e in exc.errors()
         ]
         raise AccessFileError(where + "; ".join(problems)) from exc
-    if known_localities is not None:
-        unknown = sorted(access.localities() - set(known_localities))
-        if unknown:
-            raise AccessFileError(
-                f"{where}unknown localit{'y' if len(unknown) == 1 else 'ies'} "
-                f"{', '.join(unknown)}: the store has {', '.join(sorted(known_localities))}"
-            )
+    for problem in (
+        _unknown(
+            access.localities(), known_localities, ("locality", "localities"), "the store has"
+        ),
+        _unknown(
+            access.owners(),
+            known_owners,
+            ("KPI owner", "KPI owners"),
+            "the scorecard's owners are",
+            show=repr,
+        ),
+    ):
+        if problem:
+            raise AccessFileError(where + problem)
     return access
 
 
+def _unknown(
+    named: set[str],
+    known: Iterable[str] | None,
+    nouns: tuple[str, str],
+    holder: str,
+    show: Callable[[str], str] = str,
+) -> str | None:
+    """What the file names that `known` lacks, with what it has; None when all are known (or
+    nothing is known to check against)."""
+    if known is None:
+        return None
+    known = set(known)
+    unknown = sorted(named - known)
+    if not unknown:
+        return None
+    return (
+        f"unknown {nouns[len(unknown) > 1]} {', '.join(map(show, unknown))}: "
+        f"{holder} {', '.join(map(show, sorted(known)))}"
+    )
+
+
 def load(
-    path: str | Path | None = None, *, known_localities: Iterable[str] | None = None
+    path: str | Path | None = None,
+    *,
+    known_localities: Iterable[str] | None = None,
+    known_owners: Iterable[str] | None = None,
 ) -> AccessFile:
     """The access file ($EHTS_ACCESS, else access.toml); AccessFileError if missing or bad."""
     path = Path(path) if path else config.access_path()
@@ -161,17 +218,21 @@ def load(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AccessFileError(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    return parse(text, known_localities=known_localities, source=path.name)
+    return parse(
+        text, known_localities=known_localities, known_owners=known_owners, source=path.name
+    )
 
 
 @dataclass(frozen=True)
 class Grant:
-    """What one signed-in person may do: their role, and a coordinator's localities."""
+    """What one signed-in person may do: their role, a coordinator's localities and the KPI
+    owners a board member speaks for."""
 
     who: str  # the email (or subject) the audit log records
     name: str
     role: str
     localities: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
 
     @property
     def public(self) -> bool:
@@ -189,6 +250,25 @@ class Grant:
         """The part of every cache key that keeps one role's results from another."""
         return (self.role, self.localities)
 
+    def may_comment(self, owner: str) -> bool:
+        """True when this person may write commentary on a KPI with this owner: a board
+        member on the KPIs of the owners they speak for, analysts and admins on every KPI."""
+        if self.role == "board":
+            return owner in self.owners
+        return self.role in ("analyst", "admin")
+
+    def check_commentary(self, kpi: str, owner: str) -> None:
+        """Refuse commentary on a KPI this person does not own."""
+        if not self.may_comment(owner):
+            raise Refused(
+                f"commentary on {kpi} is for {owner or 'its owner'}; "
+                + (
+                    f"you speak for {', '.join(self.owners)}"
+                    if self.owners
+                    else "your access names no KPI owner you speak for"
+                )
+            )
+
     def check_locality(self, locality: str | None) -> None:
         """Refuse a locality outside a coordinator's own."""
         if self.scoped and locality not in self.localities:
@@ -196,6 +276,15 @@ class Grant:
                 f"your access covers {', '.join(self.localities)} only"
                 + (f", not {locality}" if locality else "")
             )
+
+
+def session_expired(claims: dict, now: float, max_seconds: float) -> bool:
+    """True when a sign-in is past its ID token's expiry (`exp`), or its token was issued
+    (`iat`) more than `max_seconds` before `now` (Streamlit itself checks neither)."""
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if isinstance(exp, int | float) and now >= exp:
+        return True
+    return isinstance(iat, int | float) and now - iat > max_seconds
 
 
 def resolve(access: AccessFile, claims: dict) -> Grant | None:
@@ -209,7 +298,7 @@ def resolve(access: AccessFile, claims: dict) -> Grant | None:
         if (email and _email(person.email) == email) or (
             subject and _subject(person.subject) == subject
         ):
-            return Grant(who, person.name or name, person.role, person.localities)
+            return Grant(who, person.name or name, person.role, person.localities, person.owners)
     held = claims.get("roles") or []
     if isinstance(held, str):
         held = [held]
@@ -220,7 +309,8 @@ def resolve(access: AccessFile, claims: dict) -> Grant | None:
     localities = tuple(
         dict.fromkeys(loc for r in matched if r.role == role for loc in r.localities)
     )
-    return Grant(who, name, role, localities)
+    owners = tuple(dict.fromkeys(o for r in matched if r.role == role for o in r.owners))
+    return Grant(who, name, role, localities, owners)
 
 
 # Functions that read reference data only (names, boundaries, what is loaded): free to every

@@ -345,7 +345,13 @@ def cmd_bench(args) -> int:
     else:
         out = Path(args.out or f"bench/results-{args.scale}.json")
         result = bench.run(
-            args.scale, args.workdir, args.repeats, say, args.reuse_extract, checkpoint=out
+            args.scale,
+            args.workdir,
+            args.repeats,
+            say,
+            args.reuse_extract,
+            checkpoint=out,
+            reuse_store=args.reuse_store,
         )
         write, markdown = bench.write, bench.markdown
     write(result, out)
@@ -480,6 +486,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--reuse-extract",
         action="store_true",
         help="use the extract already in --workdir instead of generating it again",
+    )
+    p.add_argument(
+        "--reuse-store",
+        action="store_true",
+        help="time the store already in --workdir (loaded by `ehts ingest` from its extract) "
+        "instead of loading it again: the ingest is then not timed",
     )
     p.add_argument(
         "--ssd",

@@ -36,5 +36,13 @@ DEFAULT_SESSION_HOURS = 8.0
 
 def session_max_seconds() -> float:
     """The longest a sign-in lasts, whatever the ID token says ($EHTS_SESSION_HOURS, default
-    8): a session older than this, or past its ID token's expiry, is signed out."""
-    return float(os.environ.get("EHTS_SESSION_HOURS") or DEFAULT_SESSION_HOURS) * 3600
+    8; fractions allowed, 0.25 = 15 minutes): a session older than this, or past its ID
+    token's expiry, is signed out."""
+    raw = os.environ.get("EHTS_SESSION_HOURS") or str(DEFAULT_SESSION_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = float("nan")
+    if not hours > 0 or hours == float("inf"):
+        raise ValueError(f"EHTS_SESSION_HOURS={raw!r}: give a number of hours above 0, e.g. 8")
+    return hours * 3600

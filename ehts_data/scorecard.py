@@ -21,7 +21,17 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ehts_data import benchmarks, contract, formatting, metrics, periods, state, stats, store
+from ehts_data import (
+    access,
+    benchmarks,
+    contract,
+    formatting,
+    metrics,
+    periods,
+    state,
+    stats,
+    store,
+)
 from ehts_data.benchmarks import Benchmark
 from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period
@@ -801,9 +811,15 @@ def add_commentary(
     *,
     card: Registry | None = None,
     now: datetime | None = None,
+    grant: access.Grant | None = None,
 ) -> int:
     """Store a commentary entry in the state database (every edit is a new entry, kept with
-    who and when); returns its id. Never blocked by an ingest or another dashboard."""
+    who and when); returns its id. Never blocked by an ingest or another dashboard. With a
+    signed-in person's `grant`, access.Refused unless they may comment on the KPI (a board
+    member: only on the KPIs of the owners they speak for)."""
+    if grant is not None:
+        owned = (card or load()).get(kpi)
+        grant.check_commentary(owned.id, owned.owner)
     comment, author = comment.strip(), author.strip()
     if not comment:
         raise ValueError("the commentary is empty")

@@ -177,36 +177,44 @@ else:
 # commentary to edit. The form keeps what was typed until it is saved: a failed save loses
 # nothing. A saved entry refreshes it by giving the form new widget keys.
 round_ = st.session_state.setdefault("commentary_round", 0)
-kpi_id = st.selectbox(
-    "KPI to write commentary on", list(titles), format_func=titles.get, key=f"ckpi{round_}"
-)
-latest = comments.loc[comments["kpi"] == kpi_id, "comment"]
-with st.form("commentary"):
+# A board member comments only on the KPIs of the owners they speak for (access.toml).
+own = [kpi.id for kpi in ui.commentary_kpis(card)]
+if not own:
     st.markdown(
-        f"{'Edit the' if len(latest) else 'Add'} commentary on **{titles[kpi_id]}** for "
-        f"**{f.period.label}**. Each save is a new version kept in the council's own records "
-        "with who and when; earlier versions stay in the history."
+        "Commentary is written for each KPI's owner. Your access does not name you for any "
+        "owner, so you cannot add commentary; the council's analyst team can add you."
     )
-    text = st.text_area(
-        "Commentary",
-        value=latest.iloc[0] if len(latest) else "",
-        max_chars=scorecard.COMMENT_MAX,
-        key=f"ctext{round_}-{kpi_id}",
+else:
+    kpi_id = st.selectbox(
+        "KPI to write commentary on", own, format_func=titles.get, key=f"ckpi{round_}"
     )
-    author = ui.commentary_author(key=f"cauthor{round_}")
-    if st.form_submit_button("Save commentary"):
-        try:
-            ui.save_commentary(kpi_id, f.period, text, author, card)
-        except (ValueError, RuntimeError) as exc:
-            st.error(f"Not saved: {exc}. Your text is still in the form.")
-        else:
-            st.session_state["commentary_round"] = round_ + 1
-            st.session_state[f"ckpi{round_ + 1}"] = kpi_id
-            st.session_state[f"cauthor{round_ + 1}"] = author
-            st.session_state["commentary_saved"] = (
-                f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
-            )
-            st.rerun()
+    latest = comments.loc[comments["kpi"] == kpi_id, "comment"]
+    with st.form("commentary"):
+        st.markdown(
+            f"{'Edit the' if len(latest) else 'Add'} commentary on **{titles[kpi_id]}** for "
+            f"**{f.period.label}**. Each save is a new version kept in the council's own "
+            "records with who and when; earlier versions stay in the history."
+        )
+        text = st.text_area(
+            "Commentary",
+            value=latest.iloc[0] if len(latest) else "",
+            max_chars=scorecard.COMMENT_MAX,
+            key=f"ctext{round_}-{kpi_id}",
+        )
+        author = ui.commentary_author(key=f"cauthor{round_}")
+        if st.form_submit_button("Save commentary"):
+            try:
+                ui.save_commentary(kpi_id, f.period, text, author, card)
+            except (ValueError, RuntimeError, PermissionError) as exc:
+                st.error(f"Not saved: {exc}. Your text is still in the form.")
+            else:
+                st.session_state["commentary_round"] = round_ + 1
+                st.session_state[f"ckpi{round_ + 1}"] = kpi_id
+                st.session_state[f"cauthor{round_ + 1}"] = author
+                st.session_state["commentary_saved"] = (
+                    f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
+                )
+                st.rerun()
 saved = st.session_state.pop("commentary_saved", None)
 if saved:
     st.success(saved)

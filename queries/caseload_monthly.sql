@@ -23,7 +23,7 @@ select
 from ends
 inner join episode_facts
     on ends.month_end >= episode_facts.start_date
-    and (episode_facts.end_date is null or ends.month_end < episode_facts.end_date)
+    and ends.month_end < episode_facts.end_or_open
 where in_filter(episode_facts.locality_id, $locality)
     and in_filter(episode_facts.hub_id, $hub)
     and in_filter(episode_facts.service, $service)

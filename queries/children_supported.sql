@@ -18,10 +18,10 @@ first_open as (
             null, null, null, null, imd_decile
         ) as report_key
     from episode_facts
-    where start_date <= $end and (end_date is null or end_date >= $start)
+    where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
         and $hub is null and $service is null
-        and coalesce(child_previous_end, date '0001-01-01') < $start
+        and child_previous_end < $start
 ),
 
 -- With a hub or service filter: the distinct children with such an episode.
@@ -33,7 +33,7 @@ filtered as (
             null, null, null, null, imd_decile
         ) as report_key
     from episode_facts
-    where start_date <= $end and (end_date is null or end_date >= $start)
+    where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)

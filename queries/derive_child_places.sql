@@ -33,6 +33,21 @@ select 'hub', row_number() over (order by hub_id)::uinteger, hub_id from hubs
 union all
 select 'area', row_number() over (order by area_code)::uinteger, area_code from areas;
 
+-- area_populations: each small area's children aged 0-19 at each mid-year (population_areas
+-- summed over the ages), with the area's locality and catchment hub: requests_per_10k by
+-- area or catchment then reads one row per area, not one per area and age (four million at
+-- national scale).
+create or replace table area_populations as
+select
+    population_areas.area_code,
+    population_areas.year,
+    any_value(areas.locality_id) as locality_id,
+    any_value(areas.hub_id) as hub_id,
+    sum(population_areas.population) as population
+from population_areas
+inner join areas on population_areas.area_code = areas.area_code
+group by population_areas.area_code, population_areas.year;
+
 create or replace temp table child_places as
 select
     children.child_id,
@@ -40,7 +55,8 @@ select
     birth_start(children.birth_month) as birth_start,
     children.sex::children_sex as sex,
     children.ethnic_group::children_ethnic_group as ethnic_group,
-    children.send,
+    -- true, false or null as a boolean: report_key turns it into 1 or 0 without a text compare
+    children.send = 'true' as send,
     families.locality_id,
     coalesce(families.imd_decile, areas.imd_decile) as imd_decile,
     families.area_code::area_codes as area_code,

@@ -65,17 +65,26 @@ prior_closures as (
 -- is open then and this end is before the period's first day.
 -- family_previous_start: the latest start of the earlier non-transfer episodes (same order).
 -- family_earlier_end: the latest end of the family's episodes that started on an earlier day.
+-- With no earlier episode the previous values are 0001-01-01, never null: the counts filter
+-- on them with a plain comparison, which DuckDB evaluates far faster than a coalesce.
 family_windows as (
     select
         episodes.episode_id,
-        max(coalesce(episodes.end_date, date '9999-12-31')) over family_order
-            as family_previous_end,
-        max(episodes.start_date) filter (where episodes.start_reason <> 'transfer')
-            over family_order as family_previous_start,
+        coalesce(
+            max(coalesce(episodes.end_date, date '9999-12-31')) over family_order,
+            date '0001-01-01'
+        ) as family_previous_end,
+        coalesce(
+            max(episodes.start_date) filter (where episodes.start_reason <> 'transfer')
+                over family_order,
+            date '0001-01-01'
+        ) as family_previous_start,
         max(coalesce(episodes.end_date, date '9999-12-31')) over family_earlier_days
             as family_earlier_end,
-        max(coalesce(episodes.end_date, date '9999-12-31')) over child_order
-            as child_previous_end
+        coalesce(
+            max(coalesce(episodes.end_date, date '9999-12-31')) over child_order,
+            date '0001-01-01'
+        ) as child_previous_end
     from episodes
     inner join child_places on episodes.child_id = child_places.child_id
     window
@@ -141,6 +150,8 @@ in_date_order as (
         e.service::episodes_service as service,
         e.start_date,
         e.end_date,
+        -- end_date, or 9999-12-31 while open: "open on a day" is one comparison on it
+        coalesce(e.end_date, date '9999-12-31') as end_or_open,
         e.start_reason::episodes_start_reason as start_reason,
         e.closure_reason::episodes_closure_reason as closure_reason,
         e.imd_decile,

@@ -21,10 +21,11 @@ previous_requests as (
         -- The family's previous request (any child): a family's first request in a period is
         -- the one whose previous request is before the period, so families_with_requests
         -- counts rows instead of distinct families.
-        lag(requests.received_date) over (
+        -- 0001-01-01 when none: never null, so a period filter on it is a plain comparison
+        coalesce(lag(requests.received_date) over (
             partition by child_places.family_id
             order by requests.received_date, requests.request_id
-        ) as family_previous_request_date
+        ), date '0001-01-01') as family_previous_request_date
     from requests
     inner join child_places on requests.child_id = child_places.child_id
 ),

@@ -9,11 +9,27 @@
 --             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
 with
 
-families_assessed as (
+-- A financial year or quarter without a hub or service filter: one row per family, grouped
+-- at ingest (family_need_periods).
+stored as (
+    select
+        group_count,
+        report_key(
+            $by, locality_number, null, catchment_number, area_number,
+            null, null, null, null, imd_decile
+        ) as report_key
+    from family_need_periods
+    where period_start = $start and period_end = $end
+        and in_filter(locality_id, $locality)
+        and $hub is null and $service is null
+),
+
+-- Any other period or filter: the family's assessments in the period grouped here.
+grouped as (
     select
         -- the headline groups of every need any of the family's assessments in the period
         -- lists, as one bit set (derive_assessment_facts)
-        bit_count(bit_or(need_group_bits)) as groups,
+        bit_count(bit_or(need_group_bits)) as group_count,
         any_value(report_key(
             $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
@@ -23,13 +39,26 @@ families_assessed as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and not (
+            $hub is null and $service is null
+            and exists (
+                select 1 from family_need_periods as stored_periods
+                where stored_periods.period_start = $start and stored_periods.period_end = $end
+            )
+        )
     group by family_id
+),
+
+families_assessed as (
+    select group_count, report_key from stored
+    union all
+    select group_count, report_key from grouped
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count_if(groups >= 3) as numerator,
+        count_if(group_count >= 3) as numerator,
         count(*) as denominator
     from families_assessed
     group by report_key

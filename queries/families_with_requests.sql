@@ -21,7 +21,7 @@ first_requests as (
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
         and $hub is null
-        and coalesce(family_previous_request_date < $start, true)
+        and family_previous_request_date < $start
 ),
 
 -- With a hub filter: the families with a request received by that hub.

@@ -31,7 +31,7 @@ first_starts as (
         and start_reason <> 'transfer'
         and in_filter(locality_id, $locality)
         and $hub is null and $service is null
-        and coalesce(family_previous_start < $start, true)
+        and family_previous_start < $start
 ),
 
 -- With a hub or service filter: each family's first such start within the filters.

@@ -31,9 +31,11 @@ denominators as (
     group by report_key
 ),
 
--- By none, locality or hub: the period's whole months from need_months; its other days (all
--- of them when it holds no whole month) from assessment_needs, which repeats each
--- assessment's date, places and service on its need rows.
+-- By none, locality or hub: the period's whole months from need_months; by the child's sex,
+-- ethnic group, SEND, age band or decile with no filter, from need_months_by_child. The other
+-- days (all of them when the period holds no whole month, and every day for a child
+-- attribute within a filter) from assessment_needs, which repeats each assessment's date,
+-- places, service and child on its need rows.
 need_rows as (
     select
         locality_id,
@@ -41,11 +43,26 @@ need_rows as (
         service,
         need_order,
         assessments,
-        locality_number,
-        hub_number
+        report_key(
+            $by, locality_number, hub_number, null, null, null, null, null, null, null
+        ) as report_key
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
         and $by in ('none', 'locality', 'hub')
+    union all
+    select
+        null as locality_id,
+        null as hub_id,
+        null as service,
+        need_order,
+        assessments,
+        report_key(
+            $by, null, null, null, null, sex, ethnic_group, send, age_band, imd_decile
+        ) as report_key
+    from need_months_by_child
+    where month between whole_months_from($start) and whole_months_to($end)
+        and $by in ('sex', 'ethnic_group', 'send', 'age_band', 'imd_decile')
+        and $locality is null and $hub is null and $service is null
     union all
     select
         locality_id,
@@ -53,22 +70,26 @@ need_rows as (
         service,
         need_order,
         1 as assessments,
-        locality_number,
-        hub_number
+        report_key(
+            $by, locality_number, hub_number, null, null,
+            sex, ethnic_group, send, age_band, imd_decile
+        ) as report_key
     from assessment_needs
     where completed_date between $start and $end
         and (
             completed_date < whole_months_from($start)
             or completed_date > whole_months_to($end)
+            or not (
+                $by in ('none', 'locality', 'hub')
+                or $locality is null and $hub is null and $service is null
+            )
         )
-        and $by in ('none', 'locality', 'hub')
+        and $by not in ('catchment', 'area')
 ),
 
 need_counts as (
     select
-        report_label($by, report_key(
-            $by, locality_number, hub_number, null, null, null, null, null, null, null
-        )) as report_group,
+        report_label($by, report_key) as report_group,
         need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state is slower.
         sum(assessments::double)::bigint as n
@@ -76,20 +97,17 @@ need_counts as (
     where in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-    group by
-        report_key(
-            $by, locality_number, hub_number, null, null, null, null, null, null, null
-        ),
-        need_order
+    group by report_key, need_order
     union all
-    -- Any other breakdown: each assessment's need_bits, tested need by need.
+    -- By catchment or area (thousands of groups): each assessment's need_bits, tested need
+    -- by need, groups fewer rows than the need rows would.
     select
         report_label($by, in_period.report_key) as report_group,
         need_codes.sort_order as need_order,
         count(*) as n
     from in_period
     inner join need_codes on in_period.need_bits & need_bit(need_codes.sort_order) <> 0
-    where $by not in ('none', 'locality', 'hub')
+    where $by in ('catchment', 'area')
     group by in_period.report_key, need_codes.sort_order
 ),
 

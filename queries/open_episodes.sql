@@ -14,7 +14,7 @@ open_at_end as (
         sex, ethnic_group, send, age_band(birth_start, $end), imd_decile
     ) as report_key
     from episode_facts
-    where start_date <= $end and (end_date is null or end_date > $end)
+    where start_date <= $end and end_or_open > $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)

@@ -61,24 +61,23 @@ area_year as (
     select
         area_code,
         max(year) as year
-    from population_areas
+    from area_populations
     where year <= year($start::date)
     group by area_code
 ),
 
+-- area_populations (derive_child_places): the ages already summed
 area_rows as (
     select
-        areas.area_code,
-        areas.hub_id,
-        sum(population_areas.population) as population
-    from population_areas
+        area_populations.area_code,
+        area_populations.hub_id,
+        area_populations.population
+    from area_populations
     inner join area_year
         on
-            population_areas.area_code = area_year.area_code
-            and population_areas.year = area_year.year
-    inner join areas on population_areas.area_code = areas.area_code
-    where in_filter(areas.locality_id, $locality)
-    group by areas.area_code, areas.hub_id
+            area_populations.area_code = area_year.area_code
+            and area_populations.year = area_year.year
+    where in_filter(area_populations.locality_id, $locality)
 ),
 
 group_year as (

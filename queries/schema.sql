@@ -47,22 +47,30 @@ create or replace macro whole_months_to(end_day) as (
 -- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
 create or replace macro birth_start(birth_month) as ((birth_month || '-01')::date);
 
--- Age band at an event (DfE Children in Need bands) from birth_start(birth_month): whole
--- years from the first day of the birth month; a birth month starting after the event means
--- the child was unborn. One year count indexes the bands (0 → under_1, 1-4, 5-9, 10-15, 16+).
-create or replace macro age_band(birth_start, on_date) as (
-    case
-        when birth_start > on_date then 'unborn'
-        else [
-            'under_1', '1_4', '1_4', '1_4', '1_4', '5_9', '5_9', '5_9', '5_9', '5_9',
-            '10_15', '10_15', '10_15', '10_15', '10_15', '10_15', '16_plus'
-        ][least(date_sub('year', birth_start, on_date), 16) + 1]
-    end
-);
-
 -- The age bands in their reporting order, youngest first.
 create or replace macro age_bands() as (
     ['unborn', 'under_1', '1_4', '5_9', '10_15', '16_plus']
+);
+
+-- Age band at an event (DfE Children in Need bands) from birth_start(birth_month): whole
+-- years from the first day of the birth month; a birth month starting after the event means
+-- the child was unborn. A child is n whole years old on on_date when birth_start is on or
+-- before on_date minus n years (exact, birth_start being a 1st; 29 February minus a year is
+-- 28 February), so the band comes from comparing dates: several times faster than counting
+-- the years, at ingest and in open_episodes. The band's position in age_bands().
+create or replace macro age_band_position(birth_start, on_date) as (
+    case
+        when birth_start > on_date then 1
+        when birth_start > (on_date - interval 1 year)::date then 2
+        when birth_start > (on_date - interval 5 year)::date then 3
+        when birth_start > (on_date - interval 10 year)::date then 4
+        when birth_start > (on_date - interval 16 year)::date then 5
+        else 6
+    end
+);
+
+create or replace macro age_band(birth_start, on_date) as (
+    age_bands()[age_band_position(birth_start, on_date)]
 );
 
 -- The key a metric groups its rows on for a breakdown (docs/metrics.md, "Breakdowns"): a
@@ -83,7 +91,7 @@ create or replace macro report_key(
         when 'area' then area_number
         when 'sex' then enum_code(sex::children_sex)
         when 'ethnic_group' then enum_code(ethnic_group::children_ethnic_group)
-        when 'send' then case send::varchar when 'true' then 1 when 'false' then 0 end
+        when 'send' then send::integer
         when 'age_band' then list_position(age_bands(), age_band)
         when 'imd_decile' then imd_decile
     end

@@ -98,6 +98,13 @@ def sample_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def access_file() -> Path:
+    """tests/access.toml: the access file the access unit tests and the sign-in browser tests
+    share (its people match the test OpenID provider's accounts)."""
+    return ROOT / "tests" / "access.toml"
+
+
 @pytest.fixture
 def sample_copy(tmp_path) -> Path:
     """A private copy of the sample extract that a test may break."""

@@ -68,3 +68,10 @@ def test_markdown_says_when_the_extract_was_reused_and_every_stage_was_quick():
     assert "Every ingest stage took under 1 s." in text
     assert "| ingest stage |" not in text
     assert "| requests/none | 4.0 | 5.0 | yes |" in text
+
+    # A reused store (`ehts bench --reuse-store`): the ingest is named, not timed.
+    result["ingest"] = {"reused": "2026-12-01 04:30:00"}
+    text = bench.markdown(result)
+    assert "store reused (loaded by `ehts ingest` at 2026-12-01 04:30:00; not timed here)" in text
+    assert "ingest with full validation" not in text
+    assert "ingest stage" not in text and "Every ingest stage" not in text

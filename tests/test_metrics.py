@@ -467,6 +467,17 @@ def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
         1.0,
     )
 
+    # Years and quarters read the groups counted at ingest (family_need_periods); any other
+    # span groups the assessments in the query. Both follow the definition:
+    # 2024-25-Q1 (April-June): F2 (S3) 1 group, F3 (S4) 2 groups -> 0 of 2; Q2: F1 (S1, S2) 3
+    # groups -> 1 of 1; 2024-03-31 to 2025-03-31 is the year and a day with no assessment -> as FY.
+    def rate(period):
+        return rows(metrics.compute(con, "families_multiple_needs_rate", period))["all"]
+
+    assert rate(periods.parse("2024-25-Q1")) == (0, 2, 0.0)
+    assert rate(periods.parse("2024-25-Q2")) == (1, 1, 1.0)
+    assert rate(periods.custom(date(2024, 3, 31), date(2025, 3, 31))) == (1, 4, 0.25)
+
 
 def test_family_counts_with_a_hub_or_service_filter_take_only_those_rows(con):
     # With a filter the counts take another path (the unfiltered one reads precomputed

@@ -54,3 +54,33 @@ def test_every_query_file_is_sqlfluff_clean():
         text=True,
     )
     assert found.returncode == 0, found.stdout[-4000:] + found.stderr[-2000:]
+
+
+def test_age_band_by_comparing_dates_equals_counting_whole_years(sample_db):
+    # schema.sql finds the band by comparing birth_start with the event date minus 1, 5, 10 and
+    # 16 years. Counted instead as whole years (date_sub) from the 1st of each birth month
+    # 1995-2027 to every day of 2019-2026 (29 February and each birthday included), the bands
+    # must be the same.
+    with store.connect(sample_db) as con:
+        differ = con.execute(
+            """
+            with births as (
+                select unnest(generate_series(date '1995-01-01', date '2027-12-01',
+                    interval 1 month))::date as birth_start
+            ),
+            days as (
+                select unnest(generate_series(date '2019-01-01', date '2026-12-31',
+                    interval 1 day))::date as on_date
+            )
+            select count(*) filter (
+                where age_band(birth_start, on_date) is distinct from case
+                    when birth_start > on_date then 'unborn'
+                    else ['under_1', '1_4', '1_4', '1_4', '1_4', '5_9', '5_9', '5_9', '5_9',
+                          '5_9', '10_15', '10_15', '10_15', '10_15', '10_15', '10_15',
+                          '16_plus'][least(date_sub('year', birth_start, on_date), 16) + 1]
+                end
+            ), count(*)
+            from births cross join days
+            """
+        ).fetchone()
+    assert differ == (0, 396 * 2922)

@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from ehts_data import access, config, site, state, text
+from ehts_data import access, config, explore, scorecard, site, state, text
 
 _GRANT = "ehts_grant"
 _SIGNED_IN = "ehts_signed_in_logged"
@@ -81,7 +81,10 @@ def sign_in() -> access.Grant | None:
         st.stop()
     claims = _claims()
     try:
-        known = access.resolve(access.load(), claims)
+        known = access.resolve(
+            access.load(known_owners=_kpi_owners(), known_localities=_store_localities()),
+            claims,
+        )
     except access.AccessFileError as exc:
         _no_pages()
         st.error(f"The access file cannot be used: {exc}")
@@ -98,7 +101,7 @@ def sign_in() -> access.Grant | None:
         _sign_out_button()
         st.stop()
     st.session_state[_GRANT] = known
-    if _expired(claims):
+    if access.session_expired(claims, time.time(), config.session_max_seconds()):
         audit("session expired", f"signed in at {claims.get('iat')}")
         st.session_state.pop(_GRANT, None)
         st.logout()
@@ -122,13 +125,24 @@ def _nothing() -> None:
     """The only page before sign-in: what sign_in draws around it."""
 
 
-def _expired(claims: dict) -> bool:
-    """Past the ID token's expiry, or older than the longest session allowed."""
-    now = time.time()
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if isinstance(exp, int | float) and now >= exp:
-        return True
-    return isinstance(iat, int | float) and now - iat > config.session_max_seconds()
+def _kpi_owners() -> set[str] | None:
+    """The KPI owners the scorecard registry names, which the access file's `owners` must be
+    among (None when the registry cannot be read: the Scorecard page says why)."""
+    try:
+        return {kpi.owner for kpi in scorecard.load().kpi if kpi.owner}
+    except scorecard.RegistryError:
+        return None
+
+
+def _store_localities() -> set[str] | None:
+    """The localities of the extract loaded now, which a coordinator's localities must be
+    among (None before the first ingest: nothing to check against)."""
+    from ehts_data.ui import data  # data imports this module: imported when first needed
+
+    con = data.current_store().con
+    if con is None:
+        return None
+    return set(explore.localities(con).locality_id)
 
 
 def _sign_out_button() -> None:

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ehts_data import access, board, config, disclosure, scorecard, state, store
+from ehts_data import access, board, config, disclosure, scorecard, state, store, text
 from ehts_data.ui import auth
 
 
@@ -117,9 +117,23 @@ def commentary_versions(period) -> pd.DataFrame:
 
 
 def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
-    """Save a commentary entry; raises ValueError (bad input) or RuntimeError (not saved)."""
-    scorecard.add_commentary(config.db_path(), kpi, period, comment, author, card=card)
+    """Save a commentary entry as the signed-in person; raises ValueError (bad input),
+    RuntimeError (not saved) or access.Refused (a KPI they may not comment on: recorded)."""
+    try:
+        scorecard.add_commentary(
+            config.db_path(), kpi, period, comment, author, card=card, grant=auth.grant()
+        )
+    except access.Refused as exc:
+        auth.audit("refused", str(exc))
+        raise
     auth.audit("commentary saved", f"{kpi} {period.label}")
+
+
+def commentary_kpis(card) -> list:
+    """The KPIs the person may write commentary on: every KPI in local mode and for analysts
+    and admins, a board member's own KPIs (the owners they speak for) only."""
+    grant = auth.grant()
+    return [kpi for kpi in card.kpi if grant is None or grant.may_comment(kpi.owner)]
 
 
 def commentary_author(key: str) -> str:
@@ -127,7 +141,11 @@ def commentary_author(key: str) -> str:
     grant = auth.grant()
     if grant is None:
         return st.text_input("Your name", key=key)
-    st.markdown(f"Written as **{grant.name}** ({grant.who}).")
+    speaks_for = f", for the KPIs of {', '.join(grant.owners)}" if grant.owners else ""
+    st.markdown(
+        f"Written as **{text.for_markdown(grant.name)}** ({text.for_markdown(grant.who)})"
+        f"{text.for_markdown(speaks_for)}."
+    )
     return f"{grant.name} <{grant.who}>" if grant.name != grant.who else grant.who
 
 
