@@ -17,7 +17,7 @@ first_open as (
             $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
-    from episode_facts
+    from episode_spans
     where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
         and $hub is null and $service is null
@@ -32,7 +32,7 @@ filtered as (
             $by, locality_number, null, catchment_number, area_number,
             null, null, null, null, imd_decile
         ) as report_key
-    from episode_facts
+    from episode_spans
     where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)

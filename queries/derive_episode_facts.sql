@@ -212,6 +212,34 @@ select * replace (
 )
 from in_date_order;
 
+-- The episodes again in end order (open ones last: end_or_open), with only what the queries
+-- of episodes open in a period read (open_episodes, families_supported, children_supported):
+-- episode_facts is in start-date order, where "not ended before the period" skips no block;
+-- here it skips every block that ended before, which halves those queries at national scale
+-- (bench/design-measurements.md).
+create or replace table episode_spans as
+select
+    start_date,
+    end_or_open,
+    child_previous_end,
+    family_previous_end,
+    child_id,
+    family_id,
+    locality_id,
+    hub_id,
+    service,
+    imd_decile,
+    sex,
+    ethnic_group,
+    send,
+    birth_start,
+    locality_number,
+    hub_number,
+    catchment_number,
+    area_number
+from episode_facts
+order by end_or_open;
+
 -- The closed episodes again, in end-date order, with only what the closure queries read
 -- (step-up, outcomes, length, closure reasons): episode_facts is in start-date order, so a
 -- filter on end_date there cannot skip blocks.

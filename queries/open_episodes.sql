@@ -13,7 +13,7 @@ open_at_end as (
         $by, locality_number, hub_number, catchment_number, area_number,
         sex, ethnic_group, send, age_band(birth_start, $end), imd_decile
     ) as report_key
-    from episode_facts
+    from episode_spans
     where start_date <= $end and end_or_open > $end
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
