@@ -518,8 +518,7 @@ def _ingested(ingest: dict) -> str:
     if "reused" in ingest:
         return f"store reused (loaded by `ehts ingest` at {ingest['reused']}; not timed here)"
     return (
-        f"ingest with full validation: {ingest['seconds']} s "
-        f"({ingest['rows_per_second']:,} rows/s)"
+        f"ingest with full validation: {ingest['seconds']} s ({ingest['rows_per_second']:,} rows/s)"
     )
 
 

@@ -144,6 +144,16 @@ def episode_flow(
     return store.run(con, "episode_flow", **_params(period, scope))
 
 
+def episode_flow_shares(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """The Sankey's links, each with its share of the links leaving the same node at the same
+    stage ('share'): where each decision, or each kind of episode, led."""
+    flow = episode_flow(con, period, scope)
+    out = flow.groupby(["stage", "source"])["children"].transform("sum")
+    return flow.assign(share=(flow["children"] / out.where(out > 0)).astype("float64"))
+
+
 def step_up_timing(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:

@@ -466,6 +466,7 @@ def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
         1,
         1.0,
     )
+
     # Years and quarters read the groups counted at ingest (family_need_periods); any other
     # span groups the assessments in the query. Both follow the definition:
     # 2024-25-Q1 (April-June): F2 (S3) 1 group, F3 (S4) 2 groups -> 0 of 2; Q2: F1 (S1, S2) 3
