@@ -235,6 +235,10 @@ def bar(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_xaxes(tickformat=value_format)
+        rows = df[x].nunique()
+        if rows > 12:  # one readable row per category: every label shown
+            fig.update_layout(height=170 + 26 * rows)
+            fig.update_yaxes(dtick=1)
     else:
         fig.update_yaxes(tickformat=value_format)
     _whole_ticks(fig, df, x if stacked else None, y, horizontal, value_format)

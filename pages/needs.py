@@ -148,12 +148,13 @@ PAIR_COLUMNS = {
     "assessments_listing_both": "Listing both",
     "share": "Share",
 }
-# With a place chosen, the whole authority's grid beside the place's, on the same scale.
+# With a place chosen, the whole authority's grid under the place's, on the same scale (side
+# by side, two grids of every need are too narrow to read).
 pair_frames = [
     (f.place_name if f.place_chosen else None, "needs_cooccurrence", f.scope),
     *([(charts.AUTHORITY, "needs_cooccurrence_authority", None)] if f.place_chosen else []),
 ]
-for column, (place, key, scope) in zip(st.columns(len(pair_frames)), pair_frames, strict=True):
+for place, key, scope in pair_frames:
     pairs = (
         ui.get(explore.need_cooccurrence, f.period, scope)
         if scope is not None
@@ -164,31 +165,30 @@ for column, (place, key, scope) in zip(st.columns(len(pair_frames)), pair_frames
     pairs["Need"] = pairs["need"].map(formatting.label)
     pairs["Also listed"] = pairs["also_need"].map(formatting.label)
     pairs = ui.publish(pairs, PAIR_KINDS, lines=["Need"])
-    with column:
-        ui.chart(
-            charts.heatmap(
-                pairs,
-                "Also listed",
-                "Need",
-                "share",
-                title=("" if place is None else f"{place}: ")
-                + "needs that appear together: of assessments with the row need, "
-                "the share also listing the column need",
-                x_title="Also listed",
-                y_title="Need",
-                colorbar_title="Share",
-                x_order=NEED_LABELS,
-                y_order=NEED_LABELS,
-                # The place's grid and the authority's: one scale, so a colour means one share.
-                z_range=(0.0, 1.0) if f.place_chosen else None,
-                name=place,
-            ),
-            pairs.rename(PAIR_COLUMNS)[
-                ["Need", "Also listed", "Assessments listing", "Listing both", "Share"]
-            ],
-            key,
-            formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
-        )
+    ui.chart(
+        charts.heatmap(
+            pairs,
+            "Also listed",
+            "Need",
+            "share",
+            title=("" if place is None else f"{place}: ")
+            + "needs that appear together: of assessments with the row need, "
+            "the share also listing the column need",
+            x_title="Also listed",
+            y_title="Need",
+            colorbar_title="Share",
+            x_order=NEED_LABELS,
+            y_order=NEED_LABELS,
+            # The place's grid and the authority's: one scale, so a colour means one share.
+            z_range=(0.0, 1.0) if f.place_chosen else None,
+            name=place,
+        ),
+        pairs.rename(PAIR_COLUMNS)[
+            ["Need", "Also listed", "Assessments listing", "Listing both", "Share"]
+        ],
+        key,
+        formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
+    )
 thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
 thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
 thrive["Service"] = thrive["service"].map(formatting.label)
