@@ -128,14 +128,12 @@ def small_area_map() -> pd.DataFrame:
         charts.locality_map(
             ui.get(explore.area_geojson),
             mapped,
-            hubs,
-            title="Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)"
-            + (
-                f" — {names.get(f.scope.locality)}"
-                + ("" if one_locality else " and its neighbours")
-                if f.scope.locality
-                else ""
-            ),
+            # One locality's map: its own hubs (others would float outside it).
+            hubs[hubs["locality_id"] == f.scope.locality] if one_locality else hubs,
+            title=f"Small areas of {names.get(f.scope.locality)}: requests per 10,000 children"
+            if one_locality
+            else "Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)"
+            + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
             value="rate",
             value_title="per 10,000",
             label_col="Small area",
@@ -170,11 +168,15 @@ with left:
             "locality",
             "value_rate",
             title="Requests per 10,000 children aged 0-19, by "
-            + (f"hub catchment in {f.place_name}" if one_locality else "locality"),
-            x_title="Hub catchment (where families live)"
+            + ("catchment" if one_locality else "locality"),
+            # A catchment's name is long: catchments are rows, localities columns.
+            x_title="Requests per 10,000 children aged 0-19"
             if one_locality
             else "Locality of residence",
-            y_title="Requests per 10,000 children aged 0-19",
+            y_title="Hub catchment (where families live)"
+            if one_locality
+            else "Requests per 10,000 children aged 0-19",
+            horizontal=one_locality,
             customdata="group",
             reference=centre,
             highlight=None if one_locality else names.get(f.scope.locality),

@@ -197,7 +197,7 @@ def test_a_coordinator_sees_only_their_locality_and_a_url_for_another_is_refused
     names = dict(zip(hubs.hub_id, hubs.hub_name, strict=True))
     # One locality's data: its catchments compared (not one lonely locality bar), and the
     # whole authority only as its (published) total, the last row.
-    shown = [r["Hub catchment"] for r in rows]
+    shown = [r["hub_catchment"] for r in rows]
     assert shown[-1] == "Whole authority", rows
     assert {names[h] for h in catchments} <= set(shown[:-1]) and len(shown) > 2, rows
     figures = page.evaluate(FIGURES)
