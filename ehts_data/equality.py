@@ -198,12 +198,8 @@ def family_trend_per_place(
     """family_trend's counts (families with a request, families supported) divided by the
     number of localities or small areas in the scope ('locality' | 'area'): the average
     place's quarter, a reference for one place."""
-    if per not in ("locality", "area"):
-        raise ValueError(f"an average per locality or area, not {per!r}")
-    table = explore.localities(con) if per == "locality" else explore.areas(con)
-    if scope.locality is not None:
-        table = table[table["locality_id"] == scope.locality]
+    places = explore.places_in(con, scope, per)
     trend = family_trend(con, first, last, scope)
     trend = trend[trend["metric"].isin(["families_with_requests", "families_supported"])]
-    per_place = trend["numerator"] / max(len(table), 1)
+    per_place = trend["numerator"] / places
     return trend.assign(numerator=per_place, value=per_place).reset_index(drop=True)

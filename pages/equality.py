@@ -323,9 +323,9 @@ counts = trend[trend["metric"].isin(["families_with_requests", "families_support
 counts = ui.publish(
     counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
 )
-per = "area" if f.area else "locality"
+# The measure has no area filter: with an area chosen it is the area's locality's.
 average_trend = ui.authority(
-    equality.family_trend_per_place, f.period.previous().previous(), f.period, per=per
+    equality.family_trend_per_place, f.period.previous().previous(), f.period, per="locality"
 )
 if average_trend is not None:
     average_trend["Measure"] = average_trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
@@ -343,8 +343,7 @@ ui.chart(
         y_title="Families",
         color="Measure",
         reference=average_trend,
-        reference_label=f"{charts.AUTHORITY}, average per "
-        + ("small area" if f.area else "locality"),
+        reference_label=f"{charts.AUTHORITY}, average per locality",
     ),
     counts.rename({"quarter": "Quarter", "numerator": "Families"}),
     "equality_family_trend",

@@ -252,6 +252,7 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
                 "outcomes_survey_monthly",
             ],
         ),
+        ("overview", ["overview_requests_by_quarter"]),
         (
             "equality",
             [

@@ -230,3 +230,19 @@ def test_published_rows_then_a_published_reference_row_keep_each_ones_withheld_c
     assert joined.kinds == kinds and joined.k == 6
     with pytest.raises(ValueError, match="same kinds"):
         groups.then(disclosure.publish(pd.DataFrame({"g": ["x"], "n": [9]}), kinds, None))
+
+
+def test_requests_by_quarter_of_the_average_locality(city):  # noqa: F811
+    # 2024-25 requests: Q1 R02, R04, R07, R08 (4); Q4 R06 (1); over L1 and L2: 2.0 and 0.5.
+    per_locality = explore.requests_by_quarter_per_place(city, FY, FY, ALL, "locality")
+    assert per_locality.set_index("quarter")["value"].to_dict() == {
+        "2024-25-Q1": 2.0,
+        "2024-25-Q2": 0.0,
+        "2024-25-Q3": 0.0,
+        "2024-25-Q4": 0.5,
+    }
+    # Within L1, one locality: its own requests, R02 and R04 in Q1 and R06 in Q4.
+    within = explore.requests_by_quarter_per_place(city, FY, FY, Scope(locality="L1"), "locality")
+    assert within["value"].tolist() == [2.0, 0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="per locality or area"):
+        explore.places_in(city, ALL, "hub")
