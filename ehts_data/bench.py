@@ -228,11 +228,13 @@ def run(
     reuse_extract: bool = False,
     checkpoint: Path | None = None,
     reuse_store: bool = False,
+    baseline: bool = True,
 ) -> dict:
     """Run the benchmark at one scale; returns the result dict (also written to `checkpoint`
     after each stage, so a long run that dies keeps what it measured). With `reuse_store` the
     queries are timed on the store already in the workdir (an ingest at national scale takes
-    longer than the queries' timing: the two can then run at different times)."""
+    longer than the queries' timing: the two can then run at different times). Without
+    `baseline` the pandas notebook is not timed (at national scale it takes over half an hour)."""
     params = SCALES[scale]
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"ehts-bench-{scale}-"))
     extract, db = workdir / "extract", workdir / "store"
@@ -305,6 +307,12 @@ def run(
     result["browser"] = browser_pages(db, period, workdir / "streamlit.log", first)
     save()
 
+    if not baseline:
+        con.close()
+        result["baseline"] = None
+        result["peak_rss_mb"] = round(_peak_mb())
+        save()
+        return result
     ours = {
         metric_id: _summary(_timed(lambda m=metric_id, b=by: metrics.compute(con, m, period, b), 5))
         for metric_id, (_, by) in BASELINES.items()
@@ -497,6 +505,10 @@ def markdown(result: dict) -> str:
             browser_bench.markdown(browser)
             if "pages" in browser
             else [f"Pages in the browser: not timed ({browser['error']})."]
+        )
+    if result["baseline"] is None:
+        return (
+            "\n".join([*lines, "", "pandas notebook baseline: not run (`--no-baseline`)."]) + "\n"
         )
     lines += [
         "",

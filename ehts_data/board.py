@@ -8,7 +8,10 @@ small-number rule (ehts_data.disclosure): a KPI resting on 1 to K-1 cases shows 
 from __future__ import annotations
 
 import base64
+import functools
+import gzip
 import html
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +22,8 @@ from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects
+import plotly.io
 import plotly.offline
 
 from ehts_data import (
@@ -185,13 +190,52 @@ def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> s
     return f"./{page}?{urlencode(query)}"
 
 
+def comment_byline(comment: dict) -> str:
+    """Who wrote a KPI's latest commentary and when; for an edited one, that it was edited
+    (the latest version's author and time are the edit's) and how many versions there are."""
+    when = pd.Timestamp(comment["written_at"])
+    edits = int(comment.get("edits") or 1)
+    if edits < 2:
+        return f"{comment['author']}, {when:%d %b %Y}"
+    return f"{comment['author']}, {when:%d %b %Y %H:%M}; edited, version {edits}"
+
+
 def _comment_html(comment: dict | None) -> str:
     if not comment:
         return ""
-    when = pd.Timestamp(comment["written_at"])
     return (
-        f'<p class="comment"><strong>Commentary</strong> ({html.escape(str(comment["author"]))}, '
-        f"{when:%d %b %Y}): {html.escape(str(comment['comment']))}</p>"
+        f'<p class="comment"><strong>Commentary</strong> ({html.escape(comment_byline(comment))})'
+        f": {html.escape(str(comment['comment']))}</p>"
+    )
+
+
+def commentary_table(comments: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """The latest commentary per KPI as the Scorecard shows it: KPI title, text, who and when
+    it was last written, and whether it was edited (with how many versions are kept)."""
+    return pd.DataFrame(
+        {
+            "KPI": comments["kpi"].map(titles).fillna(comments["kpi"]),
+            "Commentary": comments["comment"],
+            "By": comments["author"],
+            "When": comments["written_at"],
+            "Edited": [
+                f"edited: {n} versions" if n > 1 else "" for n in comments["edits"].astype(int)
+            ],
+        }
+    )
+
+
+def commentary_history_table(versions: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """Every version of the commentary for a period (state.commentary_versions), newest first
+    within each KPI, as a table with KPI titles."""
+    return pd.DataFrame(
+        {
+            "KPI": versions["kpi"].map(titles).fillna(versions["kpi"]),
+            "Version": versions["version"].astype(int),
+            "Commentary": versions["comment"],
+            "By": versions["author"],
+            "When": versions["written_at"],
+        }
     )
 
 
@@ -414,13 +458,15 @@ def spine_rows(results: list[KpiResult], k: int | None = None) -> pd.DataFrame:
                 r.kpi.polarity,
                 True,
                 judgement,
+                kind,
             )
         )
         for b in present:
             text = f"{_fmt(kind, b.value)} ({b.year}; {b.source})"
-            rows.append((r.kpi.title, b.label, b.value, text, r.kpi.polarity, False, ""))
+            rows.append((r.kpi.title, b.label, b.value, text, r.kpi.polarity, False, "", kind))
     return pd.DataFrame(
-        rows, columns=["title", "series", "value", "text", "polarity", "local", "judgement"]
+        rows,
+        columns=["title", "series", "value", "text", "polarity", "local", "judgement", "kind"],
     )
 
 
@@ -552,7 +598,8 @@ def matrix_cells(
         kind = kinds[r.kpi]
         hidden = disclosure.CONFIDENTIAL if withheld.iloc[i] else None
         value = None if pd.isna(r.value) else r.value
-        text = _fmt(kind, value, hidden)
+        # Short: a rate's row title already says per 10,000, and the cell must fit its width.
+        text = hidden or formatting.of_kind(kind, value, short=True)
         rag = None if hidden or pd.isna(r.rag) else r.rag
         if rag:
             text += f" {charts.RAG_SYMBOLS[rag]}"
@@ -618,11 +665,66 @@ def funnel_published(
     return disclosure.Published(frame, hidden, dict(FUNNEL_KINDS), matrix.k)
 
 
+def funnel_points(
+    plot: dict, names: dict[str, str], matrix: disclosure.Published, kpi_id: str, by: str
+) -> disclosure.Published:
+    """A funnel plot's (scorecard.funnel) points named and published (funnel_published)."""
+    points = plot["points"].assign(name=lambda d: d["group"].map(names).fillna(d["group"]))
+    return funnel_published(points, matrix, kpi_id, by)
+
+
 def funnel_unit(kpi) -> str:
     """What a funnel plot's x axis counts for a KPI."""
     if kpi.kind == "per_10k":
         return "resident children aged 0-19"
     return metrics.metric_of(kpi.metric).counts
+
+
+SPC_COLUMNS = ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
+# Mean and limits are taken over every month: withheld if any month is.
+SPC_KINDS = {
+    "value": "share",
+    "numerator": "count",
+    "denominator": "denominator",
+    "mean": "summary",
+    "upper": "summary",
+    "lower": "summary",
+}
+
+
+def spc_figure(series: disclosure.Published, result: scorecard.SpcResult, kpi, period: Period):
+    """The SPC (XmR) chart of a KPI by month from its published series (SPC_COLUMNS through
+    disclosure with SPC_KINDS), as the Scorecard and the board pack draw it."""
+    return charts.spc(
+        series,
+        title=f"{kpi.title} by month, with process limits (XmR)",
+        y_title=kpi.title,
+        kind=kpi.kind,
+        target=kpi.target(period),
+        tones=spc_tones(result, kpi),
+    )
+
+
+def funnel_figure(points: disclosure.Published, plot: dict, kpi, by: str, period: Period):
+    """The funnel plot of a rate KPI's localities or hubs (funnel_published points) against
+    the authority, as the Scorecard and the board pack draw it."""
+    return charts.funnel(
+        points,
+        plot["limits"],
+        plot["centre"],
+        title=f"{kpi.title} by {by}, {period.label}, against the authority "
+        f"({formatting.of_kind(kpi.kind, plot['centre'])})",
+        x_title=f"Size ({funnel_unit(kpi)})",
+        y_title=kpi.title,
+        kind=kpi.kind,
+    )
+
+
+FUNNEL_NOTE = (
+    "A point outside the dotted 99.8% limits differs from the authority by more than chance "
+    "would explain; between the dashed 95% and dotted lines, possibly. Small units sit in the "
+    "wide mouth of the funnel, so a high value there may be chance."
+)
 
 
 def spc_tones(result: scorecard.SpcResult, kpi) -> list[str]:
@@ -696,19 +798,84 @@ def marking_css(marking: str) -> str:
     return f"@page {{ @top-center {{ {box} }} @bottom-center {{ {box} }} }}"
 
 
+# Every figure in the pack uses this template; it is written into the pack once, not once per
+# figure (it is most of a small figure's JSON).
+PACK_TEMPLATE = "plotly_white"
+PACK_TITLE_MARGIN = 60  # room above the plot for a one-line title (charts: 22 px a line)
+
+
+def _json_in_script(value) -> str:
+    """JSON that can sit inside a <script> element: no '<' that could close it."""
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
+
+
+@functools.cache
+def _template_json() -> dict:
+    figure = plotly.io.to_json(plotly.graph_objects.Figure(layout={"template": PACK_TEMPLATE}))
+    return json.loads(figure)["layout"]["template"]
+
+
 def _figure_html(fig, div_id: str, height: int | None = None) -> str:
-    # A fixed size that fits an A4 landscape page, so nothing reflows when printed.
+    """A figure as an empty placeholder and its JSON; the pack's loader (PACK_LOADER) draws
+    it once plotly.js is unpacked."""
+    # A fixed size that fits an A4 landscape page, so nothing reflows when printed; at that
+    # width a title wrapped for a half-width chart on screen fits on one line.
     fig.update_layout(width=1020, autosize=False, **({"height": height} if height else {}))
-    return (
-        '<div class="chart">'
-        + fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=div_id,
-            config={"displaylogo": False, "staticPlot": True},
+    title = fig.layout.title.text or ""
+    if "<br>" in title:
+        extra_lines = title.count("<br>")
+        fig.update_layout(
+            title_text=title.replace("<br>", " "),
+            margin_t=max(PACK_TITLE_MARGIN, (fig.layout.margin.t or 0) - 22 * extra_lines),
         )
-        + "</div>"
+    spec = json.loads(plotly.io.to_json(fig))
+    layout = spec.setdefault("layout", {})
+    shared = layout.get("template") == _template_json()
+    if shared:
+        del layout["template"]
+    figure = {
+        "data": spec.get("data", []),
+        "layout": layout,
+        "config": {"displaylogo": False, "staticPlot": True},
+        "sharedTemplate": shared,
+    }
+    return (
+        f'<div class="chart"><div id="{html.escape(div_id)}" class="ehts-plot"></div>'
+        f'<script type="application/json" class="ehts-figure" data-target="'
+        f'{html.escape(div_id)}">{_json_in_script(figure)}</script></div>'
     )
+
+
+def packed_plotly() -> str:
+    """plotly.js gzipped and base64-encoded: a third of its size in the pack, unpacked by the
+    browser (DecompressionStream) when the pack opens."""
+    raw = plotly.offline.get_plotlyjs().encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+# Unpacks plotly.js (once) and draws every figure; says so on the page if the browser cannot.
+PACK_LOADER = """
+(async () => {
+  try {
+    const packed = document.getElementById('ehts-plotly').textContent.trim();
+    const bytes = Uint8Array.from(atob(packed), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const script = document.createElement('script');
+    script.text = await new Response(stream).text();
+    document.head.appendChild(script);
+    const template = JSON.parse(document.getElementById('ehts-template').textContent);
+    for (const element of document.querySelectorAll('script.ehts-figure')) {
+      const figure = JSON.parse(element.textContent);
+      if (figure.sharedTemplate) figure.layout.template = template;
+      await Plotly.newPlot(element.dataset.target, figure.data, figure.layout, figure.config);
+    }
+  } catch (error) {
+    const note = document.getElementById('ehts-no-charts');
+    note.hidden = false;
+    note.textContent += ' (' + error + ')';
+  }
+})();
+"""
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -788,6 +955,73 @@ def _coverage_text(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def _pack_funnels(
+    con: duckdb.DuckDBPyConnection,
+    card: Registry,
+    period: Period,
+    matrix: disclosure.Published,
+    names: dict[str, str],
+) -> list[str]:
+    """The board pack's funnel plots: each share or rate KPI by locality against the
+    authority, its points withheld as the locality matrix withholds them."""
+    parts = []
+    for kpi in card.kpi:
+        if not (kpi.metric and kpi.has_interval):
+            continue
+        plot = scorecard.funnel(con, kpi, period, "locality")
+        points = funnel_points(plot, names, matrix, kpi.id, "locality")
+        if plot["centre"] is None or points.empty:
+            parts.append(f'<p class="note">{html.escape(kpi.title)}: no values to compare.</p>')
+            continue
+        figure = funnel_figure(points, plot, kpi, "locality", period)
+        parts.append(_figure_html(figure, f"pack-funnel-{kpi.id}", height=300))
+    if not parts:
+        return []
+    return [
+        '<section class="page"><h2>Comparing localities fairly: funnel plots</h2>',
+        f'<p class="note">{html.escape(FUNNEL_NOTE)}</p>',
+        *parts,
+        "</section>",
+    ]
+
+
+def _pack_spc(con: duckdb.DuckDBPyConnection, card: Registry, period: Period, k: int) -> list[str]:
+    """The board pack's SPC charts: each KPI by month with its process limits and Making
+    Data Count icons; a month resting on 1 to K-1 cases is withheld, and with it the mean
+    and limits taken over every month."""
+    parts = []
+    for kpi in card.kpi:
+        if not kpi.metric:
+            continue
+        result = scorecard.spc(con, kpi, period)
+        if result.chart is None:
+            parts.append(
+                f'<p class="note">{html.escape(kpi.title)}: fewer than two months with data, '
+                "so no SPC chart.</p>"
+            )
+            continue
+        series = disclosure.publish(result.series[SPC_COLUMNS], SPC_KINDS, k)
+        figure = spc_figure(series, result, kpi, period)
+        parts.append(
+            '<div class="chart">'
+            + spc_icons_html(result)
+            + _figure_html(figure, f"pack-spc-{kpi.id}", height=270)
+            + "</div>"
+        )
+    if not parts:
+        return []
+    return [
+        '<section class="page"><h2>Over time: statistical process control</h2>',
+        '<p class="note">Each KPI by month with its mean and process limits (XmR). Points '
+        "coloured and shaped as special causes are signals (outside the limits, a shift of "
+        f"{stats.RUN_LENGTH} or more in a row on one side of the mean, or a trend of "
+        f"{stats.TREND_LENGTH} rising or falling); the icons say whether the process is improving and whether it can be expected to meet "
+        "its target.</p>",
+        *parts,
+        "</section>",
+    ]
+
+
 def pack_html(
     con: duckdb.DuckDBPyConnection,
     card: Registry,
@@ -796,7 +1030,8 @@ def pack_html(
     k: int = disclosure.DEFAULT_K,
     generated: datetime | None = None,
 ) -> str:
-    """The board pack for a period as one self-contained HTML page (plotly inline)."""
+    """The board pack for a period as one self-contained HTML page (plotly.js inline once,
+    packed)."""
     if k < 2:
         raise ValueError("the threshold K must be at least 2")
     generated = generated or datetime.now()
@@ -834,14 +1069,15 @@ def pack_html(
             "0-19.</p>",
             _table(benchmark_table(results, k)),
         ]
+    published_matrix = matrix_published(matrix, k, names)
     sections += [
         '<section class="page"><h2>Localities</h2>',
         _figure_html(
-            matrix_figure(matrix_published(matrix, k, names), card, names, period),
-            "pack-matrix",
-            height=590,
+            matrix_figure(published_matrix, card, names, period), "pack-matrix", height=590
         ),
         f'<p class="note">{html.escape(MATRIX_KEY)}</p></section>',
+        *_pack_funnels(con, card, period, published_matrix, names),
+        *_pack_spc(con, card, period, k),
         '<h2 class="page">Definitions</h2>',
         _table(_definitions(card)),
         '<p class="note">95% confidence intervals: Wilson score for shares, Byar\'s method for '
@@ -855,10 +1091,14 @@ def pack_html(
 <html lang="en"><head><meta charset="utf-8">
 <title>Early help scorecard {html.escape(period.label)}</title>
 <style>{CSS}{PACK_CSS}{marking_css(marking)}</style>
-<script>{plotly.offline.get_plotlyjs()}</script>
+<script type="application/octet-stream" id="ehts-plotly">{packed_plotly()}</script>
+<script type="application/json" id="ehts-template">{_json_in_script(_template_json())}</script>
 </head><body>
+<p id="ehts-no-charts" class="note" hidden>This browser cannot draw the pack's charts: open
+the PDF, or this file in a current version of Edge, Chrome, Firefox or Safari.</p>
 {"".join(sections)}
 {line}
+<script>{PACK_LOADER}</script>
 </body></html>
 """
 

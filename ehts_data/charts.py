@@ -7,6 +7,7 @@ common forms of colour blindness; no chart relies on red against green.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -55,18 +56,55 @@ def _name(name) -> str | None:
 _EXTRA = "<extra>%{fullData.name}</extra>"
 
 
+# A title longer than this is written on more lines: plotly never wraps a title, and a chart
+# in half the page's width (two columns at 1280 px) cuts it off after about 45 characters.
+TITLE_WIDTH = 42
+# Horizontal bars that fit a chart of plotly's default height with every label readable.
+BARS_IN_DEFAULT_HEIGHT = 14
+
+
+def _title_lines(title: str) -> list[str]:
+    return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
+
+
+# An x axis title longer than this (wider than a half-width chart's plot) takes two lines.
+AXIS_TITLE_WIDTH = 48
+
+
+def _wrapped_axis_title(text: str | None) -> str | None:
+    if not text or "<br>" in text or len(text) <= AXIS_TITLE_WIDTH:
+        return text
+    return "<br>".join(textwrap.wrap(text, AXIS_TITLE_WIDTH, break_long_words=False))
+
+
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
+    lines = _title_lines(title)
     fig.update_layout(
-        title=dict(text=for_plotly(title), x=0, xanchor="left", font=dict(size=17)),
+        title=dict(
+            text="<br>".join(for_plotly(line) for line in lines),
+            x=0,
+            xanchor="left",
+            font=dict(size=17, weight=700),
+        ),
         font=FONT,
         template="plotly_white",
-        margin=dict(l=10, r=10, t=60, b=10),
+        margin=dict(l=10, r=10, t=38 + 22 * len(lines), b=10),
         colorway=PALETTE,
-        # Below the plot, so a long legend never runs into the title.
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, title=None),
+        # At the foot of the figure, below the axis title and slanted labels whatever the
+        # figure's height (the container's foot, with the plot pushed up to make room), so
+        # a long legend never runs into the title or the axis.
+        legend=dict(
+            orientation="h",
+            yref="container",
+            yanchor="bottom",
+            y=0,
+            xanchor="left",
+            x=0,
+            title=None,
+        ),
         **extra,
     )
-    fig.update_xaxes(title_text=x_title, automargin=True)
+    fig.update_xaxes(title_text=_wrapped_axis_title(x_title), automargin=True)
     fig.update_yaxes(title_text=y_title, automargin=True)
     return fig
 
@@ -211,7 +249,7 @@ def bar(
         shown = ref_frame[ref_frame[x].isin(set(df[x]))]
         if not horizontal:
             # Category labels under upright bars may be slanted: the legend goes above.
-            extra_legend = dict(y=1.0, yanchor="bottom", x=1, xanchor="right")
+            extra_legend = dict(yref="paper", y=1.0, yanchor="bottom", x=1, xanchor="right")
         _reference_marks(
             fig,
             _shown(shown[x]),
@@ -233,12 +271,13 @@ def bar(
     if extra_legend:
         fig.update_layout(legend=extra_legend)
     if horizontal:
-        fig.update_yaxes(autorange="reversed")
+        # Every bar keeps its label (plotly would drop every other one when crowded), with
+        # the height to write them.
+        fig.update_yaxes(autorange="reversed", tickmode="linear", dtick=1)
+        bars = df[x].nunique()
+        if bars > BARS_IN_DEFAULT_HEIGHT:
+            fig.update_layout(height=160 + 20 * bars)
         fig.update_xaxes(tickformat=value_format)
-        rows = df[x].nunique()
-        if rows > 12:  # one readable row per category: every label shown
-            fig.update_layout(height=170 + 26 * rows)
-            fig.update_yaxes(dtick=1)
     else:
         fig.update_yaxes(tickformat=value_format)
     _whole_ticks(fig, df, x if stacked else None, y, horizontal, value_format)
@@ -321,9 +360,7 @@ def line(
         )
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(tickformat=value_format, rangemode="tozero")
-    if df[x].nunique() > 6 and not pd.api.types.is_datetime64_any_dtype(df[x]):
-        # Many category labels are written slanted: the legend goes below them.
-        fig.update_layout(legend=dict(y=-0.45))
+    _whole_ticks(fig, df, None, y, False, value_format)
     return _mark(fig, published and ref_published)
 
 
@@ -582,15 +619,16 @@ def locality_map(
         )
     located = hubs.dropna(subset=["latitude", "longitude"])
     if not located.empty:
-        # A dark ring under each white marker keeps hubs visible on every colour of the scale.
+        # Dark hubs in a white ring: dark on the light (yellow) end of the scale, the ring
+        # on the dark (blue) end; white hubs were lost on yellow areas.
         fig.add_trace(
             go.Scattermap(
                 lat=located["latitude"],
                 lon=located["longitude"],
                 mode="markers",
                 marker=dict(
-                    size=[19 if t == "family_hub" else 14 for t in located["hub_type"]],
-                    color="#1F1F1F",
+                    size=[20 if t == "family_hub" else 15 for t in located["hub_type"]],
+                    color="#FFFFFF",
                 ),
                 hoverinfo="skip",
                 name="Hub outlines",
@@ -604,8 +642,8 @@ def locality_map(
                 text=_shown(located["hub_name"]),
                 customdata=located["hub_id"],
                 marker=dict(
-                    size=[15 if t == "family_hub" else 10 for t in located["hub_type"]],
-                    color="#FFFFFF",
+                    size=[14 if t == "family_hub" else 9 for t in located["hub_type"]],
+                    color="#1F1F1F",
                     symbol="circle",
                 ),
                 hovertemplate="%{text}<extra></extra>",
@@ -729,7 +767,7 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     rows, published = _data(rows)
     fig = go.Figure()
     titles = list(dict.fromkeys(rows["title"]))
-    placed = []
+    placed, ends = [], []
     for t in titles:
         part = rows[rows["title"] == t].copy()
         england = part.loc[part["series"].str.startswith("England"), "value"]
@@ -742,6 +780,8 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
         position = 0.5 + flip * (part["value"] - centre) / (2 * span)
         part["position"] = position.clip(0.0, 1.0)
         placed.append(part)
+        if "kind" in part:
+            ends.append((t, centre - flip * span, centre + flip * span, part["kind"].iloc[0]))
     placed = pd.concat(placed, ignore_index=True) if placed else rows.assign(position=[])
     bench = placed[~placed["local"]]
     for t in titles:  # the benchmarks' range as a grey band
@@ -757,6 +797,22 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
                     showlegend=False,
                 )
             )
+    if ends:  # each row's own scale, written at its two ends
+        fig.add_trace(
+            go.Scatter(
+                # Beyond the ends, where a value past the scale (drawn at the edge) is not.
+                x=[x for _ in ends for x in (-0.1, 1.1)],
+                y=_shown([t for t, *_ in ends for _ in range(2)]),
+                mode="text",
+                text=[
+                    _scale_label(v, kind) for _, left, right, kind in ends for v in (left, right)
+                ],
+                textposition="middle center",
+                textfont=dict(size=11, color="#595959"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     symbols = ["line-ns-open", "diamond", "square", "triangle-up", "star", "x"]
     for i, (series, part) in enumerate(bench.groupby("series", sort=False)):
         fig.add_trace(
@@ -800,15 +856,26 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
     fig = _layout(
         fig,
         title,
-        "← worse · England at the centre · better → (no polarity: higher to the right)",
+        "← worse · England at the centre · better →<br>(no polarity: higher to the right"
+        + ("; each row's scale is written at its ends)" if ends else ")"),
         None,
     )
-    fig.update_xaxes(range=[-0.05, 1.05], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(
+        range=[-0.18, 1.18] if ends else [-0.05, 1.05],
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+    )
     fig.add_vline(x=0.5, line=dict(color="#1F1F1F", width=1, dash="dot"))
     # Reversed, with room above the first row for its value label.
     fig.update_yaxes(range=[len(titles) - 0.5, -0.8])
     fig.update_layout(height=max(300, 150 + 80 * len(titles)))
     return _mark(fig, published)
+
+
+def _scale_label(value: float, kind: str) -> str:
+    text = f"{value:{AXIS_FORMATS.get(kind, ',.1f')}}"
+    return text + ("%" if kind == "percent" else "")
 
 
 def funnel(

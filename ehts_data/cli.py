@@ -352,6 +352,7 @@ def cmd_bench(args) -> int:
             args.reuse_extract,
             checkpoint=out,
             reuse_store=args.reuse_store,
+            baseline=not args.no_baseline,
         )
         write, markdown = bench.write, bench.markdown
     write(result, out)
@@ -492,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="time the store already in --workdir (loaded by `ehts ingest` from its extract) "
         "instead of loading it again: the ingest is then not timed",
+    )
+    p.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="leave out the pandas notebook baseline (over half an hour at national scale)",
     )
     p.add_argument(
         "--ssd",

@@ -7,6 +7,7 @@ metrics.Scope. The headline figures themselves come from ehts_data.metrics.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import duckdb
@@ -36,6 +37,50 @@ def authority(scope: Scope) -> Scope:
     """The whole authority, for the scope's service: what a chosen place is set against
     (every page's reference line, column or row comes from the same measure in this scope)."""
     return Scope(service=scope.service)
+
+
+# The dashboard filters a query may follow, and what a caption calls each.
+SCOPE_FILTERS = {"locality": "Locality", "hub": "Hub", "service": "Service"}
+# What the records a query counts are called, by the table it reads them from.
+RECORDS = {
+    "request_facts": "requests",
+    "requests": "requests",
+    "survey_facts": "survey answers",
+    "survey_responses": "survey answers",
+}
+
+
+def filters_followed(query: str) -> frozenset[str]:
+    """The scope filters (locality, hub, service) a query in queries/ (or a metric's) binds:
+    the ones its figures follow."""
+    sql = store.load_sql(metrics.REGISTRY[query].sql if query in metrics.REGISTRY else query)
+    return frozenset(f for f in SCOPE_FILTERS if re.search(rf"\${f}\b", sql))
+
+
+def _records_of(query: str) -> str:
+    sql = store.load_sql(metrics.REGISTRY[query].sql if query in metrics.REGISTRY else query)
+    code = "\n".join(line.split("--")[0] for line in sql.splitlines())
+    for table in re.findall(r"\b(?:from|join)\s+([a-z_]+)", code):
+        if table in RECORDS:
+            return RECORDS[table]
+    return "its records"
+
+
+def filters_not_applied(sources: tuple[str, ...] | list[str], scope: Scope) -> list[str]:
+    """For a figure drawn from `sources` (queries or metric ids), a sentence for each filter
+    chosen in `scope` that a source does not follow, e.g. 'Service filter not applied:
+    requests have no service.' Reference data, which follows no filter, is left out."""
+    notes = []
+    for name in sources:
+        followed = filters_followed(name)
+        if not followed:
+            continue
+        for key, word in SCOPE_FILTERS.items():
+            if getattr(scope, key) and key not in followed:
+                note = f"{word} filter not applied: {_records_of(name)} have no {key}."
+                if note not in notes:
+                    notes.append(note)
+    return notes
 
 
 def localities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -131,8 +176,12 @@ def metric_by_quarter(
 def re_entry_by_previous_closure(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
-    """Episodes started, and re-entries among them, by how the previous episode closed."""
+    """Episodes started, and re-entries among them, by how the previous episode closed.
+    Episodes after a transfer closure are left out (docs/metrics.md, re_entry_12m_rate): a
+    transfer hands the same support on, so the next episode starts at once and is always
+    'within 12 months', which says nothing about families coming back."""
     df = store.run(con, "re_entry_by_previous_closure", **_params(period, scope))
+    df = df[df["previous_closure_reason"] != "transfer"].reset_index(drop=True)
     df["share"] = df["re_entries"] / df["episodes"].where(df["episodes"] > 0)
     return df
 

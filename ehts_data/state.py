@@ -169,6 +169,30 @@ def commentary(db: Path, period: str) -> pd.DataFrame:
     return frame
 
 
+HISTORY_ENTRY_COLUMNS = ["kpi", "version", "comment", "author", "written_at"]
+
+
+def commentary_versions(db: Path, period: str) -> pd.DataFrame:
+    """Every version of every KPI's commentary for a period, newest first, numbered from 1
+    (the first entry) per KPI: the edit history the Scorecard shows."""
+    frame = _frame(
+        db,
+        """
+        select
+            kpi,
+            row_number() over (partition by kpi order by entry_id) as version,
+            comment, author, written_at
+        from commentary
+        where period = :period
+        order by kpi, entry_id desc
+        """,
+        {"period": period},
+        HISTORY_ENTRY_COLUMNS,
+    )
+    frame["written_at"] = pd.to_datetime(frame["written_at"])
+    return frame
+
+
 def commentary_entries(db: Path) -> pd.DataFrame:
     """Every commentary entry ever saved, oldest first (the edit history)."""
     return _frame(

@@ -132,7 +132,7 @@ def small_area_map() -> pd.DataFrame:
             hubs[hubs["locality_id"] == f.scope.locality] if one_locality else hubs,
             title=f"Small areas of {names.get(f.scope.locality)}: requests per 10,000 children"
             if one_locality
-            else "Small areas: requests per 10,000 children aged 0-19, with hubs (white dots)"
+            else "Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
             + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
             value="rate",
             value_title="per 10,000",
@@ -145,6 +145,7 @@ def small_area_map() -> pd.DataFrame:
         ),
         mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
         "demand_area_map",
+        sources=("requests_per_10k",),
         formats=PLACE_FORMATS,
         caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
         + (
@@ -183,6 +184,7 @@ with left:
         ),
         table,
         "demand_rate_by_locality",
+        sources=("requests_per_10k",),
         formats=RATE_FORMATS,
         select=True,
     )
@@ -209,6 +211,7 @@ with right:
             ),
             table,
             "demand_map",
+            sources=("requests_per_10k",),
             formats=RATE_FORMATS,
             select=True,
         )
@@ -236,6 +239,7 @@ event = ui.chart(
         ["Hub or team", "Requests", "Share"]
     ],
     "demand_by_hub",
+    sources=("requests_by_dimension",),
     formats={"Requests": "count", "Share": "share"},
     select=True,
 )
@@ -287,6 +291,7 @@ if not area_table.empty:
             ),
             catchments.rename(PLACE_COLUMNS)[["Catchment", *list(PLACE_COLUMNS.values())[:5]]],
             "demand_catchments",
+            sources=("requests_per_10k",),
             formats=PLACE_FORMATS,
             select=True,
         )
@@ -331,6 +336,7 @@ if not area_table.empty:
                 ]
             ],
             "demand_area_funnel",
+            sources=("requests_per_10k",),
             formats={"Requests": "count", "Children aged 0-19": "count", "Per 10,000": "per_10k"},
             caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
             "whole authority by more than chance would explain for an area of that size.",
@@ -413,6 +419,7 @@ if not area_table.empty:
             }
         ),
         "demand_place_trend",
+        sources=("requests_per_10k",),
         formats={
             "Requests": "count",
             "Children aged 0-19": "count",
@@ -538,6 +545,7 @@ ui.chart(
     ),
     monthly.rename({"month": "Month", "requests": "Requests"})[["Month", "Locality", "Requests"]],
     "demand_monthly",
+    sources=("requests_monthly",),
     formats={"Requests": "count"},
 )
 
@@ -575,5 +583,6 @@ for col, (dimension, title, axis) in zip(
                 [axis, "Requests", "Share"]
             ],
             f"demand_by_{dimension}",
+            sources=("requests_by_dimension",),
             formats={"Requests": "count", "Share": "share"},
         )

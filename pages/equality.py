@@ -109,6 +109,7 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
                 ]
             ],
             f"equality_{by}",
+            sources=(measure,),
             formats={"Count": "count", "Out of": "count", "Value": kind},
         )
 
@@ -169,6 +170,7 @@ else:
                 ["Group", "Share of", "Requests", "Population", "Share"]
             ],
             f"equality_representation_{by}",
+            sources=("requests_per_10k",),
             formats={"Requests": "count", "Population": "count", "Share": "share"},
         )
 
@@ -264,6 +266,7 @@ with left:
             ]
         ],
         f"equality_families_{family_by}",
+        sources=(*equality.FAMILY_MEASURES, "children_supported"),
         formats={
             "Families with a request": "count",
             "Families supported": "count",
@@ -347,5 +350,6 @@ ui.chart(
     ),
     counts.rename({"quarter": "Quarter", "numerator": "Families"}),
     "equality_family_trend",
+    sources=equality.FAMILY_MEASURES,
     formats={"Families": "count"},
 )

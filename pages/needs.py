@@ -119,7 +119,13 @@ ui.chart(
         "Category",
         "Need",
         "share",
-        title="Share of assessments listing each need (1 = most deprived IMD decile)",
+        title="Share of assessments listing each need, by "
+        + {
+            "locality": "locality",
+            "age_band": "age band",
+            "imd_decile": "IMD decile (1 = most deprived)",
+            "thrive_group": "i-THRIVE group",
+        }[dimension],
         x_title={
             "locality": "Locality",
             "age_band": "Age band at assessment",

@@ -108,6 +108,7 @@ ui.chart(
         ["Hub", "Outcome area", "Agree (4 or 5)", "Answers", "Share"]
     ],
     "outcomes_survey_areas",
+    sources=("survey_agree_by_area",),
     formats={"Share": "share", "Agree (4 or 5)": "count", "Answers": "count"},
 )
 
@@ -140,6 +141,7 @@ with left:
             ["Hub", "Agree", "Answers", "Share"]
         ],
         "outcomes_survey_hubs",
+        sources=("survey_agree_rate",),
         formats={"Share": "share", "Agree": "count", "Answers": "count"},
     )
 with right:
@@ -167,5 +169,6 @@ with right:
             {"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}
         )[["Month", "Agree", "Answers", "Share"]],
         "outcomes_survey_monthly",
+        sources=("survey_monthly_trend",),
         formats={"Share": "share", "Agree": "count", "Answers": "count"},
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, scorecard, ui
+from ehts_data import charts, explore, formatting, metrics, scorecard, ui
 
 ui.page_header(
     "Overview",
@@ -16,6 +16,7 @@ try:  # the board's judgement of better and worse, so both pages read a change a
 except scorecard.RegistryError:
     polarities = {}
 ui.tiles(formatting.headline_tiles(heads, ui.threshold(), polarities), columns=3)
+ui.filters_not_applied({m: metrics.REGISTRY[m].title for m in heads["metric"]})
 
 st.subheader("Requests for support by quarter")
 trend = ui.get(explore.metric_by_quarter, "requests", f.period.previous(), f.period, f.scope)
@@ -45,5 +46,6 @@ ui.chart(
     ),
     trend.rename({"quarter": "Quarter", "value": "Requests"})[["Quarter", "Requests"]],
     "overview_requests_by_quarter",
+    sources=("requests",),
     formats={"Requests": "count"},
 )

@@ -53,5 +53,8 @@ ui.chart(
     "reentry_previous_closure",
     formats={"Share": "share", "Count": "count", "Out of": "count"},
     caption="'No earlier episode' are first episodes, so never re-entries. A re-entry is counted "
-    "when the previous episode closed no more than 12 months before the new one started.",
+    "when the previous episode closed no more than 12 months before the new one started. "
+    "Episodes whose previous episode closed by **transfer** are left out: a transfer hands "
+    "the same support on, so the next episode starts at once and would always count (100%); "
+    "the re-entry rate itself still counts them (docs/metrics.md).",
 )

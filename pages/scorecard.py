@@ -28,6 +28,7 @@ st.html(board.exceptions_html(results, k, comments))
 links = {kpi.id: board.drill_link(kpi, f.period, f.scope) for kpi in card.kpi}
 st.html(board.tiles_html(results, k, comments=comments, links=links))
 st.markdown("Select a KPI's title to open the analysis behind it with the same filters.")
+ui.filters_not_applied({kpi.metric.split(":")[0]: kpi.title for kpi in card.kpi if kpi.metric})
 if f.scope != scorecard.ALL:
     st.markdown(
         "Each tile's **Against the authority** compares this selection with the whole "
@@ -115,23 +116,12 @@ if funnel_kpi.kind == "per_10k" and by == "hub":
     st.info("Rates per 10,000 children have no hub population, so they compare localities only.")
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
-    points = plot["points"].assign(name=lambda d: d["group"].map(names[by]).fillna(d["group"]))
-    points = board.funnel_published(points, matrix, funnel_kpi.id, by)
+    points = board.funnel_points(plot, names[by], matrix, funnel_kpi.id, by)
     if plot["centre"] is None or points.empty:
         st.info("No values to compare for this period.")
     else:
-        unit = board.funnel_unit(funnel_kpi)
         ui.chart(
-            charts.funnel(
-                points,
-                plot["limits"],
-                plot["centre"],
-                title=f"{funnel_kpi.title} by {by}, {f.period.label}, against the authority "
-                f"({formatting.of_kind(funnel_kpi.kind, plot['centre'])})",
-                x_title=f"Size ({unit})",
-                y_title=funnel_kpi.title,
-                kind=funnel_kpi.kind,
-            ),
+            board.funnel_figure(points, plot, funnel_kpi, by, f.period),
             points.rename(
                 {
                     "name": by.capitalize(),
@@ -144,11 +134,7 @@ else:
             "scorecard_funnel",
             formats={"Count": "count", "Out of": "count", "Value": funnel_kpi.kind},
         )
-        st.markdown(
-            "A point outside the dotted 99.8% limits differs from the authority by more than "
-            "chance would explain; between the dashed 95% and dotted lines, possibly. Small "
-            "units sit in the wide mouth of the funnel, so a high value there may be chance."
-        )
+        st.markdown(board.FUNNEL_NOTE)
 
 st.header("Over time: statistical process control")
 monthly_kpis = {kpi.id: kpi for kpi in card.kpi if kpi.metric}
@@ -168,31 +154,12 @@ if result.chart is None:
 else:
     icons = board.spc_icons_html(result)
     st.html(icons)
-    # Mean and limits are taken over every month: withheld if any month is.
-    series = ui.publish(
-        result.series[
-            ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]
-        ],
-        {
-            "value": "share",
-            "numerator": "count",
-            "denominator": "denominator",
-            "mean": "summary",
-            "upper": "summary",
-            "lower": "summary",
-        },
-    )
+    series = ui.publish(result.series[board.SPC_COLUMNS], board.SPC_KINDS)
     ui.chart(
-        charts.spc(
-            series,
-            title=f"{spc_kpi.title} by month, with process limits (XmR)",
-            y_title=spc_kpi.title,
-            kind=spc_kpi.kind,
-            target=spc_kpi.target(f.period),
-            tones=board.spc_tones(result, spc_kpi),
-        ),
+        board.spc_figure(series, result, spc_kpi, f.period),
         series,
         "scorecard_spc",
+        sources=(spc_kpi.metric.split(":")[0],),
         formats={"numerator": "count", "denominator": "count"}
         | dict.fromkeys(("value", "mean", "upper", "lower"), spc_kpi.kind),
     )
@@ -202,20 +169,13 @@ titles = {kpi.id: kpi.title for kpi in card.kpi}
 if comments.empty:
     st.markdown(f"No commentary for {f.period.label} yet.")
 else:
-    st.dataframe(
-        comments.assign(kpi=comments["kpi"].map(titles).fillna(comments["kpi"])).rename(
-            columns={
-                "kpi": "KPI",
-                "comment": "Commentary",
-                "author": "By",
-                "written_at": "When",
-                "edits": "Entries",
-            }
-        ),
-        hide_index=True,
-    )
-# The form keeps what was typed until it is saved: a failed save loses nothing. A saved
-# entry clears it by giving the form new widget keys.
+    st.dataframe(board.commentary_table(comments, titles), hide_index=True)
+    versions = ui.commentary_versions(f.period)
+    with st.expander(f"Every version of the commentary for {f.period.label}"):
+        st.dataframe(board.commentary_history_table(versions, titles), hide_index=True)
+# The KPI is chosen outside the form so that choosing it fills the form with its latest
+# commentary to edit. The form keeps what was typed until it is saved: a failed save loses
+# nothing. A saved entry refreshes it by giving the form new widget keys.
 round_ = st.session_state.setdefault("commentary_round", 0)
 # A board member comments only on the KPIs of the owners they speak for (access.toml).
 own = [kpi.id for kpi in ui.commentary_kpis(card)]
@@ -225,13 +185,22 @@ if not own:
         "owner, so you cannot add commentary; the council's analyst team can add you."
     )
 else:
+    kpi_id = st.selectbox(
+        "KPI to write commentary on", own, format_func=titles.get, key=f"ckpi{round_}"
+    )
+    latest = comments.loc[comments["kpi"] == kpi_id, "comment"]
     with st.form("commentary"):
         st.markdown(
-            f"Add commentary for **{f.period.label}** (kept in the council's own records with "
-            "who and when; every edit is kept)."
+            f"{'Edit the' if len(latest) else 'Add'} commentary on **{titles[kpi_id]}** for "
+            f"**{f.period.label}**. Each save is a new version kept in the council's own "
+            "records with who and when; earlier versions stay in the history."
         )
-        kpi_id = st.selectbox("KPI", own, format_func=titles.get, key=f"ckpi{round_}")
-        text = st.text_area("Commentary", max_chars=scorecard.COMMENT_MAX, key=f"ctext{round_}")
+        text = st.text_area(
+            "Commentary",
+            value=latest.iloc[0] if len(latest) else "",
+            max_chars=scorecard.COMMENT_MAX,
+            key=f"ctext{round_}-{kpi_id}",
+        )
         author = ui.commentary_author(key=f"cauthor{round_}")
         if st.form_submit_button("Save commentary"):
             try:
@@ -240,6 +209,8 @@ else:
                 st.error(f"Not saved: {exc}. Your text is still in the form.")
             else:
                 st.session_state["commentary_round"] = round_ + 1
+                st.session_state[f"ckpi{round_ + 1}"] = kpi_id
+                st.session_state[f"cauthor{round_ + 1}"] = author
                 st.session_state["commentary_saved"] = (
                     f"Saved commentary on {titles[kpi_id]} at {datetime.now():%H:%M}."
                 )

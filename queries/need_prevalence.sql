@@ -31,10 +31,11 @@ denominators as (
     group by report_key
 ),
 
--- By none, locality or hub: the period's whole months from need_months; its other days (all
--- of them when it holds no whole month) from assessment_needs, which repeats each
--- assessment's date, places, service and child on its need rows. By the child's sex, ethnic
--- group, SEND, age band or decile: every day from assessment_needs.
+-- By none, locality or hub: the period's whole months from need_months; by the child's sex,
+-- ethnic group, SEND, age band or decile with no filter, from need_months_by_child. The other
+-- days (all of them when the period holds no whole month, and every day for a child
+-- attribute within a filter) from assessment_needs, which repeats each assessment's date,
+-- places, service and child on its need rows.
 need_rows as (
     select
         locality_id,
@@ -48,6 +49,20 @@ need_rows as (
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
         and $by in ('none', 'locality', 'hub')
+    union all
+    select
+        null as locality_id,
+        null as hub_id,
+        null as service,
+        need_order,
+        assessments,
+        report_key(
+            $by, null, null, null, null, sex, ethnic_group, send, age_band, imd_decile
+        ) as report_key
+    from need_months_by_child
+    where month between whole_months_from($start) and whole_months_to($end)
+        and $by in ('sex', 'ethnic_group', 'send', 'age_band', 'imd_decile')
+        and $locality is null and $hub is null and $service is null
     union all
     select
         locality_id,
@@ -64,7 +79,10 @@ need_rows as (
         and (
             completed_date < whole_months_from($start)
             or completed_date > whole_months_to($end)
-            or $by not in ('none', 'locality', 'hub')
+            or not (
+                $by in ('none', 'locality', 'hub')
+                or $locality is null and $hub is null and $service is null
+            )
         )
         and $by not in ('catchment', 'area')
 ),

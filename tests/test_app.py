@@ -151,30 +151,56 @@ def test_commentary_that_cannot_be_saved_stays_in_the_form_with_the_reason(
     monkeypatch.setenv("EHTS_STATE", str(tmp_path))  # a folder: SQLite cannot open it
     at = app(monkeypatch, sample_db, period="2025-26")
     at.switch_page("pages/scorecard.py").run()
-    at.text_area(key="ctext0").input("Re-entry fell in Eastcliff.")
+    at.text_area(key="ctext0-requests").input("Re-entry fell in Eastcliff.")
     at.text_input(key="cauthor0").input("Chair")
     next(b for b in at.button if b.label == "Save commentary").click()
     at.run()
     assert not at.exception
     assert any("Not saved" in e.value and "could not be saved" in e.value for e in at.error)
-    assert at.text_area(key="ctext0").value == "Re-entry fell in Eastcliff."
+    assert at.text_area(key="ctext0-requests").value == "Re-entry fell in Eastcliff."
     assert at.text_input(key="cauthor0").value == "Chair"
 
 
-def test_saved_commentary_is_shown_and_the_form_is_cleared(monkeypatch, sample_db, tmp_path):
+def _save_commentary(at: AppTest, key: str, text: str, author: str | None = None) -> None:
+    at.text_area(key=key).input(text)
+    if author is not None:
+        at.text_input(key=key.replace("ctext", "cauthor").split("-")[0]).input(author)
+    next(b for b in at.button if b.label == "Save commentary").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_commentary_is_edited_as_a_new_version_with_the_form_filled_and_history_kept(
+    monkeypatch, sample_db, tmp_path
+):
     import shutil
 
     db = tmp_path / "store"
     shutil.copytree(sample_db, db)
     at = app(monkeypatch, db, period="2025-26")
     at.switch_page("pages/scorecard.py").run()
-    at.text_area(key="ctext0").input("Step-downs doubled.")
-    at.text_input(key="cauthor0").input("Chair")
-    next(b for b in at.button if b.label == "Save commentary").click()
-    at.run()
-    assert not at.exception
+    assert at.text_area(key="ctext0-requests").value == ""  # nothing written yet
+    _save_commentary(at, "ctext0-requests", "Step-downs doubled.", "Chair")
     assert any("Saved commentary" in s.value for s in at.success)
-    assert at.text_area(key="ctext1").value == ""
+    # The form opens again on the same KPI, filled with its latest text to edit.
+    assert at.selectbox(key="ckpi1").value == "requests"
+    assert at.text_area(key="ctext1-requests").value == "Step-downs doubled."
+    assert at.text_input(key="cauthor1").value == "Chair"
+    _save_commentary(at, "ctext1-requests", "Step-downs doubled; one hub explains half.")
+    latest, history = (d.value for d in at.dataframe if "Commentary" in d.value.columns)
+    assert latest["Commentary"].tolist() == ["Step-downs doubled; one hub explains half."]
+    assert latest["Edited"].tolist() == ["edited: 2 versions"]
+    assert history["Version"].tolist() == [2, 1]
+    assert history["Commentary"].tolist() == [
+        "Step-downs doubled; one hub explains half.",
+        "Step-downs doubled.",
+    ]
+    assert history["By"].tolist() == ["Chair", "Chair"]
+    tiles = " ".join(h.proto.body for h in at.get("html"))
+    assert "Chair, " in tiles and "edited, version 2" in tiles
+    # Another KPI's form starts empty: its commentary is its own.
+    at.selectbox(key="ckpi2").select("requests_rate").run()
+    assert at.text_area(key="ctext2-requests_rate").value == ""
 
 
 def test_a_bad_kpi_registry_is_a_message_on_the_scorecard_without_server_paths(
@@ -225,3 +251,22 @@ def test_publication_mode_refuses_a_chart_drawn_from_a_raw_frame(monkeypatch):
         CONFIDENTIAL,
         CONFIDENTIAL,
     ]  # 3 is small; 40 would give it away from the total
+
+
+def test_figures_that_ignore_the_service_filter_say_so_under_the_figure(monkeypatch, sample_db):
+    at = app(monkeypatch, sample_db, service="targeted_support")
+    at.switch_page("pages/overview.py").run()
+    notes = [c.value for c in at.caption if "filter not applied" in c.value]
+    # One line for the tiles counting requests, one under the requests chart.
+    assert any(
+        "Requests for support" in n
+        and "requests have no service" in n
+        and "Episodes started" not in n
+        for n in notes
+    ), notes
+    assert sum("Service filter not applied: requests have no service." in n for n in notes) == 2
+    at.switch_page("pages/steps.py").run()
+    assert not [c.value for c in at.caption if "filter not applied" in c.value]
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/overview.py").run()
+    assert not [c.value for c in at.caption if "filter not applied" in c.value]

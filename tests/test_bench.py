@@ -75,3 +75,5 @@ def test_markdown_says_when_the_extract_was_reused_and_every_stage_was_quick():
     assert "store reused (loaded by `ehts ingest` at 2026-12-01 04:30:00; not timed here)" in text
     assert "ingest with full validation" not in text
     assert "ingest stage" not in text and "Every ingest stage" not in text
+    result["baseline"] = None  # `--no-baseline`
+    assert bench.markdown(result).endswith("pandas notebook baseline: not run (`--no-baseline`).\n")

@@ -343,7 +343,7 @@ def test_an_in_page_widget_is_kept_in_the_url_and_a_copied_link_reopens_it(brows
     )
     titles = page.evaluate(
         "() => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".map(p => (p.layout.title || {}).text || '')"
+        ".map(p => ((p.layout.title || {}).text || '').replaceAll('<br>', ' '))"
     )
     assert any("Re-entry within 12 months" in t and "by month" in t for t in titles), titles
     assert "spc_kpi=re_entry" in page.url

@@ -250,7 +250,10 @@ def test_the_board_comments_only_on_the_kpis_of_the_owners_they_speak_for(
     form = page.locator('[data-testid="stForm"]')
     form.wait_for(timeout=60_000)
     settle(page)
-    choice = form.locator('[data-testid="stSelectbox"]')
+    # The KPI is chosen above the form: choosing it fills the form with its latest text.
+    choice = page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="KPI to write commentary on"
+    )
     choice.scroll_into_view_if_needed()
     choice.click()
     page.get_by_role("option").first.wait_for(timeout=30_000)
@@ -260,6 +263,7 @@ def test_the_board_comments_only_on_the_kpis_of_the_owners_they_speak_for(
     owned = [kpi.title for kpi in card.kpi if kpi.owner in chair.owners]
     assert offered == owned and 0 < len(owned) < len(card.kpi)
     page.get_by_role("option", name=owned[-1], exact=True).click()
+    settle(page)
     form.locator("textarea").fill("Re-entry is steady; the review is booked.")
     form.get_by_role("button", name="Save commentary").click()
     page.get_by_text(f"Saved commentary on {owned[-1]}").wait_for(timeout=30_000)

@@ -32,7 +32,7 @@ FIGURES = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-
         bars: p.data.flatMap(t => t.type === 'bar' ? [...(t.orientation === 'h' ? t.y : t.x)] : [])
             .map(String),
         ranges: p.data.filter(t => t.zmin !== undefined).map(t => [t.zmin, t.zmax]),
-        title: (p.layout.title && p.layout.title.text) || '',
+        title: ((p.layout.title && p.layout.title.text) || '').replaceAll('<br>', ' '),
     }];
 }))"""
 
@@ -59,7 +59,8 @@ def wait_for_title(page, key: str, text: str) -> None:
     page.wait_for_function(
         """([key, text]) => {
             const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return p && p.layout && p.layout.title && p.layout.title.text.includes(text);
+            return p && p.layout && p.layout.title
+                && p.layout.title.text.replaceAll('<br>', ' ').includes(text);
         }""",
         arg=[key, text],
         timeout=30_000,

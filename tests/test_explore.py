@@ -215,3 +215,44 @@ def test_the_monthly_volume_grid_shows_a_month_with_no_rows_as_zero(load):
     volumes = explore.monthly_volumes(con)
     assert grid["rows"].sum() == volumes["rows"].sum()
     assert "requests.csv, by hub: Unknown" in set(grid["series"])  # R04 has no hub
+
+
+# --- Filters a figure does not follow, read from its query -------------------------------------
+
+
+def test_which_filters_a_query_follows_is_read_from_the_parameters_it_binds():
+    assert explore.filters_followed("requests") == {"locality", "hub"}
+    assert explore.filters_followed("step_up_rate") == {"locality", "hub", "service"}
+    assert explore.filters_followed("survey_monthly_trend") == {"locality", "hub"}
+    assert explore.filters_followed("reference_localities") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("sources", "scope", "notes"),
+    [
+        (["requests"], Scope(service="targeted_support"), ["requests have no service"]),
+        (["survey_agree_rate"], Scope(service="early_help"), ["survey answers have no service"]),
+        (["requests_monthly", "requests"], Scope(service="x"), ["requests have no service"]),
+        (["requests"], Scope(locality="L1", hub="H1"), []),  # both followed
+        (["step_up_rate"], Scope(service="targeted_support"), []),
+        (["reference_localities"], Scope(service="targeted_support"), []),  # reference data
+        (["requests"], Scope(), []),
+    ],
+)
+def test_a_figure_says_which_chosen_filter_its_query_does_not_follow(sources, scope, notes):
+    shown = explore.filters_not_applied(sources, scope)
+    assert [n.removeprefix("Service filter not applied: ").rstrip(".") for n in shown] == notes
+
+
+def test_episodes_after_a_transfer_closure_are_left_out_of_re_entry_by_previous_closure(
+    sample_db,
+):
+    period = periods.parse("2025-26")
+    with store.connect(sample_db) as con:
+        raw = store.run(con, "re_entry_by_previous_closure", **explore._params(period, explore.ALL))
+        shown = explore.re_entry_by_previous_closure(con, period)
+    transfers = raw[raw["previous_closure_reason"] == "transfer"]
+    assert not transfers.empty  # the sample has them: every one a "re-entry"
+    assert (transfers["re_entries"] == transfers["episodes"]).all()
+    assert "transfer" not in set(shown["previous_closure_reason"])
+    assert shown["episodes"].sum() == raw["episodes"].sum() - transfers["episodes"].sum()

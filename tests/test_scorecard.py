@@ -25,6 +25,7 @@ from ehts_data import (
     metrics,
     periods,
     scorecard,
+    state,
     store,
 )
 from ehts_data.disclosure import CONFIDENTIAL
@@ -497,6 +498,37 @@ def test_commentary_is_stored_with_who_and_when_and_survives_an_ingest(tmp_path)
         assert scorecard.commentary(con, YEAR)["edits"].iloc[0] == 2
 
 
+def test_every_version_of_a_commentary_is_kept_numbered_newest_first_per_period(tmp_path):
+    db = tmp_path / "store.duckdb"
+    ingest.ingest(SAMPLE, db)
+    for i, (kpi, text, who) in enumerate(
+        [
+            ("step_up", "First.", "A. Analyst"),
+            ("re_entry", "Other KPI.", "A. Analyst"),
+            ("step_up", "Second.", "B. Board"),
+            ("step_up", "Third.", "C. Chair"),
+        ]
+    ):
+        scorecard.add_commentary(db, kpi, YEAR, text, who, now=datetime(2026, 1, 10 + i, 9))
+    scorecard.add_commentary(db, "step_up", periods.parse("2024-25"), "Old year.", "A")
+    versions = state.commentary_versions(state.path_for(db), YEAR.label)
+    step_up = versions[versions["kpi"] == "step_up"]
+    assert step_up["version"].tolist() == [3, 2, 1]
+    assert step_up["comment"].tolist() == ["Third.", "Second.", "First."]
+    assert step_up["author"].tolist() == ["C. Chair", "B. Board", "A. Analyst"]
+    assert versions[versions["kpi"] == "re_entry"]["version"].tolist() == [1]
+    with store.connect(db) as con:
+        latest = scorecard.commentary(con, YEAR).set_index("kpi")
+    byline = board.comment_byline(latest.loc["step_up"].to_dict())
+    assert byline == "C. Chair, 13 Jan 2026 09:00; edited, version 3"
+    assert board.comment_byline(latest.loc["re_entry"].to_dict()) == "A. Analyst, 11 Jan 2026"
+    titles = {kpi.id: kpi.title for kpi in CARD.kpi}
+    table = board.commentary_table(latest.reset_index(), titles)
+    assert table["Edited"].tolist() == ["", "edited: 3 versions"]
+    history = board.commentary_history_table(versions, titles)
+    assert history["KPI"].iloc[0] == CARD.get("re_entry").title
+
+
 @pytest.mark.parametrize(
     ("comment", "author", "message"),
     [("", "A", "empty"), ("Fine.", " ", "who wrote"), ("x" * 2001, "A", "limit is 2,000")],
@@ -824,6 +856,65 @@ def test_board_pack_carries_marking_page_numbers_rag_summary_and_tolerance_in_pp
     assert "@top-center" in page and '"OFFICIAL \\22 X\\22 "' in page
     assert 'content: "Page " counter(page) " of " counter(pages)' in page
     assert "RAG summary and exceptions" in page and 'class="ehts-exceptions"' in page
-    assert page.count("plotly.js v") == 1  # plotly once, inline
+    assert page.count('id="ehts-plotly"') == 1  # plotly once, inline and packed
+    assert "plotly.js v" not in page  # ... and never a second, unpacked copy
     tolerance = CARD.get("re_referral").tolerance
     assert f"<td>{tolerance * 100:.1f} pp</td>" in page
+
+
+def _numbers(values) -> pd.Series:
+    """A figure JSON's array: a list, or plotly's typed array ({'dtype', 'bdata'})."""
+    if isinstance(values, dict):
+        import base64
+
+        import numpy as np
+
+        return pd.Series(np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]))
+    return pd.Series(values, dtype=float)
+
+
+def _pack_figures(page: str) -> dict[str, dict]:
+    return {
+        m.group(1): json.loads(m.group(2))
+        for m in re.finditer(
+            r'<script type="application/json" class="ehts-figure" data-target="([^"]+)">(.*?)'
+            r"</script>",
+            page,
+            flags=re.S,
+        )
+    }
+
+
+def test_board_pack_carries_funnel_and_spc_charts_with_plotly_packed_once(sample_db):
+    import base64
+    import gzip
+
+    import plotly.offline
+
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, CARD, YEAR)
+    figures = _pack_figures(page)
+    rates = [kpi.id for kpi in CARD.kpi if kpi.metric and kpi.has_interval]
+    monthly = [kpi.id for kpi in CARD.kpi if kpi.metric]
+    assert {f"pack-funnel-{i}" for i in rates} <= set(figures)
+    assert {f"pack-spc-{i}" for i in monthly} <= set(figures)
+    assert "statistical process control" in page and "funnel plots" in page
+    # Every figure takes the one template written once into the pack.
+    assert all(f["sharedTemplate"] and "template" not in f["layout"] for f in figures.values())
+    packed = re.search(r'<script[^>]*id="ehts-plotly">(.*?)</script>', page, flags=re.S)
+    unpacked = gzip.decompress(base64.b64decode(packed.group(1))).decode("utf-8")
+    assert unpacked == plotly.offline.get_plotlyjs()
+    assert len(page) < len(unpacked)  # smaller than plotly.js alone, with every chart
+
+
+def test_board_pack_funnel_and_spc_charts_withhold_small_numbers(sample_db):
+    with store.connect(sample_db) as con:
+        page = board.pack_html(con, CARD, YEAR, k=10**9)  # every count is small
+    figures = _pack_figures(page)
+    spc = figures["pack-spc-step_up"]["data"]
+    values = [t for t in spc if t.get("name") != "Target"]  # the target is the board's
+    assert values and all(pd.isna(_numbers(t.get("y", []))).all() for t in values)
+    funnel = figures["pack-funnel-step_up"]["data"]
+    drawn = [t for t in funnel if t.get("mode", "").startswith("markers")]
+    assert drawn == []  # no locality's point is drawn
+    assert "<" not in "".join(re.findall(r'class="ehts-figure"[^>]*>(.*?)</script>', page))

@@ -97,6 +97,7 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
                     ),
                     df.rename(columns=SHARE_COLUMNS)[[axis, "Count", "Out of", "Share"]],
                     f"{key}_{metric_id}_{by}",
+                    sources=(metric_id,),
                     formats=SHARE_FORMATS,
                 )
 
@@ -132,5 +133,6 @@ def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -
             ["Measure", "Quarter", "Count", "Out of", "Share"]
         ],
         key,
+        sources=tuple(rates),
         formats=SHARE_FORMATS,
     )

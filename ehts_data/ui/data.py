@@ -108,6 +108,14 @@ def commentary(period) -> pd.DataFrame:
     return _records(lambda: state.commentary(db, period.label), state.COMMENTARY_COLUMNS)
 
 
+def commentary_versions(period) -> pd.DataFrame:
+    """Every version of every KPI's commentary for the period, newest first (read fresh)."""
+    db = state.path_for(config.db_path())
+    return _records(
+        lambda: state.commentary_versions(db, period.label), state.HISTORY_ENTRY_COLUMNS
+    )
+
+
 def save_commentary(kpi: str, period, comment: str, author: str, card) -> None:
     """Save a commentary entry as the signed-in person; raises ValueError (bad input),
     RuntimeError (not saved) or access.Refused (a KPI they may not comment on: recorded)."""

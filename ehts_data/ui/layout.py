@@ -120,6 +120,9 @@ def download_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"ehts_{key}_{f.describe()}") + ".csv"
 
 
+SCREEN_FONT_SIZE = 13
+
+
 def chart(
     fig,
     data: disclosure.Published | pd.DataFrame,
@@ -128,8 +131,12 @@ def chart(
     formats: dict[str, str] | None = None,
     select: bool = False,
     caption: str | None = None,
+    sources: tuple[str, ...] | list[str] = (),
 ):
     """A chart, with its numbers as a table on request and a CSV download of them.
+
+    `sources`: the queries or metric ids the figure is drawn from; a filter chosen that one
+    of them does not follow (requests have no service) is said under the chart.
 
     `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
     With `select`, clicking a point reruns the page and the selection is returned.
@@ -147,23 +154,34 @@ def chart(
     kinds |= formats or {}
     if isinstance(data, disclosure.Published):
         data = data.table()
+    # On screen, beside Streamlit's own 14 px text and in columns, a size smaller than the
+    # printed pack's.
+    fig.update_layout(font_size=SCREEN_FONT_SIZE)
     event = st.plotly_chart(
         fig,
+        # The figure's own look (charts.py: font, colours, bold title), as in the board pack
+        # and snapshots. Streamlit's theme wrapped the title in <b> on every draw of the
+        # same figure, so titles came out as "<b><b>…</b></b>".
+        theme=None,
         key=key,
         on_select="rerun" if select else "ignore",
         selection_mode="points",
         config={"displaylogo": False, "responsive": True},
     )
+    for note in explore.filters_not_applied(sources, filters().scope):
+        st.caption(f":material/filter_alt_off: {note}")
     if caption:
         st.markdown(caption)
     column_config = {
         col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
         for col, kind in (formats or {}).items()
     }
-    left, right = st.columns([3, 2])
-    with left, st.expander("Show as table"):
+    # One row that wraps: in a narrow column the button moves under the table's expander
+    # rather than being cut to "Downloa…".
+    row = st.container(horizontal=True, gap="small")
+    with row, st.expander("Show as table", width="stretch"):
         st.dataframe(data, hide_index=True, column_config=column_config)
-    with right:
+    with row:
         st.download_button(
             "Download data",
             export.csv_bytes(data, kinds),
@@ -195,9 +213,27 @@ def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> 
     )
 
 
+def filters_not_applied(figures: dict[str, str]) -> None:
+    """Under a group of tiles (source query or metric id → the tile's title): which tiles do
+    not follow a filter chosen, and why (explore.filters_not_applied)."""
+    by_note: dict[str, list[str]] = {}
+    for source, title in figures.items():
+        for note in explore.filters_not_applied([source], filters().scope):
+            by_note.setdefault(note, []).append(title)
+    for note, titles in by_note.items():
+        st.caption(f":material/filter_alt_off: {text.for_markdown(', '.join(titles))}: {note}")
+
+
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
     and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
+    # A tile's title is written in full on as many lines as it needs: Streamlit cuts a
+    # metric's label to one line ("Requests per 10,000 childre…").
+    st.html(
+        "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * "
+        "{ white-space: normal !important; overflow: visible !important; "
+        "text-overflow: clip !important; height: auto !important; }</style>"
+    )
     for start in range(0, len(rows), columns):
         cols = st.columns(columns)
         for col, row in zip(cols, rows[start : start + columns], strict=False):
@@ -215,4 +251,5 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     help=row.get("help"),
                     delta_arrow=row.get("delta_arrow", "auto"),
                     border=True,
+                    height="stretch",  # a row's tiles as tall as its tallest
                 )

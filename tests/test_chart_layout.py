@@ -1,0 +1,79 @@
+"""Chart layout rules seen in screenshots: titles wrap instead of being cut, legends stay
+clear of axis titles, every bar keeps its label, count axes tick on whole numbers, and the
+benchmark spine shows each row's scale."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ehts_data import board, charts, periods, scorecard, store
+
+
+def _bars(n: int, value=1) -> pd.DataFrame:
+    return pd.DataFrame({"c": [f"Category {i}" for i in range(n)], "n": [value] * n})
+
+
+def test_a_long_title_is_written_on_lines_a_half_width_chart_can_show():
+    title = "Monthly engagement question: share agreeing (this period and the one before)"
+    fig = charts.bar(_bars(3), "c", "n", title=title, x_title="", y_title="")
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 1 and all(len(line) <= charts.TITLE_WIDTH for line in lines)
+    assert " ".join(lines) == title
+    assert fig.layout.margin.t > 60  # room for the second line
+    assert fig.layout.title.font.weight == 700 and "<b>" not in fig.layout.title.text
+
+
+def test_the_legend_sits_at_the_figures_foot_below_axis_titles_and_slanted_labels():
+    trend = pd.DataFrame(
+        {
+            "q": [f"2025-26-Q{i}" for i in range(1, 5)] * 2,
+            "v": [0.1] * 8,
+            "m": ["a"] * 4 + ["b"] * 4,
+        }
+    )
+    fig = charts.line(trend, "q", "v", title="t", x_title="Quarter", y_title="", color="m")
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
+    assert fig.layout.legend.yanchor == "bottom"
+
+
+def test_every_horizontal_bar_keeps_its_label_with_the_height_to_write_it():
+    few = charts.bar(_bars(5), "c", "n", title="t", x_title="", y_title="", horizontal=True)
+    many = charts.bar(_bars(25), "c", "n", title="t", x_title="", y_title="", horizontal=True)
+    assert many.layout.yaxis.dtick == 1 and many.layout.yaxis.tickmode == "linear"
+    assert few.layout.height is None and many.layout.height >= 25 * 20
+
+
+def test_a_line_of_small_counts_ticks_on_whole_numbers_only():
+    months = pd.DataFrame({"m": ["Jan", "Feb", "Mar"], "n": [1, 3, 2]})
+    small = charts.line(months, "m", "n", title="t", x_title="", y_title="")
+    assert small.layout.yaxis.dtick == 1
+    large = charts.line(
+        months.assign(n=[100, 300, 200]), "m", "n", title="t", x_title="", y_title=""
+    )
+    assert large.layout.yaxis.dtick is None
+
+
+def test_the_benchmark_spine_writes_each_rows_own_scale_at_its_ends(sample_db):
+    card = scorecard.load()
+    year = periods.parse("2025-26")
+    with store.connect(sample_db) as con:
+        results = scorecard.evaluate(con, card, year)
+    rows = board.spine_rows(results)
+    fig = board.spine_figure(results, year, 6)
+    (ends,) = [t for t in fig.data if t.mode == "text"]
+    assert len(ends.text) == 2 * rows["title"].nunique()
+    assert ends.x[0] < 0 and ends.x[1] > 1  # beyond a value drawn at an edge
+    assert "each row's scale is written at its ends" in fig.layout.xaxis.title.text
+    # Re-referral is better lower: its higher end is on the left (worse).
+    title = scorecard.load().get("re_referral").title
+    left, right = (ends.text[i] for i, y in enumerate(ends.y) if y == title)
+    assert float(left.rstrip("%")) > float(right.rstrip("%"))
+
+
+def test_a_long_x_axis_title_takes_two_lines():
+    axis = "Per 10,000 children aged 0-19, with 95% intervals around each value"
+    fig = charts.bar(_bars(3), "c", "n", title="t", x_title=axis, y_title="")
+    lines = fig.layout.xaxis.title.text.split("<br>")
+    assert len(lines) == 2 and " ".join(lines) == axis
+    short = charts.bar(_bars(3), "c", "n", title="t", x_title="Requests", y_title="")
+    assert short.layout.xaxis.title.text == "Requests"
