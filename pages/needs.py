@@ -105,9 +105,11 @@ else:
 columns_after = []
 if f.place_chosen and dimension != "locality":
     columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
-whole_column = ui.get(explore.need_prevalence_by, "all", f.period, explore.authority(f.scope))
-whole_column["Need"] = whole_column["need"].map(formatting.label)
-columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
+# (None for a coordinator: their authority-wide queries reach their own locality only.)
+whole_column = ui.whole_authority(explore.need_prevalence_by, "all", f.period)
+if whole_column is not None:
+    whole_column["Need"] = whole_column["need"].map(formatting.label)
+    columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
 if order is not None:
     order = [*order, *(c["Category"].iloc[0] for c in columns_after)]
 by = pd.concat([by, *columns_after], ignore_index=True)
