@@ -328,6 +328,19 @@ REFERENCE = {
 AUTHORITY_TOTAL = "ehts_data.metrics.compute"
 
 
+def authority_total(fn: Callable, args: tuple) -> bool:
+    """True for a metric's total with no breakdown: the one whole-authority figure a
+    coordinator may see (with small numbers withheld)."""
+    return f"{fn.__module__}.{fn.__qualname__}" == AUTHORITY_TOTAL and "none" in args
+
+
+def sees_authority(grant: Grant | None, fn: Callable, args: tuple) -> bool:
+    """True when this call for the whole authority returns the authority's figures to this
+    person: always, but for a coordinator only a metric's total (their other authority-wide
+    calls are narrowed to their own locality, which is no reference for it)."""
+    return grant is None or not grant.scoped or authority_total(fn, args)
+
+
 def bind(
     grant: Grant | None, fn: Callable, args: tuple, kwargs: dict, home: str | None = None
 ) -> tuple[tuple, dict, bool]:
@@ -352,7 +365,7 @@ def bind(
 
     def allowed(scope: Scope) -> Scope:
         nonlocal total
-        if scope.locality is None and name == AUTHORITY_TOTAL and "none" in args:
+        if scope.locality is None and authority_total(fn, args):
             if scope.hub is not None:
                 raise Refused("an authority-wide total is for the whole authority only")
             total = True

@@ -457,8 +457,11 @@ def heatmap(
     value_format: str = ".0%",
     x_order: list | None = None,
     y_order: list | None = None,
+    z_range: tuple[float, float] | None = None,
+    name: str | None = None,
 ) -> go.Figure:
-    """A grid of z by x and y, values written in the cells."""
+    """A grid of z by x and y, values written in the cells; `z_range` fixes the colour
+    scale's ends (grids set side by side), `name` names the grid (the place it is of)."""
     df, published = _data(df)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=False)
     if x_order is not None:
@@ -478,6 +481,8 @@ def heatmap(
             hovertemplate=f"%{{y}} × %{{x}}: %{{z:{value_format}}}<extra></extra>",
             xgap=1,
             ygap=1,
+            name=_name(name),
+            **({} if z_range is None else dict(zmin=z_range[0], zmax=z_range[1])),
         )
     )
     fig = _layout(fig, title, x_title, y_title)
@@ -530,13 +535,18 @@ def locality_map(
     focus: list | None = None,
     highlight: str | None = None,
     outline: dict | None = None,
+    reference: float | None = None,
+    reference_label: str = AUTHORITY,
+    value_format: str = ",.0f",
 ) -> go.Figure:
     """A choropleth of `value` by locality (or by small area: key 'area_code') with hub
     markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
     reference data (names and places). `focus`: the keys the view fits (the chosen
     locality's areas), the others drawn faded around them as context; `highlight`: the key
     chosen, outlined thickly; `outline`: GeoJSON whose boundaries are drawn as thick lines
-    (the chosen locality's, say). Clicking a shape or hub selects its key or hub id."""
+    (the chosen locality's, say); `reference`: the authority's value, marked and named on the
+    colour bar (and the bar's range reaches it). Clicking a shape or hub selects its key or
+    hub id."""
     areas, published = _data(areas)
     # A store loaded before ingest stripped GeoJSON properties may still hold them.
     geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
@@ -548,6 +558,8 @@ def locality_map(
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         inside = areas[key].isin(focused)
+        scale = _colour_range(areas[value], reference, reference_label, value_format)
+        scale["colorbar"] = dict(title=value_title, **scale.get("colorbar", {}))
         fig.add_trace(
             go.Choroplethmap(
                 geojson=geojson,
@@ -558,8 +570,7 @@ def locality_map(
                 colorscale=SEQUENTIAL,
                 # One colour range for every view, so a colour means the same rate whichever
                 # locality is shown; context outside the focus is faded behind thin lines.
-                zmin=areas[value].min(),
-                zmax=areas[value].max(),
+                **scale,
                 marker=dict(
                     opacity=0.8,
                     line=dict(
@@ -573,12 +584,22 @@ def locality_map(
                         ],
                     ),
                 ),
-                colorbar=dict(title=value_title),
                 hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
                 customdata=areas[key],
                 name="Localities" if key == "locality_id" else "Small areas",
             )
         )
+        if reference is not None and pd.notna(reference):
+            # Named like every other chart's reference (the map has no legend to show it).
+            fig.add_trace(
+                go.Scattermap(
+                    lat=[None],
+                    lon=[None],
+                    mode="markers",
+                    name=for_plotly(f"{reference_label}: {reference:{value_format}}"),
+                    hoverinfo="skip",
+                )
+            )
     if outline:
         lons, lats = [], []
         for feature in outline.get("features") or []:
@@ -650,6 +671,33 @@ def locality_map(
     fig = _layout(fig, title, None, None)
     fig.update_layout(height=460)
     return _mark(fig, published)
+
+
+def _colour_range(values, reference, reference_label: str, value_format: str) -> dict:
+    """A choropleth's colour range: from the lowest to the highest value shown, stretched to
+    take in the reference, which gets its own named tick on the colour bar. One value and no
+    reference is no scale at all (a range of one number would be drawn as 1,708.0-1,708.8)."""
+    values = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    has_reference = reference is not None and pd.notna(reference)
+    ends = [*values, *([reference] if has_reference else [])]
+    if not ends:
+        return {}
+    low, high = min(ends), max(ends)
+    if high - low <= 1e-9 * max(1.0, abs(high)):
+        return dict(zmin=low, zmax=high, showscale=False)
+    out = dict(zmin=low, zmax=high)
+    if has_reference:
+        # The range's ends and the reference, an end left out when it would crowd the label.
+        ticks = [(reference, f"{reference_label}: {reference:{value_format}}")] + [
+            (v, f"{v:{value_format}}")
+            for v in (low, high)
+            if abs(v - reference) > 0.12 * (high - low)
+        ]
+        ticks.sort()
+        out["colorbar"] = dict(
+            tickvals=[t[0] for t in ticks], ticktext=[for_plotly(t[1]) for t in ticks]
+        )
+    return out
 
 
 def _rings(geometry: dict):

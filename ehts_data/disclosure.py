@@ -395,6 +395,18 @@ class Published:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def then(self, other: Published) -> Published:
+        """These rows, then another published frame's (each passed disclosure control on its
+        own): a chart's marked reference rows, such as the whole authority's."""
+        if other.kinds != self.kinds or other.k != self.k:
+            raise ValueError("only frames published with the same kinds and k can be joined")
+        return Published(
+            pd.concat([self.frame, other.frame], ignore_index=True),
+            pd.concat([self.hidden, other.hidden], ignore_index=True),
+            self.kinds,
+            self.k,
+        )
+
     @property
     def empty(self) -> bool:
         return self.frame.empty

@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ehts_data import formatting, metrics, stats
+from ehts_data import explore, formatting, metrics, stats
 from ehts_data.metrics import ALL, EQUALITY_BREAKDOWNS, Scope
 from ehts_data.periods import Period, quarters_between
 
@@ -179,3 +179,27 @@ def family_trend(
             result = metrics.compute(con, metric_id, quarter, "none", scope)
             frames.append(result.assign(quarter=quarter.label, quarter_start=quarter.start))
     return pd.concat(frames, ignore_index=True)
+
+
+def family_view_per_group(
+    con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Scope = ALL
+) -> pd.DataFrame:
+    """The average group's families with a request and families supported over the known
+    groups of a breakdown (one row): the reference for one locality, catchment or decile."""
+    view = family_view(con, period, by, scope)
+    known = view[view["group"] != "unknown"]
+    counts = ["families_with_requests", "families_supported"]
+    return known[counts].mean().to_frame().T.assign(groups=len(known))
+
+
+def family_trend_per_place(
+    con: duckdb.DuckDBPyConnection, first: Period, last: Period, scope: Scope, per: str
+) -> pd.DataFrame:
+    """family_trend's counts (families with a request, families supported) divided by the
+    number of localities or small areas in the scope ('locality' | 'area'): the average
+    place's quarter, a reference for one place."""
+    places = explore.places_in(con, scope, per)
+    trend = family_trend(con, first, last, scope)
+    trend = trend[trend["metric"].isin(["families_with_requests", "families_supported"])]
+    per_place = trend["numerator"] / places
+    return trend.assign(numerator=per_place, value=per_place).reset_index(drop=True)

@@ -193,6 +193,16 @@ def episode_flow(
     return store.run(con, "episode_flow", **_params(period, scope))
 
 
+def episode_flow_shares(
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """The Sankey's links, each with its share of the links leaving the same node at the same
+    stage ('share'): where each decision, or each kind of episode, led."""
+    flow = episode_flow(con, period, scope)
+    out = flow.groupby(["stage", "source"])["children"].transform("sum")
+    return flow.assign(share=(flow["children"] / out.where(out > 0)).astype("float64"))
+
+
 def step_up_timing(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
@@ -384,14 +394,29 @@ def requests_monthly_per_place(
 ) -> pd.DataFrame:
     """Requests per month in the scope, divided by the number of localities or small areas
     in it ('locality' | 'area'): the average place's month, a reference for one place."""
+    df = requests_monthly(con, period, scope).groupby("month", as_index=False)["requests"].sum()
+    df["requests"] = df["requests"] / places_in(con, scope, per)
+    return df
+
+
+def places_in(con: duckdb.DuckDBPyConnection, scope: Scope, per: str) -> int:
+    """The number of localities or small areas in the scope ('locality' | 'area'), at least
+    one: what a total is divided by for the average place's."""
     if per not in ("locality", "area"):
         raise ValueError(f"an average per locality or area, not {per!r}")
-    df = requests_monthly(con, period, scope).groupby("month", as_index=False)["requests"].sum()
     table = localities(con) if per == "locality" else areas(con)
     if scope.locality is not None:
         table = table[table["locality_id"] == scope.locality]
-    df["requests"] = df["requests"] / max(len(table), 1)
-    return df
+    return max(len(table), 1)
+
+
+def requests_by_quarter_per_place(
+    con: duckdb.DuckDBPyConnection, first: Period, last: Period, scope: Scope, per: str
+) -> pd.DataFrame:
+    """Requests in each quarter from `first` to `last`, divided by the number of localities
+    or small areas in the scope: the average place's quarter, a reference for one place."""
+    df = metric_by_quarter(con, "requests", first, last, scope)
+    return df.assign(value=df["value"] / places_in(con, scope, per))
 
 
 def caseload_per_hub(

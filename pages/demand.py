@@ -24,14 +24,28 @@ area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=Tr
 area_name = group_names["area"].get(f.area) if f.area else None
 AUTHORITY = charts.AUTHORITY
 
-# Every locality, the chosen one in colour: a locality is seen beside its neighbours.
-counts = ui.get(metrics.compute, "requests", f.period, "locality", whole)
+# Every locality, the chosen one in colour: a locality is seen beside its neighbours. Where
+# the data hold one locality only (a coordinator's), its hub catchments are compared instead.
 rates = ui.get(metrics.compute, "requests_per_10k", f.period, "locality", whole)
+one_locality = (rates["group"] != "unknown").sum() <= 1 and not area_table.empty
+# Catchments are where families live: within the locality, whatever the hub filter.
+compare_by, compare_scope = (
+    ("catchment", metrics.Scope(f.scope.locality, None, f.scope.service))
+    if one_locality
+    else ("locality", whole)
+)
+compare_names = hub_names if one_locality else names
+compare_title = "Hub catchment" if one_locality else "Locality"
+if one_locality:
+    rates = ui.get(metrics.compute, "requests_per_10k", f.period, "catchment", compare_scope)
+counts = ui.get(metrics.compute, "requests", f.period, compare_by, compare_scope)
 authority_rate = ui.get(metrics.compute, "requests_per_10k", f.period, "none", whole)
 by_locality = counts[["group", "value"]].merge(
     rates[["group", "denominator", "value"]], on="group", suffixes=("_requests", "_rate")
 )
-by_locality["locality"] = by_locality["group"].map(lambda g: names.get(g, formatting.label(g)))
+by_locality["locality"] = by_locality["group"].map(
+    lambda g: compare_names.get(g, formatting.label(g))
+)
 authority_row = pd.DataFrame(
     {
         "group": ["all"],
@@ -45,18 +59,107 @@ by_locality = ui.publish(
     pd.concat([by_locality, authority_row], ignore_index=True),
     {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
 )
+# The authority's rate as published: every reference to it on this page reads this.
+centre = by_locality.frame.loc[by_locality.frame["group"] == "all", "value_rate"].iloc[0]
 table = by_locality.rename(
     columns={
-        "locality": "Locality",
+        "locality": compare_title,
         "value_requests": "Requests",
         "denominator": "Children aged 0-19",
         "value_rate": "Requests per 10,000 children",
     }
-)[["Locality", "Requests", "Children aged 0-19", "Requests per 10,000 children"]]
+)[[compare_title, "Requests", "Children aged 0-19", "Requests per 10,000 children"]]
 shown_localities = ui.publish(
     by_locality.frame[by_locality.frame["group"] != "all"],
     {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
 )
+RATE_FORMATS = {
+    "Requests": "count",
+    "Children aged 0-19": "count",
+    "Requests per 10,000 children": "per_10k",
+}
+geo = ui.get(explore.locality_geojson)
+
+PLACE_KINDS = {
+    "requests": "count",
+    "requests_year_before": "count",
+    "population": "public",
+    "rate": "per_10k",
+    "lower": "per_10k",
+    "upper": "per_10k",
+    "rate_year_before": "per_10k",
+    "change": "per_10k",
+}
+PLACE_COLUMNS = {
+    "requests": "Requests",
+    "population": "Children aged 0-19",
+    "rate": "Per 10,000",
+    "rate_year_before": "Per 10,000 a year before",
+    "change": "Change on a year before",
+    "imd_decile": "Deprivation decile",
+}
+PLACE_FORMATS = {
+    "Requests": "count",
+    "Children aged 0-19": "count",
+    "Per 10,000": "per_10k",
+    "Per 10,000 a year before": "per_10k",
+    "Change on a year before": "per_10k",
+}
+
+
+def small_area_map() -> pd.DataFrame:
+    """Every small area on a map, the chosen locality's in focus (its neighbours are
+    context) and the authority's rate marked on the colour bar; the areas in the
+    locality (all, with none chosen) come back for the table of the highest rates."""
+    every_area = ui.get(explore.demand_by_place, "area", f.period, whole)
+    every_area["Small area"] = every_area["group"].map(lambda g: group_names["area"].get(g, g))
+    # A decile is a label, not a count: written as one
+    every_area["imd_decile"] = every_area["imd_decile"].map(
+        lambda d: "Unknown" if pd.isna(d) else f"Decile {int(d)}"
+    )
+    known = every_area[every_area["group"] != "unknown"]
+    in_locality = (
+        known
+        if f.scope.locality is None
+        else known[known["group"].map(area_locality) == f.scope.locality]
+    )
+    mapped = ui.publish(known.rename(columns={"group": "area_code"}), PLACE_KINDS)
+    event = ui.chart(
+        charts.locality_map(
+            ui.get(explore.area_geojson),
+            mapped,
+            # One locality's map: its own hubs (others would float outside it).
+            hubs[hubs["locality_id"] == f.scope.locality] if one_locality else hubs,
+            title=f"Small areas of {names.get(f.scope.locality)}: requests per 10,000 children"
+            if one_locality
+            else "Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
+            + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
+            value="rate",
+            value_title="per 10,000",
+            label_col="Small area",
+            key="area_code",
+            focus=list(in_locality["group"]),
+            highlight=f.area,
+            outline=explore.features(geo, "locality_id", f.scope.locality),
+            reference=centre if f.place_chosen else None,
+        ),
+        mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
+        "demand_area_map",
+        sources=("requests_per_10k",),
+        formats=PLACE_FORMATS,
+        caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
+        + (
+            f"The colours run over {text.for_markdown(f.place_name)}'s areas and the whole "
+            "authority's rate (marked on the colour bar)."
+            if one_locality
+            else "One colour scale for the whole authority, so a colour means the same rate "
+            "everywhere."
+        ),
+        select=True,
+    )
+    ui.filter_on_map_click(event, "demand_area_map", area_locality, hub_locality)
+    return in_locality
+
 
 left, right = st.columns(2)
 with left:
@@ -65,49 +168,54 @@ with left:
             shown_localities,
             "locality",
             "value_rate",
-            title="Requests per 10,000 children aged 0-19, by locality",
-            x_title="Locality of residence",
-            y_title="Requests per 10,000 children aged 0-19",
+            title="Requests per 10,000 children aged 0-19, by "
+            + ("catchment" if one_locality else "locality"),
+            # A catchment's name is long: catchments are rows, localities columns.
+            x_title="Requests per 10,000 children aged 0-19"
+            if one_locality
+            else "Locality of residence",
+            y_title="Hub catchment (where families live)"
+            if one_locality
+            else "Requests per 10,000 children aged 0-19",
+            horizontal=one_locality,
             customdata="group",
-            reference=authority_rate["value"].iloc[0],
-            highlight=names.get(f.scope.locality),
+            reference=centre,
+            highlight=None if one_locality else names.get(f.scope.locality),
         ),
         table,
         "demand_rate_by_locality",
         sources=("requests_per_10k",),
-        formats={
-            "Requests": "count",
-            "Children aged 0-19": "count",
-            "Requests per 10,000 children": "per_10k",
-        },
+        formats=RATE_FORMATS,
         select=True,
     )
-    ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
+    if one_locality:
+        ui.filter_on_click(event, "hub", "demand_rate_by_locality", hub_locality)
+    else:
+        ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
-    geo = ui.get(explore.locality_geojson)
-    areas = shown_localities.rename(columns={"group": "locality_id"})
-    event = ui.chart(
-        charts.locality_map(
-            geo,
-            areas,
-            hubs,
-            title="Map: requests per 10,000 children aged 0-19, with hubs",
-            value="value_rate",
-            value_title="per 10,000",
-            label_col="locality",
-            highlight=f.scope.locality,
-        ),
-        table,
-        "demand_map",
-        sources=("requests_per_10k",),
-        formats={
-            "Requests": "count",
-            "Children aged 0-19": "count",
-            "Requests per 10,000 children": "per_10k",
-        },
-        select=True,
-    )
-    ui.filter_on_click(event, "locality", "demand_map", names)
+    if one_locality:
+        in_locality = small_area_map()
+    else:
+        areas = shown_localities.rename(columns={"group": "locality_id"})
+        event = ui.chart(
+            charts.locality_map(
+                geo,
+                areas,
+                hubs,
+                title="Map: requests per 10,000 children aged 0-19, with hubs",
+                value="value_rate",
+                value_title="per 10,000",
+                label_col="locality",
+                highlight=f.scope.locality,
+                reference=centre if f.place_chosen else None,
+            ),
+            table,
+            "demand_map",
+            sources=("requests_per_10k",),
+            formats=RATE_FORMATS,
+            select=True,
+        )
+        ui.filter_on_click(event, "locality", "demand_map", names)
 
 # With a place chosen, the share of its requests each hub received beside the authority's
 # share (a tick); else the counts.
@@ -148,7 +256,6 @@ if not area_table.empty:
     )
     # Places are where families live: within the locality, whatever the hub filter.
     place_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
-    centre = authority_rate["value"].iloc[0]
     locality_rate = None
     if f.scope.locality:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
@@ -160,31 +267,6 @@ if not area_table.empty:
         if f.area
         else None
     )
-    PLACE_KINDS = {
-        "requests": "count",
-        "requests_year_before": "count",
-        "population": "public",
-        "rate": "per_10k",
-        "lower": "per_10k",
-        "upper": "per_10k",
-        "rate_year_before": "per_10k",
-        "change": "per_10k",
-    }
-    PLACE_COLUMNS = {
-        "requests": "Requests",
-        "population": "Children aged 0-19",
-        "rate": "Per 10,000",
-        "rate_year_before": "Per 10,000 a year before",
-        "change": "Change on a year before",
-        "imd_decile": "Deprivation decile",
-    }
-    PLACE_FORMATS = {
-        "Requests": "count",
-        "Children aged 0-19": "count",
-        "Per 10,000": "per_10k",
-        "Per 10,000 a year before": "per_10k",
-        "Change on a year before": "per_10k",
-    }
     left, right = st.columns(2)
     with left:
         catchments = ui.get(explore.demand_by_place, "catchment", f.period, place_scope)
@@ -261,52 +343,29 @@ if not area_table.empty:
             select=True,
         )
         ui.filter_on_click(event, "area", "demand_area_funnel", area_locality)
-    # Every area on the map, the chosen locality's in focus: its neighbours are context.
-    every_area = ui.get(explore.demand_by_place, "area", f.period, whole)
-    every_area["Small area"] = every_area["group"].map(lambda g: group_names["area"].get(g, g))
-    # A decile is a label, not a count: written as one
-    every_area["imd_decile"] = every_area["imd_decile"].map(
-        lambda d: "Unknown" if pd.isna(d) else f"Decile {int(d)}"
-    )
-    known = every_area[every_area["group"] != "unknown"]
-    in_locality = (
-        known
-        if f.scope.locality is None
-        else known[known["group"].map(area_locality) == f.scope.locality]
-    )
-    mapped = ui.publish(known.rename(columns={"group": "area_code"}), PLACE_KINDS)
-    event = ui.chart(
-        charts.locality_map(
-            ui.get(explore.area_geojson),
-            mapped,
-            hubs,
-            title="Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
-            + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
-            value="rate",
-            value_title="per 10,000",
-            label_col="Small area",
-            key="area_code",
-            focus=list(in_locality["group"]),
-            highlight=f.area,
-            outline=explore.features(geo, "locality_id", f.scope.locality),
-        ),
-        mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
-        "demand_area_map",
-        sources=("requests_per_10k",),
-        formats=PLACE_FORMATS,
-        caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
-        "One colour scale for the whole authority, so a colour means the same rate everywhere.",
-        select=True,
-    )
-    ui.filter_on_map_click(event, "demand_area_map", area_locality, hub_locality)
+    if not one_locality:
+        in_locality = small_area_map()
     # The locality's (or the authority's) top ten, then the locality and the authority.
     top = in_locality.sort_values("rate", ascending=False).head(10)
     references = [
-        ui.get(explore.demand_by_place, "none", f.period, scope).assign(**{"Small area": label})
-        for scope, label in [
-            *([(place_scope, names.get(f.scope.locality))] if f.scope.locality else []),
-            (whole, AUTHORITY),
-        ]
+        *(
+            [
+                ui.get(explore.demand_by_place, "none", f.period, place_scope).assign(
+                    **{"Small area": names.get(f.scope.locality)}
+                )
+            ]
+            if f.scope.locality
+            else []
+        ),
+        # The authority's published total (a coordinator's queries reach their locality only).
+        by_locality.frame[by_locality.frame["group"] == "all"].rename(
+            columns={
+                "value_requests": "requests",
+                "denominator": "population",
+                "value_rate": "rate",
+                "locality": "Small area",
+            }
+        ),
     ]
     top = ui.publish(
         pd.concat([top, *references], ignore_index=True).drop(columns="group"), PLACE_KINDS
@@ -331,10 +390,11 @@ if not area_table.empty:
         trend[["Where", "quarter", "requests", "population", "rate", "rate_year_before", "change"]],
         {k: v for k, v in PLACE_KINDS.items() if k in trend.columns},
     )
-    authority_trend = ui.get(
-        explore.place_rate_by_quarter, "none", first_quarter, last_quarter, whole
+    authority_trend = ui.whole_authority(
+        explore.place_rate_by_quarter, "none", first_quarter, last_quarter
     )
-    authority_trend = ui.publish(authority_trend[["quarter", "rate"]], {"rate": "per_10k"})
+    if authority_trend is not None:
+        authority_trend = ui.publish(authority_trend[["quarter", "rate"]], {"rate": "per_10k"})
     where = "Hub catchment" if trend_by == "catchment" else "Locality"
     ui.chart(
         charts.line(
@@ -384,7 +444,9 @@ with left:
     waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope, f.area)
     waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
     waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
-    authority_wait = ui.get(explore.request_to_start, "none", f.period, whole)
+    authority_wait = ui.whole_authority(explore.request_to_start, "none", f.period)
+    if authority_wait is not None:
+        authority_wait = ui.publish(authority_wait[list(WAIT_KINDS)], WAIT_KINDS).frame
     ui.chart(
         charts.bar(
             waits,
@@ -395,7 +457,9 @@ with left:
             x_title="Median days, request received to episode start",
             y_title="Hub catchment" if wait_by == "catchment" else "Hub or team",
             horizontal=True,
-            reference=None if authority_wait.empty else authority_wait["median_days"].iloc[0],
+            reference=None
+            if authority_wait is None or authority_wait.empty
+            else authority_wait["median_days"].iloc[0],
         ),
         waits.rename(
             {

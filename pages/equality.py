@@ -121,7 +121,21 @@ if shares.empty:
         "(`population_groups.csv`, or a locality filter with the authority's group figures)."
     )
 else:
+    # With a place chosen, the whole authority's share of requests in each group (ticks).
+    whole_shares = ui.authority(equality.representation, f.period)
     for by, part in shares.groupby("breakdown", sort=False):
+        whole_requests = None
+        if whole_shares is not None:
+            whole_requests = whole_shares[whole_shares["breakdown"] == by].rename(
+                columns={"request_share": "share"}
+            )
+            whole_requests["Group"] = whole_requests["group"].map(
+                lambda g, by=by: equality.group_label(by, g)
+            )
+            whole_requests = ui.publish(
+                whole_requests[["Group", "requests", "share"]],
+                {"requests": "count", "share": "share"},
+            )
         long = part.melt(
             id_vars=["group", "requests", "population"],
             value_vars=["request_share", "population_share"],
@@ -149,6 +163,8 @@ else:
                 color="Share of",
                 value_format=".0%",
                 stacked=False,
+                reference=whole_requests,
+                reference_label=f"{charts.AUTHORITY}: share of requests",
             ),
             long.rename({"requests": "Requests", "population": "Population", "share": "Share"})[
                 ["Group", "Share of", "Requests", "Population", "Share"]
@@ -193,6 +209,27 @@ FAMILY_KINDS = {
     "families_multiple_needs_rate": "share",
 }
 published = ui.publish(view.drop(columns="group"), FAMILY_KINDS)
+# With a place chosen, the whole authority's average group (locality, catchment or decile).
+average = ui.authority(equality.family_view_per_group, f.period, family_by)
+if average is not None:
+    average = (
+        ui.publish(
+            average,
+            {
+                "families_with_requests": "summary",
+                "families_supported": "summary",
+                "groups": "public",
+            },
+        )
+        .frame["families_supported"]
+        .iloc[0]
+    )
+GROUP_WORDS = {
+    "locality": "locality",
+    "catchment": "catchment",
+    "area": "small area",
+    "imd_decile": "decile",
+}
 left, right = st.columns(2)
 with left:
     ui.chart(
@@ -205,6 +242,8 @@ with left:
             y_title="",
             horizontal=True,
             highlight=names["locality"].get(f.scope.locality) if family_by == "locality" else None,
+            reference=average,
+            reference_label=f"{charts.AUTHORITY}, average per {GROUP_WORDS[family_by]}",
         ),
         published.rename(
             {
@@ -245,11 +284,21 @@ with right:
     rates["Group"] = rates["group"].map(
         lambda g: equality.group_label(family_by, g, names.get(family_by))
     )
-    rates = ui.publish(
-        rates[["Group", "Measure", "numerator", "denominator", "value"]],
-        {"numerator": "count", "denominator": "denominator", "value": "share"},
-        lines=["Measure"],
-    )
+    RATE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
+    columns = ["Group", "Measure", "numerator", "denominator", "value"]
+    rates = ui.publish(rates[columns], RATE_KINDS, lines=["Measure"])
+    if f.place_chosen:
+        # The whole authority's rates, the last (marked) column: its published totals.
+        whole_rates = pd.concat(
+            [
+                ui.get(
+                    metrics.compute, metric_id, f.period, "none", explore.authority(f.scope)
+                ).assign(Measure=metrics.REGISTRY[metric_id].title, Group=charts.AUTHORITY)
+                for metric_id in ("family_re_entry_12m_rate", "families_multiple_needs_rate")
+            ],
+            ignore_index=True,
+        )
+        rates = rates.then(ui.publish(whole_rates[columns], RATE_KINDS))
     ui.chart(
         charts.bar(
             rates,
@@ -277,6 +326,16 @@ counts = trend[trend["metric"].isin(["families_with_requests", "families_support
 counts = ui.publish(
     counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
 )
+# The measure has no area filter: with an area chosen it is the area's locality's.
+average_trend = ui.authority(
+    equality.family_trend_per_place, f.period.previous().previous(), f.period, per="locality"
+)
+if average_trend is not None:
+    average_trend["Measure"] = average_trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
+    average_trend = average_trend[average_trend["Measure"].isin(set(counts.frame["Measure"]))]
+    average_trend = ui.publish(
+        average_trend[["Measure", "quarter", "numerator"]], {"numerator": "summary"}
+    )
 ui.chart(
     charts.line(
         counts,
@@ -286,6 +345,8 @@ ui.chart(
         x_title="Financial quarter",
         y_title="Families",
         color="Measure",
+        reference=average_trend,
+        reference_label=f"{charts.AUTHORITY}, average per locality",
     ),
     counts.rename({"quarter": "Quarter", "numerator": "Families"}),
     "equality_family_trend",

@@ -105,9 +105,11 @@ else:
 columns_after = []
 if f.place_chosen and dimension != "locality":
     columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
-whole_column = ui.get(explore.need_prevalence_by, "all", f.period, explore.authority(f.scope))
-whole_column["Need"] = whole_column["need"].map(formatting.label)
-columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
+# (None for a coordinator: their authority-wide queries reach their own locality only.)
+whole_column = ui.whole_authority(explore.need_prevalence_by, "all", f.period)
+if whole_column is not None:
+    whole_column["Need"] = whole_column["need"].map(formatting.label)
+    columns_after.append(whole_column.assign(Category=charts.AUTHORITY))
 if order is not None:
     order = [*order, *(c["Category"].iloc[0] for c in columns_after)]
 by = pd.concat([by, *columns_after], ignore_index=True)
@@ -144,42 +146,57 @@ ui.chart(
     formats=SHARE,
 )
 
-pairs = ui.get(explore.need_cooccurrence, f.period, f.scope)
-pairs["Need"] = pairs["need"].map(formatting.label)
-pairs["Also listed"] = pairs["also_need"].map(formatting.label)
-pairs = ui.publish(
-    pairs,
-    {
-        "assessments_listing_need": "denominator",
-        "assessments_listing_both": "count",
-        "share": "share",
-    },
-    lines=["Need"],
-)
-ui.chart(
-    charts.heatmap(
-        pairs,
-        "Also listed",
-        "Need",
-        "share",
-        title="Needs that appear together: of assessments with the row need, "
-        "the share also listing the column need",
-        x_title="Also listed",
-        y_title="Need",
-        colorbar_title="Share",
-        x_order=NEED_LABELS,
-        y_order=NEED_LABELS,
-    ),
-    pairs.rename(
-        columns={
-            "assessments_listing_need": "Assessments listing",
-            "assessments_listing_both": "Listing both",
-            "share": "Share",
-        }
-    )[["Need", "Also listed", "Assessments listing", "Listing both", "Share"]],
-    "needs_cooccurrence",
-    formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
-)
+PAIR_KINDS = {
+    "assessments_listing_need": "denominator",
+    "assessments_listing_both": "count",
+    "share": "share",
+}
+PAIR_COLUMNS = {
+    "assessments_listing_need": "Assessments listing",
+    "assessments_listing_both": "Listing both",
+    "share": "Share",
+}
+# With a place chosen, the whole authority's grid under the place's, on the same scale (side
+# by side, two grids of every need are too narrow to read).
+pair_frames = [
+    (f.place_name if f.place_chosen else None, "needs_cooccurrence", f.scope),
+    *([(charts.AUTHORITY, "needs_cooccurrence_authority", None)] if f.place_chosen else []),
+]
+for place, key, scope in pair_frames:
+    pairs = (
+        ui.get(explore.need_cooccurrence, f.period, scope)
+        if scope is not None
+        else ui.authority(explore.need_cooccurrence, f.period)
+    )
+    if pairs is None:  # a coordinator sees no authority-wide grid
+        continue
+    pairs["Need"] = pairs["need"].map(formatting.label)
+    pairs["Also listed"] = pairs["also_need"].map(formatting.label)
+    pairs = ui.publish(pairs, PAIR_KINDS, lines=["Need"])
+    ui.chart(
+        charts.heatmap(
+            pairs,
+            "Also listed",
+            "Need",
+            "share",
+            title=("" if place is None else f"{place}: ")
+            + "needs that appear together: of assessments with the row need, "
+            "the share also listing the column need",
+            x_title="Also listed",
+            y_title="Need",
+            colorbar_title="Share",
+            x_order=NEED_LABELS,
+            y_order=NEED_LABELS,
+            # The place's grid and the authority's: one scale, so a colour means one share.
+            z_range=(0.0, 1.0) if f.place_chosen else None,
+            name=place,
+        ),
+        pairs.rename(PAIR_COLUMNS)[
+            ["Need", "Also listed", "Assessments listing", "Listing both", "Share"]
+        ],
+        key,
+        formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
+    )
 thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
 thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
 thrive["Service"] = thrive["service"].map(formatting.label)

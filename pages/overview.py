@@ -26,6 +26,13 @@ trend = ui.publish(trend[["quarter", "period", "value"]], {"value": "count"}, li
 if not (trend.frame["value"].fillna(0) > 0).any():
     st.info("No requests in this period or the one before: nothing to chart.")
     st.stop()
+# With a place chosen, the authority's average locality in each quarter.
+# The measure has no area filter: with an area chosen it is the area's locality's.
+average = ui.authority(
+    explore.requests_by_quarter_per_place, f.period.previous(), f.period, per="locality"
+)
+if average is not None:
+    average = ui.publish(average[["quarter", "value"]], {"value": "summary"})
 ui.chart(
     charts.bar(
         trend,
@@ -34,6 +41,8 @@ ui.chart(
         title="Requests received per quarter (this period and the one before)",
         x_title="Financial quarter",
         y_title="Requests",
+        reference=average,
+        reference_label=f"{charts.AUTHORITY}, average per locality",
     ),
     trend.rename({"quarter": "Quarter", "value": "Requests"})[["Quarter", "Requests"]],
     "overview_requests_by_quarter",

@@ -16,15 +16,26 @@ RATES = {
     "step_up_rate": ("Step-up share of episodes closed", "episodes closed"),
 }
 
-flow = ui.get(explore.episode_flow, f.period, f.scope)
-flow["from"] = flow["source"].map(formatting.label)
-flow["to"] = flow["target"].map(formatting.label)
-# A service is one node, whether episodes flow into it or out of it.
-into_episode = (flow.stage == 1) & (flow.target != "no_episode")
-flow.loc[into_episode, "to"] = flow.loc[into_episode, "to"] + " (episode)"
-flow.loc[flow.stage == 2, "from"] = flow.loc[flow.stage == 2, "from"] + " (episode)"
+FLOW_KINDS = {"children": "count", "share": "share"}
+
+
+def labelled(flow):
+    """The links with their nodes named: a service is one node, whether episodes flow into
+    it or out of it."""
+    flow["from"] = flow["source"].map(formatting.label)
+    flow["to"] = flow["target"].map(formatting.label)
+    into_episode = (flow.stage == 1) & (flow.target != "no_episode")
+    flow.loc[into_episode, "to"] = flow.loc[into_episode, "to"] + " (episode)"
+    flow.loc[flow.stage == 2, "from"] = flow.loc[flow.stage == 2, "from"] + " (episode)"
+    flow["Step"] = flow["from"] + " → " + flow["to"]
+    return flow
+
+
+flow = labelled(ui.get(explore.episode_flow_shares, f.period, f.scope))
 # A node's links in and out add up to what it shows: both are lines.
-flow = ui.publish(flow[["from", "to", "children"]], {"children": "count"}, lines=["from", "to"])
+flow = ui.publish(
+    flow[["from", "to", "Step", "children", "share"]], FLOW_KINDS, lines=["from", "to"]
+)
 ui.chart(
     charts.sankey(
         flow,
@@ -41,6 +52,28 @@ ui.chart(
     caption="Left: decisions on requests received in the period, and step-downs from social care "
     "that started in it. Middle: the episode each led to. Right: how it closed, or still open.",
 )
+# With a place chosen, where each step led as shares, beside the whole authority's (ticks).
+whole_flow = ui.authority(explore.episode_flow_shares, f.period)
+if whole_flow is not None:
+    whole_flow = ui.publish(labelled(whole_flow)[["Step", "share"]], {"share": "share"})
+    ui.chart(
+        charts.bar(
+            flow,
+            "Step",
+            "share",
+            title=f"Where each step led: share of {f.place_name}'s, against the whole authority",
+            x_title="Share of the requests or episodes leaving the step (%)",
+            y_title="From → to",
+            horizontal=True,
+            value_format=".0%",
+            reference=whole_flow,
+        ),
+        flow.rename(
+            {"from": "From", "to": "To", "children": "Requests or episodes", "share": "Share"}
+        )[["From", "To", "Requests or episodes", "Share"]],
+        "steps_flow_shares",
+        formats={"Requests or episodes": "count", "Share": "share"},
+    )
 
 ui.shares_by_group(RATES, "steps")
 

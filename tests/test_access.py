@@ -256,3 +256,13 @@ def test_the_audit_log_keeps_every_entry_and_refuses_changes(tmp_path):
         con.execute("delete from audit_log")
     with pytest.raises(ValueError, match="unknown audit action"):
         state.audit(db, "x", None, "dance")
+
+
+def test_a_coordinator_sees_the_authority_only_as_a_metrics_total():
+    whole = ("x", None, "none", Scope())
+    assert access.sees_authority(COORDINATOR, metrics.compute, whole)
+    # Any other authority-wide call is narrowed to their locality: no reference for them.
+    assert not access.sees_authority(COORDINATOR, metrics.compute, ("x", None, "hub", Scope()))
+    assert not access.sees_authority(COORDINATOR, explore.need_cooccurrence, (None,))
+    for grant in (None, access.Grant("a@x.example", "A", "analyst")):
+        assert access.sees_authority(grant, explore.need_cooccurrence, (None,))

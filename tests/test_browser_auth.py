@@ -29,6 +29,7 @@ from ehts_data import access, disclosure, explore, formatting, periods, scorecar
 from ehts_data import store as store_module
 from ehts_data.metrics import Scope
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, running_app, settle
+from tests.test_browser_places import FIGURES
 from tests.test_browser_public import _number, _small_count
 
 OIDC = ROOT / "tests" / "oidc"
@@ -191,9 +192,22 @@ def test_a_coordinator_sees_only_their_locality_and_a_url_for_another_is_refused
         button.click()
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
     with store_module.connect(store) as con:
-        names = explore.group_names(con)["locality"]
-    # Their locality's records, and the whole authority only as its (published) total.
-    assert [r["locality"] for r in rows] == [names["NTH"], "Whole authority"], rows
+        hubs = explore.hubs(con)
+        catchments = set(explore.areas(con).query("locality_id == 'NTH'")["hub_id"])
+    names = dict(zip(hubs.hub_id, hubs.hub_name, strict=True))
+    # One locality's data: its catchments compared (not one lonely locality bar), and the
+    # whole authority only as its (published) total, the last row.
+    shown = [r["hub_catchment"] for r in rows]
+    assert shown[-1] == "Whole authority", rows
+    assert {names[h] for h in catchments} <= set(shown[:-1]) and len(shown) > 2, rows
+    figures = page.evaluate(FIGURES)
+    assert "demand_map" not in figures  # no map of one locality on a scale of one value
+    # The small-area map's colours run over the locality's areas and the authority's rate.
+    ticks = figures["demand_area_map"]["ticks"]
+    assert any(t.startswith("Whole authority: ") for t in ticks), ticks
+    [(low, high)] = figures["demand_area_map"]["ranges"]
+    assert high - low > 0.1 * high, (low, high)  # never 1,708.0 to 1,708.8
+    assert figures["demand_rate_by_locality"]["names"][-1].startswith("Whole authority: ")
     page.goto(f"{base}/demand?locality=EST")
     settle(page)
     page.get_by_text("Refused: your access covers NTH only, not EST").wait_for(timeout=30_000)

@@ -9,6 +9,7 @@ they never skip.
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.test_browser import browser  # noqa: F401 (the shared Chromium fixtur
 
 AREAS = {r["area_code"]: r for r in csv.DictReader(open(SAMPLE / "areas.csv"))}
 HUBS = {r["hub_id"]: r for r in csv.DictReader(open(SAMPLE / "hubs.csv"))}
-MAPS = {"demand_map", "demand_area_map"}  # coloured by rate: no reference line to draw
+MAPS = {"demand_map", "demand_area_map"}  # coloured by rate: the reference is on the colour bar
 
 # Each chart's key, its trace names, its heatmap labels and its title, from plotly's figure.
 FIGURES = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')].map(p => {
@@ -27,6 +28,10 @@ FIGURES = """() => Object.fromEntries([...document.querySelectorAll('.js-plotly-
     return [key, {
         names: p.data.map(t => t.name || ''),
         labels: p.data.flatMap(t => t.type === 'heatmap' ? [...t.x, ...t.y].map(String) : []),
+        ticks: p.data.flatMap(t => (t.colorbar && t.colorbar.ticktext) || []).map(String),
+        bars: p.data.flatMap(t => t.type === 'bar' ? [...(t.orientation === 'h' ? t.y : t.x)] : [])
+            .map(String),
+        ranges: p.data.filter(t => t.zmin !== undefined).map(t => [t.zmin, t.zmax]),
         title: ((p.layout.title && p.layout.title.text) || '').replaceAll('<br>', ' '),
     }];
 }))"""
@@ -63,7 +68,13 @@ def wait_for_title(page, key: str, text: str) -> None:
 
 
 def with_authority(figure: dict) -> bool:
-    return any(n.startswith("Whole authority") for n in figure["names"] + figure["labels"])
+    """The chart names the whole authority: a trace, a heatmap column, a bar, a colour-bar
+    tick or (a grid of the authority's own) its title."""
+    title = re.sub(r"<[^>]+>", "", figure["title"])  # titles are drawn in bold
+    return any(
+        n.startswith("Whole authority")
+        for n in [*figure["names"], *figure["labels"], *figure["bars"], *figure["ticks"], title]
+    )
 
 
 def query(page) -> dict:
@@ -106,8 +117,11 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     assert query(page) == {"period": "2025-26", "locality": "NTH"}
     charts = figures(page)
     # Every chart but the maps carries the whole authority (a trace named for it).
-    missing = [k for k, f in charts.items() if k not in MAPS and not with_authority(f)]
+    missing = [k for k, f in charts.items() if not with_authority(f)]
     assert missing == [] and len(charts) >= 12, (missing, list(charts))
+    # The maps name the authority's rate on their colour bars, within the bar's range.
+    for key in MAPS:
+        assert any(t.startswith("Whole authority: ") for t in charts[key]["ticks"]), key
     assert "Northgate" in charts["demand_catchments"]["names"][2]  # the locality's own line
     page.screenshot(path=str(ARTIFACTS / "places-demand-locality.png"), full_page=True)
 
@@ -205,10 +219,20 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
 @pytest.mark.parametrize(
     "page_id, keys",
     [
-        ("needs", ["needs_prevalence", "needs_groups", "needs_by_locality", "needs_thrive"]),
+        (
+            "needs",
+            [
+                "needs_prevalence",
+                "needs_groups",
+                "needs_by_locality",
+                "needs_cooccurrence_authority",
+                "needs_thrive",
+            ],
+        ),
         (
             "steps",
             [
+                "steps_flow_shares",
                 "steps_step_down_rate_locality",
                 "steps_step_up_rate_hub",
                 "steps_trend",
@@ -229,7 +253,16 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
                 "outcomes_survey_monthly",
             ],
         ),
-        ("equality", ["equality_age_band"]),
+        ("overview", ["overview_requests_by_quarter"]),
+        (
+            "equality",
+            [
+                "equality_age_band",
+                "equality_families_locality",
+                "equality_family_rates_locality",
+                "equality_family_trend",
+            ],
+        ),
     ],
 )
 def test_analysis_pages_set_the_chosen_locality_against_the_whole_authority(
@@ -247,5 +280,11 @@ def test_analysis_pages_set_the_chosen_locality_against_the_whole_authority(
         assert any(n.startswith("Northgate, all children") for n in charts[keys[0]]["names"])
     if page_id == "outcomes":
         assert "Northgate" in charts["outcomes_survey_monthly"]["names"]
+    if page_id == "needs":
+        # The authority's co-occurrence grid beside the locality's, named for each.
+        assert charts["needs_cooccurrence"]["names"] == ["Northgate"]
+        assert "Whole authority: " in charts["needs_cooccurrence_authority"]["title"]
+    if page_id == "steps":
+        assert charts["steps_flow_shares"]["names"] == ["", "Whole authority"]
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / f"places-{page_id}-locality.png"), full_page=True)

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ehts_data import explore, periods
+from ehts_data import equality, explore, periods
 from ehts_data.metrics import ALL, Scope
 from tests.test_breakdowns import city  # noqa: F401 (the hand-built city fixture)
 
@@ -158,3 +158,91 @@ def test_a_chart_with_a_reference_from_a_raw_frame_is_not_published():
     raw = pd.DataFrame({"c": ["a"], "n": [30]})
     chart = charts.bar(place, "c", "n", title="t", x_title="", y_title="", reference=raw)
     assert not charts.is_published(chart)
+
+
+def test_each_flow_link_is_a_share_of_the_links_leaving_its_node(city):  # noqa: F811
+    shares = explore.episode_flow_shares(city, FY).set_index(["stage", "source", "target"])
+    # Stage 1, early help decisions: 3 went on to an early help episode, 1 to none: 3/4, 1/4.
+    assert shares.loc[(1, "early_help", "early_help"), "share"] == pytest.approx(0.75)
+    assert shares.loc[(1, "early_help", "no_episode"), "share"] == pytest.approx(0.25)
+    # Stage 2, early help episodes: 2 still open, 1 stepped up: 2/3 and 1/3. The same node
+    # at stage 1 (a decision) is not mixed with it (an episode).
+    assert shares.loc[(2, "early_help", "still_open"), "share"] == pytest.approx(2 / 3)
+    assert shares.loc[(2, "early_help", "step_up_to_social_care"), "share"] == pytest.approx(1 / 3)
+    assert shares.loc[(1, "targeted_support", "no_episode"), "share"] == 1.0
+
+
+def test_the_authoritys_average_group_of_families(city):  # noqa: F811
+    # 2024-25 by locality: families with a request L1 2, L2 1 (mean 1.5); supported 2 and 2.
+    average = equality.family_view_per_group(city, FY, "locality")
+    assert average[["families_with_requests", "families_supported", "groups"]].values.tolist() == [
+        [1.5, 2.0, 2]
+    ]
+
+
+def test_families_by_quarter_of_the_average_locality_or_area(city):  # noqa: F811
+    # The authority's families supported by quarter of 2024-25: 3, 3, 3, 4; over L1 and L2.
+    per_locality = equality.family_trend_per_place(city, FY, FY, ALL, "locality")
+    supported = per_locality[per_locality["metric"] == "families_supported"]
+    assert supported["numerator"].tolist() == [1.5, 1.5, 1.5, 2.0]
+    assert set(per_locality["metric"]) == {"families_with_requests", "families_supported"}
+    with pytest.raises(ValueError, match="per locality or area"):
+        equality.family_trend_per_place(city, FY, FY, ALL, "hub")
+
+
+def test_a_map_names_the_authoritys_rate_on_its_colour_bar_and_never_a_scale_of_one_value():
+    from ehts_data import charts
+
+    one = pd.DataFrame({"locality_id": ["L1"], "rate": [1708.4], "name": ["North"]})
+    hubs = pd.DataFrame(columns=["hub_id", "hub_name", "hub_type", "latitude", "longitude"])
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"locality_id": "L1"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            }
+        ],
+    }
+    kwargs = dict(title="t", value="rate", value_title="per 10,000", label_col="name")
+    alone = charts.locality_map(geo, one, hubs, **kwargs).data[0]
+    assert alone.showscale is False  # one value: no colour bar from 1,708.0 to 1,708.8
+    shown = charts.locality_map(geo, one, hubs, reference=1200.0, **kwargs)
+    shape = shown.data[0]
+    # The range runs from the authority's 1,200 to the locality's 1,708, both marked.
+    assert (shape.zmin, shape.zmax) == (1200.0, 1708.4)
+    assert list(shape.colorbar.ticktext) == ["Whole authority: 1,200", "1,708"]
+    assert shape.colorbar.title.text == "per 10,000"
+    assert shown.data[1].name == "Whole authority: 1,200"
+
+
+def test_published_rows_then_a_published_reference_row_keep_each_ones_withheld_cells():
+    from ehts_data import disclosure
+
+    kinds = {"n": "count"}
+    groups = disclosure.publish(pd.DataFrame({"g": ["a", "b"], "n": [3, 40]}), kinds, 6)
+    whole = disclosure.publish(pd.DataFrame({"g": ["all"], "n": [43]}), kinds, 6)
+    joined = groups.then(whole)
+    # 3 is small and 40 would give it back from the line's total: both withheld; the
+    # authority's 43 was published on its own and stays.
+    assert joined.table()["n"].tolist() == ["c", "c", 43]
+    assert joined.kinds == kinds and joined.k == 6
+    with pytest.raises(ValueError, match="same kinds"):
+        groups.then(disclosure.publish(pd.DataFrame({"g": ["x"], "n": [9]}), kinds, None))
+
+
+def test_requests_by_quarter_of_the_average_locality(city):  # noqa: F811
+    # 2024-25 requests: Q1 R02, R04, R07, R08 (4); Q4 R06 (1); over L1 and L2: 2.0 and 0.5.
+    per_locality = explore.requests_by_quarter_per_place(city, FY, FY, ALL, "locality")
+    assert per_locality.set_index("quarter")["value"].to_dict() == {
+        "2024-25-Q1": 2.0,
+        "2024-25-Q2": 0.0,
+        "2024-25-Q3": 0.0,
+        "2024-25-Q4": 0.5,
+    }
+    # Within L1, one locality: its own requests, R02 and R04 in Q1 and R06 in Q4.
+    within = explore.requests_by_quarter_per_place(city, FY, FY, Scope(locality="L1"), "locality")
+    assert within["value"].tolist() == [2.0, 0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="per locality or area"):
+        explore.places_in(city, ALL, "hub")

@@ -7,6 +7,7 @@ from ehts_data.ui.blocks import (
     request_mix,
     shares_by_group,
     shares_by_quarter,
+    whole_authority,
 )
 from ehts_data.ui.data import (
     audit_log,
@@ -90,4 +91,5 @@ __all__ = [
     "table",
     "threshold",
     "tiles",
+    "whole_authority",
 ]

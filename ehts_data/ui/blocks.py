@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, metrics
+from ehts_data import access, charts, explore, formatting, metrics
 from ehts_data.contract import AGE_BANDS
+from ehts_data.ui import auth
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
 from ehts_data.ui.layout import chart, publish
@@ -16,13 +17,18 @@ GROUP_AXES = {"locality": "Locality of residence", "hub": "Hub or team"}
 SHARE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
 
 
-def authority(fn, *args, **kwargs):
-    """fn's result for the whole authority (the same period and service, no place) when a
-    locality, hub or area is chosen, else None: the reference every chart carries then."""
-    f = filters()
-    if not f.place_chosen:
+def whole_authority(fn, *args, **kwargs):
+    """fn's result for the whole authority (the same period and service, no place), or None
+    for a coordinator when it is more than a metric's total (access.sees_authority)."""
+    if not access.sees_authority(auth.grant(), fn, args):
         return None
-    return get(fn, *args, scope=explore.authority(f.scope), **kwargs)
+    return get(fn, *args, scope=explore.authority(filters().scope), **kwargs)
+
+
+def authority(fn, *args, **kwargs):
+    """fn's result for the whole authority when a locality, hub or area is chosen, else
+    None: the reference every chart carries then (see whole_authority)."""
+    return whole_authority(fn, *args, **kwargs) if filters().place_chosen else None
 
 
 def authority_mix(code: str, label: str, kinds: dict[str, str], fn, *args):
