@@ -522,6 +522,11 @@ def sankey(links: pd.DataFrame, *, title: str, source: str, target: str, value: 
     return _mark(_layout(fig, title, None, None), published)
 
 
+# Each drawn area's boundary goes to the browser: at national scale (33,264 areas) one map was
+# 23 MB and took over a minute to draw. Above this many, a map draws one locality's areas.
+MAP_AREAS_AT_MOST = 2_000
+
+
 def locality_map(
     geojson: dict | None,
     areas: pd.DataFrame,

@@ -109,7 +109,8 @@ PLACE_FORMATS = {
 
 def small_area_map() -> pd.DataFrame:
     """Every small area on a map, the chosen locality's in focus (its neighbours are
-    context) and the authority's rate marked on the colour bar; the areas in the
+    context) and the authority's rate marked on the colour bar; with more areas than one
+    map can carry, the chosen locality's only (none without a locality). The areas in the
     locality (all, with none chosen) come back for the table of the highest rates."""
     every_area = ui.get(explore.demand_by_place, "area", f.period, whole)
     every_area["Small area"] = every_area["group"].map(lambda g: group_names["area"].get(g, g))
@@ -123,15 +124,23 @@ def small_area_map() -> pd.DataFrame:
         if f.scope.locality is None
         else known[known["group"].map(area_locality) == f.scope.locality]
     )
-    mapped = ui.publish(known.rename(columns={"group": "area_code"}), PLACE_KINDS)
+    too_many = len(known) > charts.MAP_AREAS_AT_MOST
+    if too_many and f.scope.locality is None:
+        st.info(
+            f"The authority has {len(known):,} small areas, too many to draw on one map: "
+            "choose a locality (or click one on the map) to map its small areas."
+        )
+        return in_locality
+    drawn = in_locality if too_many else known
+    mapped = ui.publish(drawn.rename(columns={"group": "area_code"}), PLACE_KINDS)
     event = ui.chart(
         charts.locality_map(
             ui.get(explore.area_geojson),
             mapped,
             # One locality's map: its own hubs (others would float outside it).
-            hubs[hubs["locality_id"] == f.scope.locality] if one_locality else hubs,
+            hubs[hubs["locality_id"] == f.scope.locality] if one_locality or too_many else hubs,
             title=f"Small areas of {names.get(f.scope.locality)}: requests per 10,000 children"
-            if one_locality
+            if one_locality or too_many
             else "Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
             + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
             value="rate",
@@ -152,6 +161,9 @@ def small_area_map() -> pd.DataFrame:
             f"The colours run over {text.for_markdown(f.place_name)}'s areas and the whole "
             "authority's rate (marked on the colour bar)."
             if one_locality
+            else f"Only {text.for_markdown(names.get(f.scope.locality))}'s areas are drawn: the "
+            f"authority has {len(known):,}, too many for one map."
+            if too_many
             else "One colour scale for the whole authority, so a colour means the same rate "
             "everywhere."
         ),

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ehts_data import explore, formatting, metrics, periods, site, store
+from ehts_data import charts, explore, formatting, metrics, periods, site, store
 from ehts_data.disclosure import CONFIDENTIAL
 from ehts_data.metrics import Scope
 from ehts_data.ui.filters import Filters
@@ -270,3 +270,22 @@ def test_figures_that_ignore_the_service_filter_say_so_under_the_figure(monkeypa
     at = app(monkeypatch, sample_db)
     at.switch_page("pages/overview.py").run()
     assert not [c.value for c in at.caption if "filter not applied" in c.value]
+
+
+def test_an_authority_with_too_many_small_areas_maps_one_locality(monkeypatch, sample_db):
+    # The sample has a few dozen areas per locality; with the limit below that, the Demand page
+    # maps no small area for the whole authority and only the chosen locality's otherwise.
+    monkeypatch.setattr(charts, "MAP_AREAS_AT_MOST", 5)
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/demand.py").run()
+    assert not at.exception
+    assert any("too many to draw on one map" in i.value for i in at.info)
+    with store.connect(sample_db) as con:
+        locality, name = con.execute(
+            "select locality_id, locality_name from localities order by 1 limit 1"
+        ).fetchone()
+    at = app(monkeypatch, sample_db, locality=locality)
+    at.switch_page("pages/demand.py").run()
+    assert not at.exception
+    assert not any("too many to draw" in i.value for i in at.info)
+    assert any(f"Only {name}'s areas are drawn" in m.value for m in at.markdown)
