@@ -564,24 +564,11 @@ def matrix_published(
     tiles show."""
     matrix = matrix.assign(locality=matrix["locality_id"].map(lambda i: names.get(i, i)))
     return disclosure.publish(
-        matrix[["locality", *MATRIX_TABLE]],
+        matrix[["locality", *scorecard.MATRIX_COLUMNS]],
         {"numerator": "count", "denominator": "denominator", "value": "share", "level": "public"},
         k,
         lines=["kpi"],
     )
-
-
-MATRIX_TABLE = [
-    "kpi",
-    "title",
-    "locality_id",
-    "value",
-    "numerator",
-    "denominator",
-    "rag",
-    "versus",
-    "level",
-]
 
 
 def matrix_cells(
