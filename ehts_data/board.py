@@ -787,7 +787,7 @@ def marking_css(marking: str) -> str:
 
 # Every figure in the pack uses this template; it is written into the pack once, not once per
 # figure (it is most of a small figure's JSON).
-PACK_TEMPLATE = "plotly_white"
+PACK_TEMPLATE = charts.TEMPLATE
 PACK_TITLE_MARGIN = 60  # room above the plot for a one-line title (charts: 22 px a line)
 
 

@@ -11,6 +11,7 @@ import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ehts_data.contract import minimal_geojson
 from ehts_data.disclosure import Published
@@ -21,6 +22,11 @@ Data = pd.DataFrame | Published
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "cividis"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1f1f1f")
+# Every figure's template, given as plotly's default: a new figure takes the default without
+# validating it, where `update_layout(template=...)` validates the whole template again (about
+# 15 ms a figure, a third of building the board pack's figures). The figures are the same.
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
 
 
 def _data(df: Data) -> tuple[pd.DataFrame, bool]:
@@ -87,7 +93,6 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
             font=dict(size=17, weight=700),
         ),
         font=FONT,
-        template="plotly_white",
         margin=dict(l=10, r=10, t=38 + 22 * len(lines), b=10),
         colorway=PALETTE,
         # At the foot of the figure, below the axis title and slanted labels whatever the
