@@ -303,8 +303,10 @@ def run(
     save()
 
     say("timing each page in Chromium, from the request to the last chart drawn")
-    first = con.execute("select min(locality_id) from localities").fetchone()[0]
-    result["browser"] = browser_pages(db, period, workdir / "streamlit.log", first)
+    first = con.execute(
+        "select locality_id, locality_name from localities order by locality_id limit 1"
+    ).fetchone()
+    result["browser"] = browser_pages(db, period, workdir / "streamlit.log", *first)
     save()
 
     if not baseline:
@@ -337,12 +339,18 @@ def run(
     return result
 
 
-def browser_pages(db: Path, period: periods.Period, log: Path, locality: str | None) -> dict:
+def browser_pages(
+    db: Path,
+    period: periods.Period,
+    log: Path,
+    locality: str | None,
+    locality_name: str | None = None,
+) -> dict:
     """Every page timed in Chromium (browser_bench), or why it could not be."""
     from ehts_data import browser_bench
 
     try:
-        return browser_bench.time_pages(db, period.label, log, locality)
+        return browser_bench.time_pages(db, period.label, log, locality, locality_name)
     except (RuntimeError, TimeoutError) as exc:
         return {"error": str(exc)}
 

@@ -1137,6 +1137,11 @@ def html_to_pdf(source: Path, target: Path, timeout: int = 120) -> Path:
     return target
 
 
+def pack_stem(period: Period) -> str:
+    """The board pack's file name without its suffix."""
+    return f"board-pack-{period.label.replace(' ', '_')}"
+
+
 def write_pack(
     con: duckdb.DuckDBPyConnection,
     card: Registry,
@@ -1149,7 +1154,7 @@ def write_pack(
     """Write board-pack-<period>.html (and .pdf) into `out`; returns their paths."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"board-pack-{period.label.replace(' ', '_')}"
+    stem = pack_stem(period)
     page = folder / f"{stem}.html"
     page.write_text(pack_html(con, card, period, k=k), encoding="utf-8")
     paths = {"html": page}

@@ -2,7 +2,8 @@
 
 For `ehts bench`. The app is served from a store; Playwright (a dev dependency) drives Debian's
 Chromium. Cold is a page's first visit since the server started (its queries not cached);
-warm is a second visit in a new session (cached). Where the time goes: until the last message
+warm is a second visit in a new session (cached); each visit is a new browser context, with
+nothing in the browser's cache. Where the time goes: until the last message
 from the server (the page's queries, building its figures and sending them) and after it
 (the browser drawing), with the bytes the server sent.
 """
@@ -32,10 +33,8 @@ _STATE = """() => ({
 })"""
 
 
-def _visit(browser, url: str) -> dict:
-    """Open `url` in a new session; seconds to drawn, to the last server message, and bytes."""
-    # Tall enough for every chart of the longest page to be on screen (and so drawn).
-    page = browser.new_page(viewport={"width": 1400, "height": 5000})
+def _listen(page) -> dict:
+    """Bytes from the server over the page's websocket, and when the last came."""
     received = {"bytes": 0, "last": None}
 
     def on_socket(ws) -> None:
@@ -46,8 +45,12 @@ def _visit(browser, url: str) -> dict:
         ws.on("framereceived", on_frame)
 
     page.on("websocket", on_socket)
-    started = time.perf_counter()
-    page.goto(url)
+    return received
+
+
+def _drawn(page, url: str, started: float, received: dict) -> dict:
+    """Wait until the page is drawn; seconds since `started` to drawn and to the server's
+    last message, and the bytes sent since `received` was last reset."""
     drawn_at, seen, quiet_since = None, None, None
     while time.perf_counter() - started < TIMEOUT_S:
         state = page.evaluate(_STATE)
@@ -67,23 +70,84 @@ def _visit(browser, url: str) -> dict:
             break
         time.sleep(0.05)
     else:
-        page.close()
         raise TimeoutError(f"{url} was not drawn within {TIMEOUT_S:.0f} s")
-    charts = seen[0]
-    page.close()
-    last = received["last"] or drawn_at
+    last = max(received["last"] or drawn_at, started)
     return {
         "s": round(drawn_at - started, 2),
         "server_s": round(min(last, drawn_at) - started, 2),
         "drawing_s": round(max(drawn_at - last, 0.0), 2),
         "mb": round(received["bytes"] / 1e6, 2),
-        "charts": charts,
+        "charts": seen[0],
     }
 
 
-def time_pages(db: Path, period_label: str, log: Path, locality: str | None = None) -> dict:
-    """Cold and warm times of every page for a period, and a locality change on the default
-    page (a new locality's figures, not cached)."""
+def _new_page(browser):
+    # A new browser context: nothing cached in the browser. Tall enough for every chart of
+    # the longest page to be on screen (and so drawn).
+    return browser.new_page(viewport={"width": 1400, "height": 5000}, accept_downloads=True)
+
+
+def _visit(browser, url: str) -> dict:
+    """Open `url` in a new session; seconds to drawn, to the last server message, and bytes."""
+    page = _new_page(browser)
+    try:
+        received = _listen(page)
+        started = time.perf_counter()
+        page.goto(url)
+        return _drawn(page, url, started, received)
+    finally:
+        page.close()
+
+
+def _change_locality(browser, url: str, name: str) -> dict:
+    """Open `url`, then choose locality `name` in the sidebar, as a person does: seconds from
+    the choice to the page drawn again."""
+    page = _new_page(browser)
+    try:
+        received = _listen(page)
+        page.goto(url)
+        _drawn(page, url, time.perf_counter(), received)
+        page.get_by_role("combobox", name="Locality").click()
+        received.update(bytes=0, last=None)
+        started = time.perf_counter()
+        page.get_by_role("option", name=name, exact=True).click()
+        return _drawn(page, url, started, received)
+    finally:
+        page.close()
+
+
+def _board_pack(browser, url: str) -> dict:
+    """Open the page with the board pack's download button (drawn), click it: seconds until
+    the pack is downloaded, and its size."""
+    page = _new_page(browser)
+    try:
+        received = _listen(page)
+        page.goto(url)
+        _drawn(page, url, time.perf_counter(), received)
+        button = page.get_by_role("button", name="Download board pack (HTML)")
+        button.scroll_into_view_if_needed()
+        started = time.perf_counter()
+        with page.expect_download(timeout=TIMEOUT_S * 1000) as info:
+            button.click()
+        path = info.value.path()  # waits for the download to finish
+        return {
+            "s": round(time.perf_counter() - started, 2),
+            "mb": round(path.stat().st_size / 1e6, 2),
+        }
+    finally:
+        page.close()
+
+
+def time_pages(
+    db: Path,
+    period_label: str,
+    log: Path,
+    locality: str | None = None,
+    locality_name: str | None = None,
+) -> dict:
+    """Cold and warm times of every page for a period; on the default page, a locality
+    chosen in the sidebar (its figures not cached), the same locality opened from a link in
+    a new session, and the board pack's download from its button (built when clicked)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # a dev dependency: `pip install -e ".[dev]"`
@@ -100,10 +164,14 @@ def time_pages(db: Path, period_label: str, log: Path, locality: str | None = No
             for page in site.PAGES:
                 url = f"{base}/{page.url_path}?period={period_label}"
                 out["pages"][page.id] = {"cold": _visit(browser, url), "warm": _visit(browser, url)}
-            if locality:
-                default = next(p for p in site.PAGES if p.default)
-                url = f"{base}/{default.url_path}?period={period_label}&locality={locality}"
-                out["locality_change"] = {"page": default.id, **_visit(browser, url)}
+            default = next(p for p in site.PAGES if p.default)
+            url = f"{base}/{default.url_path}?period={period_label}"
+            if locality and locality_name:
+                change = _change_locality(browser, url, locality_name)
+                out["locality_change"] = {"page": default.id, "in": "sidebar", **change}
+                link = _visit(browser, f"{url}&locality={locality}")
+                out["locality_link"] = {"page": default.id, **link}
+            out["board_pack"] = {"page": default.id, **_board_pack(browser, url)}
         finally:
             browser.close()
     return out
@@ -122,11 +190,29 @@ def markdown(result: dict) -> list[str]:
             f"| {page} | {cold['s']} | {warm['s']} | {cold['server_s']} | {cold['drawing_s']} "
             f"| {cold['mb']} | {cold['charts']} |"
         )
-    change = result.get("locality_change")
-    if change:
-        lines += [
-            "",
+    change, link = result.get("locality_change"), result.get("locality_link")
+    if change or link:
+        lines.append("")
+    if change and change.get("in") == "sidebar":
+        lines.append(
+            f"A locality chosen in the sidebar of the {change['page']} page (its figures not "
+            f"cached): {change['s']} s to drawn ({change['server_s']} s until the server's "
+            "last message)."
+        )
+    elif change:  # results written before the change was made in the sidebar
+        lines.append(
             f"A locality change on the {change['page']} page (its figures not cached): "
-            f"{change['s']} s ({change['server_s']} s until the server's last message).",
-        ]
+            f"{change['s']} s ({change['server_s']} s until the server's last message)."
+        )
+    if link:
+        lines.append(
+            f"The same locality from a link, in a new session: {link['s']} s "
+            f"({link['server_s']} s until the server's last message)."
+        )
+    pack = result.get("board_pack")
+    if pack:
+        lines.append(
+            f"The board pack (HTML, {pack['mb']} MB) from its button on the {pack['page']} "
+            f"page to downloaded: {pack['s']} s."
+        )
     return lines

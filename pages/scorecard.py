@@ -222,23 +222,29 @@ if saved:
 st.header("Board pack")
 st.markdown(
     "A print-ready A4 landscape pack of this scorecard (tiles, table, benchmarks, localities, "
-    "definitions) that opens with no network. Figures resting on 1 to 5 cases show c."
+    "definitions) that opens with no network. Figures resting on 1 to 5 cases show c. The "
+    "HTML pack is built when you download it; the PDF is printed from it."
 )
-if st.button("Prepare the board pack", icon=":material/print:"):
-    with st.spinner("Preparing the board pack…"):
-        st.session_state["board_pack"] = ui.board_pack(card, f.period)
-pack = st.session_state.get("board_pack")
-if pack and pack["period"] == f.period.label:
-    left, right = st.columns(2)
-    left.download_button(
-        "Download board pack (HTML)", pack["html"], file_name=pack["html_name"], mime="text/html"
-    )
-    if pack["pdf"] is not None:
+pack = ui.board_pack(card, f.period)
+left, right = st.columns(2)
+left.download_button(
+    "Download board pack (HTML)",
+    pack.html,
+    file_name=pack.name,
+    mime="text/html",
+    key="board_pack_html",
+    # a download needs no rerun of the page, unless it is audited (signed in)
+    on_click="ignore" if ui.grant() is None else (lambda: ui.audit("board pack", f.period.label)),
+    icon=":material/download:",
+)
+if right.button("Prepare the board pack as PDF", icon=":material/print:"):
+    with st.spinner("Printing the board pack to PDF…"):
+        st.session_state["board_pack_pdf"] = ui.board_pack_pdf(pack)
+pdf = st.session_state.get("board_pack_pdf")
+if pdf and pdf["period"] == f.period.label:
+    if pdf["pdf"] is not None:
         right.download_button(
-            "Download board pack (PDF)",
-            pack["pdf"],
-            file_name=pack["pdf_name"],
-            mime="application/pdf",
+            "Download board pack (PDF)", pdf["pdf"], file_name=pdf["name"], mime="application/pdf"
         )
     else:
-        right.warning(pack["pdf_error"])
+        right.warning(pdf["error"])

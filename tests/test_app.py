@@ -31,6 +31,15 @@ def app(monkeypatch, db, **url) -> AppTest:
     return at
 
 
+def tables_opened(at: AppTest) -> AppTest:
+    """The page run again with every chart's "Show as table" open: a chart's table is sent
+    to the browser only once it is opened (ui.chart)."""
+    for expander in at.expander:
+        if expander.label == "Show as table":
+            at.session_state[expander.key] = True
+    return at.run()
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_on_the_sample_store(monkeypatch, sample_db, page):
     at = app(monkeypatch, sample_db)
@@ -95,7 +104,7 @@ def test_overview_tiles_follow_the_filters_in_the_url(monkeypatch, sample_db):
 def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
     at = app(monkeypatch, sample_db)
     at.switch_page("pages/demand.py").run()
-    table = at.dataframe[0].value
+    table = tables_opened(at).dataframe[0].value
     with store.connect(sample_db) as con:
         counts = metrics.compute(con, "requests", periods.parse("2025-26"), "locality")
         rates = metrics.compute(con, "requests_per_10k", periods.parse("2025-26"), "locality")
@@ -121,7 +130,7 @@ def test_service_filter_reaches_episode_metrics(monkeypatch, sample_db):
             Scope(service="targeted_support"),
         )
     # share tables in page order: step-down by locality, then step-up by locality
-    tables = [d.value for d in at.dataframe if "Share" in d.value.columns]
+    tables = [d.value for d in tables_opened(at).dataframe if "Share" in d.value.columns]
     step_up = tables[1]
     assert list(step_up["Count"]) == list(expected["numerator"])
 
@@ -246,7 +255,8 @@ def test_publication_mode_refuses_a_chart_drawn_from_a_raw_frame(monkeypatch):
     at.session_state["ehts_filters"] = Filters(year, Scope(), year.start, year.end)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    table = at.dataframe[0].value
+    assert not at.dataframe  # the table is sent once it is opened
+    table = tables_opened(at).dataframe[0].value
     assert list(table["n"]) == [
         CONFIDENTIAL,
         CONFIDENTIAL,

@@ -12,6 +12,7 @@ from ehts_data.ui.blocks import (
 from ehts_data.ui.data import (
     audit_log,
     board_pack,
+    board_pack_pdf,
     commentary,
     commentary_author,
     commentary_kpis,
@@ -62,6 +63,7 @@ __all__ = [
     "authority",
     "authority_mix",
     "board_pack",
+    "board_pack_pdf",
     "commentary",
     "commentary_versions",
     "chart",

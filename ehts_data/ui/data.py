@@ -5,11 +5,14 @@ rerun without a restart; sessions mid-query on the old version finish on it."""
 
 from __future__ import annotations
 
+import collections
 import sqlite3
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -170,23 +173,65 @@ def snapshots_published() -> pd.DataFrame:
     return _records(lambda: state.snapshots(db), state.REGISTER_COLUMNS)
 
 
-def board_pack(card, period) -> dict:
-    """The board pack as bytes for download: HTML always, PDF when Chromium can print it."""
+@dataclass(frozen=True)
+class BoardPack:
+    """The board pack of a run's extract, scorecard, period and commentary: `html()` builds
+    it (or returns it built), for a download button to call when it is clicked."""
+
+    key: tuple
+    con: duckdb.DuckDBPyConnection
+    card: scorecard.Registry
+    period: object
+    name: str  # board-pack-<period>.html
+
+    def html(self) -> bytes:
+        # Runs on the download's own thread (no Streamlit calls); queries use cursors.
+        with _PACKS_LOCK:
+            if self.key in _PACKS:
+                _PACKS.move_to_end(self.key)
+                return _PACKS[self.key]
+        built = board.pack_html(self.con, self.card, self.period).encode("utf-8")
+        with _PACKS_LOCK:
+            _PACKS[self.key] = built
+            while len(_PACKS) > PACKS_KEPT:
+                _PACKS.popitem(last=False)
+        return built
+
+
+# Packs built, newest last: the same pack is served again at once until the extract, the
+# scorecard or the commentary changes (each is in the key).
+PACKS_KEPT = 8
+_PACKS: collections.OrderedDict[tuple, bytes] = collections.OrderedDict()
+_PACKS_LOCK = threading.Lock()
+
+
+def board_pack(card, period) -> BoardPack:
+    """The board pack for download: built when its button is clicked, not on every run of
+    the page (at council scale it takes seconds), and kept for the next click."""
     current = current_store()
-    auth.audit("board pack", period.label)
+    comments = commentary_versions(period)  # read fresh: a saved comment makes a new pack
+    key = (current.version, card.model_dump_json(), period.label, comments.to_json())
+    name = f"{board.pack_stem(period)}.html"
+    return BoardPack(key, current.con, card, period, name)
+
+
+def board_pack_pdf(pack: BoardPack) -> dict:
+    """The board pack as PDF bytes (Chromium prints the HTML), or why there is none."""
+    auth.audit("board pack", f"{pack.period.label} (PDF)")
     with tempfile.TemporaryDirectory() as folder:
-        paths = board.write_pack(current.con, card, period, folder, pdf=False)
-        out = {
-            "period": period.label,
-            "html": paths["html"].read_bytes(),
-            "html_name": paths["html"].name,
-            "pdf": None,
-            "pdf_name": paths["html"].with_suffix(".pdf").name,
-            "pdf_error": None,
-        }
+        page = Path(folder) / pack.name
+        page.write_bytes(pack.html())
         try:
-            pdf = board.html_to_pdf(paths["html"], paths["html"].with_suffix(".pdf"))
-            out["pdf"] = pdf.read_bytes()
+            pdf = board.html_to_pdf(page, page.with_suffix(".pdf")).read_bytes()
         except (board.PdfError, OSError, subprocess.SubprocessError) as exc:
-            out["pdf_error"] = f"No PDF: {exc}. The HTML pack prints from any browser."
-    return out
+            return {
+                "period": pack.period.label,
+                "pdf": None,
+                "error": f"No PDF: {exc}. The HTML pack prints from any browser.",
+            }
+    return {
+        "period": pack.period.label,
+        "pdf": pdf,
+        "name": page.with_suffix(".pdf").name,
+        "error": None,
+    }

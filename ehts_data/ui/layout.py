@@ -179,12 +179,18 @@ def chart(
     # One row that wraps: in a narrow column the button moves under the table's expander
     # rather than being cut to "Downloa…".
     row = st.container(horizontal=True, gap="small")
-    with row, st.expander("Show as table", width="stretch"):
-        st.dataframe(data, hide_index=True, column_config=column_config)
+    # The table is sent when it is opened (opening reruns the page, from the cache) and the
+    # CSV made when the button is clicked: a grid under every chart, drawn or not, cost the
+    # browser about a tenth of a second each, and the CSVs the server's time on every run.
+    with row:
+        shown = st.expander("Show as table", width="stretch", key=f"{key}_table", on_change="rerun")
+    with shown:
+        if shown.open:
+            st.dataframe(data, hide_index=True, column_config=column_config)
     with row:
         st.download_button(
             "Download data",
-            export.csv_bytes(data, kinds),
+            lambda: export.csv_bytes(data, kinds),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
