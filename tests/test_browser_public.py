@@ -63,8 +63,11 @@ def _small_count(x) -> bool:
 
 def _downloads(page) -> list[list[dict]]:
     tables = []
-    # Only our buttons: the hidden ones belong to the tables' own toolbars.
-    buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
+    # Only the charts' buttons: the hidden ones belong to the tables' own toolbars, and the
+    # Scorecard's board pack is no table.
+    buttons = page.locator(
+        '[data-testid="stDownloadButton"] button:visible', has_text="Download data"
+    )
     for i in range(buttons.count()):
         # Scrolled first, as a reader would. Now and then (about one run in three on the
         # longest page) a click on a download button starts no download; a reader clicks
