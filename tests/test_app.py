@@ -299,3 +299,29 @@ def test_an_authority_with_too_many_small_areas_maps_one_locality(monkeypatch, s
     assert not at.exception
     assert not any("too many to draw" in i.value for i in at.info)
     assert any(f"Only {name}'s areas are drawn" in m.value for m in at.markdown)
+
+
+def test_board_pack_is_built_when_downloaded_and_kept_until_the_commentary_changes(
+    monkeypatch, sample_db, tmp_path
+):
+    import shutil
+
+    from ehts_data import scorecard
+    from ehts_data.ui import data
+
+    db = tmp_path / "store"
+    shutil.copytree(sample_db, db)
+    monkeypatch.setenv("EHTS_DB", str(db))
+    card, period = scorecard.load(), periods.parse("2025-26")
+    pack = data.board_pack(card, period)
+    assert pack.name == "board-pack-2025-26.html"
+    built = pack.html()
+    assert built.count(b'class="ehts-tile') >= len(card.kpi)
+    # The next run's pack is the same one, served again without building it.
+    assert data.board_pack(card, period).html() is built
+    scorecard.add_commentary(
+        db, "requests", period, "Demand rose in Riverside.", "Chair", card=card
+    )
+    again = data.board_pack(card, period)
+    assert again.key != pack.key
+    assert "Demand rose in Riverside." in again.html().decode()
