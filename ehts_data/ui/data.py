@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ehts_data import access, board, config, disclosure, scorecard, state, store, text
+from ehts_data import access, board, config, disclosure, periods, scorecard, state, store, text
 from ehts_data.ui import auth
 
 
@@ -181,7 +181,7 @@ class BoardPack:
     key: tuple
     con: duckdb.DuckDBPyConnection
     card: scorecard.Registry
-    period: object
+    period: periods.Period
     name: str  # board-pack-<period>.html
 
     def html(self) -> bytes:
