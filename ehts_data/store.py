@@ -264,6 +264,9 @@ def open_version(version: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to one extract version, by its own path. Raises OutdatedExtract
     for an extract whose fact tables older code derived."""
     con = duckdb.connect(str(version), read_only=True)
+    # Group keys numbered up to 2^17 (tens of thousands of small areas) are counted in a
+    # perfect hash table: DuckDB's default stops at 2^12 groups (bench/design-measurements.md).
+    con.execute("set global perfect_ht_threshold = 17")
     if derive_version(con) < DERIVE_VERSION:
         con.close()
         raise OutdatedExtract(Path(version).parent)

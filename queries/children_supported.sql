@@ -40,16 +40,26 @@ filtered as (
         and ($hub is not null or $service is not null)
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 in_period as (
-    select report_key from first_open
+    select
+        report_key,
+        count(*) as n
+    from first_open
+    group by report_key
     union all
-    select report_key from filtered
+    select
+        report_key,
+        count(*) as n
+    from filtered
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count(*) as n
+        sum(n)::bigint as n
     from in_period
     group by report_key
 ),

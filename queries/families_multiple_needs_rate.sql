@@ -49,17 +49,29 @@ grouped as (
     group by family_id
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 families_assessed as (
-    select group_count, report_key from stored
+    select
+        report_key,
+        count_if(group_count >= 3) as numerator,
+        count(*) as denominator
+    from stored
+    group by report_key
     union all
-    select group_count, report_key from grouped
+    select
+        report_key,
+        count_if(group_count >= 3) as numerator,
+        count(*) as denominator
+    from grouped
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count_if(group_count >= 3) as numerator,
-        count(*) as denominator
+        sum(numerator)::bigint as numerator,
+        sum(denominator)::bigint as denominator
     from families_assessed
     group by report_key
 ),

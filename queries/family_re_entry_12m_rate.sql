@@ -53,17 +53,29 @@ filtered_starts as (
     group by family_id
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 starting as (
-    select report_key, re_enters from first_starts
+    select
+        report_key,
+        count_if(re_enters) as numerator,
+        count(*) as denominator
+    from first_starts
+    group by report_key
     union all
-    select report_key, re_enters from filtered_starts
+    select
+        report_key,
+        count_if(re_enters) as numerator,
+        count(*) as denominator
+    from filtered_starts
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count_if(re_enters) as numerator,
-        count(*) as denominator
+        sum(numerator)::bigint as numerator,
+        sum(denominator)::bigint as denominator
     from starting
     group by report_key
 ),
