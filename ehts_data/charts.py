@@ -59,9 +59,9 @@ _EXTRA = "<extra>%{fullData.name}</extra>"
 
 
 def _col(col: str | Col) -> tuple[str, str | None, kinds.Kind | None]:
-    """A column given by name or as a Col spec: (name, label, kind)."""
+    """A column given by name or as a Col spec: (name, axis title, kind)."""
     if isinstance(col, Col):
-        return col.name, col.label, col.kind
+        return col.name, col.axis_title, col.kind
     return col, None, None
 
 
@@ -418,7 +418,10 @@ def intervals(
     the chosen locality's). `highlight`: the category chosen, ringed and in bold. y and value
     are column names or Col specs (labels as axis titles, value's kind for the formats)."""
     (y, y_label, _), (value, value_label, kind) = _col(y), _col(value)
-    value_format, hover_format = _formats(kind, value_format, ",.1f")
+    # Intervals sit close together: ticks as precise as the values (the hover format).
+    value_format, hover_format = _formats(
+        kind, value_format or (kind and kind.hover_format), ",.1f"
+    )
     x_title = value_label if x_title is None else x_title
     y_title = y_label if y_title is None else y_title
     df, published = _data(df)

@@ -74,6 +74,11 @@ class Kind:
         return self.download_places is None
 
     @property
+    def per_population(self) -> bool:
+        """A rate per resident population: a hub, which has no residents, has none."""
+        return self.per != 1
+
+    @property
     def free(self) -> bool:
         """No unit of its own: a download keeps its detail (FREE_PLACES)."""
         return self.download_places == FREE
@@ -312,12 +317,18 @@ def of_unit(unit: contract.Unit) -> Kind:
 
 @dataclass(frozen=True)
 class Col:
-    """A column as a chart and its table show it: `name` in the frame, `label` as the axis
-    title and table header, `kind` for its formats (None: a category or text column)."""
+    """A column as a chart and its table show it: `name` in the frame, `label` as the table
+    header and axis title, `kind` for its formats (None: a category or text column), `axis`
+    an axis title that says more than the header."""
 
     name: str
     label: str
     kind: Kind | None = None
+    axis: str | None = None
+
+    @property
+    def axis_title(self) -> str:
+        return self.label if self.axis is None else self.axis
 
     def __post_init__(self) -> None:
         if isinstance(self.kind, str):
