@@ -239,3 +239,21 @@ def test_column_specs_give_a_tables_headers_and_formats():
         "share": "Share",
     }
     assert kinds.formats(columns) == {"Requests": "count", "Share": "share"}
+
+
+def test_a_charts_table_is_its_column_specs_in_order_under_their_labels():
+    import pandas as pd
+
+    from ehts_data import disclosure
+    from ehts_data.ui import layout
+
+    frame = disclosure.publish(
+        pd.DataFrame({"group": ["a", "b"], "share": [0.5, 0.25], "requests": [20, 40]}),
+        {"share": "share", "requests": "count"},
+        None,
+    )
+    columns = (Col("group", "Place"), Col("requests", "Requests", kinds.COUNT))
+    table, formats = layout._table_of(frame, (*columns, Col("share", "Share", "share")), None)  # noqa: SLF001
+    assert list(table.frame.columns) == ["Place", "Requests", "Share"]
+    assert table.kinds == {"Requests": "count", "Share": "share"}
+    assert formats == {"Requests": "count", "Share": "share"}
