@@ -42,7 +42,8 @@ class Kind:
     text_format: str
     suffix: str
     tile_suffix: str
-    # A change: f"{diff * scale:+{change_format}}{change_suffix}" (+ the relative change).
+    # A change: f"{diff * scale:+,.{change_places}f}{change_suffix}" (and, for a count, the
+    # relative change).
     change_places: int  # a change that rounds to zero at these places is "no change"
     change_suffix: str  # " pp" for percentage points
     relative_change: bool  # a count's change also as a share of before: +148 (+2%)

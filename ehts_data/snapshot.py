@@ -185,7 +185,7 @@ def _headline_table(
                         if row.denominator == 0
                         else disclosure.CONFIDENTIAL
                         if den_hidden
-                        else round(float(row.value), 1)
+                        else round(float(row.value), kind.download_places)
                     )
                 hidden_rates += kind.suppression != "count" and shown == disclosure.CONFIDENTIAL
                 rows.append(
