@@ -13,7 +13,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from ehts_data import store
+from ehts_data import kinds, store
 from ehts_data.periods import Period, add_months
 
 Breakdown = Literal[
@@ -364,7 +364,7 @@ def to_records(df: pd.DataFrame) -> list[dict]:
     out = []
     for row in df[RESULT_COLUMNS].itertuples(index=False):
         value = None if pd.isna(row.value) else float(row.value)
-        if value is not None and metric_of(row.metric).kind == "count":
+        if value is not None and kinds.of(metric_of(row.metric).kind).whole:
             value = int(value)
         out.append(
             {

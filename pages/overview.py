@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics, scorecard, ui
+from ehts_data.kinds import COUNT, Col
 
 ui.page_header(
     "Overview",
@@ -33,19 +34,17 @@ average = ui.authority(
 )
 if average is not None:
     average = ui.publish(average[["quarter", "value"]], {"value": "summary"})
+QUARTERS = (Col("quarter", "Quarter", axis="Financial quarter"), Col("value", "Requests", COUNT))
 ui.chart(
     charts.bar(
         trend,
-        "quarter",
-        "value",
+        *QUARTERS,
         title="Requests received per quarter (this period and the one before)",
-        x_title="Financial quarter",
-        y_title="Requests",
         reference=average,
         reference_label=f"{charts.AUTHORITY}, average per locality",
     ),
-    trend.rename({"quarter": "Quarter", "value": "Requests"})[["Quarter", "Requests"]],
+    trend,
     "overview_requests_by_quarter",
     sources=("requests",),
-    formats={"Requests": "count"},
+    columns=QUARTERS,
 )

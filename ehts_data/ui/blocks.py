@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ehts_data import access, charts, explore, formatting, metrics
+from ehts_data import access, charts, explore, formatting, kinds, metrics
 from ehts_data.contract import AGE_BANDS
+from ehts_data.kinds import Col
 from ehts_data.ui import auth
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
 from ehts_data.ui.layout import chart, publish
 
-SHARE_FORMATS = {"Share": "share", "Count": "count", "Out of": "count"}
-SHARE_COLUMNS = {"numerator": "Count", "denominator": "Out of", "value": "Share"}
+# A share's numbers in its chart's table: what it counts, out of what, and the share.
+SHARE_COLUMNS = (
+    Col("numerator", "Count", kinds.COUNT),
+    Col("denominator", "Out of", kinds.COUNT),
+    Col("value", "Share", kinds.SHARE),
+)
 GROUP_AXES = {"locality": "Locality of residence", "hub": "Hub or team"}
 SHARE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
 
@@ -80,25 +85,23 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
                 df[axis] = df["group"].map(lambda g, n=names[by]: n.get(g, formatting.label(g)))
                 df = publish(df, SHARE_KINDS)
                 authority_value = get(metrics.compute, metric_id, f.period, "none", whole)
+                share = Col("value", "Share", kinds.SHARE, axis=f"Share of {counted} (%)")
                 chart(
                     charts.bar(
                         df,
-                        axis,
-                        "value",
+                        Col(axis, axis),
+                        share,
                         title=f"{title}, by {by}",
-                        x_title=f"Share of {counted} (%)",
-                        y_title=axis,
                         horizontal=True,
-                        value_format=".0%",
                         reference=authority_value["value"].iloc[0],
                         highlight=names["locality"].get(f.scope.locality)
                         if by == "locality"
                         else None,
                     ),
-                    df.rename(columns=SHARE_COLUMNS)[[axis, "Count", "Out of", "Share"]],
+                    df,
                     f"{key}_{metric_id}_{by}",
                     sources=(metric_id,),
-                    formats=SHARE_FORMATS,
+                    columns=(Col(axis, axis), *SHARE_COLUMNS),
                 )
 
 
@@ -117,22 +120,18 @@ def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -
             trend = publish(trend.drop(columns="quarter_start"), SHARE_KINDS, lines=["metric"])
         frames.append(trend)
     trend, whole = frames
+    quarter = Col("quarter", "Quarter", axis="Financial quarter")
     chart(
         charts.line(
             trend,
-            "quarter",
-            "value",
+            quarter,
+            Col("value", "Share", kinds.SHARE, axis="Share (%)"),
             title=title,
-            x_title="Financial quarter",
-            y_title="Share (%)",
             color="Measure",
-            value_format=".0%",
             reference=whole,
         ),
-        trend.rename(columns={**SHARE_COLUMNS, "quarter": "Quarter"})[
-            ["Measure", "Quarter", "Count", "Out of", "Share"]
-        ],
+        trend,
         key,
         sources=tuple(rates),
-        formats=SHARE_FORMATS,
+        columns=(Col("Measure", "Measure"), quarter, *SHARE_COLUMNS),
     )
