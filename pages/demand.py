@@ -453,7 +453,7 @@ WAIT_KINDS = {
 }
 with left:
     wait_by = "catchment" if not area_table.empty else "hub"
-    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope, f.area)
+    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope)
     waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
     waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
     authority_wait = ui.whole_authority(explore.request_to_start, "none", f.period)
@@ -493,7 +493,7 @@ with left:
         "authority's median.",
     )
 with right:
-    caseload = ui.get(explore.caseload_monthly, f.period, f.scope, f.area)
+    caseload = ui.get(explore.caseload_monthly, f.period, f.scope)
     caseload["Hub or team"] = caseload["hub_id"].map(lambda g: hub_names.get(g, g))
     caseload["Month end"] = caseload["month_end"].dt.strftime("%b %Y")
     caseload = ui.publish(
@@ -531,7 +531,7 @@ st.subheader("Monthly trend")
 three_years = periods.custom(
     max(f.first_day, periods.financial_year(f.period.end.year - 3).start), f.period.end
 )
-monthly = ui.get(explore.requests_monthly, three_years, f.scope, f.area)
+monthly = ui.get(explore.requests_monthly, three_years, f.scope)
 monthly["Locality"] = monthly["locality_id"].map(lambda g: names.get(g, g))
 if f.area:
     monthly["Locality"] = area_name

@@ -23,13 +23,13 @@ FY = periods.parse("2024-25")
 
 def test_request_views_follow_a_small_area(city):  # noqa: F811
     # A1's families' requests in 2024-25: R02 (C1, school, H1) and R04 (C2, school, no hub).
-    by_source = explore.requests_by(city, "source", FY, ALL, "A1")
+    by_source = explore.requests_by(city, "source", FY, Scope(area="A1"))
     assert by_source[["category", "requests", "share"]].values.tolist() == [["school", 2, 1.0]]
-    by_hub = explore.requests_by(city, "hub", FY, ALL, "A1").set_index("category")
+    by_hub = explore.requests_by(city, "hub", FY, Scope(area="A1")).set_index("category")
     assert by_hub["requests"].to_dict() == {"H1": 1, "unknown": 1}
     assert by_hub["share"].to_dict() == {"H1": 0.5, "unknown": 0.5}
     # Monthly: both in May 2024; A2 (C3): R06 in February 2025.
-    monthly = explore.requests_monthly(city, FY, ALL, "A2")
+    monthly = explore.requests_monthly(city, FY, Scope(area="A2"))
     assert monthly[["locality_id", "requests"]].values.tolist() == [["L1", 1]]
     assert monthly["month"].iloc[0].date() == date(2025, 2, 1)
 
@@ -41,8 +41,8 @@ def test_request_to_start_in_all_and_for_a_small_area(city):  # noqa: F811
     assert whole[["group", "episodes", "median_days", "within_28_days"]].values.tolist() == [
         ["all", 2, 45, 0]
     ]
-    assert explore.request_to_start(city, "none", FY, ALL, "A1")["episodes"].tolist() == [2]
-    assert explore.request_to_start(city, "none", FY, ALL, "A3").empty
+    assert explore.request_to_start(city, "none", FY, Scope(area="A1"))["episodes"].tolist() == [2]
+    assert explore.request_to_start(city, "none", FY, Scope(area="A3")).empty
 
 
 def test_caseload_per_hub_is_the_open_episodes_over_the_hubs_carrying_any(city):  # noqa: F811
@@ -51,7 +51,7 @@ def test_caseload_per_hub_is_the_open_episodes_over_the_hubs_carrying_any(city):
     per_hub = explore.caseload_per_hub(city, march)
     assert per_hub[["open_episodes", "hubs", "per_hub"]].values.tolist() == [[4, 2, 2.0]]
     # A3's family (C5) has E10 open at T1 then.
-    assert explore.caseload_monthly(city, march, ALL, "A3")["hub_id"].tolist() == ["T1"]
+    assert explore.caseload_monthly(city, march, Scope(area="A3"))["hub_id"].tolist() == ["T1"]
 
 
 def test_monthly_requests_of_the_average_locality_or_area(city):  # noqa: F811

@@ -29,16 +29,19 @@ _AREA = "ehts_last_area"  # the area of the last run, to tell a new choice from 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the person has chosen: a period, a scope (locality, hub, service) and a small
-    area within the locality (the metrics have no area filter: pages set the area against its
-    locality and the authority, and filter the views that can be)."""
+    """What the person has chosen: a period and a scope (locality, small area within it, hub,
+    service) that every metric and view follows."""
 
     period: periods.Period
     scope: Scope
     first_day: date  # the first and last days with data, for trends
     last_day: date
-    area: str | None = None
     place_name: str | None = None  # the chosen place's name (area, hub or locality), for legends
+
+    @property
+    def area(self) -> str | None:
+        """The small area chosen (its code), or None."""
+        return self.scope.area
 
     @property
     def place_chosen(self) -> bool:
@@ -348,8 +351,9 @@ def filter_bar() -> Filters | None:
                     if locality
                     else f"{area_names[v]} ({locality_names.get(area_locality[v], '')})"
                 ),
-                help="Click an area on the Demand page's map to choose it. The Demand page's "
-                "views follow the area; measures with no small-area filter show its locality.",
+                help="Every page's measures follow the area (the families living in it); "
+                "survey answers have no area. Click an area on the Demand page's map to "
+                "choose it.",
             )
             st.session_state[_AREA] = area
             if area and locality is None:
@@ -401,6 +405,6 @@ def filter_bar() -> Filters | None:
         if locality
         else None
     )
-    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day, area, place)
+    chosen = Filters(period, Scope(locality, hub, service, area), first_day, last_day, place)
     st.session_state[_STATE] = chosen
     return chosen
