@@ -182,7 +182,13 @@ st.markdown(
     "needs in 3 or more of the 10 Supporting Families headline groups."
 )
 has_areas = not ui.get(explore.areas).empty
-options = ["locality", *(["catchment", "area"] if has_areas else []), "imd_decile"]
+# One locality seen (a coordinator's) is one bar: its catchments and areas compare instead.
+one_locality = has_areas and ui.sees_one_locality()
+options = [
+    *([] if one_locality else ["locality"]),
+    *(["catchment", "area"] if has_areas else []),
+    "imd_decile",
+]
 family_by = st.radio(
     "Families by",
     options,

@@ -45,30 +45,31 @@ with left:
         formats={"Episodes closed": "count", "Share": "share"},
     )
 with right:
-    # Every locality, the chosen one in colour, and the whole authority's median.
+    # Every locality (a coordinator's: its catchments), the chosen one in colour, and the whole
+    # authority's median.
     whole = explore.authority(f.scope)
-    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", whole)
+    by, scope, chosen = ui.locality_comparison()
+    where = {"locality": "Locality", "catchment": "Hub catchment", "hub": "Hub or team"}[by]
+    median = ui.get(metrics.compute, "median_episode_days", f.period, by, scope)
     whole_median = ui.get(metrics.compute, "median_episode_days", f.period, "none", whole)
-    median["Locality"] = median["group"].map(
-        lambda g: names["locality"].get(g, formatting.label(g))
-    )
+    median[where] = median["group"].map(lambda g: names[by].get(g, formatting.label(g)))
     median = ui.publish(
-        median[["Locality", "denominator", "value"]],
+        median[[where, "denominator", "value"]],
         {"denominator": "denominator", "value": "days"},
     )
     ui.chart(
         charts.bar(
             median,
-            "Locality",
+            where,
             "value",
-            title="Median episode length, by locality",
-            x_title="Locality of residence",
+            title=f"Median episode length, by {where.lower()}",
+            x_title=where,
             y_title="Median length (days)",
             reference=whole_median["value"].iloc[0],
-            highlight=names["locality"].get(f.scope.locality),
+            highlight=names[by].get(chosen),
         ),
         median.rename({"denominator": "Episodes closed", "value": "Median days"})[
-            ["Locality", "Episodes closed", "Median days"]
+            [where, "Episodes closed", "Median days"]
         ],
         "outcomes_median_days",
         formats={"Episodes closed": "count", "Median days": "days"},

@@ -17,6 +17,7 @@ import pytest
 from ehts_data import equality, explore, periods
 from ehts_data.metrics import ALL, Scope
 from tests.test_breakdowns import city  # noqa: F401 (the hand-built city fixture)
+from tests.test_metrics import EPISODES, REQUESTS
 
 FY = periods.parse("2024-25")
 
@@ -246,3 +247,62 @@ def test_requests_by_quarter_of_the_average_locality(city):  # noqa: F811
     assert within["value"].tolist() == [2.0, 0.0, 0.0, 1.0]
     with pytest.raises(ValueError, match="per locality or area"):
         explore.places_in(city, ALL, "hub")
+
+
+def test_needs_by_a_localitys_catchments_read_the_need_prevalence_metric(load):
+    from tests.test_area_filter import ASSESSMENTS
+    from tests.test_breakdowns import AREAS, FAMILIES
+
+    assessed = load(
+        requests__csv=REQUESTS,
+        episodes__csv=EPISODES,
+        assessments__csv=ASSESSMENTS,
+        areas__csv=AREAS,
+        families__csv=FAMILIES,
+    )
+    # L1's assessments in 2024-25: S1, S2 (F1 in A1: catchment H1) and S3 (F2 in A2, no
+    # catchment hub: unknown). H1: parenting in S1 -> 1 of 2; unknown: S3 -> 1 of 1. L1 has no
+    # other catchment (H2's areas are L2's), and places with no assessment are left out.
+    by = explore.need_prevalence_by_place(assessed, "catchment", FY, Scope(locality="L1"))
+    parenting = by[by["need"] == "parenting"].set_index("category")
+    assert parenting[["assessments_listing", "assessments", "share"]].to_dict("index") == {
+        "H1": {"assessments_listing": 1, "assessments": 2, "share": 0.5},
+        "unknown": {"assessments_listing": 1, "assessments": 1, "share": 1.0},
+    }
+    assert list(by.columns) == ["need", "category", "assessments_listing", "assessments", "share"]
+    with pytest.raises(ValueError):
+        explore.need_prevalence_by_place(assessed, "locality", FY)
+
+
+def _heads(**values) -> pd.DataFrame:
+    row = {
+        "metric": "step_up_rate",
+        "numerator": 12,
+        "denominator": 40,
+        "value": 0.3,
+        "previous_period": "2023-24",
+        "previous_value": 0.25,
+        "previous_numerator": 10,
+        "previous_denominator": 40,
+        "note": None,
+    }
+    return pd.DataFrame([row | values])
+
+
+def test_a_headline_tile_carries_the_whole_authoritys_value_withheld_like_the_tile():
+    from ehts_data import formatting
+
+    whole = {"step_up_rate": {"numerator": 123, "denominator": 1000, "value": 0.123}}
+    (tile,) = formatting.headline_tiles(_heads(), None, None, whole)
+    assert tile["reference"] == "Whole authority: 12.3%"
+    # Published (K = 6): an authority share resting on 3 step-ups is withheld, as the tile's
+    # own would be; one on 123 is shown.
+    small = {"step_up_rate": {"numerator": 3, "denominator": 1000, "value": 0.003}}
+    (tile,) = formatting.headline_tiles(_heads(), 6, None, small)
+    assert tile["reference"] == "Whole authority: c"
+    (tile,) = formatting.headline_tiles(_heads(), 6, None, whole)
+    assert tile["reference"] == "Whole authority: 12.3%"
+    # No place chosen, or a 12-month rule the data cannot reach back for: no reference.
+    assert formatting.headline_tiles(_heads())[0]["reference"] is None
+    short = _heads(numerator=None, denominator=None, value=None, note="not shown")
+    assert formatting.headline_tiles(short, None, None, whole)[0]["reference"] is None
