@@ -201,7 +201,7 @@ with left:
         select=True,
     )
     if one_locality:
-        ui.filter_on_click(event, "hub", "demand_rate_by_locality", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_rate_by_locality", hub_locality)
     else:
         ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
@@ -264,7 +264,7 @@ if not area_table.empty:
         "area, as requests per 10,000 children aged 0-19 living there, with 95% intervals, "
         "against the whole authority's rate and the same period a year before. Where families "
         "live does not depend on the hub that received them: with a hub chosen, its catchment "
-        "is ringed. Click a catchment or an area to choose it."
+        "is ringed. Click a catchment or an area to choose it (the families living there)."
     )
     # Places are where families live: within the locality, whatever the hub filter.
     place_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
@@ -273,8 +273,8 @@ if not area_table.empty:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
         locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
     chosen_catchment = (
-        f.scope.hub
-        if f.scope.hub
+        f.scope.catchment or f.scope.hub
+        if f.scope.catchment or f.scope.hub
         else area_table.set_index("area_code")["hub_id"].get(f.area)
         if f.area
         else None
@@ -307,7 +307,7 @@ if not area_table.empty:
             formats=PLACE_FORMATS,
             select=True,
         )
-        ui.filter_on_click(event, "hub", "demand_catchments", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_catchments", hub_locality)
     with right:
         by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", place_scope)
         plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")

@@ -114,6 +114,18 @@ def test_overview_tiles_follow_a_small_area_and_carry_the_authoritys_value(monke
     assert any("survey answers have no small area" in c.value for c in at.caption)
 
 
+def test_a_catchment_in_the_url_filters_the_overview_to_the_families_living_there(
+    monkeypatch, sample_db
+):
+    at = app(monkeypatch, sample_db, catchment="NTH-S1", period="2024-25")
+    assert at.selectbox(key="flt_catchment").value == "NTH-S1"
+    at.switch_page("pages/overview.py").run()
+    shown = {m.label: m.value for m in at.metric}
+    year = periods.parse("2024-25")
+    assert shown == expected_tiles(sample_db, year, Scope(catchment="NTH-S1"))
+    assert shown != expected_tiles(sample_db, year, Scope())
+
+
 def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):
     at = app(monkeypatch, sample_db)
     at.switch_page("pages/demand.py").run()

@@ -179,12 +179,14 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     catchments.scroll_into_view_if_needed()
     click_centre(page, catchments.locator("g.points path.point").first)
     settle(page)
-    page.wait_for_url("**hub=**", timeout=15_000)
+    page.wait_for_url("**catchment=**", timeout=15_000)
     settle(page)
     chosen = query(page)
-    hub = HUBS[chosen["hub"]]
-    assert hub["locality_id"] == chosen["locality"] == "NTH"
-    assert sidebar_choice(page, "Hub or team") == hub["hub_name"]
+    hub = HUBS[chosen["catchment"]]
+    assert hub["locality_id"] == chosen["locality"] == "NTH" and "hub" not in chosen
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"catchment of {hub['hub_name']}" in main
     wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
     charts = figures(page)
     assert "Whole authority" in charts["demand_catchments"]["names"][-2]
@@ -197,6 +199,10 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
         ("locality=NTH&area=NOPE", "small area 'NOPE' (no such small area)"),
         ("locality=NTH&area=X01000150", "small area 'X01000150' (not an area of locality 'NTH')"),
         ("locality=NOWHERE", "locality 'NOWHERE' (no such locality)"),
+        (
+            "locality=NTH&catchment=EST-FH",
+            "catchment 'EST-FH' (no hub with a catchment in the locality chosen)",
+        ),
     ],
 )
 def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
@@ -212,7 +218,7 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
         settle(page)
         main = page.locator('[data-testid="stMain"]').inner_text()
         assert f"The link asked for {refused}: not applied" in main
-        assert "area" not in query(page)
+        assert "area" not in query(page) and "catchment" not in query(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
 

@@ -45,8 +45,10 @@ def locality_comparison() -> tuple[str, metrics.Scope, str | None]:
     scope = metrics.Scope(f.scope.locality, None, f.scope.service)
     if areas.empty:
         return "hub", scope, f.scope.hub
-    catchment = f.scope.hub or (
-        areas.set_index("area_code")["hub_id"].get(f.area) if f.area else None
+    catchment = (
+        f.scope.catchment
+        or f.scope.hub
+        or (areas.set_index("area_code")["hub_id"].get(f.area) if f.area else None)
     )
     return "catchment", scope, catchment
 
