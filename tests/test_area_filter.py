@@ -15,30 +15,13 @@ import pytest
 
 from ehts_data import explore, metrics, periods, store
 from ehts_data.metrics import Scope
-from tests.test_breakdowns import AREAS, FAMILIES, POPULATION_AREAS
-from tests.test_metrics import EPISODES, FY, REQUESTS, rows
-
-ASSESSMENTS = """
-    assessment_id,episode_id,completed_date,thrive_group,needs
-    S1,E02,2024-07-01,getting_help,parenting;child_behaviour
-    S2,E04,2024-07-02,getting_help,school_attendance;domestic_abuse
-    S3,E05,2024-04-01,getting_help,parenting;parental_conflict;young_carer;child_behaviour
-    S4,E08,2024-06-01,getting_help,debt_or_poverty;housing_insecurity
-    S5,E09,2025-04-01,getting_help,school_attendance
-    S6,E10,2025-03-31,getting_help,
-"""
+from tests.test_breakdowns import CITY
+from tests.test_metrics import FY, MULTIPLE_NEEDS, rows
 
 
 @pytest.fixture
 def city(load):
-    return load(
-        requests__csv=REQUESTS,
-        episodes__csv=EPISODES,
-        assessments__csv=ASSESSMENTS,
-        areas__csv=AREAS,
-        families__csv=FAMILIES,
-        population_areas__csv=POPULATION_AREAS,
-    )
+    return load(**CITY, assessments__csv=MULTIPLE_NEEDS)
 
 
 def value(con, metric_id, period=FY, **scope):

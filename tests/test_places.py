@@ -17,7 +17,6 @@ import pytest
 from ehts_data import equality, explore, periods
 from ehts_data.metrics import ALL, Scope
 from tests.test_breakdowns import city  # noqa: F401 (the hand-built city fixture)
-from tests.test_metrics import EPISODES, REQUESTS
 
 FY = periods.parse("2024-25")
 
@@ -250,16 +249,10 @@ def test_requests_by_quarter_of_the_average_locality(city):  # noqa: F811
 
 
 def test_needs_by_a_localitys_catchments_read_the_need_prevalence_metric(load):
-    from tests.test_area_filter import ASSESSMENTS
-    from tests.test_breakdowns import AREAS, FAMILIES
+    from tests.test_breakdowns import CITY
+    from tests.test_metrics import MULTIPLE_NEEDS
 
-    assessed = load(
-        requests__csv=REQUESTS,
-        episodes__csv=EPISODES,
-        assessments__csv=ASSESSMENTS,
-        areas__csv=AREAS,
-        families__csv=FAMILIES,
-    )
+    assessed = load(**CITY, assessments__csv=MULTIPLE_NEEDS)
     # L1's assessments in 2024-25: S1, S2 (F1 in A1: catchment H1) and S3 (F2 in A2, no
     # catchment hub: unknown). H1: parenting in S1 -> 1 of 2; unknown: S3 -> 1 of 1. L1 has no
     # other catchment (H2's areas are L2's), and places with no assessment are left out.
