@@ -32,6 +32,12 @@ def authority(scope: Scope) -> Scope:
     return Scope(service=scope.service)
 
 
+def without_places(scope: Scope) -> Scope:
+    """The scope without its small area and catchment: where the places of a locality are
+    compared (one place filtered would leave the others at zero)."""
+    return Scope(scope.locality, scope.hub, scope.service)
+
+
 # The dashboard filters a query may follow, and what a caption calls each.
 SCOPE_FILTERS = {
     "locality": "Locality",

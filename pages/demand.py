@@ -272,13 +272,7 @@ if not area_table.empty:
     if f.scope.locality:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
         locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
-    chosen_catchment = (
-        f.scope.catchment or f.scope.hub
-        if f.scope.catchment or f.scope.hub
-        else area_table.set_index("area_code")["hub_id"].get(f.area)
-        if f.area
-        else None
-    )
+    chosen_catchment = ui.chosen_catchment()
     left, right = st.columns(2)
     with left:
         catchments = ui.get(explore.demand_by_place, "catchment", f.period, place_scope)

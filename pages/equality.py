@@ -202,8 +202,21 @@ family_by = st.radio(
     key="equality_family_by",
 )
 names = ui.get(explore.group_names)
-# By locality every locality, the chosen one in colour; by place or decile, within the filter.
-family_scope = explore.authority(f.scope) if family_by == "locality" else f.scope
+# By locality every locality, the chosen one in colour; by catchment or area, those of the
+# locality, the chosen one in colour (a place filter would leave the others at zero); by
+# decile, within the filter.
+family_scope = (
+    explore.authority(f.scope)
+    if family_by == "locality"
+    else explore.without_places(f.scope)
+    if family_by in ("catchment", "area")
+    else f.scope
+)
+chosen_group = {
+    "locality": f.scope.locality,
+    "catchment": ui.chosen_catchment(),
+    "area": f.area,
+}.get(family_by)
 view = ui.get(equality.family_view, f.period, family_by, family_scope)
 view["Group"] = view["group"].map(lambda g: names.get(family_by, {}).get(g, formatting.label(g)))
 FAMILY_KINDS = {
@@ -247,7 +260,7 @@ with left:
             x_title="Families with an episode open in the period",
             y_title="",
             horizontal=True,
-            highlight=names["locality"].get(f.scope.locality) if family_by == "locality" else None,
+            highlight=names.get(family_by, {}).get(chosen_group),
             reference=average,
             reference_label=f"{charts.AUTHORITY}, average per {GROUP_WORDS[family_by]}",
         ),
@@ -332,9 +345,10 @@ counts = trend[trend["metric"].isin(["families_with_requests", "families_support
 counts = ui.publish(
     counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
 )
-# The measure has no area filter: with an area chosen it is the area's locality's.
+# The authority's average locality (average small area, with an area chosen).
+per = "area" if f.area else "locality"
 average_trend = ui.authority(
-    equality.family_trend_per_place, f.period.previous().previous(), f.period, per="locality"
+    equality.family_trend_per_place, f.period.previous().previous(), f.period, per=per
 )
 if average_trend is not None:
     average_trend["Measure"] = average_trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
@@ -352,7 +366,7 @@ ui.chart(
         y_title="Families",
         color="Measure",
         reference=average_trend,
-        reference_label=f"{charts.AUTHORITY}, average per locality",
+        reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
     counts.rename({"quarter": "Quarter", "numerator": "Families"}),
     "equality_family_trend",

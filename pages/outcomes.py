@@ -165,7 +165,8 @@ with right:
             y_title="Share agreeing (%)",
             value_format=".0%",
             reference=whole_monthly,
-            series_name=f.place_name,
+            # survey answers have no small area or catchment: the hub's or locality's
+            series_name=f.answering_place_name,
         ),
         monthly.rename(
             {"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}

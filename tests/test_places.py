@@ -93,6 +93,9 @@ def test_demand_by_place_for_the_whole_scope_is_one_reference_row(city):  # noqa
 
 def test_the_authority_of_a_scope_keeps_only_its_service():
     assert explore.authority(Scope("L1", "H1", "early_help")) == Scope(service="early_help")
+    # A comparison of a locality's places drops the small area and catchment chosen.
+    chosen = Scope("L1", "H1", "early_help", area="A1", catchment="H1")
+    assert explore.without_places(chosen) == Scope("L1", "H1", "early_help")
 
 
 def test_features_picks_one_localitys_boundary():

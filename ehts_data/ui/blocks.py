@@ -41,16 +41,21 @@ def locality_comparison() -> tuple[str, metrics.Scope, str | None]:
     f = filters()
     if not sees_one_locality():
         return "locality", explore.authority(f.scope), f.scope.locality
-    areas = get(explore.areas)
     scope = metrics.Scope(f.scope.locality, None, f.scope.service)
-    if areas.empty:
+    if get(explore.areas).empty:
         return "hub", scope, f.scope.hub
-    catchment = (
-        f.scope.catchment
-        or f.scope.hub
-        or (areas.set_index("area_code")["hub_id"].get(f.area) if f.area else None)
-    )
-    return "catchment", scope, catchment
+    return "catchment", scope, chosen_catchment()
+
+
+def chosen_catchment() -> str | None:
+    """The catchment to mark in a comparison of catchments: the one chosen, else the chosen
+    hub's, else the chosen small area's (None when none is)."""
+    f = filters()
+    if f.scope.catchment or f.scope.hub:
+        return f.scope.catchment or f.scope.hub
+    if f.area is None:
+        return None
+    return get(explore.areas).set_index("area_code")["hub_id"].get(f.area)
 
 
 def whole_authority(fn, *args, **kwargs):

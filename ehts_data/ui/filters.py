@@ -38,6 +38,8 @@ class Filters:
     first_day: date  # the first and last days with data, for trends
     last_day: date
     place_name: str | None = None  # the chosen place's name (area, hub or locality), for legends
+    # The same for figures with no small area or catchment (survey answers): hub or locality.
+    answering_place_name: str | None = None
 
     @property
     def area(self) -> str | None:
@@ -461,6 +463,7 @@ def filter_bar() -> Filters | None:
         else None
     )
     scope = Scope(locality, hub, service, area, catchment)
-    chosen = Filters(period, scope, first_day, last_day, place)
+    answering = hub_names.get(hub) if hub else locality_names.get(locality) if locality else None
+    chosen = Filters(period, scope, first_day, last_day, place, answering)
     st.session_state[_STATE] = chosen
     return chosen
