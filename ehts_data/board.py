@@ -186,7 +186,11 @@ def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> s
         if period.kind != "custom"
         else {"start": period.start.isoformat(), "end": period.end.isoformat()}
     )
-    query |= {k: v for k, v in (("locality", scope.locality), ("hub", scope.hub)) if v}
+    query |= {
+        k: v
+        for k, v in (("locality", scope.locality), ("area", scope.area), ("hub", scope.hub))
+        if v
+    }
     query |= {"service": scope.service} if scope.service else {}
     return f"./{page}?{urlencode(query)}"
 

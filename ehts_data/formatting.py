@@ -118,12 +118,18 @@ def nothing_counted(kind: str, counts: str, value, numerator, denominator) -> st
     return f"No {counts} in this period" if empty else None
 
 
-def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) -> list[dict]:
+def headline_tiles(
+    heads, k: int | None = None, polarities: dict | None = None, authority: dict | None = None
+) -> list[dict]:
     """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
     resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
     since a change and one end give the other. `polarities`: the board's judgement of which
     way is better for a metric (scorecard.polarities), so the Overview and the Scorecard
-    colour the same change the same way. A period with nothing to count says so."""
+    colour the same change the same way. A period with nothing to count says so.
+    `authority` (with a place chosen): each metric's whole-authority row (numerator,
+    denominator, value) for the same period, shown on its tile as 'reference' ("Whole
+    authority: 12.3%"), withheld under `k` like the tile's own value."""
+    from ehts_data.charts import AUTHORITY
     from ehts_data.disclosure import withheld
 
     tiles = []
@@ -156,8 +162,19 @@ def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) 
                 k,
             )
         delta = None if now or before else change(metric.kind, row.value, row.previous_value)
+        reference = None
+        whole = (authority or {}).get(row.metric)
+        # Not for a 12-month rule the data cannot reach back for (its value is withheld).
+        if whole is not None and not _missing(whole["value"]) and not getattr(row, "note", None):
+            shown = None
+            if k is not None:
+                shown = withheld(
+                    metric.kind, whole["value"], whole["numerator"], whole["denominator"], k
+                )
+            reference = f"{AUTHORITY}: {shown or headline(row.metric, whole['value'])}"
         tiles.append(
             {
+                "reference": reference,
                 "title": metric.title,
                 "value": now or headline(row.metric, row.value),
                 "delta": delta,

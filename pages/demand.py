@@ -191,7 +191,7 @@ with left:
         select=True,
     )
     if one_locality:
-        ui.filter_on_click(event, "hub", "demand_rate_by_locality", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_rate_by_locality", hub_locality)
     else:
         ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
@@ -254,7 +254,7 @@ if not area_table.empty:
         "area, as requests per 10,000 children aged 0-19 living there, with 95% intervals, "
         "against the whole authority's rate and the same period a year before. Where families "
         "live does not depend on the hub that received them: with a hub chosen, its catchment "
-        "is ringed. Click a catchment or an area to choose it."
+        "is ringed. Click a catchment or an area to choose it (the families living there)."
     )
     # Places are where families live: within the locality, whatever the hub filter.
     place_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
@@ -262,13 +262,7 @@ if not area_table.empty:
     if f.scope.locality:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
         locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
-    chosen_catchment = (
-        f.scope.hub
-        if f.scope.hub
-        else area_table.set_index("area_code")["hub_id"].get(f.area)
-        if f.area
-        else None
-    )
+    chosen_catchment = ui.chosen_catchment()
     left, right = st.columns(2)
     with left:
         catchments = ui.get(explore.demand_by_place, "catchment", f.period, place_scope)
@@ -300,7 +294,7 @@ if not area_table.empty:
             columns=(Col("Catchment", "Catchment"), *PLACE[:5]),
             select=True,
         )
-        ui.filter_on_click(event, "hub", "demand_catchments", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_catchments", hub_locality)
     with right:
         by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", place_scope)
         plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
@@ -427,7 +421,7 @@ WAIT_KINDS = {
 }
 with left:
     wait_by = "catchment" if not area_table.empty else "hub"
-    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope, f.area)
+    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope)
     waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
     waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
     authority_wait = ui.whole_authority(explore.request_to_start, "none", f.period)
@@ -465,7 +459,7 @@ with left:
         "authority's median.",
     )
 with right:
-    caseload = ui.get(explore.caseload_monthly, f.period, f.scope, f.area)
+    caseload = ui.get(explore.caseload_monthly, f.period, f.scope)
     caseload["Hub or team"] = caseload["hub_id"].map(lambda g: hub_names.get(g, g))
     caseload["Month end"] = caseload["month_end"].dt.strftime("%b %Y")
     caseload = ui.publish(
@@ -506,7 +500,7 @@ st.subheader("Monthly trend")
 three_years = periods.custom(
     max(f.first_day, periods.financial_year(f.period.end.year - 3).start), f.period.end
 )
-monthly = ui.get(explore.requests_monthly, three_years, f.scope, f.area)
+monthly = ui.get(explore.requests_monthly, three_years, f.scope)
 monthly["Locality"] = monthly["locality_id"].map(lambda g: names.get(g, g))
 if f.area:
     monthly["Locality"] = area_name

@@ -172,7 +172,13 @@ st.markdown(
     "needs in 3 or more of the 10 Supporting Families headline groups."
 )
 has_areas = not ui.get(explore.areas).empty
-options = ["locality", *(["catchment", "area"] if has_areas else []), "imd_decile"]
+# One locality seen (a coordinator's) is one bar: its catchments and areas compare instead.
+one_locality = has_areas and ui.sees_one_locality()
+options = [
+    *([] if one_locality else ["locality"]),
+    *(["catchment", "area"] if has_areas else []),
+    "imd_decile",
+]
 family_by = st.radio(
     "Families by",
     options,
@@ -186,8 +192,21 @@ family_by = st.radio(
     key="equality_family_by",
 )
 names = ui.get(explore.group_names)
-# By locality every locality, the chosen one in colour; by place or decile, within the filter.
-family_scope = explore.authority(f.scope) if family_by == "locality" else f.scope
+# By locality every locality, the chosen one in colour; by catchment or area, those of the
+# locality, the chosen one in colour (a place filter would leave the others at zero); by
+# decile, within the filter.
+family_scope = (
+    explore.authority(f.scope)
+    if family_by == "locality"
+    else explore.without_places(f.scope)
+    if family_by in ("catchment", "area")
+    else f.scope
+)
+chosen_group = {
+    "locality": f.scope.locality,
+    "catchment": ui.chosen_catchment(),
+    "area": f.area,
+}.get(family_by)
 view = ui.get(equality.family_view, f.period, family_by, family_scope)
 view["Group"] = view["group"].map(lambda g: names.get(family_by, {}).get(g, formatting.label(g)))
 FAMILY_KINDS = {
@@ -244,7 +263,7 @@ with left:
             FAMILIES[2],
             title="Families supported",
             horizontal=True,
-            highlight=names["locality"].get(f.scope.locality) if family_by == "locality" else None,
+            highlight=names.get(family_by, {}).get(chosen_group),
             reference=average,
             reference_label=f"{charts.AUTHORITY}, average per {GROUP_WORDS[family_by]}",
         ),
@@ -306,9 +325,10 @@ counts = trend[trend["metric"].isin(["families_with_requests", "families_support
 counts = ui.publish(
     counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
 )
-# The measure has no area filter: with an area chosen it is the area's locality's.
+# The authority's average locality (average small area, with an area chosen).
+per = "area" if f.area else "locality"
 average_trend = ui.authority(
-    equality.family_trend_per_place, f.period.previous().previous(), f.period, per="locality"
+    equality.family_trend_per_place, f.period.previous().previous(), f.period, per=per
 )
 if average_trend is not None:
     average_trend["Measure"] = average_trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
@@ -328,7 +348,7 @@ ui.chart(
         title="Families with a request and families supported, by quarter",
         color="Measure",
         reference=average_trend,
-        reference_label=f"{charts.AUTHORITY}, average per locality",
+        reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
     counts,
     "equality_family_trend",

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, ui
+from ehts_data import charts, explore, formatting, metrics, ui
 from ehts_data.contract import AGE_BANDS, NEED_CODES, ThriveGroup, codes
 from ehts_data.kinds import COUNT, SHARE, Col
 
@@ -15,7 +15,8 @@ ui.page_header(
     "the last column are the whole authority.",
 )
 f = ui.filters()
-names = ui.get(explore.group_names)["locality"]
+group_names = ui.get(explore.group_names)
+names = group_names["locality"]
 NEED_LABELS = [formatting.label(n) for n in NEED_CODES]
 # The numbers under every prevalence chart.
 PREVALENCE = (
@@ -81,10 +82,20 @@ dimension = st.segmented_control(
     key="needs_dimension",
 )
 dimension = dimension or "locality"
-by = ui.get(explore.need_prevalence_by, dimension, f.period, f.scope)
+# With a locality chosen, one locality column would compare nothing: its hub catchments (its
+# hubs, without small areas) instead, within the locality and service filters.
+place_by = None
+if dimension == "locality" and f.scope.locality:
+    place_by = "hub" if ui.get(explore.areas).empty else "catchment"
+    locality_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
+    by = ui.get(explore.need_prevalence_by_place, place_by, f.period, locality_scope)
+else:
+    by = ui.get(explore.need_prevalence_by, dimension, f.period, f.scope)
 by["Need"] = by["need"].map(formatting.label)
 if dimension == "locality":
-    by["Category"] = by["category"].map(lambda c: names.get(c, formatting.label(c)))
+    by["Category"] = by["category"].map(
+        lambda c: group_names[place_by or "locality"].get(c, formatting.label(c))
+    )
     order = None
 elif dimension == "imd_decile":
     by["Category"] = by["category"].map(lambda c: c if c == "unknown" else f"Decile {c}")
@@ -95,7 +106,7 @@ else:
     order = [formatting.label(c) for c in source]
 # The last columns: the chosen place in all (with another dimension) and the whole authority.
 columns_after = []
-if f.place_chosen and dimension != "locality":
+if f.place_chosen and (dimension != "locality" or place_by):
     columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
 # (None for a coordinator: their authority-wide queries reach their own locality only.)
 whole_column = ui.whole_authority(explore.need_prevalence_by, "all", f.period)
@@ -116,16 +127,20 @@ ui.chart(
         title="Share of assessments listing each need, by "
         + {
             "locality": "locality",
+            "catchment": f"hub catchment in {names.get(f.scope.locality)}",
+            "hub": f"lead hub in {names.get(f.scope.locality)}",
             "age_band": "age band",
             "imd_decile": "IMD decile (1 = most deprived)",
             "thrive_group": "i-THRIVE group",
-        }[dimension],
+        }[place_by or dimension],
         x_title={
             "locality": "Locality",
+            "catchment": "Hub catchment (where families live)",
+            "hub": "Lead hub or team",
             "age_band": "Age band at assessment",
             "imd_decile": "Index of Multiple Deprivation decile",
             "thrive_group": "i-THRIVE group",
-        }[dimension],
+        }[place_by or dimension],
         x_order=order,
         y_order=NEED_LABELS,
     ),

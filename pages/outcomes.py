@@ -44,31 +44,32 @@ with left:
         columns=(reason, service, episodes, share),
     )
 with right:
-    # Every locality, the chosen one in colour, and the whole authority's median.
+    # Every locality (a coordinator's: its catchments), the chosen one in colour, and the whole
+    # authority's median.
     whole = explore.authority(f.scope)
-    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", whole)
+    by, scope, chosen = ui.locality_comparison()
+    where = {"locality": "Locality", "catchment": "Hub catchment", "hub": "Hub or team"}[by]
+    median = ui.get(metrics.compute, "median_episode_days", f.period, by, scope)
     whole_median = ui.get(metrics.compute, "median_episode_days", f.period, "none", whole)
-    median["Locality"] = median["group"].map(
-        lambda g: names["locality"].get(g, formatting.label(g))
-    )
+    median[where] = median["group"].map(lambda g: names[by].get(g, formatting.label(g)))
     median = ui.publish(
-        median[["Locality", "denominator", "value"]],
+        median[[where, "denominator", "value"]],
         {"denominator": "denominator", "value": "days"},
     )
-    locality = Col("Locality", "Locality", axis="Locality of residence")
+    place = Col(where, where)
     days = Col("value", "Median days", kinds.DAYS, axis="Median length (days)")
     ui.chart(
         charts.bar(
             median,
-            locality,
+            place,
             days,
-            title="Median episode length, by locality",
+            title=f"Median episode length, by {where.lower()}",
             reference=whole_median["value"].iloc[0],
-            highlight=names["locality"].get(f.scope.locality),
+            highlight=names[by].get(chosen),
         ),
         median,
         "outcomes_median_days",
-        columns=(locality, Col("denominator", "Episodes closed", kinds.COUNT), days),
+        columns=(place, Col("denominator", "Episodes closed", kinds.COUNT), days),
     )
 
 st.subheader("Family survey")
@@ -161,7 +162,8 @@ with right:
             SURVEY[2],
             title="Monthly engagement question: share agreeing (this period and last)",
             reference=whole_monthly,
-            series_name=f.place_name,
+            # survey answers have no small area or catchment: the hub's or locality's
+            series_name=f.answering_place_name,
         ),
         monthly,
         "outcomes_survey_monthly",

@@ -6,11 +6,14 @@
 -- columns: metric, group, numerator (families with needs in 3+ groups), denominator (families
 --          assessed), value (share from 0 to 1; null when no family was assessed)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
---             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
+--             'area' | 'imd_decile'); filters
+--             $locality, $area_number, $catchment_number, $hub (lead hub), $service (null = all)
 with
 
 -- A financial year or quarter without a hub or service filter: one row per family, grouped
 -- at ingest (family_need_periods).
+-- The locality, small-area and catchment filters keep or drop a family whole (they are the
+-- family's own, families.csv), so the rule holds within them; a hub or service filter does not.
 stored as (
     select
         group_count,
@@ -21,6 +24,8 @@ stored as (
     from family_need_periods
     where period_start = $start and period_end = $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and $hub is null and $service is null
 ),
 
@@ -37,6 +42,8 @@ grouped as (
     from assessment_facts
     where completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
         and not (

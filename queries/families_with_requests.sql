@@ -5,12 +5,15 @@
 --        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
---             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)
+--             'area' | 'imd_decile'); filters
+--             $locality, $area_number, $catchment_number, $hub (the receiving hub; null = all)
 with
 
 -- Without a hub filter, a family's first request in the period is the one whose family
 -- previous request (derive_request_facts) is before the period: one row per family, counted
 -- without a distinct.
+-- The locality, small-area and catchment filters keep or drop a family whole (they are the
+-- family's own, families.csv), so the rule holds within them; a hub or service filter does not.
 first_requests as (
     select
         report_key(
@@ -20,6 +23,8 @@ first_requests as (
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and $hub is null
         and family_previous_request_date < $start
 ),
@@ -35,6 +40,8 @@ hub_families as (
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and hub_id = $hub
 ),
 

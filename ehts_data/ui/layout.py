@@ -235,7 +235,8 @@ def filters_not_applied(figures: dict[str, str]) -> None:
 
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
-    and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
+    'polarity' ('higher', 'lower' or None: which way is better) to colour the change, and
+    'reference' (text or None: the whole authority's value, written under the figure)."""
     # A tile's title is written in full on as many lines as it needs: Streamlit cuts a
     # metric's label to one line ("Requests per 10,000 childre…").
     st.html(
@@ -246,7 +247,9 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
     for start in range(0, len(rows), columns):
         cols = st.columns(columns)
         for col, row in zip(cols, rows[start : start + columns], strict=False):
-            with col:
+            # One bordered box per tile, holding the whole authority's value under the figure
+            # when a place is chosen; a row's boxes as tall as its tallest.
+            with col, st.container(border=True, height="stretch"):
                 polarity = row.get("polarity")
                 st.metric(
                     row["title"],
@@ -259,6 +262,6 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     else "off",
                     help=row.get("help"),
                     delta_arrow=row.get("delta_arrow", "auto"),
-                    border=True,
-                    height="stretch",  # a row's tiles as tall as its tallest
                 )
+                if row.get("reference"):
+                    st.caption(text.for_markdown(row["reference"]))
