@@ -366,7 +366,7 @@ def bind(
     def allowed(scope: Scope) -> Scope:
         nonlocal total
         if scope.locality is None and authority_total(fn, args):
-            if scope.hub is not None:
+            if any(v is not None for v in (scope.hub, scope.area, scope.catchment)):
                 raise Refused("an authority-wide total is for the whole authority only")
             total = True
             return scope

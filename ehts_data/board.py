@@ -37,6 +37,7 @@ from ehts_data import (
     stats,
     store,
 )
+from ehts_data import kinds as value_kinds
 from ehts_data.periods import Period
 from ehts_data.scorecard import KpiResult, Registry
 
@@ -185,7 +186,11 @@ def drill_link(kpi, period: Period, scope: scorecard.Scope = scorecard.ALL) -> s
         if period.kind != "custom"
         else {"start": period.start.isoformat(), "end": period.end.isoformat()}
     )
-    query |= {k: v for k, v in (("locality", scope.locality), ("hub", scope.hub)) if v}
+    query |= {
+        k: v
+        for k, v in (("locality", scope.locality), ("area", scope.area), ("hub", scope.hub))
+        if v
+    }
     query |= {"service": scope.service} if scope.service else {}
     return f"./{page}?{urlencode(query)}"
 
@@ -484,7 +489,7 @@ def benchmark_table(
                 rows.append(
                     (
                         r.kpi.title,
-                        export.UNIT_WORDS[kind],
+                        value_kinds.of(kind).words,
                         _symbol(r, k) or export.in_unit(kind, r.value),
                         b.label,
                         export.in_unit(kind, b.value) if b.value is not None else None,
@@ -539,7 +544,7 @@ def matrix_download(matrix: disclosure.Published, card: Registry) -> disclosure.
     frame.insert(
         frame.columns.get_loc("value"),
         "unit",
-        frame["kpi"].map(lambda i: export.UNIT_WORDS[kinds[i]]),
+        frame["kpi"].map(lambda i: value_kinds.of(kinds[i]).words),
     )
     columns = [
         "title",
@@ -662,9 +667,7 @@ def funnel_points(
 
 def funnel_unit(kpi) -> str:
     """What a funnel plot's x axis counts for a KPI."""
-    if kpi.kind == "per_10k":
-        return "resident children aged 0-19"
-    return metrics.metric_of(kpi.metric).counts
+    return value_kinds.of(kpi.kind).size_words or metrics.metric_of(kpi.metric).counts
 
 
 SPC_COLUMNS = ["month", "value", "numerator", "denominator", "mean", "upper", "lower", "reasons"]

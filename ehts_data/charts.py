@@ -13,8 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ehts_data import kinds
 from ehts_data.contract import minimal_geojson
 from ehts_data.disclosure import Published
+from ehts_data.kinds import Col
 from ehts_data.text import for_plotly
 
 Data = pd.DataFrame | Published
@@ -60,6 +62,21 @@ def _name(name) -> str | None:
 # The trace's own (escaped) name in the hover box; never pasted into the template, where a
 # name holding %{...} would be read as a placeholder.
 _EXTRA = "<extra>%{fullData.name}</extra>"
+
+
+def _col(col: str | Col) -> tuple[str, str | None, kinds.Kind | None]:
+    """A column given by name or as a Col spec: (name, axis title, kind)."""
+    if isinstance(col, Col):
+        return col.name, col.axis_title, col.kind
+    return col, None, None
+
+
+def _formats(kind: kinds.Kind | None, value_format: str | None, default: str) -> tuple[str, str]:
+    """(axis format, hover format): given ones win; else the column's kind's; else `default`
+    for both."""
+    axis = value_format or (kind.axis_format if kind else default)
+    hover = value_format or (kind.hover_format if kind else default)
+    return axis, hover
 
 
 # A title longer than this is written on more lines: plotly never wraps a title, and a chart
@@ -201,17 +218,17 @@ def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
 
 def bar(
     df: pd.DataFrame,
-    x: str,
-    y: str,
+    x: str | Col,
+    y: str | Col,
     *,
     title: str,
-    x_title: str,
-    y_title: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
     color: str | None = None,
     horizontal: bool = False,
     text: str | None = None,
     customdata: str | None = None,
-    value_format: str = ",.0f",
+    value_format: str | None = None,
     stacked: bool = True,
     reference=None,
     reference_label: str = AUTHORITY,
@@ -219,9 +236,17 @@ def bar(
 ) -> go.Figure:
     """Bars of y by x (horizontal: categories on the y axis), optionally split by `color`.
 
+    x and y are column names or Col specs, whose labels are the axis titles (x along the
+    bottom, y up the side, as seen) and whose kind gives the value's axis and hover formats.
     `reference`: the authority's value, as a number (a dashed line across the bars) or a
     frame with the same x and y columns (a tick on each category's bar), named
     `reference_label`. `highlight`: the category chosen (in colour; the others grey)."""
+    (x, x_label, _), (y, y_label, kind) = _col(x), _col(y)
+    value_format, hover_format = _formats(kind, value_format, ",.0f")
+    if x_title is None:
+        x_title = y_label if horizontal else x_label
+    if y_title is None:
+        y_title = x_label if horizontal else y_label
     df, published = _data(df)
     ref_frame, ref_published = _reference_frame(reference)
     extra_legend = None
@@ -244,7 +269,7 @@ def bar(
                 customdata=None if customdata is None else part[customdata],
                 hovertemplate=(
                     f"%{{{'y' if horizontal else 'x'}}}: "
-                    f"%{{{'x' if horizontal else 'y'}:{value_format}}}"
+                    f"%{{{'x' if horizontal else 'y'}:{hover_format}}}"
                     + ("<extra></extra>" if name is None else _EXTRA)
                 ),
                 showlegend=name is not None,
@@ -261,7 +286,7 @@ def bar(
             shown[y],
             reference_label,
             horizontal=horizontal,
-            value_format=value_format,
+            value_format=hover_format,
         )
     elif reference is not None:
         _reference_line(
@@ -269,7 +294,7 @@ def bar(
             reference,
             reference_label,
             axis="x" if horizontal else "y",
-            value_format=value_format,
+            value_format=hover_format,
         )
     # Axis titles are as seen on screen: x along the bottom, y up the side.
     fig = _layout(fig, title, x_title, y_title, barmode="stack" if stacked else "group")
@@ -302,24 +327,29 @@ def _whole_ticks(fig, df: pd.DataFrame, by: str | None, y: str, horizontal: bool
 
 def line(
     df: pd.DataFrame,
-    x: str,
-    y: str,
+    x: str | Col,
+    y: str | Col,
     *,
     title: str,
-    x_title: str,
-    y_title: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
     color: str | None = None,
-    value_format: str = ",.0f",
+    value_format: str | None = None,
     reference=None,
     reference_label: str = AUTHORITY,
     series_name: str | None = None,
 ) -> go.Figure:
-    """Lines of y over x, one per `color` group, with markers so single points show.
+    """Lines of y over x, one per `color` group, with markers so single points show. x and y
+    are column names or Col specs (labels as axis titles, y's kind for the formats).
 
     `reference`: the authority's values, a frame with the same x and y (and, for one line
     per group, `color`) columns, drawn as dashed black lines named `reference_label` (and
     the group);
     `series_name` names a line with no `color` (the place chosen) in the legend."""
+    (x, x_label, _), (y, y_label, kind) = _col(x), _col(y)
+    value_format, hover_format = _formats(kind, value_format, ",.0f")
+    x_title = x_label if x_title is None else x_title
+    y_title = y_label if y_title is None else y_title
     df, published = _data(df)
     ref_frame, ref_published = _reference_frame(reference)
     fig = go.Figure()
@@ -346,7 +376,7 @@ def line(
                         width=1.5,
                         dash="dash",
                     ),
-                    hovertemplate=f"%{{x}}: %{{y:{value_format}}}" + _EXTRA,
+                    hovertemplate=f"%{{x}}: %{{y:{hover_format}}}" + _EXTRA,
                 )
             )
     for i, (name, part) in enumerate(groups):
@@ -358,7 +388,7 @@ def line(
                 name=_name(series_name if name is None else name),
                 line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
                 marker=dict(symbol=symbols[i % len(symbols)], size=7),
-                hovertemplate=f"%{{x}}: %{{y:{value_format}}}"
+                hovertemplate=f"%{{x}}: %{{y:{hover_format}}}"
                 + ("<extra></extra>" if name is None else _EXTRA),
                 showlegend=name is not None or (ref_frame is not None and series_name is not None),
             )
@@ -371,18 +401,18 @@ def line(
 
 def intervals(
     df: Data,
-    y: str,
-    value: str,
+    y: str | Col,
+    value: str | Col,
     lower: str,
     upper: str,
     *,
     title: str,
-    x_title: str,
-    y_title: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
     flag: str | None = None,
     reference: float | None = None,
     reference_label: str = AUTHORITY,
-    value_format: str = ",.1f",
+    value_format: str | None = None,
     place_reference: tuple[str, float] | None = None,
     highlight: str | None = None,
     customdata: str | None = None,
@@ -390,7 +420,15 @@ def intervals(
     """Dots with 95% interval whiskers, one row per category, optionally marked by `flag`
     ('higher' / 'lower' / missing: shape and colour, never colour alone), a dashed line at
     a reference value (the authority's) and a dotted one at `place_reference` (name, value:
-    the chosen locality's). `highlight`: the category chosen, ringed and in bold."""
+    the chosen locality's). `highlight`: the category chosen, ringed and in bold. y and value
+    are column names or Col specs (labels as axis titles, value's kind for the formats)."""
+    (y, y_label, _), (value, value_label, kind) = _col(y), _col(value)
+    # Intervals sit close together: ticks as precise as the values (the hover format).
+    value_format, hover_format = _formats(
+        kind, value_format or (kind and kind.hover_format), ",.1f"
+    )
+    x_title = value_label if x_title is None else x_title
+    y_title = y_label if y_title is None else y_title
     df, published = _data(df)
     fig = go.Figure()
     marks = {
@@ -424,21 +462,21 @@ def intervals(
                     color=colour,
                     thickness=1.5,
                 ),
-                hovertemplate=f"%{{y}}: %{{x:{value_format}}}" + _EXTRA,
+                hovertemplate=f"%{{y}}: %{{x:{hover_format}}}" + _EXTRA,
                 customdata=None if customdata is None else part[customdata],
                 showlegend=flag is not None,
             )
         )
     chosen = df[df[y] == highlight] if highlight is not None else df.iloc[0:0]
     _ring(fig, chosen[value], _shown(chosen[y]), highlight)
-    _reference_line(fig, reference, reference_label, axis="x", value_format=value_format)
+    _reference_line(fig, reference, reference_label, axis="x", value_format=hover_format)
     if place_reference is not None:
         _reference_line(
             fig,
             place_reference[1],
             place_reference[0],
             axis="x",
-            value_format=value_format,
+            value_format=hover_format,
             dash="dot",
             annotate=False,
         )
@@ -451,22 +489,29 @@ def intervals(
 
 def heatmap(
     df: pd.DataFrame,
-    x: str,
-    y: str,
-    z: str,
+    x: str | Col,
+    y: str | Col,
+    z: str | Col,
     *,
     title: str,
-    x_title: str,
-    y_title: str,
-    colorbar_title: str,
-    value_format: str = ".0%",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    colorbar_title: str | None = None,
+    value_format: str | None = None,
     x_order: list | None = None,
     y_order: list | None = None,
     z_range: tuple[float, float] | None = None,
     name: str | None = None,
 ) -> go.Figure:
     """A grid of z by x and y, values written in the cells; `z_range` fixes the colour
-    scale's ends (grids set side by side), `name` names the grid (the place it is of)."""
+    scale's ends (grids set side by side), `name` names the grid (the place it is of). x, y
+    and z are column names or Col specs (labels as axis and colour bar titles, z's kind for
+    the formats)."""
+    (x, x_label, _), (y, y_label, _), (z, z_label, kind) = _col(x), _col(y), _col(z)
+    value_format, hover_format = _formats(kind, value_format, ".0%")
+    x_title = x_label if x_title is None else x_title
+    y_title = y_label if y_title is None else y_title
+    colorbar_title = z_label if colorbar_title is None else colorbar_title
     df, published = _data(df)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=False)
     if x_order is not None:
@@ -483,7 +528,7 @@ def heatmap(
             colorscale=SEQUENTIAL,
             colorbar=dict(title=colorbar_title, tickformat=value_format),
             texttemplate=f"%{{z:{value_format}}}" if show_values else None,
-            hovertemplate=f"%{{y}} × %{{x}}: %{{z:{value_format}}}<extra></extra>",
+            hovertemplate=f"%{{y}} × %{{x}}: %{{z:{hover_format}}}<extra></extra>",
             xgap=1,
             ygap=1,
             name=_name(name),
@@ -538,8 +583,8 @@ def locality_map(
     hubs: pd.DataFrame,
     *,
     title: str,
-    value: str,
-    value_title: str,
+    value: str | Col,
+    value_title: str | None = None,
     label_col: str,
     key: str = "locality_id",
     focus: list | None = None,
@@ -547,9 +592,10 @@ def locality_map(
     outline: dict | None = None,
     reference: float | None = None,
     reference_label: str = AUTHORITY,
-    value_format: str = ",.0f",
+    value_format: str | None = None,
 ) -> go.Figure:
-    """A choropleth of `value` by locality (or by small area: key 'area_code') with hub
+    """A choropleth of `value` (a column name or a Col spec, its label the colour bar's
+    title and its kind the formats) by locality (or by small area: key 'area_code') with hub
     markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
     reference data (names and places). `focus`: the keys the view fits (the chosen
     locality's areas), the others drawn faded around them as context; `highlight`: the key
@@ -557,6 +603,10 @@ def locality_map(
     (the chosen locality's, say); `reference`: the authority's value, marked and named on the
     colour bar (and the bar's range reaches it). Clicking a shape or hub selects its key or
     hub id."""
+    value, value_label, kind = _col(value)
+    value_title = value_label if value_title is None else value_title
+    value_format, _ = _formats(kind, value_format, ",.0f")
+    hover_format = kind.hover_format if kind else ",.1f"
     areas, published = _data(areas)
     # A store loaded before ingest stripped GeoJSON properties may still hold them.
     geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
@@ -594,7 +644,7 @@ def locality_map(
                         ],
                     ),
                 ),
-                hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
+                hovertemplate=f"%{{text}}: %{{z:{hover_format}}}<extra></extra>",
                 customdata=areas[key],
                 name="Localities" if key == "locality_id" else "Small areas",
             )
@@ -742,14 +792,6 @@ JUDGEMENT_COLOURS = {
 # The same judgements as text on white, dark enough for WCAG AA contrast (4.5:1).
 JUDGEMENT_TEXT = {"better": "#005A8C", "worse": "#A23E00"}
 NEUTRAL_TEXT = "#4D4D4D"
-AXIS_FORMATS = {
-    "share": ".0%",
-    "per_10k": ",.0f",
-    "count": ",.0f",
-    "days": ",.0f",
-    "percent": ".1f",
-    "score": ".1f",
-}
 
 
 def _guide_lines(fig, frame: pd.DataFrame, x: str, specs, *, colour: str, width: float) -> None:
@@ -884,8 +926,8 @@ def spine(rows: pd.DataFrame, *, title: str) -> go.Figure:
 
 
 def _scale_label(value: float, kind: str) -> str:
-    text = f"{value:{AXIS_FORMATS.get(kind, ',.1f')}}"
-    return text + ("%" if kind == "percent" else "")
+    k = kinds.of(kind)
+    return f"{value:{k.axis_format}}{k.axis_suffix}"
 
 
 def funnel(
@@ -896,7 +938,7 @@ def funnel(
     title: str,
     x_title: str,
     y_title: str,
-    kind: str,
+    kind: str | kinds.Kind,
     customdata: str | None = None,
     highlight: str | None = None,
     centre_label: str = AUTHORITY,
@@ -906,7 +948,7 @@ def funnel(
     `highlight`: the name of the unit chosen, ringed and labelled."""
     points, published = _data(points)
     points = points[points["value"].notna() & points["denominator"].notna()]
-    fmt = AXIS_FORMATS[kind]
+    fmt, hover = kinds.of(kind).axis_format, kinds.of(kind).hover_format
     fig = go.Figure()
     _guide_lines(
         fig,
@@ -943,7 +985,7 @@ def funnel(
                 marker=dict(
                     symbol=symbol, size=12, color=colour, line=dict(width=1, color="#1F1F1F")
                 ),
-                hovertemplate=f"%{{text}}: %{{y:{fmt}}} (n = %{{x:,}})<extra></extra>",
+                hovertemplate=f"%{{text}}: %{{y:{hover}}} (n = %{{x:,}})<extra></extra>",
                 customdata=None if customdata is None else part[customdata],
             )
         )
@@ -960,14 +1002,14 @@ def spc(
     *,
     title: str,
     y_title: str,
-    kind: str,
+    kind: str | kinds.Kind,
     target: float | None,
     tones: list[str],
 ) -> go.Figure:
     """An XmR chart: the monthly values, mean, process limits, target, and special-cause
     points coloured by `tones` (improving, concerning, neutral or none for each point)."""
     series, published = _data(series)
-    fmt = AXIS_FORMATS[kind]
+    fmt, hover = kinds.of(kind).axis_format, kinds.of(kind).hover_format
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -1001,7 +1043,7 @@ def spc(
                 name=names[tone],
                 marker=dict(symbol=symbols[tone], size=10, color=JUDGEMENT_COLOURS[tone]),
                 customdata=part["reasons"],
-                hovertemplate=f"%{{x}}: %{{y:{fmt}}} %{{customdata}}<extra></extra>",
+                hovertemplate=f"%{{x}}: %{{y:{hover}}} %{{customdata}}<extra></extra>",
             )
         )
     _guide_lines(

@@ -19,6 +19,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ehts_data import kinds as value_kinds
+
 # The Government Statistical Service's symbols, as domain.md writes them (a workbook shows
 # them in brackets, as the GSS spreadsheet guidance asks: export.py).
 CONFIDENTIAL = "c"
@@ -165,9 +167,10 @@ def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAUL
     def small(n) -> bool:
         return n is not None and not pd.isna(n) and 1 <= n <= k - 1
 
-    if kind == "count":
+    suppression = value_kinds.of(kind).suppression
+    if suppression == "count":
         return CONFIDENTIAL if small(value) else None
-    if kind in ("share", "per_10k", "days"):
+    if suppression == "rate":
         if small(numerator) or small(denominator):
             return CONFIDENTIAL
         if (
@@ -356,12 +359,9 @@ def _unit_rows(rows: list[dict[int, Fraction]]) -> list[int]:
 
 
 # ---- Published frames: what the dashboard may show to an audience ----
-COUNT_KINDS = ("count", "denominator")  # counts of people or events: suppressed
-RATE_KINDS = ("share", "per_10k", "days")  # resting on the counts of their row
-# "public": published by others (ONS populations, DfE benchmarks) or already withheld by
-# `withheld`; "summary": a statistic over every row (a mean, limits), withheld in every row
-# when any count of the frame is hidden, since it could give the hidden one back.
-KINDS = (*COUNT_KINDS, *RATE_KINDS, "public", "summary")
+# How each kind of column is suppressed: kinds.Kind.suppression (count, denominator, rate,
+# public, summary).
+COUNTED = ("count", "denominator")  # suppressed together, primary and secondary
 
 
 @dataclass(frozen=True)
@@ -446,13 +446,14 @@ def publish(
     ]
     if unknown := [c for c in numeric if c not in kinds]:
         raise TypeError(f"publish: no kind given for numeric column(s) {unknown}")
-    if bad := {c: v for c, v in kinds.items() if v not in KINDS}:
+    if bad := {c: v for c, v in kinds.items() if v not in value_kinds.BY_NAME}:
         raise ValueError(f"publish: unknown kinds {bad}")
     kinds = {c: v for c, v in kinds.items() if c in df.columns}
+    suppression = {c: value_kinds.of(v).suppression for c, v in kinds.items()}
     hidden = pd.DataFrame(False, index=df.index, columns=list(kinds))
     if k is None:
         return Published(df, hidden, kinds, None)
-    counts = [c for c, v in kinds.items() if v in COUNT_KINDS]
+    counts = [c for c, v in suppression.items() if v in COUNTED]
     cells = Cells()
     for col in counts:
         values = pd.to_numeric(df[col], errors="coerce").astype(float)
@@ -475,14 +476,14 @@ def publish(
         for col in counts:
             hidden[col] = [cells.hidden(key(col, row=i)) for i in df.index]
     row_hidden = hidden[counts].any(axis=1) if counts else pd.Series(False, index=df.index)
-    for col, kind in kinds.items():
-        if kind == "denominator":
+    for col, how in suppression.items():
+        if how == "denominator":
             den = pd.to_numeric(df[col], errors="coerce")
             row_hidden |= (den > 0) & (den < RATE_MIN_DENOMINATOR)
-    for col, kind in kinds.items():
-        if kind in RATE_KINDS:
+    for col, how in suppression.items():
+        if how == "rate":
             hidden[col] = row_hidden
-        elif kind == "summary":
+        elif how == "summary":
             hidden[col] = bool(row_hidden.any())
     frame = df.copy()
     for col in kinds:

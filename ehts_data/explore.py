@@ -22,15 +22,8 @@ REQUEST_DIMENSIONS = ("source", "age_band", "decision", "locality", "hub", "imd_
 NEED_DIMENSIONS = ("all", "locality", "age_band", "imd_decile", "thrive_group")
 
 
-def _params(period: Period, scope: Scope, area: str | None = None) -> dict:
-    return {
-        "start": period.start,
-        "end": period.end,
-        "locality": scope.locality,
-        "hub": scope.hub,
-        "service": scope.service,
-        "area": area,
-    }
+def _params(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> dict:
+    return {"start": period.start, "end": period.end, **metrics.scope_params(con, scope)}
 
 
 def authority(scope: Scope) -> Scope:
@@ -39,8 +32,24 @@ def authority(scope: Scope) -> Scope:
     return Scope(service=scope.service)
 
 
+def without_places(scope: Scope) -> Scope:
+    """The scope without its small area and catchment: where the places of a locality are
+    compared (one place filtered would leave the others at zero)."""
+    return Scope(scope.locality, scope.hub, scope.service)
+
+
 # The dashboard filters a query may follow, and what a caption calls each.
-SCOPE_FILTERS = {"locality": "Locality", "hub": "Hub", "service": "Service"}
+SCOPE_FILTERS = {
+    "locality": "Locality",
+    "hub": "Hub",
+    "service": "Service",
+    "area": "Small area",
+    "catchment": "Catchment",
+}
+# The parameter a query binds for each filter (metrics.scope_params), and what a record that
+# does not follow it lacks.
+_FILTER_PARAMETERS = {"area": "area_number", "catchment": "catchment_number"}
+_LACKS = {"area": "small area", "catchment": "catchment"}
 # What the records a query counts are called, by the table it reads them from.
 RECORDS = {
     "request_facts": "requests",
@@ -51,10 +60,12 @@ RECORDS = {
 
 
 def filters_followed(query: str) -> frozenset[str]:
-    """The scope filters (locality, hub, service) a query in queries/ (or a metric's) binds:
-    the ones its figures follow."""
-    sql = store.load_sql(metrics.REGISTRY[query].sql if query in metrics.REGISTRY else query)
-    return frozenset(f for f in SCOPE_FILTERS if re.search(rf"\${f}\b", sql))
+    """The scope filters (locality, hub, service, small area, catchment) a query in queries/
+    (or a metric's) binds: the ones its figures follow."""
+    names = store.parameter_names(
+        metrics.REGISTRY[query].sql if query in metrics.REGISTRY else query
+    )
+    return frozenset(f for f in SCOPE_FILTERS if _FILTER_PARAMETERS.get(f, f) in names)
 
 
 def _records_of(query: str) -> str:
@@ -77,7 +88,8 @@ def filters_not_applied(sources: tuple[str, ...] | list[str], scope: Scope) -> l
             continue
         for key, word in SCOPE_FILTERS.items():
             if getattr(scope, key) and key not in followed:
-                note = f"{word} filter not applied: {_records_of(name)} have no {key}."
+                lacks = _LACKS.get(key, key)
+                note = f"{word} filter not applied: {_records_of(name)} have no {lacks}."
                 if note not in notes:
                     notes.append(note)
     return notes
@@ -137,23 +149,20 @@ def requests_by(
     dimension: str,
     period: Period,
     scope: Scope = ALL,
-    area: str | None = None,
 ) -> pd.DataFrame:
     """Requests in the period counted by source, age band, decision, locality, hub or IMD,
-    with each category's share of the requests (of a small area's, with `area`)."""
+    with each category's share of the requests."""
     if dimension not in REQUEST_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    df = store.run(
-        con, "requests_by_dimension", dimension=dimension, **_params(period, scope, area)
-    )
+    df = store.run(con, "requests_by_dimension", dimension=dimension, **_params(con, period, scope))
     return _with_share(df, "requests")
 
 
 def requests_monthly(
-    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
-    """Requests per month and locality of residence (of a small area's families, with `area`)."""
-    return store.run(con, "requests_monthly", **_params(period, scope, area))
+    """Requests per month and locality of residence."""
+    return store.run(con, "requests_monthly", **_params(con, period, scope))
 
 
 def metric_by_quarter(
@@ -180,7 +189,7 @@ def re_entry_by_previous_closure(
     Episodes after a transfer closure are left out (docs/metrics.md, re_entry_12m_rate): a
     transfer hands the same support on, so the next episode starts at once and is always
     'within 12 months', which says nothing about families coming back."""
-    df = store.run(con, "re_entry_by_previous_closure", **_params(period, scope))
+    df = store.run(con, "re_entry_by_previous_closure", **_params(con, period, scope))
     df = df[df["previous_closure_reason"] != "transfer"].reset_index(drop=True)
     df["share"] = df["re_entries"] / df["episodes"].where(df["episodes"] > 0)
     return df
@@ -190,7 +199,7 @@ def episode_flow(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """Links from request decision to episode service to closure, for a Sankey diagram."""
-    return store.run(con, "episode_flow", **_params(period, scope))
+    return store.run(con, "episode_flow", **_params(con, period, scope))
 
 
 def episode_flow_shares(
@@ -207,7 +216,7 @@ def step_up_timing(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """Step-ups in the period by how long the episode had run, with each band's share."""
-    return _with_share(store.run(con, "step_up_timing", **_params(period, scope)), "step_ups")
+    return _with_share(store.run(con, "step_up_timing", **_params(con, period, scope)), "step_ups")
 
 
 def need_prevalence_by(
@@ -216,7 +225,28 @@ def need_prevalence_by(
     """Share of assessments listing each need, by locality, age band, IMD decile or i-THRIVE."""
     if dimension not in NEED_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    return store.run(con, "need_prevalence_by", dimension=dimension, **_params(period, scope))
+    return store.run(con, "need_prevalence_by", dimension=dimension, **_params(con, period, scope))
+
+
+def need_prevalence_by_place(
+    con: duckdb.DuckDBPyConnection, by: str, period: Period, scope: Scope = ALL
+) -> pd.DataFrame:
+    """need_prevalence_by's columns (need, category, assessments_listing, assessments, share)
+    by hub catchment or lead hub, from the need_prevalence metric: a locality's places, where
+    need_prevalence_by has localities only. Places with no assessment are left out."""
+    if by not in ("catchment", "hub"):
+        raise ValueError(f"needs by place are by catchment or hub, not {by!r}")
+    df = metrics.compute(con, "need_prevalence", period, by, scope)
+    df = df[df["denominator"] > 0]
+    return pd.DataFrame(
+        {
+            "need": df["metric"].str.removeprefix("need_prevalence:"),
+            "category": df["group"],
+            "assessments_listing": df["numerator"],
+            "assessments": df["denominator"],
+            "share": df["value"],
+        }
+    ).reset_index(drop=True)
 
 
 def need_group_prevalence(
@@ -225,14 +255,16 @@ def need_group_prevalence(
     """Share of assessments listing a need in each of the ten headline outcome groups."""
     if dimension not in NEED_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    return store.run(con, "need_group_prevalence", dimension=dimension, **_params(period, scope))
+    return store.run(
+        con, "need_group_prevalence", dimension=dimension, **_params(con, period, scope)
+    )
 
 
 def need_cooccurrence(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """For each pair of needs, the share of assessments with the first that list the second."""
-    return store.run(con, "need_cooccurrence", **_params(period, scope))
+    return store.run(con, "need_cooccurrence", **_params(con, period, scope))
 
 
 def _with_share(df: pd.DataFrame, count: str) -> pd.DataFrame:
@@ -253,7 +285,7 @@ def thrive_distribution(
 ) -> pd.DataFrame:
     """Assessments by i-THRIVE group and service, with each row's share of the assessments."""
     return _with_share(
-        store.run(con, "thrive_distribution", **_params(period, scope)), "assessments"
+        store.run(con, "thrive_distribution", **_params(con, period, scope)), "assessments"
     )
 
 
@@ -268,7 +300,7 @@ def closure_reasons(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """Episodes closed in the period by closure reason and service, with each row's share."""
-    return _with_share(store.run(con, "closure_reasons", **_params(period, scope)), "episodes")
+    return _with_share(store.run(con, "closure_reasons", **_params(con, period, scope)), "episodes")
 
 
 def closure_reason_shares(
@@ -282,7 +314,7 @@ def survey_agree_by_area(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, survey: str | None = None
 ) -> pd.DataFrame:
     """Survey agreement by hub and outcome framework area."""
-    return store.run(con, "survey_agree_by_area", survey=survey, **_params(period, scope))
+    return store.run(con, "survey_agree_by_area", survey=survey, **_params(con, period, scope))
 
 
 def survey_agree_by_outcome_area(
@@ -299,7 +331,7 @@ def survey_monthly_trend(
     con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
     """Agreement with the monthly engagement question, month by month."""
-    return store.run(con, "survey_monthly_trend", **_params(period, scope))
+    return store.run(con, "survey_monthly_trend", **_params(con, period, scope))
 
 
 def table_coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -371,22 +403,20 @@ def request_to_start(
     by: str,
     period: Period,
     scope: Scope = ALL,
-    area: str | None = None,
 ) -> pd.DataFrame:
     """Days from a request to the start of its episode (median, and the share within 4
     weeks) by lead hub or family's catchment hub ('none': one row, 'all'), for episodes
-    started in the period (of a small area's families, with `area`)."""
+    started in the period."""
     if by not in ("hub", "catchment", "none"):
         raise ValueError(f"request to start is by hub, catchment or none, not {by!r}")
-    return store.run(con, "request_to_start", by=by, **_params(period, scope, area))
+    return store.run(con, "request_to_start", by=by, **_params(con, period, scope))
 
 
 def caseload_monthly(
-    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, area: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
 ) -> pd.DataFrame:
-    """Open episodes per lead hub at each month end of the period (the hubs' caseload; of a
-    small area's families, with `area`)."""
-    return store.run(con, "caseload_monthly", **_params(period, scope, area))
+    """Open episodes per lead hub at each month end of the period (the hubs' caseload)."""
+    return store.run(con, "caseload_monthly", **_params(con, period, scope))
 
 
 def requests_monthly_per_place(

@@ -20,19 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ehts_data import disclosure, text
+from ehts_data import kinds as value_kinds
 
-# A column's kind (disclosure's and the tables' formats) → (unit suffix, places, scale).
-# None places: a whole number.
-UNITS = {
-    "count": ("", None, 1),
-    "denominator": ("", None, 1),
-    "share": ("percent", 1, 100),
-    "percent": ("percent", 1, 1),
-    "per_10k": ("per_10k_children", 1, 1),
-    "days": ("days", 1, 1),
-    "score": ("", 1, 1),
-}
-FREE_PLACES = 4  # a number of no declared kind (a public figure, a limit) keeps its detail
+FREE_PLACES = 4  # a number of no unit of its own (a public figure, a limit) keeps its detail
 COUNT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0"
 
@@ -41,27 +31,19 @@ def column_name(name, kind: str | None = None) -> str:
     """A column's name for a machine: lower case, words joined by _, ending with its unit
     ('Share' as a share → 'share_percent'; 'value' per 10,000 → 'value_per_10k_children')."""
     slug = re.sub(r"[^0-9a-z]+", "_", str(name).lower().replace("%", " percent ")).strip("_")
-    unit = UNITS.get(kind or "", ("", None, 1))[0]
+    unit = value_kinds.BY_NAME[kind].column_unit if kind in value_kinds.BY_NAME else ""
     if unit and not slug.endswith(unit) and unit.split("_")[0] not in slug.split("_"):
         slug = f"{slug}_{unit}" if slug else unit
     return slug or "column"
 
 
-UNIT_WORDS = {
-    "count": "count",
-    "share": "percent",
-    "percent": "percent",
-    "per_10k": "per 10,000 children aged 0-19",
-    "days": "days",
-    "score": "score",
-}
-
-
 def in_unit(kind: str, value):
     """One value as a download writes it for its kind (a share as a percentage to 1 dp, a
     count whole); for a column whose rows are of different kinds, beside a unit column."""
-    _, places, scale = UNITS.get(kind, ("", FREE_PLACES, 1))
-    return _number(value, places, scale)
+    k = value_kinds.BY_NAME.get(kind)
+    if k is None or k.free:
+        return _number(value, FREE_PLACES, 1)
+    return _number(value, k.download_places, k.scale)
 
 
 def _number(value, places: int | None, scale: float):
@@ -88,13 +70,14 @@ def machine_readable(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -
     """The frame as a download: numbers rounded by kind (counts whole, shares as percentages
     and rates to 1 dp), symbols such as c kept as text, and names with their units. A
     numeric column of no kind is whole when every value is, else kept to 4 places."""
-    kinds = kinds or {}
+    declared = kinds or {}
     out = {}
     for col in frame.columns:
         series = frame[col]
-        kind = kinds.get(col)
-        if kind in UNITS:
-            _, places, scale = UNITS[kind]
+        kind = declared.get(col)
+        k = value_kinds.BY_NAME.get(kind)
+        if k is not None and not k.free:
+            places, scale = k.download_places, k.scale
         elif _numeric_column(series):
             numbers = pd.to_numeric(series, errors="coerce").dropna()
             whole = bool(len(numbers)) and bool((numbers == numbers.round()).all())

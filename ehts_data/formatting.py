@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from ehts_data import kinds
 from ehts_data.metrics import metric_of
 
 
@@ -16,55 +17,20 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def count(value) -> str:
-    return "–" if _missing(value) else f"{int(round(value)):,}"
-
-
-def percent(share, places: int = 1) -> str:
-    """A share from 0 to 1 as a percentage."""
-    return "–" if _missing(share) else f"{share * 100:.{places}f}%"
-
-
-def per_10k(value) -> str:
-    return "–" if _missing(value) else f"{value:,.1f} per 10,000"
-
-
-def days(value) -> str:
-    return "–" if _missing(value) else f"{value:,.0f} days"
-
-
-def points(value) -> str:
-    """A number already in percent (indicators.csv's 'percent' unit)."""
-    return "–" if _missing(value) else f"{value:.1f}%"
-
-
-def score(value) -> str:
-    return "–" if _missing(value) else f"{value:,.1f}"
-
-
-BY_KIND = {
-    "count": count,
-    "share": percent,
-    "per_10k": per_10k,
-    "days": days,
-    "percent": points,
-    "score": score,
-}
-
-
 def headline(metric: str, v) -> str:
     """A value for a tile whose title already names the unit (no 'per 10,000' suffix)."""
     return of_kind(metric_of(metric).kind, v, short=True)
 
 
-def of_kind(kind: str, v, *, short: bool = False) -> str:
-    """A value shown for its kind (count, share, per_10k, days, percent or score); `short`
-    drops the 'per 10,000' a tile's title already says."""
+def of_kind(kind: str | kinds.Kind, v, *, short: bool = False) -> str:
+    """A value shown for its kind (kinds.KINDS: count, share, per_10k, days, percent, score);
+    `short` drops the unit a tile's title already says ('per 10,000')."""
     if isinstance(v, str):  # already a symbol such as 'c'
         return v
-    if short and kind == "per_10k" and not _missing(v):
-        return f"{v:,.1f}"
-    return BY_KIND[kind](v)
+    if _missing(v):
+        return "–"
+    kind = kinds.of(kind)
+    return kind.tile(v) if short else kind.text(v)
 
 
 def value(metric: str, v) -> str:
@@ -144,22 +110,26 @@ def label(code) -> str:
 
 def nothing_counted(kind: str, counts: str, value, numerator, denominator) -> str | None:
     """'No requests in this period' when a period has nothing to count (a count of 0, or a
-    share, rate or median over nothing), else None."""
-    if kind == "count":
-        empty = not _missing(value) and value == 0
-    elif kind == "per_10k":
-        empty = not _missing(numerator) and numerator == 0
-    else:
-        empty = not _missing(denominator) and denominator == 0
+    share, rate or median over nothing: the kind's `counted_by` part is 0), else None."""
+    part = {"value": value, "numerator": numerator, "denominator": denominator}[
+        kinds.of(kind).counted_by
+    ]
+    empty = not _missing(part) and part == 0
     return f"No {counts} in this period" if empty else None
 
 
-def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) -> list[dict]:
+def headline_tiles(
+    heads, k: int | None = None, polarities: dict | None = None, authority: dict | None = None
+) -> list[dict]:
     """The Overview's tiles from explore.headlines. With `k` (publication mode) a value
     resting on 1 to K-1 cases is 'c', and so is its change whenever either end is withheld,
     since a change and one end give the other. `polarities`: the board's judgement of which
     way is better for a metric (scorecard.polarities), so the Overview and the Scorecard
-    colour the same change the same way. A period with nothing to count says so."""
+    colour the same change the same way. A period with nothing to count says so.
+    `authority` (with a place chosen): each metric's whole-authority row (numerator,
+    denominator, value) for the same period, shown on its tile as 'reference' ("Whole
+    authority: 12.3%"), withheld under `k` like the tile's own value."""
+    from ehts_data.charts import AUTHORITY
     from ehts_data.disclosure import withheld
 
     tiles = []
@@ -192,8 +162,19 @@ def headline_tiles(heads, k: int | None = None, polarities: dict | None = None) 
                 k,
             )
         delta = None if now or before else change(metric.kind, row.value, row.previous_value)
+        reference = None
+        whole = (authority or {}).get(row.metric)
+        # Not for a 12-month rule the data cannot reach back for (its value is withheld).
+        if whole is not None and not _missing(whole["value"]) and not getattr(row, "note", None):
+            shown = None
+            if k is not None:
+                shown = withheld(
+                    metric.kind, whole["value"], whole["numerator"], whole["denominator"], k
+                )
+            reference = f"{AUTHORITY}: {shown or headline(row.metric, whole['value'])}"
         tiles.append(
             {
+                "reference": reference,
                 "title": metric.title,
                 "value": now or headline(row.metric, row.value),
                 "delta": delta,
@@ -211,21 +192,15 @@ def tolerance(kind: str, value) -> str:
     3.0%, which would read as a share)."""
     if _missing(value):
         return "–"
-    if kind == "share":
-        return f"{value * 100:.1f} pp"
-    if kind == "percent":
-        return f"{value:.1f} pp"
-    return of_kind(kind, value)
-
-
-# How a change of each kind is printed: (scale, decimal places).
-SHOWN_AS = {"share": (100, 1), "percent": (1, 1), "per_10k": (1, 1), "score": (1, 1)}
+    k = kinds.of(kind)
+    if k.change_suffix == " pp":
+        return f"{value * k.scale:.{k.change_places}f} pp"
+    return of_kind(k, value)
 
 
 def rounds_to_zero(kind: str, diff: float) -> bool:
     """True when a change prints as zero for its kind ('-0.0 pp', '+0 days' are no change)."""
-    scale, places = SHOWN_AS.get(kind, (1, 0))
-    return float(f"{diff * scale:.{places}f}") == 0
+    return kinds.of(kind).rounds_to_zero(diff)
 
 
 def change(kind: str, now, before) -> str | None:
@@ -236,18 +211,7 @@ def change(kind: str, now, before) -> str | None:
     diff = now - before
     if rounds_to_zero(kind, diff):
         return "no change"
-    if kind == "share":
-        return f"{diff * 100:+.1f} pp"
-    if kind == "count":
-        relative = f" ({diff / before:+.0%})" if before else ""
-        return f"{diff:+,.0f}{relative}"
-    if kind == "per_10k":
-        return f"{diff:+,.1f} per 10,000"
-    if kind == "percent":
-        return f"{diff:+.1f} pp"
-    if kind == "score":
-        return f"{diff:+,.1f}"
-    return f"{diff:+,.0f} days"
+    return kinds.of(kind).change(diff, before)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from ehts_data import store
+from ehts_data import kinds, store
 from ehts_data.periods import Period, add_months
 
 Breakdown = Literal[
@@ -244,15 +244,19 @@ HEADLINES: tuple[str, ...] = tuple(
 
 @dataclass(frozen=True)
 class Scope:
-    """Dashboard filters: one locality, one hub, one service (None = all).
+    """Dashboard filters: one locality, one hub, one service, one small area and one
+    catchment (None = all).
 
     The service filter applies to episodes and assessments; requests and survey responses
-    have no service.
+    have no service. The small area and the catchment (the hub whose catchment holds the
+    family's area) are the family's, like the locality; survey responses have neither.
     """
 
     locality: str | None = None
     hub: str | None = None
     service: str | None = None
+    area: str | None = None
+    catchment: str | None = None
 
 
 ALL = Scope()
@@ -276,15 +280,30 @@ def _check_breakdown(by: str) -> None:
         raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(BREAKDOWNS)}")
 
 
-def _params(period: Period, by: Breakdown, scope: Scope) -> dict:
+def scope_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict:
+    """The filters a query binds: $locality, $hub and $service by id; the small area and the
+    catchment by code ($area, $catchment: population tables) and by the number the fact tables
+    carry ($area_number, $catchment_number; 0, which no place has, for a code the store lacks)."""
     return {
-        "start": period.start,
-        "end": period.end,
-        "by": by,
         "locality": scope.locality,
         "hub": scope.hub,
         "service": scope.service,
+        "area": scope.area,
+        "catchment": scope.catchment,
+        "area_number": _place_number(con, "area", scope.area),
+        "catchment_number": _place_number(con, "hub", scope.catchment),
     }
+
+
+def _place_number(con: duckdb.DuckDBPyConnection, dimension: str, code: str | None) -> int | None:
+    if code is None:
+        return None
+    found = store.records(con, "place_number", dimension=dimension, code=code)
+    return found[0]["number"] if found else 0
+
+
+def _params(con: duckdb.DuckDBPyConnection, period: Period, by: Breakdown, scope: Scope) -> dict:
+    return {"start": period.start, "end": period.end, "by": by, **scope_params(con, scope)}
 
 
 def compute(
@@ -302,7 +321,7 @@ def compute(
     _check_breakdown(by)
     if by not in metric.breakdowns:
         return _frame({c: [] for c in RESULT_COLUMNS})
-    return _frame(store.arrays(con, metric.sql, **_params(period, by, scope)))
+    return _frame(store.arrays(con, metric.sql, **_params(con, period, by, scope)))
 
 
 def _frame(found: dict) -> pd.DataFrame:
@@ -339,7 +358,7 @@ def rows(
     metric = metric_of(result_metric)
     if by not in metric.breakdowns:
         return []
-    found = store.records(con, metric.sql, **_params(period, by, scope))
+    found = store.records(con, metric.sql, **_params(con, period, by, scope))
     return [row for row in found if row["metric"] == result_metric]
 
 
@@ -364,7 +383,7 @@ def to_records(df: pd.DataFrame) -> list[dict]:
     out = []
     for row in df[RESULT_COLUMNS].itertuples(index=False):
         value = None if pd.isna(row.value) else float(row.value)
-        if value is not None and metric_of(row.metric).kind == "count":
+        if value is not None and kinds.of(metric_of(row.metric).kind).whole:
             value = int(value)
         out.append(
             {

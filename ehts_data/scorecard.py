@@ -26,6 +26,7 @@ from ehts_data import (
     benchmarks,
     contract,
     formatting,
+    kinds,
     metrics,
     periods,
     state,
@@ -37,13 +38,6 @@ from ehts_data.metrics import ALL, Scope
 from ehts_data.periods import Period
 
 RAG = Literal["green", "amber", "red"]
-UNIT_KINDS = {  # indicators.csv unit → how the value is shown
-    "percent": "percent",
-    "count": "count",
-    "rate_per_10k": "per_10k",
-    "days": "days",
-    "score": "score",
-}
 SPARK_QUARTERS = 8
 SPC_MONTHS = 24
 COMMENT_MAX = 2000
@@ -77,7 +71,7 @@ class Kpi(_Strict):
     title: str = Field(min_length=1)
     metric: str | None = None
     indicator: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
-    unit: Literal["percent", "count", "rate_per_10k", "days", "score"] = "percent"
+    unit: contract.Unit = "percent"
     polarity: stats.Polarity = None
     targets: dict[str, float] = {}
     tolerance: float = Field(default=0.0, ge=0)
@@ -118,7 +112,7 @@ class Kpi(_Strict):
             raise ValueError("give exactly one of metric or indicator")
         if self.targets and self.polarity is None:
             raise ValueError("a KPI with targets needs a polarity ('higher' or 'lower')")
-        if self.kind == "share":
+        if kinds.of(self.kind).scale != 1:  # a share: a fraction shown as a percentage
             wrong = [f"{k} = {v:g}" for k, v in self.targets.items() if not 0 <= v <= 1]
             if wrong:
                 raise ValueError(
@@ -129,19 +123,20 @@ class Kpi(_Strict):
 
     @property
     def kind(self) -> str:
-        """How values are shown: count, share, per_10k, days, percent or score."""
+        """How values are shown (a kinds.KINDS name): the metric's kind, or the kind the
+        indicator's unit is shown as."""
         if self.metric:
             return metrics.metric_of(self.metric).kind
-        return UNIT_KINDS[self.unit]
+        return kinds.of_unit(self.unit).name
 
     @property
     def has_interval(self) -> bool:
-        return self.kind in ("share", "per_10k")
+        return kinds.of(self.kind).interval is not None
 
     def target(self, period: Period) -> float | None:
         """The target for the financial year holding the period's end. A count's target is
         for a whole year, so a quarter or custom period has none."""
-        if self.kind == "count" and period.kind != "year":
+        if kinds.of(self.kind).yearly_target and period.kind != "year":
             return None
         return self.targets.get(periods.fy_label(periods.fy_start_year(period.end)))
 
@@ -324,14 +319,14 @@ class KpiResult:
         """True when the period has nothing to count: no requests, episodes or answers."""
         if self.kpi.metric is None:
             return self.value is None
-        if self.kpi.kind in ("count", "per_10k"):
+        if kinds.of(self.kpi.kind).counted_by != "denominator":  # a count, a rate
             return self.current.numerator in (None, 0) and not self.value
         return self.current.denominator in (None, 0)
 
     def to_record(self) -> dict:
         """The JSON row of `ehts scorecard --format json`."""
         value = self.value
-        if value is not None and self.kpi.kind == "count":
+        if value is not None and kinds.of(self.kpi.kind).whole:
             value = int(value)
         return {
             "kpi": self.kpi.id,
@@ -451,7 +446,7 @@ def pro_rata(benchmark: Benchmark, kind: str, period: Period) -> Benchmark:
         - periods.financial_year(periods.fy_start_year(period.start)).start
     ).days + 1
     days = (period.end - period.start).days + 1
-    if kind != "per_10k" or days >= year_days or benchmark.value is None:
+    if not kinds.of(kind).pro_rata_benchmark or days >= year_days or benchmark.value is None:
         return benchmark
     return dataclasses.replace(
         benchmark,

@@ -36,6 +36,7 @@ from ehts_data import (
     equality,
     explore,
     export,
+    kinds,
     metrics,
     scorecard,
     state,
@@ -137,14 +138,15 @@ def _headline_table(
         groups = metrics.compute(con, metric.id, period, by)
         whole = metrics.compute(con, metric.id, period, "none")
         df = pd.concat([groups, whole.assign(group=TOTAL)], ignore_index=True)
+        kind = kinds.of(metric.kind)
         num_keys = den_keys = {}
-        if metric.kind != "days":  # a median has no count above it
+        if "numerator" in kind.rests_on:  # a median has no count above it
             # A metric not listed counts something no other table shows: its own key.
             measure, extra = NUMERATORS.get(metric.id, (metric.id, {}))
             num_keys = _register_line(
                 cells, measure, by, dict(zip(df["group"], df["numerator"], strict=True)), extra
             )
-        if metric.kind in ("share", "days"):  # population denominators are public
+        if "denominator" in kind.rests_on:  # population denominators are public
             den_keys = _register_line(
                 cells,
                 DENOMINATORS.get(metric.id, f"{metric.id}:denominator"),
@@ -162,17 +164,20 @@ def _headline_table(
                 num_key, den_key = num_keys.get(row.group), den_keys.get(row.group)
                 num_hidden = num_key is not None and cells.hidden(num_key)
                 den_hidden = den_key is not None and cells.hidden(den_key)
-                if metric.kind == "count":
+                kind = kinds.of(metric.kind)
+                if kind.suppression == "count":
                     shown = cells.shown(num_key)
-                elif metric.kind == "share":
+                elif kind.rests_on == ("numerator", "denominator"):  # a share
                     shown = disclosure.publish_rate(
-                        row.value, num_hidden, den_hidden, row.denominator
+                        row.value, num_hidden, den_hidden, row.denominator, scale=kind.scale
                     )
-                elif metric.kind == "per_10k":  # population denominators are public
+                elif kind.rests_on == ("numerator",):  # population denominators are public
                     shown = (
                         disclosure.NOT_APPLICABLE
                         if pd.isna(row.denominator)
-                        else disclosure.publish_rate(row.value, num_hidden, False, None, scale=1.0)
+                        else disclosure.publish_rate(
+                            row.value, num_hidden, False, None, scale=kind.scale
+                        )
                     )
                 else:  # median days over n closed episodes: withheld with n
                     shown = (
@@ -180,9 +185,9 @@ def _headline_table(
                         if row.denominator == 0
                         else disclosure.CONFIDENTIAL
                         if den_hidden
-                        else round(float(row.value), 1)
+                        else round(float(row.value), kind.download_places)
                     )
-                hidden_rates += metric.kind != "count" and shown == disclosure.CONFIDENTIAL
+                hidden_rates += kind.suppression != "count" and shown == disclosure.CONFIDENTIAL
                 rows.append(
                     {
                         "measure": metric.title,
@@ -203,12 +208,7 @@ def _headline_table(
 
 
 def _unit(metric: metrics.Metric) -> str:
-    return {
-        "count": metric.counts,
-        "share": f"% of {metric.counts}",
-        "per_10k": "requests per 10,000 children aged 0-19",
-        "days": "days (median)",
-    }[metric.kind]
+    return kinds.of(metric.kind).measure_unit.format(counts=metric.counts)
 
 
 def _cell(value, hidden: bool):

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from ehts_data import kinds
+
 Polarity = Literal["higher", "lower"] | None  # which way is better; None = no judgement
 
 Z95 = 1.959963984540054  # two-sided 95%
@@ -52,14 +54,16 @@ def rate_interval(
 
 
 def interval(kind: str, numerator, denominator, z: float = Z95) -> tuple[float, float] | None:
-    """The interval for a metric kind: Wilson for shares, Byar for rates per 10,000; None for
-    counts and medians (no sampling interval is claimed for them) or missing parts."""
+    """The interval for a metric kind (kinds.Kind.interval): Wilson for shares, Byar for rates
+    per 10,000; None for counts and medians (no sampling interval is claimed for them) or
+    missing parts."""
     if numerator is None or denominator is None:
         return None
-    if kind == "share":
+    k = kinds.of(kind)
+    if k.interval == "wilson":
         return wilson(int(numerator), int(denominator), z)
-    if kind == "per_10k":
-        return rate_interval(int(numerator), float(denominator), 10_000, z)
+    if k.interval == "byar":
+        return rate_interval(int(numerator), float(denominator), k.per, z)
     return None
 
 
@@ -150,11 +154,12 @@ def funnel_limits(kind: str, centre: float, size: float, z: float) -> tuple[floa
     r0 ± z·√(r0·10,000/n), where n is the population, clipped at 0."""
     if size <= 0:
         raise ValueError("a funnel limit needs a positive size")
-    if kind == "share":
+    k = kinds.of(kind)
+    if k.interval == "wilson":  # a proportion: binomial
         spread = z * math.sqrt(centre * (1 - centre) / size)
         return max(0.0, centre - spread), min(1.0, centre + spread)
-    if kind == "per_10k":
-        spread = z * math.sqrt(centre * 10_000 / size)
+    if k.interval == "byar":  # a count per population: Poisson
+        spread = z * math.sqrt(centre * k.per / size)
         return max(0.0, centre - spread), centre + spread
     raise ValueError(f"no funnel limits for a {kind} measure")
 
@@ -321,7 +326,7 @@ def disparity(
         )
         if a and n1 and c and n2 and not hidden:
             ratio = (a / n1) / (c / n2)
-            if kind == "share":
+            if kinds.of(kind).interval == "wilson":  # a proportion: Katz log
                 spread = math.sqrt(max(1 / a - 1 / n1 + 1 / c - 1 / n2, 0.0))
             else:
                 spread = math.sqrt(1 / a + 1 / c)
@@ -335,4 +340,4 @@ def disparity(
 def _ratio_value(kind: str, numerator, denominator) -> float | None:
     if numerator is None or not denominator:
         return None
-    return numerator / denominator * (10_000 if kind == "per_10k" else 1)
+    return numerator / denominator * kinds.of(kind).per

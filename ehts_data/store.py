@@ -111,11 +111,18 @@ def load_sql(name: str) -> str:
     return (queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
 
 
+@cache
+def parameter_names(name: str) -> frozenset[str]:
+    """The $parameters queries/<name>.sql binds (named in its code, not in its comments)."""
+    code = "\n".join(line.split("--")[0] for line in load_sql(name).splitlines())
+    return frozenset(re.findall(r"\$([a-z_]+)", code))
+
+
 def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:
     # Only the parameters the query names are bound, so callers may pass a common set.
-    sql = load_sql(name)
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
-    return con.cursor().execute(sql, used or None)
+    names = parameter_names(name)
+    used = {k: v for k, v in params.items() if k in names}
+    return con.cursor().execute(load_sql(name), used or None)
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
@@ -264,6 +271,9 @@ def open_version(version: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to one extract version, by its own path. Raises OutdatedExtract
     for an extract whose fact tables older code derived."""
     con = duckdb.connect(str(version), read_only=True)
+    # Group keys numbered up to 2^17 (tens of thousands of small areas) are counted in a
+    # perfect hash table: DuckDB's default stops at 2^12 groups (bench/design-measurements.md).
+    con.execute("set global perfect_ht_threshold = 17")
     if derive_version(con) < DERIVE_VERSION:
         con.close()
         raise OutdatedExtract(Path(version).parent)

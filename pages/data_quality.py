@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, store, text, ui
+from ehts_data.kinds import COUNT, SHARE, Col
 
 ui.page_header(
     "Data quality",
@@ -46,34 +47,31 @@ current = pd.DataFrame(
     [(f"{name}.csv", v["last_date"], v["days"]) for name, v in stale.items()],
     columns=["File", "Last date", "Days before today"],
 )
+file, days = Col("File", "File"), Col("Days before today", "Days before today", COUNT, axis="Days")
 ui.chart(
     charts.bar(
         current,
-        "File",
-        "Days before today",
+        file,
+        days,
         title=f"Days from each file's last record to today ({today:%d %b %Y})",
-        x_title="Days",
-        y_title="File",
         horizontal=True,
     ),
     current,
     "quality_staleness",
-    formats={"Days before today": "count"},
+    columns=(file, Col("Last date", "Last date"), days),
 )
 
 st.subheader("Rows month by month")
 grid = ui.get(explore.monthly_volume_grid)
 grid["Month"] = pd.to_datetime(grid["month"]).dt.strftime("%b %Y")
+series, month = Col("series", "Series", axis="File and group"), Col("Month", "Month")
+of_typical = Col("of_typical", "Of typical month", SHARE, axis="Of typical")
 volumes = charts.heatmap(
     grid,
-    "Month",
-    "series",
-    "of_typical",
+    month,
+    series,
+    of_typical,
     title="Rows per month in each file, against the series' typical (median) month",
-    x_title="Month",
-    y_title="File and group",
-    colorbar_title="Of typical",
-    value_format=".0%",
 )
 # White for an empty month, blue for a usual one; a busy month is not allowed to wash the
 # scale out (150% and over all look the same).
@@ -83,11 +81,9 @@ volumes.update_traces(
 volumes.update_xaxes(dtick=12, tickangle=0)
 ui.chart(
     volumes,
-    grid.rename(columns={"series": "Series", "rows": "Rows", "of_typical": "Of typical month"})[
-        ["Series", "Month", "Rows", "Of typical month"]
-    ],
+    grid,
     "quality_monthly_volumes",
-    formats={"Rows": "count", "Of typical month": "share"},
+    columns=(series, month, Col("rows", "Rows", COUNT), of_typical),
     caption="A pale column is a month with few or no rows in a file: a late or partial "
     "extract, or a month a system did not record.",
 )
@@ -95,70 +91,64 @@ unknown = ui.get(explore.unknown_share_monthly)
 unknown["What is unknown"] = unknown["field"].map(
     {"hub": "No receiving hub", "area": "No small area (so no locality)"}
 )
+month = Col("month", "Month", axis="Month received")
+share = Col("share", "Share", SHARE, axis="Share of requests (%)")
 ui.chart(
     charts.line(
         unknown,
-        "month",
-        "share",
+        month,
+        share,
         title="Requests with an unknown hub or small area, month by month",
-        x_title="Month received",
-        y_title="Share of requests (%)",
         color="What is unknown",
         value_format=".1%",
     ),
-    unknown.rename(
-        columns={"month": "Month", "requests": "Requests", "unknown": "Unknown", "share": "Share"}
-    )[["What is unknown", "Month", "Requests", "Unknown", "Share"]],
+    unknown,
     "quality_unknown_share",
-    formats={"Requests": "count", "Unknown": "count", "Share": "share"},
+    columns=(
+        Col("What is unknown", "What is unknown"),
+        month,
+        Col("requests", "Requests", COUNT),
+        Col("unknown", "Unknown", COUNT),
+        share,
+    ),
 )
 
 left, right = st.columns(2)
 with left:
     coverage = ui.get(explore.table_coverage)
+    table = Col("table_name", "Table")
+    rows = Col("rows", "Rows", COUNT, axis="Rows (log scale)")
     figure = charts.bar(
         coverage,
-        "table_name",
-        "rows",
+        table,
+        rows,
         title="Rows loaded per table (log scale)",
-        x_title="Rows (log scale)",
-        y_title="Table",
         horizontal=True,
     )
     # A log scale, so a table of ten rows shows beside one of a million.
     figure.update_xaxes(type="log", dtick=1, tickformat=",.0f")
     ui.chart(
         figure,
-        coverage.rename(
-            columns={
-                "table_name": "Table",
-                "rows": "Rows",
-                "first_date": "First date",
-                "last_date": "Last date",
-            }
-        ),
+        coverage,
         "quality_rows",
-        formats={"Rows": "count"},
+        columns=(table, rows, Col("first_date", "First date"), Col("last_date", "Last date")),
     )
 with right:
     complete = ui.get(explore.field_completeness)
     complete["Field"] = complete["table_name"] + "." + complete["field"]
+    field = Col("Field", "Field", axis="Table and field")
+    share = Col("share", "Share", SHARE, axis="Share of rows filled in (%)")
     ui.chart(
         charts.bar(
             complete,
-            "Field",
-            "share",
+            field,
+            share,
             title="Optional fields filled in",
-            x_title="Share of rows filled in (%)",
-            y_title="Table and field",
             horizontal=True,
-            value_format=".0%",
         ),
-        complete.rename(columns={"filled": "Filled", "rows": "Rows", "share": "Share"})[
-            ["Field", "Filled", "Rows", "Share"]
-        ],
+        complete,
         "quality_completeness",
-        formats={"Filled": "count", "Rows": "count", "Share": "share"},
+        columns=(field, Col("filled", "Filled", COUNT), Col("rows", "Rows", COUNT), share),
     )
 
 st.subheader("Ingest history")

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics, periods, stats, text, ui
+from ehts_data.kinds import COUNT, DAYS, PER_10K, SHARE, Col
 
 ui.page_header(
     "Demand",
@@ -61,23 +62,25 @@ by_locality = ui.publish(
 )
 # The authority's rate as published: every reference to it on this page reads this.
 centre = by_locality.frame.loc[by_locality.frame["group"] == "all", "value_rate"].iloc[0]
-table = by_locality.rename(
-    columns={
-        "locality": compare_title,
-        "value_requests": "Requests",
-        "denominator": "Children aged 0-19",
-        "value_rate": "Requests per 10,000 children",
-    }
-)[[compare_title, "Requests", "Children aged 0-19", "Requests per 10,000 children"]]
+RATE = (
+    Col(
+        "locality",
+        compare_title,
+        axis="Hub catchment (where families live)" if one_locality else "Locality of residence",
+    ),
+    Col("value_requests", "Requests", COUNT),
+    Col("denominator", "Children aged 0-19", COUNT),
+    Col(
+        "value_rate",
+        "Requests per 10,000 children",
+        PER_10K,
+        axis="Requests per 10,000 children aged 0-19",
+    ),
+)
 shown_localities = ui.publish(
     by_locality.frame[by_locality.frame["group"] != "all"],
     {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
 )
-RATE_FORMATS = {
-    "Requests": "count",
-    "Children aged 0-19": "count",
-    "Requests per 10,000 children": "per_10k",
-}
 geo = ui.get(explore.locality_geojson)
 
 PLACE_KINDS = {
@@ -90,21 +93,15 @@ PLACE_KINDS = {
     "rate_year_before": "per_10k",
     "change": "per_10k",
 }
-PLACE_COLUMNS = {
-    "requests": "Requests",
-    "population": "Children aged 0-19",
-    "rate": "Per 10,000",
-    "rate_year_before": "Per 10,000 a year before",
-    "change": "Change on a year before",
-    "imd_decile": "Deprivation decile",
-}
-PLACE_FORMATS = {
-    "Requests": "count",
-    "Children aged 0-19": "count",
-    "Per 10,000": "per_10k",
-    "Per 10,000 a year before": "per_10k",
-    "Change on a year before": "per_10k",
-}
+PLACE = (
+    Col("requests", "Requests", COUNT),
+    Col("population", "Children aged 0-19", COUNT),
+    Col("rate", "Per 10,000", PER_10K, axis="per 10,000"),
+    Col("rate_year_before", "Per 10,000 a year before", PER_10K),
+    Col("change", "Change on a year before", PER_10K),
+    Col("imd_decile", "Deprivation decile"),
+)
+SMALL_AREA = Col("Small area", "Small area")
 
 
 def small_area_map() -> pd.DataFrame:
@@ -143,8 +140,7 @@ def small_area_map() -> pd.DataFrame:
             if one_locality or too_many
             else "Small areas: requests per 10,000 children aged 0-19, with hubs (dark dots)"
             + (f" — {names.get(f.scope.locality)} and its neighbours" if f.scope.locality else ""),
-            value="rate",
-            value_title="per 10,000",
+            value=PLACE[2],
             label_col="Small area",
             key="area_code",
             focus=list(in_locality["group"]),
@@ -152,10 +148,10 @@ def small_area_map() -> pd.DataFrame:
             outline=explore.features(geo, "locality_id", f.scope.locality),
             reference=centre if f.place_chosen else None,
         ),
-        mapped.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]],
+        mapped,
         "demand_area_map",
         sources=("requests_per_10k",),
-        formats=PLACE_FORMATS,
+        columns=(SMALL_AREA, *PLACE),
         caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
         + (
             f"The colours run over {text.for_markdown(f.place_name)}'s areas and the whole "
@@ -178,30 +174,24 @@ with left:
     event = ui.chart(
         charts.bar(
             shown_localities,
-            "locality",
-            "value_rate",
+            RATE[0],
+            RATE[3],
             title="Requests per 10,000 children aged 0-19, by "
             + ("catchment" if one_locality else "locality"),
             # A catchment's name is long: catchments are rows, localities columns.
-            x_title="Requests per 10,000 children aged 0-19"
-            if one_locality
-            else "Locality of residence",
-            y_title="Hub catchment (where families live)"
-            if one_locality
-            else "Requests per 10,000 children aged 0-19",
             horizontal=one_locality,
             customdata="group",
             reference=centre,
             highlight=None if one_locality else names.get(f.scope.locality),
         ),
-        table,
+        by_locality,
         "demand_rate_by_locality",
         sources=("requests_per_10k",),
-        formats=RATE_FORMATS,
+        columns=RATE,
         select=True,
     )
     if one_locality:
-        ui.filter_on_click(event, "hub", "demand_rate_by_locality", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_rate_by_locality", hub_locality)
     else:
         ui.filter_on_click(event, "locality", "demand_rate_by_locality", names)
 with right:
@@ -221,10 +211,10 @@ with right:
                 highlight=f.scope.locality,
                 reference=centre if f.place_chosen else None,
             ),
-            table,
+            by_locality,
             "demand_map",
             sources=("requests_per_10k",),
-            formats=RATE_FORMATS,
+            columns=RATE,
             select=True,
         )
         ui.filter_on_click(event, "locality", "demand_map", names)
@@ -232,27 +222,27 @@ with right:
 # With a place chosen, the share of its requests each hub received beside the authority's
 # share (a tick); else the counts.
 by_hub, hub_shares = ui.request_mix("hub", lambda g: hub_names.get(g, formatting.label(g)))
-mix_value, mix_format = ("share", ".0%") if f.place_chosen else ("requests", ",.0f")
+MIX = (
+    Col("requests", "Requests", COUNT),
+    Col("share", "Share", SHARE, axis="Share of requests (%)"),
+)
+mix = MIX[1] if f.place_chosen else MIX[0]
+hub = Col("label", "Hub or team")
 event = ui.chart(
     charts.bar(
         by_hub,
-        "label",
-        mix_value,
+        hub,
+        mix,
         title="Requests by receiving hub or team"
         + (f": share of {f.place_name}'s requests" if f.place_chosen else ""),
-        x_title="Share of requests (%)" if f.place_chosen else "Requests",
-        y_title="Hub or team",
         horizontal=True,
         customdata="category",
-        value_format=mix_format,
         reference=hub_shares,
     ),
-    by_hub.rename({"label": "Hub or team", "requests": "Requests", "share": "Share"})[
-        ["Hub or team", "Requests", "Share"]
-    ],
+    by_hub,
     "demand_by_hub",
     sources=("requests_by_dimension",),
-    formats={"Requests": "count", "Share": "share"},
+    columns=(hub, *MIX),
     select=True,
 )
 ui.filter_on_click(event, "hub", "demand_by_hub", hub_locality)
@@ -264,7 +254,7 @@ if not area_table.empty:
         "area, as requests per 10,000 children aged 0-19 living there, with 95% intervals, "
         "against the whole authority's rate and the same period a year before. Where families "
         "live does not depend on the hub that received them: with a hub chosen, its catchment "
-        "is ringed. Click a catchment or an area to choose it."
+        "is ringed. Click a catchment or an area to choose it (the families living there)."
     )
     # Places are where families live: within the locality, whatever the hub filter.
     place_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
@@ -272,13 +262,7 @@ if not area_table.empty:
     if f.scope.locality:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
         locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
-    chosen_catchment = (
-        f.scope.hub
-        if f.scope.hub
-        else area_table.set_index("area_code")["hub_id"].get(f.area)
-        if f.area
-        else None
-    )
+    chosen_catchment = ui.chosen_catchment()
     left, right = st.columns(2)
     with left:
         catchments = ui.get(explore.demand_by_place, "catchment", f.period, place_scope)
@@ -289,25 +273,28 @@ if not area_table.empty:
         event = ui.chart(
             charts.intervals(
                 catchments,
-                "Catchment",
-                "rate",
+                Col("Catchment", "Catchment", axis="Hub catchment"),
+                Col(
+                    "rate",
+                    "Per 10,000",
+                    PER_10K,
+                    axis="Per 10,000 children aged 0-19 (95% interval)",
+                ),
                 "lower",
                 "upper",
                 title="Requests per 10,000 children aged 0-19, by hub catchment",
-                x_title="Per 10,000 children aged 0-19 (95% interval)",
-                y_title="Hub catchment",
                 reference=centre,
                 place_reference=locality_rate,
                 highlight=hub_names.get(chosen_catchment),
                 customdata="group",
             ),
-            catchments.rename(PLACE_COLUMNS)[["Catchment", *list(PLACE_COLUMNS.values())[:5]]],
+            catchments,
             "demand_catchments",
             sources=("requests_per_10k",),
-            formats=PLACE_FORMATS,
+            columns=(Col("Catchment", "Catchment"), *PLACE[:5]),
             select=True,
         )
-        ui.filter_on_click(event, "hub", "demand_catchments", hub_locality)
+        ui.filter_on_click(event, "catchment", "demand_catchments", hub_locality)
     with right:
         by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", place_scope)
         plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
@@ -326,30 +313,20 @@ if not area_table.empty:
                 title="Small areas against the whole authority (funnel plot)",
                 x_title="Children aged 0-19 living in the area",
                 y_title="Requests per 10,000 children aged 0-19",
-                kind="per_10k",
+                kind=PER_10K,
                 customdata="group",
                 highlight=area_name,
             ),
-            points.rename(
-                {
-                    "name": "Small area",
-                    "numerator": "Requests",
-                    "denominator": "Children aged 0-19",
-                    "value": "Per 10,000",
-                    "position": "Against the authority",
-                }
-            )[
-                [
-                    "Small area",
-                    "Requests",
-                    "Children aged 0-19",
-                    "Per 10,000",
-                    "Against the authority",
-                ]
-            ],
+            points,
             "demand_area_funnel",
             sources=("requests_per_10k",),
-            formats={"Requests": "count", "Children aged 0-19": "count", "Per 10,000": "per_10k"},
+            columns=(
+                Col("name", "Small area"),
+                Col("numerator", "Requests", COUNT),
+                Col("denominator", "Children aged 0-19", COUNT),
+                Col("value", "Per 10,000", PER_10K),
+                Col("position", "Against the authority"),
+            ),
             caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
             "whole authority by more than chance would explain for an area of that size.",
             select=True,
@@ -387,7 +364,7 @@ if not area_table.empty:
         + (f"{text.for_markdown(names.get(f.scope.locality))} and " if f.scope.locality else "")
         + "the whole authority"
     )
-    ui.table(top.rename(PLACE_COLUMNS)[["Small area", *PLACE_COLUMNS.values()]], PLACE_FORMATS)
+    ui.table(top, columns=(SMALL_AREA, *PLACE))
 
     # Each catchment quarter by quarter (each locality, with none chosen) against the authority.
     trend_by = "catchment" if f.scope.locality else "locality"
@@ -408,37 +385,28 @@ if not area_table.empty:
     if authority_trend is not None:
         authority_trend = ui.publish(authority_trend[["quarter", "rate"]], {"rate": "per_10k"})
     where = "Hub catchment" if trend_by == "catchment" else "Locality"
+    TREND = (
+        Col("Where", where),
+        Col("quarter", "Quarter", axis="Financial quarter"),
+        *PLACE[:2],
+        Col("rate", "Per 10,000", PER_10K, axis="Requests per 10,000 children aged 0-19"),
+        Col("rate_year_before", "Per 10,000 in the same quarter a year before", PER_10K),
+        Col("change", "Change on the same quarter a year before", PER_10K),
+    )
     ui.chart(
         charts.line(
             trend,
-            "quarter",
-            "rate",
+            TREND[1],
+            TREND[4],
             title=f"Requests per 10,000 children aged 0-19 by quarter, by {where.lower()}",
-            x_title="Financial quarter",
-            y_title="Requests per 10,000 children aged 0-19",
             color="Where",
             value_format=",.1f",
             reference=authority_trend,
         ),
-        trend.rename(
-            {
-                "Where": where,
-                "quarter": "Quarter",
-                **{k: v for k, v in PLACE_COLUMNS.items() if k != "population"},
-                "population": "Children aged 0-19",
-                "change": "Change on the same quarter a year before",
-                "rate_year_before": "Per 10,000 in the same quarter a year before",
-            }
-        ),
+        trend,
         "demand_place_trend",
         sources=("requests_per_10k",),
-        formats={
-            "Requests": "count",
-            "Children aged 0-19": "count",
-            "Per 10,000": "per_10k",
-            "Per 10,000 in the same quarter a year before": "per_10k",
-            "Change on the same quarter a year before": "per_10k",
-        },
+        columns=TREND,
         caption="A quarter's rate is its requests per 10,000 children (not annualised); the "
         "table gives the same quarter a year before and the change on it.",
     )
@@ -453,47 +421,45 @@ WAIT_KINDS = {
 }
 with left:
     wait_by = "catchment" if not area_table.empty else "hub"
-    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope, f.area)
+    waits = ui.get(explore.request_to_start, wait_by, f.period, f.scope)
     waits["Where"] = waits["group"].map(lambda g: hub_names.get(g, formatting.label(g)))
     waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
     authority_wait = ui.whole_authority(explore.request_to_start, "none", f.period)
     if authority_wait is not None:
         authority_wait = ui.publish(authority_wait[list(WAIT_KINDS)], WAIT_KINDS).frame
+    WAITS = (
+        Col("Where", "Where", axis="Hub catchment" if wait_by == "catchment" else "Hub or team"),
+        Col("episodes", "Episodes from a request", COUNT),
+        Col("within_28_days", "Started within 4 weeks", COUNT),
+        Col("share_within_28_days", "Share within 4 weeks", SHARE),
+        Col(
+            "median_days",
+            "Median days",
+            DAYS,
+            axis="Median days, request received to episode start",
+        ),
+    )
     ui.chart(
         charts.bar(
             waits,
-            "Where",
-            "median_days",
+            WAITS[0],
+            WAITS[4],
             title="Days from request to support, by "
             + ("catchment" if wait_by == "catchment" else "lead hub"),
-            x_title="Median days, request received to episode start",
-            y_title="Hub catchment" if wait_by == "catchment" else "Hub or team",
             horizontal=True,
             reference=None
             if authority_wait is None or authority_wait.empty
             else authority_wait["median_days"].iloc[0],
         ),
-        waits.rename(
-            {
-                "episodes": "Episodes from a request",
-                "within_28_days": "Started within 4 weeks",
-                "share_within_28_days": "Share within 4 weeks",
-                "median_days": "Median days",
-            }
-        ),
+        waits,
         "demand_request_to_start",
-        formats={
-            "Episodes from a request": "count",
-            "Started within 4 weeks": "count",
-            "Share within 4 weeks": "share",
-            "Median days": "days",
-        },
+        columns=WAITS,
         caption="Episodes started in the period that came from a request (transfers and "
         "episodes recorded as starting before their request left out). Dashed line: the whole "
         "authority's median.",
     )
 with right:
-    caseload = ui.get(explore.caseload_monthly, f.period, f.scope, f.area)
+    caseload = ui.get(explore.caseload_monthly, f.period, f.scope)
     caseload["Hub or team"] = caseload["hub_id"].map(lambda g: hub_names.get(g, g))
     caseload["Month end"] = caseload["month_end"].dt.strftime("%b %Y")
     caseload = ui.publish(
@@ -510,28 +476,31 @@ with right:
             ),
             {"all_open": "count", "hubs": "public", "open_episodes": "summary"},
         )
+    CASELOAD = (
+        Col("Month end", "Month end", axis=""),
+        Col("Hub or team", "Hub or team"),
+        Col("open_episodes", "Open episodes", COUNT),
+    )
     ui.chart(
         charts.line(
             caseload,
-            "Month end",
-            "open_episodes",
+            CASELOAD[0],
+            CASELOAD[2],
             title="Caseload: open episodes at month end, by hub",
-            x_title="",
-            y_title="Open episodes",
             color="Hub or team",
             reference=per_hub,
             reference_label=f"{charts.AUTHORITY}, average per hub",
         ),
-        caseload.rename({"open_episodes": "Open episodes"}),
+        caseload,
         "demand_caseload",
-        formats={"Open episodes": "count"},
+        columns=CASELOAD,
     )
 
 st.subheader("Monthly trend")
 three_years = periods.custom(
     max(f.first_day, periods.financial_year(f.period.end.year - 3).start), f.period.end
 )
-monthly = ui.get(explore.requests_monthly, three_years, f.scope, f.area)
+monthly = ui.get(explore.requests_monthly, three_years, f.scope)
 monthly["Locality"] = monthly["locality_id"].map(lambda g: names.get(g, g))
 if f.area:
     monthly["Locality"] = area_name
@@ -541,24 +510,27 @@ per = "area" if f.area else "locality"
 average = ui.authority(explore.requests_monthly_per_place, three_years, per=per)
 if average is not None:
     average = ui.publish(average, {"requests": "summary"})
+MONTHLY = (
+    Col("month", "Month", axis="Month received"),
+    Col("Locality", "Locality"),
+    Col("requests", "Requests", COUNT, axis="Requests per month"),
+)
 ui.chart(
     charts.line(
         monthly,
-        "month",
-        "requests",
+        MONTHLY[0],
+        MONTHLY[2],
         title="Requests received each month, by locality (up to three years)"
         if not f.area
         else f"Requests received each month from {area_name} (up to three years)",
-        x_title="Month received",
-        y_title="Requests per month",
         color="Locality",
         reference=average,
         reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
-    monthly.rename({"month": "Month", "requests": "Requests"})[["Month", "Locality", "Requests"]],
+    monthly,
     "demand_monthly",
     sources=("requests_monthly",),
-    formats={"Requests": "count"},
+    columns=MONTHLY,
 )
 
 if f.place_chosen:
@@ -579,22 +551,18 @@ for col, (dimension, title, axis) in zip(
 ):
     with col:
         df, authority_mix = ui.request_mix(dimension, formatting.label)
+        category = Col("label", axis)
         ui.chart(
             charts.bar(
                 df,
-                "label",
-                mix_value,
+                category,
+                mix,
                 title=title + (" (share)" if f.place_chosen else ""),
-                x_title="Share of requests (%)" if f.place_chosen else "Requests",
-                y_title=axis,
                 horizontal=True,
-                value_format=mix_format,
                 reference=authority_mix,
             ),
-            df.rename({"label": axis, "requests": "Requests", "share": "Share"})[
-                [axis, "Requests", "Share"]
-            ],
+            df,
             f"demand_by_{dimension}",
             sources=("requests_by_dimension",),
-            formats={"Requests": "count", "Share": "share"},
+            columns=(category, *MIX),
         )

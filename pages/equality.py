@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, equality, explore, formatting, metrics, text, ui
+from ehts_data import charts, equality, explore, formatting, kinds, metrics, text, ui
+from ehts_data.kinds import Col
 
 ui.page_header(
     "Equality and families",
@@ -51,8 +52,19 @@ PROFILE_KINDS = {
     "ratio_lower": "summary",
     "ratio_upper": "summary",
 }
-value_format = ",.1f" if kind == "per_10k" else ".1%"
-axis = "Per 10,000 children aged 0-19" if kind == "per_10k" else f"Share of {metric.counts} (%)"
+per_population = kinds.of(kind).per_population
+axis = "Per 10,000 children aged 0-19" if per_population else f"Share of {metric.counts} (%)"
+value = Col("value", "Value", kind, axis=f"{axis}, with 95% interval")
+PROFILE = (
+    Col("Group", "Group"),
+    Col("numerator", "Count", kinds.COUNT),
+    Col("denominator", "Out of", kinds.COUNT),
+    value,
+    Col("ratio", "Disparity ratio"),
+    Col("ratio_lower", "Ratio from"),
+    Col("ratio_upper", "Ratio to"),
+    Col("differs", "Differs"),
+)
 columns = st.columns(2)
 for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
     part = profile[profile["breakdown"] == by].drop(columns="breakdown")
@@ -62,7 +74,7 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
                 f"**{metric.title}, by {title.split(' (')[0].lower()}**: no value for any group "
                 + (
                     "(there is no population by this characteristic to divide by)."
-                    if kind == "per_10k"
+                    if per_population
                     else "in this period."
                 )
             )
@@ -73,44 +85,20 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
         ui.chart(
             charts.intervals(
                 part,
-                "Group",
-                "value",
+                Col("Group", "Group", axis=title),
+                value,
                 "lower",
                 "upper",
                 title=f"{metric.title}, by {title.split(' (')[0].lower()}",
-                x_title=f"{axis}, with 95% interval",
-                y_title=title,
                 flag="differs",
                 reference=reference,
                 reference_label=charts.AUTHORITY if place_reference else "All children",
                 place_reference=place_reference,
-                value_format=value_format,
             ),
-            part.rename(
-                {
-                    "numerator": "Count",
-                    "denominator": "Out of",
-                    "value": "Value",
-                    "ratio": "Disparity ratio",
-                    "ratio_lower": "Ratio from",
-                    "ratio_upper": "Ratio to",
-                    "differs": "Differs",
-                }
-            )[
-                [
-                    "Group",
-                    "Count",
-                    "Out of",
-                    "Value",
-                    "Disparity ratio",
-                    "Ratio from",
-                    "Ratio to",
-                    "Differs",
-                ]
-            ],
+            part,
             f"equality_{by}",
             sources=(measure,),
-            formats={"Count": "count", "Out of": "count", "Value": kind},
+            columns=PROFILE,
         )
 
 st.subheader("Who is reached: requests beside the population")
@@ -151,27 +139,29 @@ else:
             {"requests": "count", "population": "public", "share": "share"},
             lines=["Share of"],
         )
+        share = Col("share", "Share", kinds.SHARE, axis="Share (%)")
         ui.chart(
             charts.bar(
                 long,
-                "Group",
-                "share",
+                Col("Group", "Group", axis=equality.BREAKDOWN_TITLES[by]),
+                share,
                 title=f"Share of requests and of children aged 0-19, by "
                 f"{equality.BREAKDOWN_TITLES[by].lower()}",
-                x_title=equality.BREAKDOWN_TITLES[by],
-                y_title="Share (%)",
                 color="Share of",
-                value_format=".0%",
                 stacked=False,
                 reference=whole_requests,
                 reference_label=f"{charts.AUTHORITY}: share of requests",
             ),
-            long.rename({"requests": "Requests", "population": "Population", "share": "Share"})[
-                ["Group", "Share of", "Requests", "Population", "Share"]
-            ],
+            long,
             f"equality_representation_{by}",
             sources=("requests_per_10k",),
-            formats={"Requests": "count", "Population": "count", "Share": "share"},
+            columns=(
+                Col("Group", "Group"),
+                Col("Share of", "Share of"),
+                Col("requests", "Requests", kinds.COUNT),
+                Col("population", "Population", kinds.COUNT),
+                share,
+            ),
         )
 
 st.header("Families")
@@ -182,7 +172,13 @@ st.markdown(
     "needs in 3 or more of the 10 Supporting Families headline groups."
 )
 has_areas = not ui.get(explore.areas).empty
-options = ["locality", *(["catchment", "area"] if has_areas else []), "imd_decile"]
+# One locality seen (a coordinator's) is one bar: its catchments and areas compare instead.
+one_locality = has_areas and ui.sees_one_locality()
+options = [
+    *([] if one_locality else ["locality"]),
+    *(["catchment", "area"] if has_areas else []),
+    "imd_decile",
+]
 family_by = st.radio(
     "Families by",
     options,
@@ -196,8 +192,21 @@ family_by = st.radio(
     key="equality_family_by",
 )
 names = ui.get(explore.group_names)
-# By locality every locality, the chosen one in colour; by place or decile, within the filter.
-family_scope = explore.authority(f.scope) if family_by == "locality" else f.scope
+# By locality every locality, the chosen one in colour; by catchment or area, those of the
+# locality, the chosen one in colour (a place filter would leave the others at zero); by
+# decile, within the filter.
+family_scope = (
+    explore.authority(f.scope)
+    if family_by == "locality"
+    else explore.without_places(f.scope)
+    if family_by in ("catchment", "area")
+    else f.scope
+)
+chosen_group = {
+    "locality": f.scope.locality,
+    "catchment": ui.chosen_catchment(),
+    "area": f.area,
+}.get(family_by)
 view = ui.get(equality.family_view, f.period, family_by, family_scope)
 view["Group"] = view["group"].map(lambda g: names.get(family_by, {}).get(g, formatting.label(g)))
 FAMILY_KINDS = {
@@ -224,6 +233,21 @@ if average is not None:
         .frame["families_supported"]
         .iloc[0]
     )
+group = Col("Group", "Group", axis="")
+FAMILIES = (
+    group,
+    Col("families_with_requests", "Families with a request", kinds.COUNT),
+    Col(
+        "families_supported",
+        "Families supported",
+        kinds.COUNT,
+        axis="Families with an episode open in the period",
+    ),
+    Col("children_supported", "Children supported", kinds.COUNT),
+    Col("children_per_family", "Children per family"),
+    Col("family_re_entry_12m_rate", "Family re-entry", kinds.SHARE),
+    Col("families_multiple_needs_rate", "Multiple needs", kinds.SHARE),
+)
 GROUP_WORDS = {
     "locality": "locality",
     "catchment": "catchment",
@@ -235,45 +259,18 @@ with left:
     ui.chart(
         charts.bar(
             published,
-            "Group",
-            "families_supported",
+            group,
+            FAMILIES[2],
             title="Families supported",
-            x_title="Families with an episode open in the period",
-            y_title="",
             horizontal=True,
-            highlight=names["locality"].get(f.scope.locality) if family_by == "locality" else None,
+            highlight=names.get(family_by, {}).get(chosen_group),
             reference=average,
             reference_label=f"{charts.AUTHORITY}, average per {GROUP_WORDS[family_by]}",
         ),
-        published.rename(
-            {
-                "families_with_requests": "Families with a request",
-                "families_supported": "Families supported",
-                "children_supported": "Children supported",
-                "children_per_family": "Children per family",
-                "family_re_entry_12m_rate": "Family re-entry",
-                "families_multiple_needs_rate": "Multiple needs",
-            }
-        )[
-            [
-                "Group",
-                "Families with a request",
-                "Families supported",
-                "Children supported",
-                "Children per family",
-                "Family re-entry",
-                "Multiple needs",
-            ]
-        ],
+        published,
         f"equality_families_{family_by}",
         sources=(*equality.FAMILY_MEASURES, "children_supported"),
-        formats={
-            "Families with a request": "count",
-            "Families supported": "count",
-            "Children supported": "count",
-            "Family re-entry": "share",
-            "Multiple needs": "share",
-        },
+        columns=FAMILIES,
     )
 with right:
     parts = []
@@ -299,24 +296,26 @@ with right:
             ignore_index=True,
         )
         rates = rates.then(ui.publish(whole_rates[columns], RATE_KINDS))
+    share = Col("value", "Share", kinds.SHARE, axis="Share of families (%)")
     ui.chart(
         charts.bar(
             rates,
-            "Group",
-            "value",
+            group,
+            share,
             title="Family re-entry and families with multiple needs",
-            x_title="Share of families (%)",
-            y_title="",
             color="Measure",
             horizontal=True,
-            value_format=".0%",
             stacked=False,
         ),
-        rates.rename({"numerator": "Families", "denominator": "Out of", "value": "Share"})[
-            ["Group", "Measure", "Families", "Out of", "Share"]
-        ],
+        rates,
         f"equality_family_rates_{family_by}",
-        formats={"Families": "count", "Out of": "count", "Share": "share"},
+        columns=(
+            Col("Group", "Group"),
+            Col("Measure", "Measure"),
+            Col("numerator", "Families", kinds.COUNT),
+            Col("denominator", "Out of", kinds.COUNT),
+            share,
+        ),
     )
 
 st.subheader("Families by quarter")
@@ -326,9 +325,10 @@ counts = trend[trend["metric"].isin(["families_with_requests", "families_support
 counts = ui.publish(
     counts[["Measure", "quarter", "numerator"]], {"numerator": "count"}, lines=["Measure"]
 )
-# The measure has no area filter: with an area chosen it is the area's locality's.
+# The authority's average locality (average small area, with an area chosen).
+per = "area" if f.area else "locality"
 average_trend = ui.authority(
-    equality.family_trend_per_place, f.period.previous().previous(), f.period, per="locality"
+    equality.family_trend_per_place, f.period.previous().previous(), f.period, per=per
 )
 if average_trend is not None:
     average_trend["Measure"] = average_trend["metric"].map(lambda m: metrics.REGISTRY[m].title)
@@ -336,20 +336,22 @@ if average_trend is not None:
     average_trend = ui.publish(
         average_trend[["Measure", "quarter", "numerator"]], {"numerator": "summary"}
     )
+QUARTERLY = (
+    Col("Measure", "Measure"),
+    Col("quarter", "Quarter", axis="Financial quarter"),
+    Col("numerator", "Families", kinds.COUNT),
+)
 ui.chart(
     charts.line(
         counts,
-        "quarter",
-        "numerator",
+        *QUARTERLY[1:],
         title="Families with a request and families supported, by quarter",
-        x_title="Financial quarter",
-        y_title="Families",
         color="Measure",
         reference=average_trend,
-        reference_label=f"{charts.AUTHORITY}, average per locality",
+        reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
-    counts.rename({"quarter": "Quarter", "numerator": "Families"}),
+    counts,
     "equality_family_trend",
     sources=equality.FAMILY_MEASURES,
-    formats={"Families": "count"},
+    columns=QUARTERLY,
 )

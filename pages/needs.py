@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, ui
+from ehts_data import charts, explore, formatting, metrics, ui
 from ehts_data.contract import AGE_BANDS, NEED_CODES, ThriveGroup, codes
+from ehts_data.kinds import COUNT, SHARE, Col
 
 ui.page_header(
     "Needs analysis",
@@ -14,9 +15,16 @@ ui.page_header(
     "the last column are the whole authority.",
 )
 f = ui.filters()
-names = ui.get(explore.group_names)["locality"]
+group_names = ui.get(explore.group_names)
+names = group_names["locality"]
 NEED_LABELS = [formatting.label(n) for n in NEED_CODES]
-SHARE = {"Share": "share", "Assessments listing": "count", "Assessments": "count"}
+# The numbers under every prevalence chart.
+PREVALENCE = (
+    Col("assessments_listing", "Assessments listing", COUNT),
+    Col("assessments", "Assessments", COUNT),
+    Col("share", "Share", SHARE, axis="Share of assessments (%)"),
+)
+need, group = Col("Need", "Need"), Col("Headline group", "Headline group")
 KINDS = {"assessments_listing": "count", "assessments": "denominator", "share": "share"}
 
 overall = ui.get(explore.need_prevalence_by, "all", f.period, f.scope)
@@ -24,30 +32,20 @@ overall["Need"] = overall["need"].map(formatting.label)
 overall["Headline group"] = overall["need_group"].map(formatting.label)
 ranked = ui.publish(overall.sort_values("share", ascending=False), KINDS)
 whole_needs = ui.authority_mix("need", "Need", KINDS, explore.need_prevalence_by, "all", f.period)
-columns = {
-    "assessments_listing": "Assessments listing",
-    "assessments": "Assessments",
-    "share": "Share",
-}
 left, right = st.columns(2)
 with left:
     ui.chart(
         charts.bar(
             ranked,
-            "Need",
-            "share",
+            need,
+            PREVALENCE[-1],
             title="Share of assessments listing each need",
-            x_title="Share of assessments (%)",
-            y_title="Need",
             horizontal=True,
-            value_format=".0%",
             reference=whole_needs,
         ),
-        ranked.rename(columns=columns)[
-            ["Need", "Headline group", "Assessments listing", "Assessments", "Share"]
-        ],
+        ranked,
         "needs_prevalence",
-        formats=SHARE,
+        columns=(need, group, *PREVALENCE),
     )
 with right:
     groups = ui.get(explore.need_group_prevalence, "all", f.period, f.scope)
@@ -59,20 +57,15 @@ with right:
     ui.chart(
         charts.bar(
             groups,
-            "Headline group",
-            "share",
+            Col("Headline group", "Headline group", axis="Supporting Families outcome"),
+            PREVALENCE[-1],
             title="Share of assessments with a need in each headline group",
-            x_title="Share of assessments (%)",
-            y_title="Supporting Families outcome",
             horizontal=True,
-            value_format=".0%",
             reference=whole_groups,
         ),
-        groups.rename(columns=columns)[
-            ["Headline group", "Assessments listing", "Assessments", "Share"]
-        ],
+        groups,
         "needs_groups",
-        formats=SHARE,
+        columns=(group, *PREVALENCE),
     )
 
 st.subheader("Needs by locality, age and deprivation")
@@ -89,10 +82,20 @@ dimension = st.segmented_control(
     key="needs_dimension",
 )
 dimension = dimension or "locality"
-by = ui.get(explore.need_prevalence_by, dimension, f.period, f.scope)
+# With a locality chosen, one locality column would compare nothing: its hub catchments (its
+# hubs, without small areas) instead, within the locality and service filters.
+place_by = None
+if dimension == "locality" and f.scope.locality:
+    place_by = "hub" if ui.get(explore.areas).empty else "catchment"
+    locality_scope = metrics.Scope(f.scope.locality, None, f.scope.service)
+    by = ui.get(explore.need_prevalence_by_place, place_by, f.period, locality_scope)
+else:
+    by = ui.get(explore.need_prevalence_by, dimension, f.period, f.scope)
 by["Need"] = by["need"].map(formatting.label)
 if dimension == "locality":
-    by["Category"] = by["category"].map(lambda c: names.get(c, formatting.label(c)))
+    by["Category"] = by["category"].map(
+        lambda c: group_names[place_by or "locality"].get(c, formatting.label(c))
+    )
     order = None
 elif dimension == "imd_decile":
     by["Category"] = by["category"].map(lambda c: c if c == "unknown" else f"Decile {c}")
@@ -103,7 +106,7 @@ else:
     order = [formatting.label(c) for c in source]
 # The last columns: the chosen place in all (with another dimension) and the whole authority.
 columns_after = []
-if f.place_chosen and dimension != "locality":
+if f.place_chosen and (dimension != "locality" or place_by):
     columns_after.append(overall.assign(Category=f"{f.place_name}, all"))
 # (None for a coordinator: their authority-wide queries reach their own locality only.)
 whole_column = ui.whole_authority(explore.need_prevalence_by, "all", f.period)
@@ -119,31 +122,31 @@ ui.chart(
     charts.heatmap(
         by,
         "Category",
-        "Need",
-        "share",
+        need,
+        Col("share", "Share", SHARE),
         title="Share of assessments listing each need, by "
         + {
             "locality": "locality",
+            "catchment": f"hub catchment in {names.get(f.scope.locality)}",
+            "hub": f"lead hub in {names.get(f.scope.locality)}",
             "age_band": "age band",
             "imd_decile": "IMD decile (1 = most deprived)",
             "thrive_group": "i-THRIVE group",
-        }[dimension],
+        }[place_by or dimension],
         x_title={
             "locality": "Locality",
+            "catchment": "Hub catchment (where families live)",
+            "hub": "Lead hub or team",
             "age_band": "Age band at assessment",
             "imd_decile": "Index of Multiple Deprivation decile",
             "thrive_group": "i-THRIVE group",
-        }[dimension],
-        y_title="Need",
-        colorbar_title="Share",
+        }[place_by or dimension],
         x_order=order,
         y_order=NEED_LABELS,
     ),
-    by.rename(columns={**columns, "Category": "Group"})[
-        ["Need", "Group", "Assessments listing", "Assessments", "Share"]
-    ],
+    by,
     f"needs_by_{dimension}",
-    formats=SHARE,
+    columns=(need, Col("Category", "Group"), *PREVALENCE),
 )
 
 PAIR_KINDS = {
@@ -151,11 +154,14 @@ PAIR_KINDS = {
     "assessments_listing_both": "count",
     "share": "share",
 }
-PAIR_COLUMNS = {
-    "assessments_listing_need": "Assessments listing",
-    "assessments_listing_both": "Listing both",
-    "share": "Share",
-}
+also = Col("Also listed", "Also listed")
+PAIR_COLUMNS = (
+    need,
+    also,
+    Col("assessments_listing_need", "Assessments listing", COUNT),
+    Col("assessments_listing_both", "Listing both", COUNT),
+    Col("share", "Share", SHARE),
+)
 # With a place chosen, the whole authority's grid under the place's, on the same scale (side
 # by side, two grids of every need are too narrow to read).
 pair_frames = [
@@ -176,26 +182,21 @@ for place, key, scope in pair_frames:
     ui.chart(
         charts.heatmap(
             pairs,
-            "Also listed",
-            "Need",
-            "share",
+            also,
+            need,
+            PAIR_COLUMNS[-1],
             title=("" if place is None else f"{place}: ")
             + "needs that appear together: of assessments with the row need, "
             "the share also listing the column need",
-            x_title="Also listed",
-            y_title="Need",
-            colorbar_title="Share",
             x_order=NEED_LABELS,
             y_order=NEED_LABELS,
             # The place's grid and the authority's: one scale, so a colour means one share.
             z_range=(0.0, 1.0) if f.place_chosen else None,
             name=place,
         ),
-        pairs.rename(PAIR_COLUMNS)[
-            ["Need", "Also listed", "Assessments listing", "Listing both", "Share"]
-        ],
+        pairs,
         key,
-        formats={"Share": "share", "Assessments listing": "count", "Listing both": "count"},
+        columns=PAIR_COLUMNS,
     )
 thrive = ui.get(explore.thrive_distribution, f.period, f.scope)
 thrive["i-THRIVE group"] = thrive["thrive_group"].map(formatting.label)
@@ -212,22 +213,18 @@ thrive = ui.publish(thrive, THRIVE_KINDS, lines=["i-THRIVE group", "Service"])
 whole_thrive = ui.authority_mix(
     "thrive_group", "i-THRIVE group", THRIVE_KINDS, explore.thrive_shares, f.period
 )
+thrive_group, assessments = Col("i-THRIVE group", "i-THRIVE group"), PREVALENCE[1]
 ui.chart(
     charts.bar(
         thrive,
-        "i-THRIVE group",
-        "share" if f.place_chosen else "assessments",
+        thrive_group,
+        PREVALENCE[2] if f.place_chosen else assessments,
         title="i-THRIVE grouping at assessment" + (" (share)" if f.place_chosen else ""),
-        x_title="Share of assessments (%)" if f.place_chosen else "Assessments",
-        y_title="i-THRIVE group",
         color="Service",
         horizontal=True,
-        value_format=".0%" if f.place_chosen else ",.0f",
         reference=whole_thrive,
     ),
-    thrive.rename({"assessments": "Assessments", "share": "Share"})[
-        ["i-THRIVE group", "Service", "Assessments", "Share"]
-    ],
+    thrive,
     "needs_thrive",
-    formats={"Assessments": "count", "Share": "share"},
+    columns=(thrive_group, Col("Service", "Service"), assessments, PREVALENCE[2]),
 )

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, explore, formatting, metrics, ui
+from ehts_data import charts, explore, formatting, kinds, metrics, ui
 from ehts_data.contract import OUTCOME_AREAS
+from ehts_data.kinds import Col
 
 ui.page_header(
     "Outcomes and family voice",
@@ -25,53 +26,50 @@ with left:
     whole_closures = ui.authority_mix(
         "closure_reason", "Closure reason", CLOSURE_KINDS, explore.closure_reason_shares, f.period
     )
+    reason, service = Col("Closure reason", "Closure reason"), Col("Service", "Service")
+    episodes = Col("episodes", "Episodes closed", kinds.COUNT)
+    share = Col("share", "Share", kinds.SHARE, axis="Share of episodes closed (%)")
     ui.chart(
         charts.bar(
             closures,
-            "Closure reason",
-            "share" if f.place_chosen else "episodes",
+            reason,
+            share if f.place_chosen else episodes,
             title="Episodes closed, by reason" + (" (share)" if f.place_chosen else ""),
-            x_title="Share of episodes closed (%)" if f.place_chosen else "Episodes closed",
-            y_title="Closure reason",
             color="Service",
             horizontal=True,
-            value_format=".0%" if f.place_chosen else ",.0f",
             reference=whole_closures,
         ),
-        closures.rename({"episodes": "Episodes closed", "share": "Share"})[
-            ["Closure reason", "Service", "Episodes closed", "Share"]
-        ],
+        closures,
         "outcomes_closures",
-        formats={"Episodes closed": "count", "Share": "share"},
+        columns=(reason, service, episodes, share),
     )
 with right:
-    # Every locality, the chosen one in colour, and the whole authority's median.
+    # Every locality (a coordinator's: its catchments), the chosen one in colour, and the whole
+    # authority's median.
     whole = explore.authority(f.scope)
-    median = ui.get(metrics.compute, "median_episode_days", f.period, "locality", whole)
+    by, scope, chosen = ui.locality_comparison()
+    where = {"locality": "Locality", "catchment": "Hub catchment", "hub": "Hub or team"}[by]
+    median = ui.get(metrics.compute, "median_episode_days", f.period, by, scope)
     whole_median = ui.get(metrics.compute, "median_episode_days", f.period, "none", whole)
-    median["Locality"] = median["group"].map(
-        lambda g: names["locality"].get(g, formatting.label(g))
-    )
+    median[where] = median["group"].map(lambda g: names[by].get(g, formatting.label(g)))
     median = ui.publish(
-        median[["Locality", "denominator", "value"]],
+        median[[where, "denominator", "value"]],
         {"denominator": "denominator", "value": "days"},
     )
+    place = Col(where, where)
+    days = Col("value", "Median days", kinds.DAYS, axis="Median length (days)")
     ui.chart(
         charts.bar(
             median,
-            "Locality",
-            "value",
-            title="Median episode length, by locality",
-            x_title="Locality of residence",
-            y_title="Median length (days)",
+            place,
+            days,
+            title=f"Median episode length, by {where.lower()}",
             reference=whole_median["value"].iloc[0],
-            highlight=names["locality"].get(f.scope.locality),
+            highlight=names[by].get(chosen),
         ),
-        median.rename({"denominator": "Episodes closed", "value": "Median days"})[
-            ["Locality", "Episodes closed", "Median days"]
-        ],
+        median,
         "outcomes_median_days",
-        formats={"Episodes closed": "count", "Median days": "days"},
+        columns=(place, Col("denominator", "Episodes closed", kinds.COUNT), days),
     )
 
 st.subheader("Family survey")
@@ -93,24 +91,25 @@ areas = ui.publish(
     {"agree": "count", "responses": "denominator", "share": "share"},
     lines=["Hub", "Outcome area"],
 )
+hub, area = Col("Hub", "Hub", axis="Hub or team"), Col("Outcome area", "Outcome area")
+SURVEY = (
+    Col("agree", "Agree", kinds.COUNT),
+    Col("responses", "Answers", kinds.COUNT),
+    Col("share", "Share", kinds.SHARE, axis="Share agreeing (%)"),
+)
 ui.chart(
     charts.heatmap(
         areas,
-        "Outcome area",
-        "Hub",
-        "share",
+        Col("Outcome area", "Outcome area", axis="Outcome framework area"),
+        hub,
+        Col("share", "Share", kinds.SHARE, axis="Agree"),
         title="Survey agreement by hub and outcome framework area",
-        x_title="Outcome framework area",
-        y_title="Hub or team",
-        colorbar_title="Agree",
         x_order=[f"{a}. {t}" for a, t in OUTCOME_AREAS.items()],
     ),
-    areas.rename({"agree": "Agree (4 or 5)", "responses": "Answers", "share": "Share"})[
-        ["Hub", "Outcome area", "Agree (4 or 5)", "Answers", "Share"]
-    ],
+    areas,
     "outcomes_survey_areas",
     sources=("survey_agree_by_area",),
-    formats={"Share": "share", "Agree (4 or 5)": "count", "Answers": "count"},
+    columns=(hub, area, Col("agree", "Agree (4 or 5)", kinds.COUNT), *SURVEY[1:]),
 )
 
 left, right = st.columns(2)
@@ -126,24 +125,25 @@ with left:
     whole_rate = ui.get(
         metrics.compute, "survey_agree_rate", f.period, "none", explore.authority(f.scope)
     )
+    rate = Col("value", "Share", kinds.SHARE, axis="Share of answers agreeing (%)")
     ui.chart(
         charts.bar(
             hub_rate,
-            "Hub",
-            "value",
+            hub,
+            rate,
             title="Survey agreement by hub (all questions)",
-            x_title="Share of answers agreeing (%)",
-            y_title="Hub or team",
             horizontal=True,
-            value_format=".0%",
             reference=whole_rate["value"].iloc[0],
         ),
-        hub_rate.rename({"numerator": "Agree", "denominator": "Answers", "value": "Share"})[
-            ["Hub", "Agree", "Answers", "Share"]
-        ],
+        hub_rate,
         "outcomes_survey_hubs",
         sources=("survey_agree_rate",),
-        formats={"Share": "share", "Agree": "count", "Answers": "count"},
+        columns=(
+            hub,
+            Col("numerator", "Agree", kinds.COUNT),
+            Col("denominator", "Answers", kinds.COUNT),
+            rate,
+        ),
     )
 with right:
     two_years = f.period.previous()
@@ -154,22 +154,19 @@ with right:
     whole_monthly = ui.authority(explore.survey_monthly_trend, span)
     if whole_monthly is not None:
         whole_monthly = ui.publish(whole_monthly, MONTHLY_KINDS)
+    month = Col("month", "Month")
     ui.chart(
         charts.line(
             monthly,
-            "month",
-            "share",
+            month,
+            SURVEY[2],
             title="Monthly engagement question: share agreeing (this period and last)",
-            x_title="Month",
-            y_title="Share agreeing (%)",
-            value_format=".0%",
             reference=whole_monthly,
-            series_name=f.place_name,
+            # survey answers have no small area or catchment: the hub's or locality's
+            series_name=f.answering_place_name,
         ),
-        monthly.rename(
-            {"month": "Month", "agree": "Agree", "responses": "Answers", "share": "Share"}
-        )[["Month", "Agree", "Answers", "Share"]],
+        monthly,
         "outcomes_survey_monthly",
         sources=("survey_monthly_trend",),
-        formats={"Share": "share", "Agree": "count", "Answers": "count"},
+        columns=(month, *SURVEY),
     )

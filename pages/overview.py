@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, metrics, scorecard, ui
+from ehts_data.kinds import COUNT, Col
 
 ui.page_header(
     "Overview",
@@ -15,7 +16,14 @@ try:  # the board's judgement of better and worse, so both pages read a change a
     polarities = scorecard.polarities(scorecard.load())
 except scorecard.RegistryError:
     polarities = {}
-ui.tiles(formatting.headline_tiles(heads, ui.threshold(), polarities), columns=3)
+# With a place chosen, each tile carries the whole authority's value (a coordinator reads it
+# as a metric total, small numbers withheld: access.bind).
+whole = {}
+for metric_id in heads["metric"] if f.place_chosen else []:
+    found = ui.authority(metrics.compute, metric_id, f.period, "none")
+    if found is not None and not found.empty:
+        whole[metric_id] = found.iloc[0]
+ui.tiles(formatting.headline_tiles(heads, ui.threshold(), polarities, whole), columns=3)
 ui.filters_not_applied({m: metrics.REGISTRY[m].title for m in heads["metric"]})
 
 st.subheader("Requests for support by quarter")
@@ -26,26 +34,25 @@ trend = ui.publish(trend[["quarter", "period", "value"]], {"value": "count"}, li
 if not (trend.frame["value"].fillna(0) > 0).any():
     st.info("No requests in this period or the one before: nothing to chart.")
     st.stop()
-# With a place chosen, the authority's average locality in each quarter.
-# The measure has no area filter: with an area chosen it is the area's locality's.
+# With a place chosen, the authority's average locality (average small area, with an area
+# chosen) in each quarter.
+per = "area" if f.area else "locality"
 average = ui.authority(
-    explore.requests_by_quarter_per_place, f.period.previous(), f.period, per="locality"
+    explore.requests_by_quarter_per_place, f.period.previous(), f.period, per=per
 )
 if average is not None:
     average = ui.publish(average[["quarter", "value"]], {"value": "summary"})
+QUARTERS = (Col("quarter", "Quarter", axis="Financial quarter"), Col("value", "Requests", COUNT))
 ui.chart(
     charts.bar(
         trend,
-        "quarter",
-        "value",
+        *QUARTERS,
         title="Requests received per quarter (this period and the one before)",
-        x_title="Financial quarter",
-        y_title="Requests",
         reference=average,
-        reference_label=f"{charts.AUTHORITY}, average per locality",
+        reference_label=f"{charts.AUTHORITY}, average per {'small area' if f.area else 'locality'}",
     ),
-    trend.rename({"quarter": "Quarter", "value": "Requests"})[["Quarter", "Requests"]],
+    trend,
     "overview_requests_by_quarter",
     sources=("requests",),
-    formats={"Requests": "count"},
+    columns=QUARTERS,
 )

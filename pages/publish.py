@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ehts_data import charts, disclosure, formatting, snapshot, ui
+from ehts_data.kinds import COUNT, Col
 
 ui.page_header(
     "Publish a snapshot",
@@ -40,20 +41,23 @@ hidden["Step"] = hidden["step"].map(
     {"primary": "Primary (1 to K-1)", "secondary": "Secondary", "rates": "Rates withheld"}
 )
 hidden["Table"] = hidden["table"].map(formatting.label)
+SUPPRESSED = (
+    Col("Table", "Table", axis="Published table"),
+    Col("Step", "Step"),
+    Col("cells", "Cells", COUNT, axis="Cells shown as c"),
+)
 ui.chart(
     charts.bar(
         hidden,
-        "Table",
-        "cells",
+        SUPPRESSED[0],
+        SUPPRESSED[2],
         title=f"Cells suppressed in each table (K = {threshold})",
-        x_title="Cells shown as c",
-        y_title="Published table",
         color="Step",
         horizontal=True,
     ),
-    hidden.rename(columns={"cells": "Cells"})[["Table", "Step", "Cells"]],
+    hidden,
     "publish_suppressed",
-    formats={"Cells": "count"},
+    columns=SUPPRESSED,
 )
 st.subheader("Preview of the published tables")
 st.download_button(

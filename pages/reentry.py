@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, ui
+from ehts_data.kinds import COUNT, SHARE, Col
 
 ui.page_header(
     "Re-entry and re-referral",
@@ -35,23 +36,25 @@ whole_prev = ui.authority_mix(
     explore.re_entry_by_previous_closure,
     f.period,
 )
+closure = Col("Previous closure", "Previous closure", axis="Previous episode's closure")
+share = Col(
+    "share",
+    "Share",
+    SHARE,
+    axis="Re-entries within 12 months as a share of episodes started (%)",
+)
 ui.chart(
     charts.bar(
         prev,
-        "Previous closure",
-        "share",
+        closure,
+        share,
         title="Share of episodes that are re-entries, by how the previous episode closed",
-        x_title="Re-entries within 12 months as a share of episodes started (%)",
-        y_title="Previous episode's closure",
         horizontal=True,
-        value_format=".0%",
         reference=whole_prev,
     ),
-    prev.rename({"episodes": "Out of", "re_entries": "Count", "share": "Share"})[
-        ["Previous closure", "Count", "Out of", "Share"]
-    ],
+    prev,
     "reentry_previous_closure",
-    formats={"Share": "share", "Count": "count", "Out of": "count"},
+    columns=(closure, Col("re_entries", "Count", COUNT), Col("episodes", "Out of", COUNT), share),
     caption="'No earlier episode' are first episodes, so never re-entries. A re-entry is counted "
     "when the previous episode closed no more than 12 months before the new one started. "
     "Episodes whose previous episode closed by **transfer** are left out: a transfer hands "

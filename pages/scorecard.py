@@ -5,7 +5,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from ehts_data import board, charts, explore, formatting, scorecard, ui
+from ehts_data import board, charts, explore, formatting, kinds, scorecard, ui
+from ehts_data.kinds import Col
 
 ui.page_header(
     "Scorecard",
@@ -61,24 +62,21 @@ if not needs.empty:
     needs = ui.publish(
         needs, {"numerator": "count", "denominator": "denominator", "share": "share"}
     )
+    need = Col("Need", "Need", axis="Early help need · DfE assessment factor")
+    share = Col("share", "Share", kinds.SHARE, axis="Share of assessments (%)")
     ui.chart(
         charts.bar(
             needs,
-            "Need",
-            "share",
+            need,
+            share,
             color="place",
             horizontal=True,
             stacked=False,
             title="Needs at early help assessment beside factors at social care assessment (DfE)",
-            x_title="Share of assessments (%)",
-            y_title="Early help need · DfE assessment factor",
-            value_format=".0%",
         ),
-        needs.rename({"place": "Place", "share": "Share", "year": "Year"})[
-            ["Need", "Place", "Share", "Year"]
-        ],
+        needs,
         "scorecard_needs_profile",
-        formats={"Share": "share"},
+        columns=(need, Col("place", "Place"), share, Col("year", "Year")),
     )
 
 st.header("Localities")
@@ -112,7 +110,7 @@ by = right.radio(
 )
 ui.keep_in_url("funnel_kpi", funnel_kpi.id)
 ui.keep_in_url("funnel_by", by)
-if funnel_kpi.kind == "per_10k" and by == "hub":
+if kinds.of(funnel_kpi.kind).per_population and by == "hub":
     st.info("Rates per 10,000 children have no hub population, so they compare localities only.")
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
@@ -122,17 +120,15 @@ else:
     else:
         ui.chart(
             board.funnel_figure(points, plot, funnel_kpi, by, f.period),
-            points.rename(
-                {
-                    "name": by.capitalize(),
-                    "numerator": "Count",
-                    "denominator": "Out of",
-                    "value": "Value",
-                    "position": "Position",
-                }
-            ),
+            points,
             "scorecard_funnel",
-            formats={"Count": "count", "Out of": "count", "Value": funnel_kpi.kind},
+            columns=(
+                Col("name", by.capitalize()),
+                Col("numerator", "Count", kinds.COUNT),
+                Col("denominator", "Out of", kinds.COUNT),
+                Col("value", "Value", funnel_kpi.kind),
+                Col("position", "Position"),
+            ),
         )
         st.markdown(board.FUNNEL_NOTE)
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ehts_data import charts, explore, formatting, ui
+from ehts_data.kinds import COUNT, SHARE, Col
 
 ui.page_header(
     "Step-up and step-down",
@@ -17,6 +18,12 @@ RATES = {
 }
 
 FLOW_KINDS = {"children": "count", "share": "share"}
+FLOW = (
+    Col("from", "From"),
+    Col("to", "To"),
+    Col("children", "Requests or episodes", COUNT),
+    Col("share", "Share", SHARE, axis="Share of the requests or episodes leaving the step (%)"),
+)
 
 
 def labelled(flow):
@@ -44,11 +51,9 @@ ui.chart(
         target="to",
         value="children",
     ),
-    flow.rename({"from": "From", "to": "To", "children": "Requests or episodes"})[
-        ["From", "To", "Requests or episodes"]
-    ],
+    flow,
     "steps_flow",
-    formats={"Requests or episodes": "count"},
+    columns=FLOW[:3],
     caption="Left: decisions on requests received in the period, and step-downs from social care "
     "that started in it. Middle: the episode each led to. Right: how it closed, or still open.",
 )
@@ -59,20 +64,15 @@ if whole_flow is not None:
     ui.chart(
         charts.bar(
             flow,
-            "Step",
-            "share",
+            Col("Step", "Step", axis="From → to"),
+            FLOW[3],
             title=f"Where each step led: share of {f.place_name}'s, against the whole authority",
-            x_title="Share of the requests or episodes leaving the step (%)",
-            y_title="From → to",
             horizontal=True,
-            value_format=".0%",
             reference=whole_flow,
         ),
-        flow.rename(
-            {"from": "From", "to": "To", "children": "Requests or episodes", "share": "Share"}
-        )[["From", "To", "Requests or episodes", "Share"]],
+        flow,
         "steps_flow_shares",
-        formats={"Requests or episodes": "count", "Share": "share"},
+        columns=FLOW,
     )
 
 ui.shares_by_group(RATES, "steps")
@@ -88,20 +88,18 @@ with right:
     whole_timing = ui.authority(explore.step_up_timing, f.period)
     if whole_timing is not None:
         whole_timing = ui.publish(whole_timing[["band", "share"]], {"share": "share"})
+    band = Col("band", "Time to step-up", axis="Time from start of episode to step-up")
+    step_ups = Col("step_ups", "Episodes stepped up", COUNT)
+    share = Col("share", "Share", SHARE, axis="Share of step-ups (%)")
     ui.chart(
         charts.bar(
             timing,
-            "band",
-            "share" if f.place_chosen else "step_ups",
+            band,
+            share if f.place_chosen else step_ups,
             title="Time from episode start to step-up" + (" (share)" if f.place_chosen else ""),
-            x_title="Time from start of episode to step-up",
-            y_title="Share of step-ups (%)" if f.place_chosen else "Episodes stepped up",
-            value_format=".0%" if f.place_chosen else ",.0f",
             reference=whole_timing,
         ),
-        timing.rename(
-            {"band": "Time to step-up", "step_ups": "Episodes stepped up", "share": "Share"}
-        )[["Time to step-up", "Episodes stepped up", "Share"]],
+        timing,
         "steps_timing",
-        formats={"Episodes stepped up": "count", "Share": "share"},
+        columns=(band, step_ups, share),
     )

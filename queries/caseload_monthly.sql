@@ -3,7 +3,7 @@
 -- grain: one row per month end and hub
 -- columns: month_end, hub_id, open_episodes
 -- parameters: $start, $end (dates, both inclusive); filters $locality, $hub, $service,
---             $area (the family's small area) (null = all)
+--             $area_number, $catchment_number (null = all)
 with
 
 month_ends as (
@@ -25,8 +25,9 @@ inner join episode_facts
     on ends.month_end >= episode_facts.start_date
     and ends.month_end < episode_facts.end_or_open
 where in_filter(episode_facts.locality_id, $locality)
+    and in_filter(episode_facts.area_number, $area_number)
+    and in_filter(episode_facts.catchment_number, $catchment_number)
     and in_filter(episode_facts.hub_id, $hub)
     and in_filter(episode_facts.service, $service)
-    and in_filter(episode_facts.area_code, $area)
 group by all
 order by ends.month_end, episode_facts.hub_id

@@ -2,7 +2,8 @@
 -- shown, so the whole picture is visible; the closure metrics exclude them).
 -- grain: one row per closure reason and service with at least one closure
 -- columns: closure_reason, service, episodes
--- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, inclusive); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 select
     closure_reason,
     service,
@@ -11,6 +12,8 @@ from episode_closures
 where
     end_date between $start and $end
     and in_filter(locality_id, $locality)
+    and in_filter(area_number, $area_number)
+    and in_filter(catchment_number, $catchment_number)
     and in_filter(hub_id, $hub)
     and in_filter(service, $service)
 group by all

@@ -6,7 +6,8 @@
 -- request with no episode (within the service filter) counts once.
 -- grain: one row per link between two stages
 -- columns: stage (1 or 2), source, target, children (episodes or requests on the link)
--- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, inclusive); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 requests_in_period as (
@@ -17,6 +18,8 @@ requests_in_period as (
     where
         received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
     group by all
 ),
@@ -32,6 +35,8 @@ request_episodes as (
     where
         request_received_date between $start and $end
         and in_filter(request_locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(request_hub_id, $hub)
         and in_filter(service, $service)
 ),
@@ -55,6 +60,8 @@ step_downs as (
         start_reason = 'step_down_from_social_care'
         and start_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),

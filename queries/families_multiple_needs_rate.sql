@@ -6,11 +6,14 @@
 -- columns: metric, group, numerator (families with needs in 3+ groups), denominator (families
 --          assessed), value (share from 0 to 1; null when no family was assessed)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
---             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
+--             'area' | 'imd_decile'); filters
+--             $locality, $area_number, $catchment_number, $hub (lead hub), $service (null = all)
 with
 
 -- A financial year or quarter without a hub or service filter: one row per family, grouped
 -- at ingest (family_need_periods).
+-- The locality, small-area and catchment filters keep or drop a family whole (they are the
+-- family's own, families.csv), so the rule holds within them; a hub or service filter does not.
 stored as (
     select
         group_count,
@@ -21,6 +24,8 @@ stored as (
     from family_need_periods
     where period_start = $start and period_end = $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and $hub is null and $service is null
 ),
 
@@ -37,6 +42,8 @@ grouped as (
     from assessment_facts
     where completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
         and not (
@@ -49,17 +56,29 @@ grouped as (
     group by family_id
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 families_assessed as (
-    select group_count, report_key from stored
+    select
+        report_key,
+        count_if(group_count >= 3) as numerator,
+        count(*) as denominator
+    from stored
+    group by report_key
     union all
-    select group_count, report_key from grouped
+    select
+        report_key,
+        count_if(group_count >= 3) as numerator,
+        count(*) as denominator
+    from grouped
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count_if(group_count >= 3) as numerator,
-        count(*) as denominator
+        sum(numerator)::bigint as numerator,
+        sum(denominator)::bigint as denominator
     from families_assessed
     group by report_key
 ),

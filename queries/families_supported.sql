@@ -5,12 +5,15 @@
 --        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
---             'area' | 'imd_decile'); filters $locality, $hub (lead hub), $service (null = all)
+--             'area' | 'imd_decile'); filters
+--             $locality, $area_number, $catchment_number, $hub (lead hub), $service (null = all)
 with
 
 -- Without a hub or service filter, a family's first episode open in the period is the one
 -- whose earlier episodes (by start) all ended before the period (family_previous_end,
 -- derive_episode_facts; none earlier reads as long ago): one row per family, no distinct.
+-- The locality, small-area and catchment filters keep or drop a family whole (they are the
+-- family's own, families.csv), so the rule holds within them; a hub or service filter does not.
 first_open as (
     select
         report_key(
@@ -20,6 +23,8 @@ first_open as (
     from episode_spans
     where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and $hub is null and $service is null
         and family_previous_end < $start
 ),
@@ -35,21 +40,33 @@ filtered as (
     from episode_spans
     where start_date <= $end and end_or_open >= $start
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
         and ($hub is not null or $service is not null)
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 in_period as (
-    select report_key from first_open
+    select
+        report_key,
+        count(*) as n
+    from first_open
+    group by report_key
     union all
-    select report_key from filtered
+    select
+        report_key,
+        count(*) as n
+    from filtered
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count(*) as n
+        sum(n)::bigint as n
     from in_period
     group by report_key
 ),

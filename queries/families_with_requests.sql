@@ -5,12 +5,15 @@
 --        when present)
 -- columns: metric, group, numerator (families), denominator (null), value (families)
 -- parameters: $start, $end (dates, both inclusive), $by ('none' | 'locality' | 'catchment' |
---             'area' | 'imd_decile'); filters $locality, $hub (the receiving hub; null = all)
+--             'area' | 'imd_decile'); filters
+--             $locality, $area_number, $catchment_number, $hub (the receiving hub; null = all)
 with
 
 -- Without a hub filter, a family's first request in the period is the one whose family
 -- previous request (derive_request_facts) is before the period: one row per family, counted
 -- without a distinct.
+-- The locality, small-area and catchment filters keep or drop a family whole (they are the
+-- family's own, families.csv), so the rule holds within them; a hub or service filter does not.
 first_requests as (
     select
         report_key(
@@ -20,6 +23,8 @@ first_requests as (
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and $hub is null
         and family_previous_request_date < $start
 ),
@@ -35,19 +40,31 @@ hub_families as (
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and hub_id = $hub
 ),
 
+-- Counted in each branch before the union: a union hides the keys' range from the
+-- planner, which then cannot group thousands of areas in a perfect hash table.
 in_period as (
-    select report_key from first_requests
+    select
+        report_key,
+        count(*) as n
+    from first_requests
+    group by report_key
     union all
-    select report_key from hub_families
+    select
+        report_key,
+        count(*) as n
+    from hub_families
+    group by report_key
 ),
 
 counts as (
     select
         report_label($by, report_key) as report_group,
-        count(*) as n
+        sum(n)::bigint as n
     from in_period
     group by report_key
 ),

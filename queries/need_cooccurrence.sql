@@ -2,7 +2,8 @@
 -- assessments in the period listing the first (row) need, the share also listing the second.
 -- grain: one row per ordered pair of need codes (a need with itself gives its own count)
 -- columns: need, also_need, assessments_listing_need, assessments_listing_both, share (0 to 1)
--- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, inclusive); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 -- Assessments with the same needs count once, weighted: the pairs come from the distinct
@@ -15,6 +16,8 @@ need_sets as (
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
     group by need_bits

@@ -3,7 +3,8 @@
 -- grain: one row per headline group and category of $dimension
 -- columns: need_group, category, assessments_listing, assessments, share (0 to 1)
 -- parameters: $start, $end (dates, inclusive); $dimension ('locality' | 'age_band' |
---             'imd_decile' | 'all'); filters $locality, $hub, $service (null = all)
+--             'imd_decile' | 'all'); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 denominators as (
@@ -15,6 +16,8 @@ denominators as (
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
     group by all
@@ -48,6 +51,8 @@ listed as (
     where
         assessment_facts.completed_date between $start and $end
         and in_filter(assessment_facts.locality_id, $locality)
+        and in_filter(assessment_facts.area_number, $area_number)
+        and in_filter(assessment_facts.catchment_number, $catchment_number)
         and in_filter(assessment_facts.hub_id, $hub)
         and in_filter(assessment_facts.service, $service)
     group by all

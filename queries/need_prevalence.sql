@@ -6,7 +6,7 @@
 -- columns: metric, group, numerator (assessments listing the need), denominator (assessments),
 --          value (share from 0 to 1; null when no assessment was completed)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
---             filters $locality, $hub, $service (null = all)
+--             filters $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 in_period as (
@@ -19,6 +19,8 @@ in_period as (
     from assessment_facts
     where completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),
@@ -35,7 +37,8 @@ denominators as (
 -- ethnic group, SEND, age band or decile with no filter, from need_months_by_child. The other
 -- days (all of them when the period holds no whole month, and every day for a child
 -- attribute within a filter) from assessment_needs, which repeats each assessment's date,
--- places, service and child on its need rows.
+-- places, service and child on its need rows. None of these carries the family's small area
+-- or catchment: within an area or catchment filter, as by them, need_counts reads in_period.
 need_rows as (
     select
         locality_id,
@@ -49,6 +52,7 @@ need_rows as (
     from need_months
     where month between whole_months_from($start) and whole_months_to($end)
         and $by in ('none', 'locality', 'hub')
+        and $area_number is null and $catchment_number is null
     union all
     select
         null as locality_id,
@@ -63,6 +67,7 @@ need_rows as (
     where month between whole_months_from($start) and whole_months_to($end)
         and $by in ('sex', 'ethnic_group', 'send', 'age_band', 'imd_decile')
         and $locality is null and $hub is null and $service is null
+        and $area_number is null and $catchment_number is null
     union all
     select
         locality_id,
@@ -85,6 +90,7 @@ need_rows as (
             )
         )
         and $by not in ('catchment', 'area')
+        and $area_number is null and $catchment_number is null
 ),
 
 need_counts as (
@@ -99,8 +105,9 @@ need_counts as (
         and in_filter(service, $service)
     group by report_key, need_order
     union all
-    -- By catchment or area (thousands of groups): each assessment's need_bits, tested need
-    -- by need, groups fewer rows than the need rows would.
+    -- By catchment or area (thousands of groups), or within an area or catchment filter:
+    -- each assessment's need_bits, tested need by need, groups fewer rows than the need rows
+    -- would.
     select
         report_label($by, in_period.report_key) as report_group,
         need_codes.sort_order as need_order,
@@ -108,6 +115,7 @@ need_counts as (
     from in_period
     inner join need_codes on in_period.need_bits & need_bit(need_codes.sort_order) <> 0
     where $by in ('catchment', 'area')
+        or $area_number is not null or $catchment_number is not null
     group by in_period.report_key, need_codes.sort_order
 ),
 

@@ -4,7 +4,8 @@
 -- columns: need, need_group, category, assessments_listing (numerator), assessments
 --          (denominator), share (0 to 1)
 -- parameters: $start, $end (dates, inclusive); $dimension ('locality' | 'age_band' |
---             'imd_decile' | 'thrive_group' | 'all'); filters $locality, $hub, $service
+--             'imd_decile' | 'thrive_group' | 'all'); filters
+--             $locality, $area_number, $catchment_number, $hub, $service
 with
 
 denominators as (
@@ -17,12 +18,16 @@ denominators as (
     where
         completed_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
     group by assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group)
 ),
 
--- assessment_needs repeats each assessment's date, places, service and child on its need rows.
+-- assessment_needs repeats each assessment's date, places, service and child on its need rows;
+-- not the family's small area or catchment: within those filters, each assessment's need_bits
+-- are tested need by need instead.
 listed as (
     select
         assessment_label(
@@ -36,7 +41,30 @@ listed as (
         and in_filter(locality_id, $locality)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and $area_number is null and $catchment_number is null
     group by assessment_key($dimension, locality_id, age_band, imd_decile, thrive_group), need_order
+    union all
+    select
+        assessment_category(
+            $dimension,
+            assessment_facts.locality_id,
+            assessment_facts.age_band,
+            assessment_facts.imd_decile,
+            assessment_facts.thrive_group
+        ) as category,
+        need_codes.sort_order as need_order,
+        count(*) as assessments_listing
+    from assessment_facts
+    inner join need_codes on assessment_facts.need_bits & need_bit(need_codes.sort_order) <> 0
+    where
+        assessment_facts.completed_date between $start and $end
+        and in_filter(assessment_facts.locality_id, $locality)
+        and in_filter(assessment_facts.area_number, $area_number)
+        and in_filter(assessment_facts.catchment_number, $catchment_number)
+        and in_filter(assessment_facts.hub_id, $hub)
+        and in_filter(assessment_facts.service, $service)
+        and ($area_number is not null or $catchment_number is not null)
+    group by all
 )
 
 select

@@ -5,7 +5,7 @@
 --        when present)
 -- columns: metric, group, numerator (the count), denominator (null), value (the count)
 -- parameters: $end (the period's last day), $by (a breakdown: docs/metrics.md);
---             filters $locality, $hub, $service (null = all)
+--             filters $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 open_at_end as (
@@ -16,6 +16,8 @@ open_at_end as (
     from episode_spans
     where start_date <= $end and end_or_open > $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),

@@ -3,7 +3,8 @@
 -- 12 months (closure to start).
 -- grain: one row per previous closure reason ('none' when the child had no earlier closure)
 -- columns: previous_closure_reason, episodes, re_entries
--- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, inclusive); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 select
     coalesce(previous_closure_reason, 'none') as previous_closure_reason,
     count(*) as episodes,
@@ -13,6 +14,8 @@ where
     start_date between $start and $end
     and start_reason <> 'transfer'
     and in_filter(locality_id, $locality)
+    and in_filter(area_number, $area_number)
+    and in_filter(catchment_number, $catchment_number)
     and in_filter(hub_id, $hub)
     and in_filter(service, $service)
 group by all

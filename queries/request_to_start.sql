@@ -5,7 +5,8 @@
 -- columns: group, episodes, median_days (request received to episode start), within_28_days
 --          (episodes starting no more than 4 weeks after the request), share_within_28_days
 -- parameters: $start, $end (dates, both inclusive), $by ('hub' | 'catchment' | 'none');
---             filters $locality, $hub, $service, $area (the family's small area) (null = all)
+--             filters $locality, $hub, $service, $area_number, $catchment_number
+--             (null = all)
 with
 
 waits as (
@@ -23,9 +24,10 @@ waits as (
         -- an episode recorded as starting before its request is a recording slip, not a wait
         and start_date >= request_received_date
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-        and in_filter(area_code, $area)
 ),
 
 final as (

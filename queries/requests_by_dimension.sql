@@ -2,8 +2,8 @@
 -- grain: one row per category of $dimension present in the period
 -- columns: category (text; 'unknown' / 'undecided' where missing), requests
 -- parameters: $start, $end (dates, inclusive); $dimension ('source' | 'age_band' | 'decision'
---             | 'locality' | 'hub' | 'imd_decile'); filters $locality, $hub, $area (the family's
---             small area) (null = all)
+--             | 'locality' | 'hub' | 'imd_decile'); filters $locality, $hub,
+--             $area_number, $catchment_number (null = all)
 with
 
 in_period as (
@@ -20,8 +20,9 @@ in_period as (
     where
         received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
-        and in_filter(area_code, $area)
 )
 
 select

@@ -4,15 +4,18 @@
 -- population_groups). By locality: that locality's population.csv rows; the
 -- authority: the sum over localities; by age band: the ages in the band (unborn has none); by
 -- catchment and area: population_areas.csv summed over the areas concerned; by sex and ethnic
--- group: population_groups.csv (the authority's, so none within a locality filter). No rate
--- by hub, SEND or IMD decile, for 'unknown', within a hub filter, or where the population
--- was not supplied.
+-- group: population_groups.csv (the authority's, so none within a locality filter). Within a
+-- small-area or catchment filter, every group's population is population_areas.csv summed over
+-- the areas in the filter (so no rate by age band, sex or ethnic group there). No rate by hub,
+-- SEND or IMD decile, for 'unknown', within a hub filter, or where the population was not
+-- supplied.
 -- grain: one row per report group ('all', or each group of the breakdown, plus 'unknown'
 --        when present)
 -- columns: metric, group, numerator (requests), denominator (population aged 0-19),
 --          value (numerator ÷ denominator × 10,000; null without a population)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
---             filters $locality, $hub (null = all)
+--             filters $locality, $area_number, $catchment_number, $hub (null = all); the same
+--             small area and catchment by code, $area and $catchment, for the populations
 with
 
 in_period as (
@@ -23,6 +26,8 @@ in_period as (
     from request_facts
     where received_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
 ),
 
@@ -69,6 +74,7 @@ area_year as (
 -- area_populations (derive_child_places): the ages already summed
 area_rows as (
     select
+        area_populations.locality_id,
         area_populations.area_code,
         area_populations.hub_id,
         area_populations.population
@@ -78,6 +84,8 @@ area_rows as (
             area_populations.area_code = area_year.area_code
             and area_populations.year = area_year.year
     where in_filter(area_populations.locality_id, $locality)
+        and in_filter(area_populations.area_code, $area)
+        and in_filter(area_populations.hub_id, $catchment)
 ),
 
 group_year as (
@@ -96,12 +104,29 @@ group_population as (
         sum(population) as population
     from locality_rows
     where $by = 'none'
+    -- a sum over no rows is still one row: the condition on the filters goes in having
+    having $area is null and $catchment is null
     union all
     select
         locality_id,
         sum(population)
     from locality_rows
-    where $by = 'locality'
+    where $by = 'locality' and $area is null and $catchment is null
+    group by locality_id
+    union all
+    -- within a small-area or catchment filter: the areas in it
+    select
+        'all',
+        sum(population)
+    from area_rows
+    where $by = 'none'
+    having $area is not null or $catchment is not null
+    union all
+    select
+        locality_id,
+        sum(population)
+    from area_rows
+    where $by = 'locality' and ($area is not null or $catchment is not null)
     group by locality_id
     union all
     select
@@ -114,7 +139,7 @@ group_population as (
         end,
         sum(population)
     from locality_rows
-    where $by = 'age_band'
+    where $by = 'age_band' and $area is null and $catchment is null
     group by all
     union all
     select
@@ -141,7 +166,7 @@ group_population as (
             and population_groups.year = group_year.year
     where $by in ('sex', 'ethnic_group')
         and population_groups.dimension = $by
-        and $locality is null
+        and $locality is null and $area is null and $catchment is null
 ),
 
 final as (

@@ -5,7 +5,7 @@
 -- columns: metric, group, numerator, denominator, value (numerator ÷ denominator, a share
 --          from 0 to 1; null when the denominator is 0)
 -- parameters: $start, $end (dates, both inclusive), $by (a breakdown: docs/metrics.md);
---             filters $locality, $hub, $service (null = all)
+--             filters $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 in_period as (
@@ -18,6 +18,8 @@ in_period as (
     from episode_closures
     where end_date between $start and $end and closure_reason <> 'transfer'
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),

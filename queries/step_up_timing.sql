@@ -2,7 +2,8 @@
 -- step-ups in the period, in bands of about three months.
 -- grain: one row per band with at least one step-up
 -- columns: band_order, band, step_ups
--- parameters: $start, $end (dates, inclusive); filters $locality, $hub, $service (null = all)
+-- parameters: $start, $end (dates, inclusive); filters
+--             $locality, $area_number, $catchment_number, $hub, $service (null = all)
 with
 
 step_ups as (
@@ -12,6 +13,8 @@ step_ups as (
         closure_reason = 'step_up_to_social_care'
         and end_date between $start and $end
         and in_filter(locality_id, $locality)
+        and in_filter(area_number, $area_number)
+        and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
 ),

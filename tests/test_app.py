@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ehts_data import charts, explore, formatting, metrics, periods, site, store
+from ehts_data import charts, explore, formatting, metrics, periods, site, store, text
 from ehts_data.disclosure import CONFIDENTIAL
 from ehts_data.metrics import Scope
 from ehts_data.ui.filters import Filters
@@ -99,6 +99,40 @@ def test_overview_tiles_follow_the_filters_in_the_url(monkeypatch, sample_db):
     shown = {m.label: m.value for m in at.metric}
     expected = expected_tiles(sample_db, periods.parse("2024-25-Q3"), Scope(locality="NTH"))
     assert shown == expected
+
+
+def test_overview_tiles_follow_a_small_area_and_carry_the_authoritys_value(monkeypatch, sample_db):
+    with store.connect(sample_db) as con:
+        area = explore.areas(con).query("locality_id == 'NTH'")["area_code"].iloc[0]
+    at = app(monkeypatch, sample_db, locality="NTH", area=area, period="2024-25")
+    assert at.selectbox(key="flt_area").value == area
+    at.switch_page("pages/overview.py").run()
+    shown = {m.label: m.value for m in at.metric}
+    year = periods.parse("2024-25")
+    assert shown == expected_tiles(sample_db, year, Scope(locality="NTH", area=area))
+    assert shown != expected_tiles(sample_db, year, Scope(locality="NTH"))
+    # Under each tile, the whole authority's value for the same period.
+    with store.connect(sample_db) as con:
+        whole = [
+            formatting.headline(m, metrics.compute(con, m, year, "none")["value"].iloc[0])
+            for m in metrics.HEADLINES
+        ]
+    references = [c.value for c in at.caption if c.value.startswith("Whole authority")]
+    assert references == [text.for_markdown(f"Whole authority: {v}") for v in whole]
+    # Survey answers have no small area: the page says the filter is not applied to them.
+    assert any("survey answers have no small area" in c.value for c in at.caption)
+
+
+def test_a_catchment_in_the_url_filters_the_overview_to_the_families_living_there(
+    monkeypatch, sample_db
+):
+    at = app(monkeypatch, sample_db, catchment="NTH-S1", period="2024-25")
+    assert at.selectbox(key="flt_catchment").value == "NTH-S1"
+    at.switch_page("pages/overview.py").run()
+    shown = {m.label: m.value for m in at.metric}
+    year = periods.parse("2024-25")
+    assert shown == expected_tiles(sample_db, year, Scope(catchment="NTH-S1"))
+    assert shown != expected_tiles(sample_db, year, Scope())
 
 
 def test_demand_table_equals_requests_by_locality(monkeypatch, sample_db):

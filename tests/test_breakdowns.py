@@ -52,16 +52,20 @@ def con(load):
     return load(requests__csv=REQUESTS, episodes__csv=EPISODES)
 
 
+# The hand-built city's files (tests/test_area_filter.py loads them with assessments too).
+CITY = {
+    "requests__csv": REQUESTS,
+    "episodes__csv": EPISODES,
+    "areas__csv": AREAS,
+    "families__csv": FAMILIES,
+    "population_areas__csv": POPULATION_AREAS,
+    "population_groups__csv": POPULATION_GROUPS,
+}
+
+
 @pytest.fixture
 def city(load):
-    return load(
-        requests__csv=REQUESTS,
-        episodes__csv=EPISODES,
-        areas__csv=AREAS,
-        families__csv=FAMILIES,
-        population_areas__csv=POPULATION_AREAS,
-        population_groups__csv=POPULATION_GROUPS,
-    )
+    return load(**CITY)
 
 
 def counts(con, metric_id, by, period=FY):

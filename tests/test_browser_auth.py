@@ -367,3 +367,50 @@ def test_an_admin_reads_the_audit_log_with_every_identity_and_signs_out(provider
         settle(page)
         only_the_sign_in_screen(page)
     page.context.close()
+
+
+def test_a_coordinators_analysis_pages_compare_their_localitys_catchments_not_one_locality(
+    provider_and_app,
+):
+    base, browser, store = provider_and_app
+    with store_module.connect(store) as con:
+        hubs = explore.hubs(con)
+        catchments = set(explore.areas(con).query("locality_id == 'NTH'")["hub_id"].dropna())
+    names = dict(zip(hubs.hub_id, hubs.hub_name, strict=True))
+    mine = {names[h] for h in catchments}
+    page = signed_in(base, browser, "north", "reentry?period=2025-26")
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    settle(page)
+    figures = page.evaluate(FIGURES)
+    chart = figures["reentry_re_entry_12m_rate_catchment"]
+    # The locality's catchments, each a bar, against the authority's total (a metric's total:
+    # the one authority figure a coordinator reads) as the dashed line.
+    assert "by hub catchment" in chart["title"]
+    assert mine <= set(chart["bars"]) and len(mine) > 1
+    assert any(n.startswith("Whole authority") for n in chart["names"])
+    assert not [k for k in figures if k.endswith("_locality")]
+    page.screenshot(path=str(ARTIFACTS / "auth-coordinator-reentry.png"), full_page=True)
+
+    page.goto(f"{base}/outcomes?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".st-key-outcomes_median_days .js-plotly-plot", timeout=30_000)
+    median = page.evaluate(FIGURES)["outcomes_median_days"]
+    assert "by hub catchment" in median["title"] and mine <= set(median["bars"])
+
+    page.goto(f"{base}/needs?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".st-key-needs_by_locality .js-plotly-plot", timeout=30_000)
+    heatmap = page.evaluate(FIGURES)["needs_by_locality"]
+    # Its catchments and the locality in all; no "Whole authority" column, which would be the
+    # coordinator's own locality under the authority's name.
+    assert mine <= set(heatmap["labels"]) and "Northgate, all" in heatmap["labels"]
+    assert "Whole authority" not in heatmap["labels"]
+    page.screenshot(path=str(ARTIFACTS / "auth-coordinator-needs.png"), full_page=True)
+
+    page.goto(f"{base}/equality?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    choices = page.locator('[data-testid="stRadio"]').filter(has_text="Families by")
+    assert "Hub catchment" in choices.inner_text() and "Locality" not in choices.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.context.close()

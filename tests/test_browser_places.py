@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 
+import pandas as pd
 import pytest
 
 from tests.browser import ARTIFACTS, running_app, settle
@@ -178,12 +179,14 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     catchments.scroll_into_view_if_needed()
     click_centre(page, catchments.locator("g.points path.point").first)
     settle(page)
-    page.wait_for_url("**hub=**", timeout=15_000)
+    page.wait_for_url("**catchment=**", timeout=15_000)
     settle(page)
     chosen = query(page)
-    hub = HUBS[chosen["hub"]]
-    assert hub["locality_id"] == chosen["locality"] == "NTH"
-    assert sidebar_choice(page, "Hub or team") == hub["hub_name"]
+    hub = HUBS[chosen["catchment"]]
+    assert hub["locality_id"] == chosen["locality"] == "NTH" and "hub" not in chosen
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"catchment of {hub['hub_name']}" in main
     wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
     charts = figures(page)
     assert "Whole authority" in charts["demand_catchments"]["names"][-2]
@@ -196,6 +199,10 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
         ("locality=NTH&area=NOPE", "small area 'NOPE' (no such small area)"),
         ("locality=NTH&area=X01000150", "small area 'X01000150' (not an area of locality 'NTH')"),
         ("locality=NOWHERE", "locality 'NOWHERE' (no such locality)"),
+        (
+            "locality=NTH&catchment=EST-FH",
+            "catchment 'EST-FH' (no hub with a catchment in the locality chosen)",
+        ),
     ],
 )
 def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
@@ -211,7 +218,7 @@ def test_a_link_with_a_place_not_in_the_data_is_refused_with_a_notice(
         settle(page)
         main = page.locator('[data-testid="stMain"]').inner_text()
         assert f"The link asked for {refused}: not applied" in main
-        assert "area" not in query(page)
+        assert "area" not in query(page) and "catchment" not in query(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
 
@@ -288,3 +295,93 @@ def test_analysis_pages_set_the_chosen_locality_against_the_whole_authority(
         assert charts["steps_flow_shares"]["names"] == ["", "Whole authority"]
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / f"places-{page_id}-locality.png"), full_page=True)
+
+
+# A chart's horizontal bars: their lengths by their labels (over every bar trace; plotly
+# keeps numbers sent as typed arrays under _inputArray).
+BAR_VALUES = """(key) => {
+    const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const at = (a, i) => (a && a._inputArray ? a._inputArray[i] : a[i]);
+    return Object.fromEntries(p.data.filter(t => t.type === 'bar' && t.orientation === 'h')
+        .flatMap(t => Array.from(t.y, (label, i) => [String(label), at(t.x, i)])));
+}"""
+
+
+def choose(page, label: str, option: str) -> None:
+    """Choose an option of the sidebar's selectbox with this label, by typing its name."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has=page.locator(f'input[aria-label="{label}"]')
+    )
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def go_to(page, title: str) -> None:
+    """Open another page through the sidebar's navigation (the session keeps the filters)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    settle(page)
+
+
+def test_a_locality_then_a_small_area_chosen_in_the_sidebar_follow_onto_other_pages(
+    places_page, sample_db
+):
+    from ehts_data import explore, formatting, metrics, periods, store
+
+    base, page = places_page
+    code = next(c for c, a in AREAS.items() if a["locality_id"] == "NTH")
+    name = AREAS[code]["area_name"]
+    year = periods.parse("2024-25")
+    scope = metrics.Scope(locality="NTH", area=code)
+    with store.connect(sample_db) as con:
+        requests = metrics.compute(con, "requests", year, "none", scope)["value"].iloc[0]
+        whole = metrics.compute(con, "requests", year, "none")["value"].iloc[0]
+        needs = explore.need_prevalence_by(con, "all", year, scope)
+        step_up = metrics.compute(con, "step_up_rate", year, "hub", scope)
+        names = explore.group_names(con)
+    page.goto(f"{base}/overview?period=2024-25")
+    settle(page)
+    choose(page, "Locality", "Northgate")
+    choose(page, "Small area", name)
+    assert query(page) == {"period": "2024-25", "locality": "NTH", "area": code}
+    # The Overview's tiles are the area's, each with the authority's value under it.
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text="Requests for support")
+    assert tile.locator('[data-testid="stMetricValue"]').inner_text() == formatting.headline(
+        "requests", requests
+    )
+    box = page.locator('[data-testid="stColumn"]').filter(has=tile).last
+    assert f"Whole authority: {formatting.headline('requests', whole)}" in box.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "places-area-overview.png"), full_page=True)
+
+    for title, page_id in (("Needs analysis", "needs"), ("Step-up and step-down", "steps")):
+        go_to(page, title)
+        assert query(page) == {"period": "2024-25", "locality": "NTH", "area": code}
+        assert sidebar_choice(page, "Small area") == name
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert f"locality Northgate · area {name}" in main
+        charts = figures(page)
+        # Each chart carries the authority but two, which have a chart of it beside them: the
+        # needs-together grid (the authority's grid) and the flow (each link's share of it).
+        lacking = [k for k, f in charts.items() if not with_authority(f)]
+        beside = {"needs": "needs_cooccurrence", "steps": "steps_flow"}[page_id]
+        assert lacking == [beside] and {f"{beside}_authority", f"{beside}_shares"} & set(charts)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / f"places-area-{page_id}.png"), full_page=True)
+    # The charts follow the area: the Steps page's step-ups by hub are the area's families'
+    # (the last page opened), and the Needs page's shares were the area's assessments'.
+    shown = page.evaluate(BAR_VALUES, "steps_step_up_rate_hub")
+    expected = {
+        names["hub"].get(g, formatting.label(g)): v
+        for g, v in zip(step_up["group"], step_up["value"], strict=True)
+    }
+    assert {k: v for k, v in shown.items() if v is not None} == pytest.approx(
+        {k: float(v) for k, v in expected.items() if not pd.isna(v)}
+    )
+    go_to(page, "Needs analysis")
+    shown = page.evaluate(BAR_VALUES, "needs_prevalence")
+    assert shown == pytest.approx(
+        {formatting.label(n): s for n, s in zip(needs["need"], needs["share"], strict=True)}
+    )

@@ -221,8 +221,9 @@ def test_the_monthly_volume_grid_shows_a_month_with_no_rows_as_zero(load):
 
 
 def test_which_filters_a_query_follows_is_read_from_the_parameters_it_binds():
-    assert explore.filters_followed("requests") == {"locality", "hub"}
-    assert explore.filters_followed("step_up_rate") == {"locality", "hub", "service"}
+    places = {"locality", "hub", "area", "catchment"}
+    assert explore.filters_followed("requests") == places
+    assert explore.filters_followed("step_up_rate") == places | {"service"}
     assert explore.filters_followed("survey_monthly_trend") == {"locality", "hub"}
     assert explore.filters_followed("reference_localities") == frozenset()
 
@@ -249,7 +250,9 @@ def test_episodes_after_a_transfer_closure_are_left_out_of_re_entry_by_previous_
 ):
     period = periods.parse("2025-26")
     with store.connect(sample_db) as con:
-        raw = store.run(con, "re_entry_by_previous_closure", **explore._params(period, explore.ALL))
+        raw = store.run(
+            con, "re_entry_by_previous_closure", **explore._params(con, period, explore.ALL)
+        )
         shown = explore.re_entry_by_previous_closure(con, period)
     transfers = raw[raw["previous_closure_reason"] == "transfer"]
     assert not transfers.empty  # the sample has them: every one a "re-entry"

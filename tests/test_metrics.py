@@ -441,20 +441,21 @@ def test_family_re_entry_needs_no_earlier_episode_still_open_and_counts_siblings
     assert result == {"L1": (2, 2, 1.0), "L2": (0, 2, 0.0)}
 
 
+# Assessments whose needs span several headline groups per family (tests/test_area_filter.py
+# reads them too).
+MULTIPLE_NEEDS = """
+    assessment_id,episode_id,completed_date,thrive_group,needs
+    S1,E02,2024-07-01,getting_help,parenting;child_behaviour
+    S2,E04,2024-07-02,getting_help,school_attendance;domestic_abuse
+    S3,E05,2024-04-01,getting_help,parenting;parental_conflict;young_carer;child_behaviour
+    S4,E08,2024-06-01,getting_help,debt_or_poverty;housing_insecurity
+    S5,E09,2025-04-01,getting_help,school_attendance
+    S6,E10,2025-03-31,getting_help,
+"""
+
+
 def test_families_multiple_needs_rate_pools_the_familys_assessments(load):
-    con = load(
-        requests__csv=REQUESTS,
-        episodes__csv=EPISODES,
-        assessments__csv="""
-            assessment_id,episode_id,completed_date,thrive_group,needs
-            S1,E02,2024-07-01,getting_help,parenting;child_behaviour
-            S2,E04,2024-07-02,getting_help,school_attendance;domestic_abuse
-            S3,E05,2024-04-01,getting_help,parenting;parental_conflict;young_carer;child_behaviour
-            S4,E08,2024-06-01,getting_help,debt_or_poverty;housing_insecurity
-            S5,E09,2025-04-01,getting_help,school_attendance
-            S6,E10,2025-03-31,getting_help,
-        """,
-    )
+    con = load(requests__csv=REQUESTS, episodes__csv=EPISODES, assessments__csv=MULTIPLE_NEEDS)
     # F1: S1 (C1) relationships twice + S2 (C2, a sibling) education and domestic abuse =
     #     3 groups across two children's assessments                               -> yes
     # F2: S3 four needs, all in relationships = 1 group                              -> no

@@ -23,13 +23,13 @@ FY = periods.parse("2024-25")
 
 def test_request_views_follow_a_small_area(city):  # noqa: F811
     # A1's families' requests in 2024-25: R02 (C1, school, H1) and R04 (C2, school, no hub).
-    by_source = explore.requests_by(city, "source", FY, ALL, "A1")
+    by_source = explore.requests_by(city, "source", FY, Scope(area="A1"))
     assert by_source[["category", "requests", "share"]].values.tolist() == [["school", 2, 1.0]]
-    by_hub = explore.requests_by(city, "hub", FY, ALL, "A1").set_index("category")
+    by_hub = explore.requests_by(city, "hub", FY, Scope(area="A1")).set_index("category")
     assert by_hub["requests"].to_dict() == {"H1": 1, "unknown": 1}
     assert by_hub["share"].to_dict() == {"H1": 0.5, "unknown": 0.5}
     # Monthly: both in May 2024; A2 (C3): R06 in February 2025.
-    monthly = explore.requests_monthly(city, FY, ALL, "A2")
+    monthly = explore.requests_monthly(city, FY, Scope(area="A2"))
     assert monthly[["locality_id", "requests"]].values.tolist() == [["L1", 1]]
     assert monthly["month"].iloc[0].date() == date(2025, 2, 1)
 
@@ -41,8 +41,8 @@ def test_request_to_start_in_all_and_for_a_small_area(city):  # noqa: F811
     assert whole[["group", "episodes", "median_days", "within_28_days"]].values.tolist() == [
         ["all", 2, 45, 0]
     ]
-    assert explore.request_to_start(city, "none", FY, ALL, "A1")["episodes"].tolist() == [2]
-    assert explore.request_to_start(city, "none", FY, ALL, "A3").empty
+    assert explore.request_to_start(city, "none", FY, Scope(area="A1"))["episodes"].tolist() == [2]
+    assert explore.request_to_start(city, "none", FY, Scope(area="A3")).empty
 
 
 def test_caseload_per_hub_is_the_open_episodes_over_the_hubs_carrying_any(city):  # noqa: F811
@@ -51,7 +51,7 @@ def test_caseload_per_hub_is_the_open_episodes_over_the_hubs_carrying_any(city):
     per_hub = explore.caseload_per_hub(city, march)
     assert per_hub[["open_episodes", "hubs", "per_hub"]].values.tolist() == [[4, 2, 2.0]]
     # A3's family (C5) has E10 open at T1 then.
-    assert explore.caseload_monthly(city, march, ALL, "A3")["hub_id"].tolist() == ["T1"]
+    assert explore.caseload_monthly(city, march, Scope(area="A3"))["hub_id"].tolist() == ["T1"]
 
 
 def test_monthly_requests_of_the_average_locality_or_area(city):  # noqa: F811
@@ -93,6 +93,9 @@ def test_demand_by_place_for_the_whole_scope_is_one_reference_row(city):  # noqa
 
 def test_the_authority_of_a_scope_keeps_only_its_service():
     assert explore.authority(Scope("L1", "H1", "early_help")) == Scope(service="early_help")
+    # A comparison of a locality's places drops the small area and catchment chosen.
+    chosen = Scope("L1", "H1", "early_help", area="A1", catchment="H1")
+    assert explore.without_places(chosen) == Scope("L1", "H1", "early_help")
 
 
 def test_features_picks_one_localitys_boundary():
@@ -246,3 +249,56 @@ def test_requests_by_quarter_of_the_average_locality(city):  # noqa: F811
     assert within["value"].tolist() == [2.0, 0.0, 0.0, 1.0]
     with pytest.raises(ValueError, match="per locality or area"):
         explore.places_in(city, ALL, "hub")
+
+
+def test_needs_by_a_localitys_catchments_read_the_need_prevalence_metric(load):
+    from tests.test_breakdowns import CITY
+    from tests.test_metrics import MULTIPLE_NEEDS
+
+    assessed = load(**CITY, assessments__csv=MULTIPLE_NEEDS)
+    # L1's assessments in 2024-25: S1, S2 (F1 in A1: catchment H1) and S3 (F2 in A2, no
+    # catchment hub: unknown). H1: parenting in S1 -> 1 of 2; unknown: S3 -> 1 of 1. L1 has no
+    # other catchment (H2's areas are L2's), and places with no assessment are left out.
+    by = explore.need_prevalence_by_place(assessed, "catchment", FY, Scope(locality="L1"))
+    parenting = by[by["need"] == "parenting"].set_index("category")
+    assert parenting[["assessments_listing", "assessments", "share"]].to_dict("index") == {
+        "H1": {"assessments_listing": 1, "assessments": 2, "share": 0.5},
+        "unknown": {"assessments_listing": 1, "assessments": 1, "share": 1.0},
+    }
+    assert list(by.columns) == ["need", "category", "assessments_listing", "assessments", "share"]
+    with pytest.raises(ValueError):
+        explore.need_prevalence_by_place(assessed, "locality", FY)
+
+
+def _heads(**values) -> pd.DataFrame:
+    row = {
+        "metric": "step_up_rate",
+        "numerator": 12,
+        "denominator": 40,
+        "value": 0.3,
+        "previous_period": "2023-24",
+        "previous_value": 0.25,
+        "previous_numerator": 10,
+        "previous_denominator": 40,
+        "note": None,
+    }
+    return pd.DataFrame([row | values])
+
+
+def test_a_headline_tile_carries_the_whole_authoritys_value_withheld_like_the_tile():
+    from ehts_data import formatting
+
+    whole = {"step_up_rate": {"numerator": 123, "denominator": 1000, "value": 0.123}}
+    (tile,) = formatting.headline_tiles(_heads(), None, None, whole)
+    assert tile["reference"] == "Whole authority: 12.3%"
+    # Published (K = 6): an authority share resting on 3 step-ups is withheld, as the tile's
+    # own would be; one on 123 is shown.
+    small = {"step_up_rate": {"numerator": 3, "denominator": 1000, "value": 0.003}}
+    (tile,) = formatting.headline_tiles(_heads(), 6, None, small)
+    assert tile["reference"] == "Whole authority: c"
+    (tile,) = formatting.headline_tiles(_heads(), 6, None, whole)
+    assert tile["reference"] == "Whole authority: 12.3%"
+    # No place chosen, or a 12-month rule the data cannot reach back for: no reference.
+    assert formatting.headline_tiles(_heads())[0]["reference"] is None
+    short = _heads(numerator=None, denominator=None, value=None, note="not shown")
+    assert formatting.headline_tiles(short, None, None, whole)[0]["reference"] is None

@@ -737,6 +737,9 @@ def test_a_tile_shows_its_latest_commentary_and_links_to_its_analysis_with_the_s
     assert board.drill_link(kpi, custom, Scope(service="targeted")) == (
         "./reentry?start=2025-05-01&end=2025-06-30&service=targeted"
     )
+    # A small area goes with its locality, as the filter bar writes them.
+    in_area = board.drill_link(kpi, periods.parse("2025-26"), Scope("NTH", area="X01000001"))
+    assert in_area == "./reentry?period=2025-26&locality=NTH&area=X01000001"
     tiles = board.tiles_html(
         [sample_results["re_entry"]],
         comments=_comments(re_entry="Falling"),

@@ -4,17 +4,63 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ehts_data import access, charts, explore, formatting, metrics
+from ehts_data import access, charts, explore, formatting, kinds, metrics
 from ehts_data.contract import AGE_BANDS
+from ehts_data.kinds import Col
 from ehts_data.ui import auth
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
 from ehts_data.ui.layout import chart, publish
 
-SHARE_FORMATS = {"Share": "share", "Count": "count", "Out of": "count"}
-SHARE_COLUMNS = {"numerator": "Count", "denominator": "Out of", "value": "Share"}
-GROUP_AXES = {"locality": "Locality of residence", "hub": "Hub or team"}
+# A share's numbers in its chart's table: what it counts, out of what, and the share.
+SHARE_COLUMNS = (
+    Col("numerator", "Count", kinds.COUNT),
+    Col("denominator", "Out of", kinds.COUNT),
+    Col("value", "Share", kinds.SHARE),
+)
 SHARE_KINDS = {"numerator": "count", "denominator": "denominator", "value": "share"}
+
+
+# What a comparison of places within one locality is by, and its axis.
+PLACE_AXES = {
+    "locality": "Locality of residence",
+    "catchment": "Hub catchment (where families live)",
+    "hub": "Hub or team",
+}
+
+
+def sees_one_locality() -> bool:
+    """True when the person sees one locality only: a coordinator (their authority-wide
+    calls are narrowed to their own locality), or data of one locality."""
+    grant = auth.grant()
+    return (grant is not None and grant.scoped) or len(get(explore.localities)) <= 1
+
+
+def locality_comparison() -> tuple[str, metrics.Scope, str | None]:
+    """What a chart "by locality" compares: every locality over the whole authority (the
+    chosen one in colour); or, for a person who sees one locality only, that locality's hub
+    catchments (its hubs, for data without small areas), where a single locality bar would
+    compare nothing — as the Demand page does. Returns the breakdown, its scope (catchments:
+    the locality and service filters; families live where they live, whatever the hub or
+    area chosen) and the group to colour (the chosen locality, hub or area's catchment)."""
+    f = filters()
+    if not sees_one_locality():
+        return "locality", explore.authority(f.scope), f.scope.locality
+    scope = metrics.Scope(f.scope.locality, None, f.scope.service)
+    if get(explore.areas).empty:
+        return "hub", scope, f.scope.hub
+    return "catchment", scope, chosen_catchment()
+
+
+def chosen_catchment() -> str | None:
+    """The catchment to mark in a comparison of catchments: the one chosen, else the chosen
+    hub's, else the chosen small area's (None when none is)."""
+    f = filters()
+    if f.scope.catchment or f.scope.hub:
+        return f.scope.catchment or f.scope.hub
+    if f.area is None:
+        return None
+    return get(explore.areas).set_index("area_code")["hub_id"].get(f.area)
 
 
 def whole_authority(fn, *args, **kwargs):
@@ -42,13 +88,13 @@ def authority_mix(code: str, label: str, kinds: dict[str, str], fn, *args):
 
 
 def request_mix(dimension: str, label_of) -> tuple:
-    """Requests by a dimension (source, hub, ...) in the filters (and small area), each
+    """Requests by a dimension (source, hub, ...) in the filters, each
     category labelled by `label_of(code)` in 'label', and, with a place chosen, the whole
     authority's: both published, with counts and each category's share ('share')."""
     f = filters()
     out = []
     for df in (
-        get(explore.requests_by, dimension, f.period, f.scope, f.area),
+        get(explore.requests_by, dimension, f.period, f.scope),
         authority(explore.requests_by, dimension, f.period),
     ):
         if df is not None:
@@ -63,15 +109,20 @@ def request_mix(dimension: str, label_of) -> tuple:
 def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
     """For each breakdown (locality, hub), the rate metrics side by side as bar charts, each
     with the whole authority's value as a dashed line. By locality every locality is shown
-    (the chosen one in colour), so a locality is seen beside the others.
+    (the chosen one in colour), so a locality is seen beside the others; for a person who
+    sees one locality, its hub catchments instead (locality_comparison).
 
     `rates` maps a metric id to (title, what its denominator counts).
     """
     f = filters()
     names = get(explore.group_names)
     whole = explore.authority(f.scope)
-    for by, axis in GROUP_AXES.items():
-        scope = whole if by == "locality" else f.scope
+    compare_by, compare_scope, chosen = locality_comparison()
+    rows = [(compare_by, compare_scope)]
+    if compare_by != "hub":
+        rows.append(("hub", f.scope))
+    for by, scope in rows:
+        axis = PLACE_AXES[by]
         for col, (metric_id, (title, counted)) in zip(
             st.columns(len(rates)), rates.items(), strict=True
         ):
@@ -80,25 +131,21 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
                 df[axis] = df["group"].map(lambda g, n=names[by]: n.get(g, formatting.label(g)))
                 df = publish(df, SHARE_KINDS)
                 authority_value = get(metrics.compute, metric_id, f.period, "none", whole)
+                share = Col("value", "Share", kinds.SHARE, axis=f"Share of {counted} (%)")
                 chart(
                     charts.bar(
                         df,
-                        axis,
-                        "value",
-                        title=f"{title}, by {by}",
-                        x_title=f"Share of {counted} (%)",
-                        y_title=axis,
+                        Col(axis, axis),
+                        share,
+                        title=f"{title}, by {'hub catchment' if by == 'catchment' else by}",
                         horizontal=True,
-                        value_format=".0%",
                         reference=authority_value["value"].iloc[0],
-                        highlight=names["locality"].get(f.scope.locality)
-                        if by == "locality"
-                        else None,
+                        highlight=names[by].get(chosen) if by == compare_by else None,
                     ),
-                    df.rename(columns=SHARE_COLUMNS)[[axis, "Count", "Out of", "Share"]],
+                    df,
                     f"{key}_{metric_id}_{by}",
                     sources=(metric_id,),
-                    formats=SHARE_FORMATS,
+                    columns=(Col(axis, axis), *SHARE_COLUMNS),
                 )
 
 
@@ -117,22 +164,18 @@ def shares_by_quarter(rates: dict[str, tuple[str, str]], title: str, key: str) -
             trend = publish(trend.drop(columns="quarter_start"), SHARE_KINDS, lines=["metric"])
         frames.append(trend)
     trend, whole = frames
+    quarter = Col("quarter", "Quarter", axis="Financial quarter")
     chart(
         charts.line(
             trend,
-            "quarter",
-            "value",
+            quarter,
+            Col("value", "Share", kinds.SHARE, axis="Share (%)"),
             title=title,
-            x_title="Financial quarter",
-            y_title="Share (%)",
             color="Measure",
-            value_format=".0%",
             reference=whole,
         ),
-        trend.rename(columns={**SHARE_COLUMNS, "quarter": "Quarter"})[
-            ["Measure", "Quarter", "Count", "Out of", "Share"]
-        ],
+        trend,
         key,
         sources=tuple(rates),
-        formats=SHARE_FORMATS,
+        columns=(Col("Measure", "Measure"), quarter, *SHARE_COLUMNS),
     )

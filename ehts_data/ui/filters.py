@@ -1,4 +1,5 @@
-"""The shared filter bar: period, locality, small area, hub and service, kept in the URL.
+"""The shared filter bar: period, locality, small area, hub catchment, hub and service, kept
+in the URL.
 
 It is drawn once, in app.py, before the page runs, so its values persist across pages; pages
 read them with `filters()`. A chart click asks for a filter with `request_filter`, which the
@@ -29,21 +30,27 @@ _AREA = "ehts_last_area"  # the area of the last run, to tell a new choice from 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the person has chosen: a period, a scope (locality, hub, service) and a small
-    area within the locality (the metrics have no area filter: pages set the area against its
-    locality and the authority, and filter the views that can be)."""
+    """What the person has chosen: a period and a scope (locality, small area and hub catchment
+    within it, hub, service) that every metric and view follows."""
 
     period: periods.Period
     scope: Scope
     first_day: date  # the first and last days with data, for trends
     last_day: date
-    area: str | None = None
     place_name: str | None = None  # the chosen place's name (area, hub or locality), for legends
+    # The same for figures with no small area or catchment (survey answers): hub or locality.
+    answering_place_name: str | None = None
+
+    @property
+    def area(self) -> str | None:
+        """The small area chosen (its code), or None."""
+        return self.scope.area
 
     @property
     def place_chosen(self) -> bool:
-        """True when a locality, hub or area is chosen: charts then show the authority too."""
-        return bool(self.scope.locality or self.scope.hub or self.area)
+        """True when a locality, hub, catchment or area is chosen: charts then show the
+        authority too."""
+        return bool(self.scope.locality or self.scope.hub or self.scope.catchment or self.area)
 
     def describe(self, names: dict[str, dict[str, str]] | None = None) -> str:
         """The filters in words; with `names` (explore.group_names), places by name."""
@@ -54,6 +61,9 @@ class Filters:
             parts.append(f"locality {locality}")
         if self.area:
             parts.append(f"area {self.place_name or self.area}")
+        if self.scope.catchment:
+            catchment = names.get("catchment", {}).get(self.scope.catchment, self.scope.catchment)
+            parts.append(f"catchment of {catchment}")
         if self.scope.hub:
             parts.append(f"hub {names.get('hub', {}).get(self.scope.hub, self.scope.hub)}")
         if self.scope.service:
@@ -62,7 +72,8 @@ class Filters:
 
 
 def request_filter(**values: str | None) -> None:
-    """Ask for locality, area and/or hub filters (e.g. from a chart click) and rerun."""
+    """Ask for locality, area, catchment and/or hub filters (e.g. from a chart click) and
+    rerun."""
     st.session_state[_PENDING] = values
     st.rerun()
 
@@ -84,8 +95,9 @@ def _clicked(event) -> list:
 def filter_on_click(event, field: str, key: str, allowed) -> None:
     """Filter the page to the locality, hub or small area clicked in a chart (its customdata).
 
-    `field` is 'locality', 'hub' or 'area'; `allowed` the ids that may be chosen (for 'hub'
-    and 'area' a mapping to their locality, which is chosen with them). A chart keeps its
+    `field` is 'locality', 'hub', 'catchment' or 'area'; `allowed` the ids that may be chosen
+    (for the others than 'locality' a mapping to their locality, which is chosen with them).
+    A chart keeps its
     selection across reruns, so only a new click applies; clearing the filter in the sidebar
     afterwards is not undone by the old selection.
     """
@@ -98,7 +110,7 @@ def filter_on_click(event, field: str, key: str, allowed) -> None:
     if value is None:
         return
     f = filters()
-    current = f.area if field == "area" else getattr(f.scope, field)
+    current = getattr(f.scope, field)
     if value == current:
         return
     if field == "locality":
@@ -106,7 +118,9 @@ def filter_on_click(event, field: str, key: str, allowed) -> None:
     else:
         # A citywide team has no locality: choosing it clears the locality filter.
         locality = allowed[value] if isinstance(allowed[value], str) else None
-        request_filter(locality=locality, **{field: value})
+        # An area and a catchment are both where families live: choosing one clears the other.
+        other = {"area": {"catchment": None}, "catchment": {"area": None}}.get(field, {})
+        request_filter(locality=locality, **{field: value}, **other)
 
 
 def filter_on_map_click(event, key: str, areas: dict, hubs: dict) -> None:
@@ -140,7 +154,7 @@ def _run_through_app() -> None:
 
 
 URL_NOTICE = "ehts_url_notice"
-FILTER_PARAMS = ("period", "start", "end", "locality", "area", "hub", "service")
+FILTER_PARAMS = ("period", "start", "end", "locality", "area", "catchment", "hub", "service")
 
 
 def _from_url(
@@ -149,6 +163,7 @@ def _from_url(
     localities: list,
     hubs: dict,
     areas: dict,
+    catchments: dict,
     bounds: tuple[date, date],
 ) -> list[str]:
     """Set the filters from the URL's query parameters; return what was refused, in words
@@ -190,6 +205,14 @@ def _from_url(
             if area in areas
             else f"small area {area!r} (no such small area)"
         )
+    catchment = qp.get("catchment")
+    if catchment in catchments and st.session_state.get("flt_locality") in (
+        None,
+        catchments[catchment],
+    ):
+        st.session_state.flt_catchment = catchment
+    elif catchment:
+        refused.append(f"catchment {catchment!r} (no hub with a catchment in the locality chosen)")
     hub = qp.get("hub")
     if hub in hubs and st.session_state.get("flt_locality") in (None, hubs[hub]):
         st.session_state.flt_hub = hub
@@ -253,6 +276,10 @@ def filter_bar() -> Filters | None:
     area_table = get(explore.areas)
     area_names = dict(zip(area_table.area_code, area_table.area_name, strict=True))
     area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
+    # The hubs with a catchment (some area's hub), with their locality.
+    catchment_locality = {
+        h: hub_locality[h] for h in hub_names if h in set(area_table.hub_id.dropna())
+    }
     grant = auth.grant()
     if grant is not None and grant.scoped:
         # A coordinator sees their own localities only, one at a time: a link naming another
@@ -266,9 +293,15 @@ def filter_bar() -> Filters | None:
         area = st.query_params.get("area")
         if area is not None and area_locality.get(area) not in grant.localities:
             auth.refuse(f"small area {area} is outside {', '.join(grant.localities)}")
+        catchment = st.query_params.get("catchment")
+        if catchment is not None and hub_locality.get(catchment) not in grant.localities:
+            auth.refuse(f"catchment {catchment} is outside {', '.join(grant.localities)}")
         locality_names = {k: v for k, v in locality_names.items() if k in grant.localities}
         area_locality = {a: loc for a, loc in area_locality.items() if loc in grant.localities}
         area_names = {a: n for a, n in area_names.items() if a in area_locality}
+        catchment_locality = {
+            h: loc for h, loc in catchment_locality.items() if loc in grant.localities
+        }
         if st.session_state.get("flt_locality") not in locality_names:
             st.session_state.flt_locality = grant.localities[0]
 
@@ -286,6 +319,7 @@ def filter_bar() -> Filters | None:
             list(locality_names),
             hub_locality,
             area_locality,
+            catchment_locality,
             _bounds(first_day, last_day),
         )
     pending = st.session_state.pop(_PENDING, None)
@@ -302,6 +336,8 @@ def filter_bar() -> Filters | None:
             st.session_state.flt_hub = pending["hub"]
         if "area" in pending:
             st.session_state.flt_area = pending["area"]
+        if "catchment" in pending:
+            st.session_state.flt_catchment = pending["catchment"]
 
     with st.sidebar:
         st.header("Filters")
@@ -348,12 +384,29 @@ def filter_bar() -> Filters | None:
                     if locality
                     else f"{area_names[v]} ({locality_names.get(area_locality[v], '')})"
                 ),
-                help="Click an area on the Demand page's map to choose it. The Demand page's "
-                "views follow the area; measures with no small-area filter show its locality.",
+                help="Every page's measures follow the area (the families living in it); "
+                "survey answers have no area. Click an area on the Demand page's map to "
+                "choose it.",
             )
             st.session_state[_AREA] = area
             if area and locality is None:
                 request_filter(locality=area_locality[area], area=area)
+        # Hubs with a catchment in the chosen locality (all, with none chosen), as for hubs.
+        catchment_options = [
+            h for h in catchment_locality if locality in (None, catchment_locality[h])
+        ]
+        if st.session_state.get("flt_catchment") not in (None, *catchment_options):
+            st.session_state.flt_catchment = None
+        catchment = None
+        if catchment_options:
+            catchment = st.selectbox(
+                "Hub catchment",
+                [None, *catchment_options],
+                key="flt_catchment",
+                format_func=lambda v: "All catchments" if v is None else hub_names.get(v, v),
+                help="The families living in the small areas a hub serves, whichever hub "
+                "received them (that is the hub filter below).",
+            )
         hub_options = [h for h in hub_names if locality is None or hub_locality[h] == locality]
         if st.session_state.get("flt_hub") not in (None, *hub_options):
             st.session_state.flt_hub = None
@@ -382,7 +435,13 @@ def filter_bar() -> Filters | None:
     )
     params |= {
         k: v
-        for k, v in (("locality", locality), ("area", area), ("hub", hub), ("service", service))
+        for k, v in (
+            ("locality", locality),
+            ("area", area),
+            ("catchment", catchment),
+            ("hub", hub),
+            ("service", service),
+        )
         if v
     }
     # Only the filter bar's own parameters: a page's widgets keep theirs (keep_in_url).
@@ -395,12 +454,16 @@ def filter_bar() -> Filters | None:
     place = (
         area_names.get(area)
         if area
+        else f"{hub_names.get(catchment)} catchment"
+        if catchment
         else hub_names.get(hub)
         if hub
         else locality_names.get(locality)
         if locality
         else None
     )
-    chosen = Filters(period, Scope(locality, hub, service), first_day, last_day, area, place)
+    scope = Scope(locality, hub, service, area, catchment)
+    answering = hub_names.get(hub) if hub else locality_names.get(locality) if locality else None
+    chosen = Filters(period, scope, first_day, last_day, place, answering)
     st.session_state[_STATE] = chosen
     return chosen

@@ -9,20 +9,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ehts_data import charts, disclosure, explore, export, formatting, text
+from ehts_data import charts, disclosure, explore, export, formatting, kinds, text
+from ehts_data.kinds import Col
 from ehts_data.ui.auth import audit, grant, is_public
 from ehts_data.ui.data import current_store, get, has_data
 from ehts_data.ui.filters import filters, url_notice
-
-# How a column is shown in a chart's table: Streamlit number formats by kind.
-TABLE_FORMATS = {
-    "count": "localized",
-    "share": "percent",
-    "per_10k": "%.1f",
-    "days": "%.0f",
-    "percent": "%.1f",
-    "score": "%.1f",
-}
 
 
 def no_data() -> None:
@@ -123,11 +114,30 @@ def download_name(key: str) -> str:
 SCREEN_FONT_SIZE = 13
 
 
+def _table_of(data, columns, formats):
+    """The table shown and downloaded under a chart: with `columns` (Col specs), those
+    columns renamed to their labels, in that order, formatted by their kinds."""
+    if columns is None:
+        return data, formats or {}
+    return data.rename(columns=kinds.renames(columns))[[c.label for c in columns]], {
+        **kinds.formats(columns),
+        **(formats or {}),
+    }
+
+
+def _column_config(formats: dict[str, str]) -> dict:
+    return {
+        col: st.column_config.NumberColumn(col, format=kinds.of(kind).table_format)
+        for col, kind in formats.items()
+    }
+
+
 def chart(
     fig,
     data: disclosure.Published | pd.DataFrame,
     key: str,
     *,
+    columns: list[Col] | tuple[Col, ...] | None = None,
     formats: dict[str, str] | None = None,
     select: bool = False,
     caption: str | None = None,
@@ -138,7 +148,8 @@ def chart(
     `sources`: the queries or metric ids the figure is drawn from; a filter chosen that one
     of them does not follow (requests have no service) is said under the chart.
 
-    `formats` maps table columns to a metric kind ('count', 'share', 'per_10k', 'days').
+    `columns`: the table's columns as Col specs (frame column, header, kind), in order;
+    `formats` maps table columns to a kind (kinds.KINDS: 'count', 'share', 'per_10k', ...).
     With `select`, clicking a point reruns the page and the selection is returned.
     In publication mode the figure and the table must both come from published frames
     (`publish`): nothing drawn from a raw frame reaches the browser.
@@ -150,8 +161,9 @@ def chart(
             f"chart {key!r}: in publication mode a chart and its table are drawn from "
             "frames that passed ehts_data.disclosure (ui.publish)"
         )
-    kinds = dict(data.kinds) if isinstance(data, disclosure.Published) else {}
-    kinds |= formats or {}
+    data, formats = _table_of(data, columns, formats)
+    declared = dict(data.kinds) if isinstance(data, disclosure.Published) else {}
+    declared |= formats
     if isinstance(data, disclosure.Published):
         data = data.table()
     # On screen, beside Streamlit's own 14 px text and in columns, a size smaller than the
@@ -172,10 +184,7 @@ def chart(
         st.caption(f":material/filter_alt_off: {note}")
     if caption:
         st.markdown(caption)
-    column_config = {
-        col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
-        for col, kind in (formats or {}).items()
-    }
+    column_config = _column_config(formats)
     # One row that wraps: in a narrow column the button moves under the table's expander
     # rather than being cut to "Downloa…".
     row = st.container(horizontal=True, gap="small")
@@ -190,7 +199,7 @@ def chart(
     with row:
         st.download_button(
             "Download data",
-            lambda: export.csv_bytes(data, kinds),
+            lambda: export.csv_bytes(data, declared),
             file_name=download_name(key),
             mime="text/csv",
             key=f"{key}_download",
@@ -205,18 +214,18 @@ def chart(
     return event
 
 
-def table(data: disclosure.Published, formats: dict[str, str] | None = None) -> None:
-    """A table of published numbers (withheld cells as c), formatted by kind."""
+def table(
+    data: disclosure.Published,
+    formats: dict[str, str] | None = None,
+    *,
+    columns: list[Col] | tuple[Col, ...] | None = None,
+) -> None:
+    """A table of published numbers (withheld cells as c), formatted by kind; with `columns`
+    (Col specs), those columns under their labels."""
     if not isinstance(data, disclosure.Published):
         raise TypeError("ui.table shows frames that passed ehts_data.disclosure (ui.publish)")
-    st.dataframe(
-        data.table(),
-        hide_index=True,
-        column_config={
-            col: st.column_config.NumberColumn(col, format=TABLE_FORMATS[kind])
-            for col, kind in (formats or {}).items()
-        },
-    )
+    data, formats = _table_of(data, columns, formats)
+    st.dataframe(data.table(), hide_index=True, column_config=_column_config(formats))
 
 
 def filters_not_applied(figures: dict[str, str]) -> None:
@@ -232,7 +241,8 @@ def filters_not_applied(figures: dict[str, str]) -> None:
 
 def tiles(rows: list[dict], columns: int = 4) -> None:
     """Headline figures: each dict has title, value (text), delta (text or None), help,
-    and 'polarity' ('higher', 'lower' or None: which way is better) to colour the change."""
+    'polarity' ('higher', 'lower' or None: which way is better) to colour the change, and
+    'reference' (text or None: the whole authority's value, written under the figure)."""
     # A tile's title is written in full on as many lines as it needs: Streamlit cuts a
     # metric's label to one line ("Requests per 10,000 childre…").
     st.html(
@@ -243,7 +253,9 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
     for start in range(0, len(rows), columns):
         cols = st.columns(columns)
         for col, row in zip(cols, rows[start : start + columns], strict=False):
-            with col:
+            # One bordered box per tile, holding the whole authority's value under the figure
+            # when a place is chosen; a row's boxes as tall as its tallest.
+            with col, st.container(border=True, height="stretch"):
                 polarity = row.get("polarity")
                 st.metric(
                     row["title"],
@@ -256,6 +268,6 @@ def tiles(rows: list[dict], columns: int = 4) -> None:
                     else "off",
                     help=row.get("help"),
                     delta_arrow=row.get("delta_arrow", "auto"),
-                    border=True,
-                    height="stretch",  # a row's tiles as tall as its tallest
                 )
+                if row.get("reference"):
+                    st.caption(text.for_markdown(row["reference"]))
