@@ -22,6 +22,8 @@ from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app, settl
 
 K = DEFAULT_K
 TINY = "start=2025-12-01&end=2025-12-31&hub=NTH-S2"
+# One small area in one month: the smallest cells the area filter makes.
+TINY_AREA = "start=2025-12-01&end=2025-12-31&locality=NTH&area=X01000001"
 PUBLIC_PAGES = ["", "overview", "demand", "reentry", "steps", "needs", "outcomes", "equality"]
 # Columns of a download that are not counts (shares, rates, medians, statistics, years).
 NOT_COUNTS = re.compile(
@@ -137,10 +139,13 @@ def _plotted(data: list[dict], layout: dict) -> list[float]:
     return [n for n in (_number(v) for v in out) if n is not None]
 
 
+@pytest.mark.parametrize("query", [TINY, TINY_AREA], ids=["hub", "area"])
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_page_on_one_hub_and_one_month_sends_no_small_number(public_app, path):
+def test_public_page_on_one_hub_or_area_and_one_month_sends_no_small_number(
+    public_app, path, query
+):
     base, page = public_app
-    page.goto(f"{base}/{path}?{TINY}")
+    page.goto(f"{base}/{path}?{query}")
     settle(page)
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
     settle(page)
