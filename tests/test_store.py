@@ -459,3 +459,17 @@ def test_every_connection_to_a_store_groups_up_to_2_17_keys_in_a_perfect_hash_ta
             assert int(setting) == 17
     finally:
         con.close()
+
+
+def test_the_child_previous_end_column_is_stored_uncompressed(sample_db):
+    # Left to DuckDB it is run-length encoded and scans nearly 2 times slower
+    # (bench/design-measurements.md); the derive declares it uncompressed.
+    con = store.connect(sample_db)
+    try:
+        kinds = con.execute(
+            "select distinct compression from pragma_storage_info('episode_spans')"
+            " where column_name = 'child_previous_end' and segment_type = 'DATE'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert kinds == [("Uncompressed",)]
