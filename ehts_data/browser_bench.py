@@ -3,7 +3,9 @@
 For `ehts bench`. The app is served from a store; Playwright (a dev dependency) drives Debian's
 Chromium. Cold is a page's first visit since the server started (its queries not cached);
 warm is a second visit in a new session (cached); each visit is a new browser context, with
-nothing in the browser's cache. Where the time goes: until the last message
+nothing in the browser's cache. In the app is how a person moves between pages once the
+dashboard is open: each page chosen in the sidebar of one tab (plotly.js already loaded and
+the page's queries cached), after a first round through every page. Where the time goes: until the last message
 from the server (the page's queries, building its figures and sending them) and after it
 (the browser drawing), with the bytes the server sent.
 """
@@ -116,6 +118,30 @@ def _change_locality(browser, url: str, name: str) -> dict:
         page.close()
 
 
+def _in_app(browser, base: str, period_label: str) -> dict:
+    """Every page chosen from the sidebar in one tab, twice round: the second round's times
+    (the first fills the browser's and the server's caches as a person's first clicks do)."""
+    page = _new_page(browser)
+    try:
+        received = _listen(page)
+        url = f"{base}/?period={period_label}"
+        page.goto(url)
+        _drawn(page, url, time.perf_counter(), received)
+        timed: dict = {}
+        for _ in range(2):
+            for target in site.PAGES:
+                link = page.locator(
+                    f'[data-testid="stSidebarNav"] a[href$="/{target.url_path}"]'
+                ).first
+                received.update(bytes=0, last=None)
+                started = time.perf_counter()
+                link.click()
+                timed[target.id] = _drawn(page, target.url_path, started, received)
+        return timed
+    finally:
+        page.close()
+
+
 def _board_pack(browser, url: str) -> dict:
     """Open the page with the board pack's download button (drawn), click it: seconds until
     the pack is downloaded, and its size."""
@@ -164,6 +190,8 @@ def time_pages(
             for page in site.PAGES:
                 url = f"{base}/{page.url_path}?period={period_label}"
                 out["pages"][page.id] = {"cold": _visit(browser, url), "warm": _visit(browser, url)}
+            for page_id, timed in _in_app(browser, base, period_label).items():
+                out["pages"][page_id]["in_app"] = timed
             default = next(p for p in site.PAGES if p.default)
             url = f"{base}/{default.url_path}?period={period_label}"
             if locality and locality_name:
@@ -180,15 +208,16 @@ def time_pages(
 def markdown(result: dict) -> list[str]:
     """The browser timings as markdown table lines."""
     lines = [
-        "| page (in Chromium) | cold s | warm s | cold: server s | cold: drawing s | MB sent "
-        "| charts |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| page (in Chromium) | cold s | warm s | in the app s | cold: server s "
+        "| cold: drawing s | MB sent | charts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page, runs in result["pages"].items():
         cold, warm = runs["cold"], runs["warm"]
+        in_app = runs.get("in_app", {}).get("s", "")  # not in results written before it
         lines.append(
-            f"| {page} | {cold['s']} | {warm['s']} | {cold['server_s']} | {cold['drawing_s']} "
-            f"| {cold['mb']} | {cold['charts']} |"
+            f"| {page} | {cold['s']} | {warm['s']} | {in_app} | {cold['server_s']} "
+            f"| {cold['drawing_s']} | {cold['mb']} | {cold['charts']} |"
         )
     change, link = result.get("locality_change"), result.get("locality_link")
     if change or link:
