@@ -25,6 +25,7 @@ from ehts_data import (
     snapshot,
     store,
 )
+from ehts_data.text import for_spreadsheet
 
 
 def _date(text: str) -> date:
@@ -121,19 +122,14 @@ def _write_problems(exc: ingest.IngestError, path: Path) -> int:
         for p in exc.problems:
             writer.writerow(
                 [
-                    _cell(p.file),
+                    for_spreadsheet(p.file),
                     p.row if p.row is not None else "",
-                    _cell(p.column or ""),
-                    _cell(p.value or ""),
-                    _cell(p.reason),
+                    for_spreadsheet(p.column or ""),
+                    for_spreadsheet(p.value or ""),
+                    for_spreadsheet(p.reason),
                 ]
             )
     return len(exc.problems)
-
-
-def _cell(text: str) -> str:
-    # A value from the data that starts like a formula is written so no spreadsheet runs it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _print_problems(

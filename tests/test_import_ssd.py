@@ -3,6 +3,8 @@ rows expected written out; bad mappings and bad files; the mapping report."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from ehts_data import ingest, store
@@ -442,6 +444,26 @@ def test_report_counts_rows_read_kept_and_dropped_with_reasons(tmp_path):
     rows = read(result.out / "report" / "mapping-report.csv").splitlines()
     assert rows[0] == "section,table,column,value,count,mapped_to,note"
     assert "value,ssd_person,pers_sex,F,1,female,default (SSD sex codes)" in rows
+
+
+def test_a_local_value_is_text_in_both_reports_never_a_formula_link_or_html(tmp_path):
+    hostile = '=HYPERLINK("http://x.example","y")|<img src=x onerror=alert(1)>[z](http://x)'
+    quoted = '"' + hostile.replace('"', '""') + '"'
+    result = run_import(
+        tmp_path,
+        mapping=MAPPING + '\n[end_reasons]\nunmapped = "other"\n',
+        ssd_early_help_episodes=table(EPISODES, f"E1,P1,2024-05-29,2024-08-01,{quoted},North Hub"),
+    )
+    text = read(result.out / "report" / "mapping-report.md")
+    row = next(line for line in text.splitlines() if "earl_episode_end_reason" in line)
+    # Every Markdown and HTML character escaped: the table keeps its five cells.
+    assert "\\<img" in row and "\\]\\(" in row
+    unescaped = row.replace("\\<", "").replace("\\]", "").replace("\\|", "")
+    assert "<img" not in unescaped and "](" not in unescaped
+    assert unescaped.count("|") == 6  # the row's own cell borders only
+    with (result.out / "report" / "mapping-report.csv").open(encoding="utf-8") as handle:
+        cells = [r for r in csv.reader(handle) if r[2] == "earl_episode_end_reason"]
+    assert [c[3] for c in cells] == ["'" + hostile]  # a spreadsheet shows it, never runs it
 
 
 def test_the_extract_is_accepted_by_ingest_without_warnings(tmp_path):

@@ -27,6 +27,7 @@ from ehts_data import config
 from ehts_data.importers import mapping as mapping_module
 from ehts_data.importers.mapping import UNMAPPED_ERROR, Mapping
 from ehts_data.ingest import Problem, ident
+from ehts_data.text import for_markdown, for_spreadsheet
 
 MAX_PROBLEMS = 100
 REPORT_DIR = "report"  # inside the extract folder: ingest reads files only, not folders
@@ -216,7 +217,8 @@ class Report:
             rows.append(("problem", p.file, p.column or "", p.value or "", p.row, "", p.reason))
         for a in self.assumptions:
             rows.append(("assumption", "", "", "", "", "", a))
-        return rows
+        # Local values come from the council's data: no spreadsheet may run one as a formula.
+        return [tuple(for_spreadsheet(cell) for cell in row) for row in rows]
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -228,9 +230,11 @@ class Report:
 
 
 def _cell(value: str | None) -> str:
-    if value is None:
+    """A value from the data in a Markdown table cell: shown as written, never as formatting,
+    a link or HTML, and never breaking the table (text.for_markdown escapes |)."""
+    if value is None or value == "":
         return "(empty)"
-    return value.replace("|", "\\|") if value != "" else "(empty)"
+    return for_markdown(value).replace("  \n", " ")
 
 
 class SsdImportError(Exception):
