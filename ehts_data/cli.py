@@ -25,7 +25,7 @@ from ehts_data import (
     snapshot,
     store,
 )
-from ehts_data.text import for_spreadsheet
+from ehts_data.text import for_spreadsheet, for_terminal
 
 
 def _date(text: str) -> date:
@@ -144,10 +144,17 @@ def _print_problems(
         key=lambda item: (item[0][0], -item[1]),
     )
     for (file, column, reason), count in summary:
-        print(f"  {count:>10,}  {file}  {column or '-'}  {reason}", file=sys.stderr)
+        line = f"  {count:>10,}  {file}  {column or '-'}  {reason}"
+        print(for_terminal(line), file=sys.stderr)
     print(file=sys.stderr)
+    # File and column names and values come from the input: printed as text, never as
+    # escape sequences.
     rows = [
-        (p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason)
+        tuple(
+            for_terminal(cell)
+            for cell in (p.file, "" if p.row is None else p.row, p.column or "", p.value or "")
+        )
+        + (p.reason,)
         for p in exc.problems[: ingest.MAX_PROBLEMS]
     ]
     heads = ("file", "row", "column", "value", "reason")

@@ -49,6 +49,12 @@ def for_spreadsheet(value):
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def for_terminal(value) -> str:
+    """Printed to a terminal as written: a control character (an escape sequence could move
+    the cursor or clear the screen) shows as its \\x code."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
 def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell and column name made safe for CSV and Excel."""
     out = frame.copy()

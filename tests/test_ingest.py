@@ -612,6 +612,16 @@ def test_the_cli_writes_every_problem_to_a_csv_and_names_extra_columns_when_refu
     assert [int(r["row"]) for r in written] == list(range(2, 152))
 
 
+def test_the_cli_prints_a_refused_escape_sequence_as_text_not_to_the_terminal(tmp_path, capsys):
+    source = write_extract(
+        tmp_path / "bad",
+        localities__csv=BASE["localities.csv"].replace("L2,South", "L2,South\x1b[2J\x1b[31m"),
+    )
+    assert cli.main(["ingest", str(source), "--db", str(tmp_path / "store")]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "South\\x1b[2J\\x1b[31m" in err
+
+
 @pytest.mark.parametrize(
     "file, old, new, row, column",
     [
