@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ehts_data import board, serve, site
+from ehts_data.ui import script_timing
 
 CHROMIUM = "/usr/bin/chromium"
 QUIET_S = 1.0  # run finished and nothing changed for this long: the page is drawn
@@ -181,6 +182,7 @@ def time_pages(
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} not found (Debian's chromium: tests/setup_browser.sh)")
     out: dict = {"pages": {}}
+    scripts = script_timing.page_scripts(db, period_label, TIMEOUT_S)
     with serve.running_app(db, log) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=[*board.HEADLESS_ARGS, "--disable-quic"]
@@ -192,6 +194,7 @@ def time_pages(
                 out["pages"][page.id] = {"cold": _visit(browser, url), "warm": _visit(browser, url)}
             for page_id, timed in _in_app(browser, base, period_label).items():
                 out["pages"][page_id]["in_app"] = timed
+                out["pages"][page_id]["script"] = scripts[page_id]
             default = next(p for p in site.PAGES if p.default)
             url = f"{base}/{default.url_path}?period={period_label}"
             if locality and locality_name:
@@ -209,15 +212,19 @@ def markdown(result: dict) -> list[str]:
     """The browser timings as markdown table lines."""
     lines = [
         "| page (in Chromium) | cold s | warm s | in the app s | cold: server s "
-        "| cold: drawing s | MB sent | charts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| cold: drawing s | script with queries s | script, queries cached s | MB sent "
+        "| charts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page, runs in result["pages"].items():
         cold, warm = runs["cold"], runs["warm"]
-        in_app = runs.get("in_app", {}).get("s", "")  # not in results written before it
+        # Not in results written before they were measured.
+        in_app = runs.get("in_app", {}).get("s", "")
+        script = runs.get("script", {})
         lines.append(
             f"| {page} | {cold['s']} | {warm['s']} | {in_app} | {cold['server_s']} "
-            f"| {cold['drawing_s']} | {cold['mb']} | {cold['charts']} |"
+            f"| {cold['drawing_s']} | {script.get('with_queries_s', '')} "
+            f"| {script.get('figures_s', '')} | {cold['mb']} | {cold['charts']} |"
         )
     change, link = result.get("locality_change"), result.get("locality_link")
     if change or link:

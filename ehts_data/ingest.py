@@ -37,6 +37,7 @@ FACT_SCRIPTS = (
     "derive_child_places",
     "derive_request_facts",
     "derive_episode_facts",
+    "derive_episode_spans",
     "derive_assessment_facts",
     "derive_survey_facts",
 )

@@ -28,6 +28,8 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
             assert run["s"] > 0 and run["server_s"] <= run["s"] and run["mb"] > 0
         # Chosen in the sidebar of an open tab, the page is drawn whole.
         assert runs["in_app"]["charts"] == runs["cold"]["charts"]
+        # The script alone, with its queries and with them cached.
+        assert runs["script"]["with_queries_s"] > 0 and runs["script"]["figures_s"] > 0
     assert sum(runs["cold"]["charts"] for runs in browser["pages"].values()) > 10
     # A locality chosen in the sidebar, the same from a link, and the board pack downloaded.
     assert browser["locality_change"]["in"] == "sidebar" and browser["locality_change"]["s"] > 0
@@ -35,6 +37,7 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
     assert browser["board_pack"]["mb"] > 0.5  # plotly.js packed, with every chart
     written = (tmp_path / "out" / "la.md").read_text()
     assert "| page (in Chromium) | cold s | warm s | in the app s |" in written
+    assert "| script with queries s | script, queries cached s |" in written
     assert "A locality chosen in the sidebar" in written and "The board pack (HTML" in written
     # The ingest profile: every stage timed, from reading the first file to carrying over.
     stages = saved["ingest"]["stages"]
