@@ -193,6 +193,66 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+# Where a point of a map is on the page, in pixels (plotly draws maps on a canvas).
+MAP_POINT = """([key, lon, lat]) => {
+    const map = document.querySelector(`.st-key-${key} .js-plotly-plot`)._fullLayout.map._subplot.map;
+    const point = map.project([lon, lat]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.x + point.x, box.y + point.y];
+}"""
+# The areas a map outlines most thickly (the chosen ones).
+OUTLINED = """(key) => {
+    const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const shapes = p.data.find(t => t.type === 'choroplethmap');
+    const widths = shapes.marker.line.width;
+    const most = Math.max(...widths);
+    return shapes.locations.filter((_, i) => widths[i] === most);
+}"""
+
+
+def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page):
+    base, page = places_page
+    hub = next(
+        h for h in HUBS.values() if h["locality_id"] == "NTH" and h["hub_type"] == "family_hub"
+    )
+    page.goto(f"{base}/demand?period=2025-26&locality=NTH")
+    settle(page)
+    page.wait_for_selector(".st-key-demand_area_map .js-plotly-plot", timeout=30_000)
+    page.locator(".st-key-demand_area_map .js-plotly-plot").scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)
+    # The map takes a click once it has seen the pointer: a first click may only wake it.
+    for _ in range(4):
+        x, y = page.evaluate(
+            MAP_POINT, ["demand_area_map", float(hub["longitude"]), float(hub["latitude"])]
+        )
+        page.mouse.move(x - 5, y - 5)
+        page.wait_for_timeout(300)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(1000)
+        settle(page)
+        if "catchment" in query(page):
+            break
+    # The hub's catchment, not the hub (which is where requests were received, not where
+    # families live), and no area.
+    assert query(page) == {"period": "2025-26", "locality": "NTH", "catchment": hub["hub_id"]}
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    assert sidebar_choice(page, "Hub or team") == "All hubs and teams"
+    assert sidebar_choice(page, "Small area") == "Whole locality"
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"catchment of {hub['hub_name']}" in main
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
+    wait_for_title(page, "demand_by_hub", f"share of {hub['hub_name']} catchment's requests")
+    # The map outlines the catchment's areas (areas.csv: those whose hub it is).
+    catchment = sorted(a for a, r in AREAS.items() if r["hub_id"] == hub["hub_id"])
+    assert sorted(page.evaluate(OUTLINED, "demand_area_map")) == catchment
+    charts = figures(page)
+    assert [k for k, f in charts.items() if k not in MAPS and not with_authority(f)] == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "places-demand-hub-catchment.png"), full_page=True)
+
+
 @pytest.mark.parametrize(
     "link, refused",
     [
