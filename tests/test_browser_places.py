@@ -210,21 +210,13 @@ OUTLINED = """(key) => {
 }"""
 
 
-def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page):
-    base, page = places_page
-    hub = next(
-        h for h in HUBS.values() if h["locality_id"] == "NTH" and h["hub_type"] == "family_hub"
-    )
-    page.goto(f"{base}/demand?period=2025-26&locality=NTH")
-    settle(page)
-    page.wait_for_selector(".st-key-demand_area_map .js-plotly-plot", timeout=30_000)
-    page.locator(".st-key-demand_area_map .js-plotly-plot").scroll_into_view_if_needed()
+def click_hub(page, key: str, hub: dict) -> None:
+    """Click a hub's marker on the map with this key until a catchment is chosen."""
+    page.locator(f".st-key-{key} .js-plotly-plot").scroll_into_view_if_needed()
     page.wait_for_timeout(2000)
     # The map takes a click once it has seen the pointer: a first click may only wake it.
     for _ in range(4):
-        x, y = page.evaluate(
-            MAP_POINT, ["demand_area_map", float(hub["longitude"]), float(hub["latitude"])]
-        )
+        x, y = page.evaluate(MAP_POINT, [key, float(hub["longitude"]), float(hub["latitude"])])
         page.mouse.move(x - 5, y - 5)
         page.wait_for_timeout(300)
         page.mouse.move(x, y)
@@ -233,7 +225,18 @@ def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page)
         page.wait_for_timeout(1000)
         settle(page)
         if "catchment" in query(page):
-            break
+            return
+
+
+def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page):
+    base, page = places_page
+    hub = next(
+        h for h in HUBS.values() if h["locality_id"] == "NTH" and h["hub_type"] == "family_hub"
+    )
+    page.goto(f"{base}/demand?period=2025-26&locality=NTH")
+    settle(page)
+    page.wait_for_selector(".st-key-demand_area_map .js-plotly-plot", timeout=30_000)
+    click_hub(page, "demand_area_map", hub)
     # The hub's catchment, not the hub (which is where requests were received, not where
     # families live), and no area.
     assert query(page) == {"period": "2025-26", "locality": "NTH", "catchment": hub["hub_id"]}
@@ -251,6 +254,22 @@ def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page)
     assert [k for k, f in charts.items() if k not in MAPS and not with_authority(f)] == []
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "places-demand-hub-catchment.png"), full_page=True)
+
+
+def test_clicking_a_hub_on_the_localities_map_chooses_its_catchment_and_locality(places_page):
+    base, page = places_page
+    hub = next(
+        h for h in HUBS.values() if h["locality_id"] == "EST" and h["hub_type"] == "family_hub"
+    )
+    page.goto(f"{base}/demand?period=2025-26")
+    settle(page)
+    page.wait_for_selector(".st-key-demand_map .js-plotly-plot", timeout=30_000)
+    click_hub(page, "demand_map", hub)
+    assert query(page) == {"period": "2025-26", "locality": "EST", "catchment": hub["hub_id"]}
+    assert sidebar_choice(page, "Locality") == "Eastcliff"
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 @pytest.mark.parametrize(
