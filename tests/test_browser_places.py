@@ -96,6 +96,24 @@ def click_centre(page, locator) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def click_map(page, key: str, point, wanted: str) -> None:
+    """Click the map with this key at point(step) (page pixels) until the URL has `wanted`."""
+    page.locator(f".st-key-{key} .js-plotly-plot").scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)
+    # The map takes a click once it has seen the pointer: a first click may only wake it.
+    for step in range(4):
+        x, y = point(step)
+        page.mouse.move(x - 5, y - 5)
+        page.wait_for_timeout(300)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(1000)
+        settle(page)
+        if wanted in query(page):
+            return
+
+
 @pytest.fixture(scope="module")
 def places_page(sample_db, browser):  # noqa: F811
     with running_app(sample_db) as base:
@@ -127,20 +145,15 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     page.screenshot(path=str(ARTIFACTS / "places-demand-locality.png"), full_page=True)
 
     the_map = page.locator(".st-key-demand_area_map .js-plotly-plot")
-    the_map.scroll_into_view_if_needed()
-    page.wait_for_timeout(2000)
-    # The map takes a click once it has seen the pointer: a first click may only wake it.
-    for step in range(4):
+
+    def inside(step: int) -> tuple[float, float]:
         box = the_map.bounding_box()
-        x = box["x"] + box["width"] * (0.3 + 0.03 * step)
-        y = box["y"] + box["height"] * (0.4 + 0.03 * step)
-        page.mouse.move(x, y)
-        page.wait_for_timeout(500)
-        page.mouse.click(x, y)
-        page.wait_for_timeout(1000)
-        settle(page)
-        if "area" in query(page):
-            break
+        return (
+            box["x"] + box["width"] * (0.3 + 0.03 * step),
+            box["y"] + box["height"] * (0.4 + 0.03 * step),
+        )
+
+    click_map(page, "demand_area_map", inside, "area")
     chosen = query(page)
     area = AREAS[chosen["area"]]
     assert chosen["locality"] == area["locality_id"] == "NTH"
@@ -210,33 +223,24 @@ OUTLINED = """(key) => {
 }"""
 
 
-def click_hub(page, key: str, hub: dict) -> None:
-    """Click a hub's marker on the map with this key until a catchment is chosen."""
-    page.locator(f".st-key-{key} .js-plotly-plot").scroll_into_view_if_needed()
-    page.wait_for_timeout(2000)
-    # The map takes a click once it has seen the pointer: a first click may only wake it.
-    for _ in range(4):
-        x, y = page.evaluate(MAP_POINT, [key, float(hub["longitude"]), float(hub["latitude"])])
-        page.mouse.move(x - 5, y - 5)
-        page.wait_for_timeout(300)
-        page.mouse.move(x, y)
-        page.wait_for_timeout(500)
-        page.mouse.click(x, y)
-        page.wait_for_timeout(1000)
-        settle(page)
-        if "catchment" in query(page):
-            return
+def click_family_hub(page, link: str, key: str, locality: str) -> dict:
+    """Open the link, click the locality's family hub on the map with this key until a
+    catchment is chosen, and return the hub (its row of hubs.csv)."""
+    hub = next(
+        h for h in HUBS.values() if h["locality_id"] == locality and h["hub_type"] == "family_hub"
+    )
+    page.goto(link)
+    settle(page)
+    page.wait_for_selector(f".st-key-{key} .js-plotly-plot", timeout=30_000)
+    where = [key, float(hub["longitude"]), float(hub["latitude"])]
+    click_map(page, key, lambda step: page.evaluate(MAP_POINT, where), "catchment")
+    return hub
 
 
 def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page):
     base, page = places_page
-    hub = next(
-        h for h in HUBS.values() if h["locality_id"] == "NTH" and h["hub_type"] == "family_hub"
-    )
-    page.goto(f"{base}/demand?period=2025-26&locality=NTH")
-    settle(page)
-    page.wait_for_selector(".st-key-demand_area_map .js-plotly-plot", timeout=30_000)
-    click_hub(page, "demand_area_map", hub)
+    link = f"{base}/demand?period=2025-26&locality=NTH"
+    hub = click_family_hub(page, link, "demand_area_map", "NTH")
     # The hub's catchment, not the hub (which is where requests were received, not where
     # families live), and no area.
     assert query(page) == {"period": "2025-26", "locality": "NTH", "catchment": hub["hub_id"]}
@@ -258,13 +262,7 @@ def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page)
 
 def test_clicking_a_hub_on_the_localities_map_chooses_its_catchment_and_locality(places_page):
     base, page = places_page
-    hub = next(
-        h for h in HUBS.values() if h["locality_id"] == "EST" and h["hub_type"] == "family_hub"
-    )
-    page.goto(f"{base}/demand?period=2025-26")
-    settle(page)
-    page.wait_for_selector(".st-key-demand_map .js-plotly-plot", timeout=30_000)
-    click_hub(page, "demand_map", hub)
+    hub = click_family_hub(page, f"{base}/demand?period=2025-26", "demand_map", "EST")
     assert query(page) == {"period": "2025-26", "locality": "EST", "catchment": hub["hub_id"]}
     assert sidebar_choice(page, "Locality") == "Eastcliff"
     assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
