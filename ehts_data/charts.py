@@ -588,7 +588,7 @@ def locality_map(
     label_col: str,
     key: str = "locality_id",
     focus: list | None = None,
-    highlight: str | None = None,
+    highlight: str | list[str] | None = None,
     outline: dict | None = None,
     reference: float | None = None,
     reference_label: str = AUTHORITY,
@@ -599,10 +599,10 @@ def locality_map(
     markers. Uses a blank map style, so it needs no tile server, token or network. Hubs are
     reference data (names and places). `focus`: the keys the view fits (the chosen
     locality's areas), the others drawn faded around them as context; `highlight`: the key
-    chosen, outlined thickly; `outline`: GeoJSON whose boundaries are drawn as thick lines
-    (the chosen locality's, say); `reference`: the authority's value, marked and named on the
-    colour bar (and the bar's range reaches it). Clicking a shape or hub selects its key or
-    hub id."""
+    chosen (or the keys: a catchment's areas), outlined thickly; `outline`: GeoJSON whose
+    boundaries are drawn as thick lines (the chosen locality's, say); `reference`: the
+    authority's value, marked and named on the colour bar (and the bar's range reaches it).
+    Clicking a shape or hub selects its key or hub id."""
     value, value_label, kind = _col(value)
     value_title = value_label if value_title is None else value_title
     value_format, _ = _formats(kind, value_format, ",.0f")
@@ -615,6 +615,7 @@ def locality_map(
         shown = set(areas[key].astype(str))
         geojson["features"] = [f for f in geojson["features"] if f["properties"][key] in shown]
     focused = set(areas[key] if focus is None else focus)
+    chosen = {highlight} if isinstance(highlight, str) else set(highlight or ())
     fig = go.Figure()
     if geojson is not None and not areas.empty:
         inside = areas[key].isin(focused)
@@ -635,11 +636,11 @@ def locality_map(
                     opacity=0.8,
                     line=dict(
                         width=[
-                            4.5 if k == highlight else 1.5 if i else 0.5
+                            4.5 if k in chosen else 1.5 if i else 0.5
                             for k, i in zip(areas[key], inside, strict=True)
                         ],
                         color=[
-                            CHOSEN if k == highlight else "#333" if i else "#999"
+                            CHOSEN if k in chosen else "#333" if i else "#999"
                             for k, i in zip(areas[key], inside, strict=True)
                         ],
                     ),

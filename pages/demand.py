@@ -22,6 +22,7 @@ whole = explore.authority(f.scope)
 hub_locality = dict(zip(hubs.hub_id, hubs.locality_id, strict=True))
 area_table = ui.get(explore.areas)
 area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
+catchment_locality = ui.catchment_localities()
 area_name = group_names["area"].get(f.area) if f.area else None
 AUTHORITY = charts.AUTHORITY
 
@@ -144,7 +145,8 @@ def small_area_map() -> pd.DataFrame:
             label_col="Small area",
             key="area_code",
             focus=list(in_locality["group"]),
-            highlight=f.area,
+            # The chosen area, else the chosen catchment's areas.
+            highlight=f.area or list(area_table.area_code[area_table.hub_id == f.scope.catchment]),
             outline=explore.features(geo, "locality_id", f.scope.locality),
             reference=centre if f.place_chosen else None,
         ),
@@ -152,7 +154,7 @@ def small_area_map() -> pd.DataFrame:
         "demand_area_map",
         sources=("requests_per_10k",),
         columns=(SMALL_AREA, *PLACE),
-        caption="Click an area to choose it, or a hub to choose the hub and ring its catchment. "
+        caption="Click an area to choose it, or a hub to choose its catchment (outlined). "
         + (
             f"The colours run over {text.for_markdown(f.place_name)}'s areas and the whole "
             "authority's rate (marked on the colour bar)."
@@ -165,7 +167,9 @@ def small_area_map() -> pd.DataFrame:
         ),
         select=True,
     )
-    ui.filter_on_map_click(event, "demand_area_map", area_locality, hub_locality)
+    ui.filter_on_map_click(
+        event, "demand_area_map", "area", area_locality, hub_locality, catchment_locality
+    )
     return in_locality
 
 
@@ -217,7 +221,9 @@ with right:
             columns=RATE,
             select=True,
         )
-        ui.filter_on_click(event, "locality", "demand_map", names)
+        ui.filter_on_map_click(
+            event, "demand_map", "locality", names, hub_locality, catchment_locality
+        )
 
 # With a place chosen, the share of its requests each hub received beside the authority's
 # share (a tick); else the counts.

@@ -78,7 +78,7 @@ final as (
         coalesce(counts.n, 0) as numerator,
         null::bigint as denominator,
         coalesce(counts.n, 0)::double as value
-    from report_groups($by, $locality, $hub) as report_groups
+    from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

@@ -81,7 +81,7 @@ final as (
         null::bigint as numerator,
         coalesce(medians.n, 0)::bigint as denominator,
         medians.median_days::double as value
-    from report_groups($by, $locality, $hub) as report_groups
+    from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
     full outer join medians on report_groups.report_group = medians.report_group
 )
 

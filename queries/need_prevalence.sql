@@ -123,7 +123,7 @@ groups as (
     select
         coalesce(report_groups.report_group, denominators.report_group) as report_group,
         coalesce(denominators.n, 0) as n
-    from report_groups($by, $locality, $hub) as report_groups
+    from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
     full outer join denominators on report_groups.report_group = denominators.report_group
 ),
 

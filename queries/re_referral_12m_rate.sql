@@ -40,7 +40,7 @@ final as (
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by, $locality, $hub) as report_groups
+    from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

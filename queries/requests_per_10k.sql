@@ -176,7 +176,7 @@ final as (
         coalesce(counts.n, 0) as numerator,
         group_population.population::bigint as denominator,
         coalesce(counts.n, 0) / nullif(group_population.population, 0) * 10000 as value
-    from report_groups($by, $locality, $hub) as report_groups
+    from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
     -- a hub has no resident population, so within a hub filter there is no rate
     left join group_population

@@ -135,42 +135,101 @@ create or replace macro report_order(breakdown, report_group) as (
 create or replace macro in_filter(value, wanted) as (wanted is null or value = wanted);
 
 -- Every group a breakdown reports, present in the data or not: 'all'; each locality, hub,
--- catchment hub or area (within the locality and hub filters, when set); every code of the
--- child's sex and ethnic group (from their ENUM types, made from the data contract); SEND
--- true and false; the age bands; deciles 1 to 10.
-create or replace macro report_groups(breakdown, locality, hub) as table
-    select 'all' as report_group
-    where breakdown = 'none'
-    union all
-    select locality_id from localities
-    where breakdown = 'locality' and in_filter(locality_id, locality)
-    union all
-    select hub_id from hubs
+-- catchment hub or area within the place filters (below); every code of the child's sex and
+-- ethnic group (from their ENUM types, made from the data contract); SEND true and false; the
+-- age bands; deciles 1 to 10.
+-- The place groups follow the locality, hub, small-area and catchment filters (area_number and
+-- catchment_number as the queries bind them: place_numbers' numbers, 0 for a code the store
+-- lacks): the small areas in the filters, the catchment hubs of those areas, the localities
+-- they lie in, and the hubs of those localities (as with a locality filter: families reach
+-- other hubs than their catchment's). A filter matching no area lists no place groups.
+create or replace macro report_groups(
+    breakdown, locality, hub, area_number, catchment_number
+) as table
+with
+
+-- The codes of the area and catchment filters: null when unset, and when no place has the
+-- number (an unknown code), which then matches no area below.
+place_filter as (
+    select
+        (
+            select code from place_numbers
+            where dimension = 'area' and number = area_number
+        ) as area_code,
+        (
+            select code from place_numbers
+            where dimension = 'hub' and number = catchment_number
+        ) as catchment_hub_id
+),
+
+-- The small areas within the locality, area and catchment filters.
+filtered_areas as (
+    select
+        areas.area_code,
+        areas.locality_id,
+        areas.hub_id
+    from areas
+    cross join place_filter
+    -- locality, area_number and catchment_number are the macro's arguments, not columns
     where
-        breakdown = 'hub'
-        and in_filter(hub_id, hub)
-        and (locality is null or locality_id = locality)
+        in_filter(areas.locality_id, locality)  -- noqa: RF02
+        and (area_number is null or areas.area_code = place_filter.area_code)  -- noqa: RF02
+        and (
+            catchment_number is null  -- noqa: RF02
+            or areas.hub_id = place_filter.catchment_hub_id
+        )
+),
+
+-- Without an area or catchment filter, every locality (within the locality filter) is in
+-- scope, small areas or none (a version 1 extract has none); with one, those of its areas.
+localities_in_scope as (
+    select locality_id from localities
+    where
+        in_filter(locality_id, locality)
+        and area_number is null
+        and catchment_number is null
     union all
-    select distinct hub_id from areas
-    where breakdown = 'catchment' and hub_id is not null and in_filter(locality_id, locality)
-    union all
-    select area_code from areas
-    where breakdown = 'area' and in_filter(locality_id, locality)
-    union all
-    select unnest(enum_range(null::children_sex))::varchar
-    where breakdown = 'sex'
-    union all
-    select unnest(enum_range(null::children_ethnic_group))::varchar
-    where breakdown = 'ethnic_group'
-    union all
-    select unnest(['true', 'false'])
-    where breakdown = 'send'
-    union all
-    select unnest(age_bands())
-    where breakdown = 'age_band'
-    union all
-    select range::varchar from range(1, 11)
-    where breakdown = 'imd_decile';
+    select distinct locality_id from filtered_areas
+    where area_number is not null or catchment_number is not null
+)
+
+select 'all' as report_group
+where breakdown = 'none'
+union all
+select locality_id from localities_in_scope
+where breakdown = 'locality'
+union all
+select hub_id from hubs
+where
+    breakdown = 'hub'
+    and in_filter(hub_id, hub)
+    -- today's rule: the hubs of the locality filter, here also the locality an area or
+    -- catchment filter lies in (all hubs, citywide teams included, with neither)
+    and (
+        locality is null and area_number is null and catchment_number is null
+        or locality_id in (select localities_in_scope.locality_id from localities_in_scope)
+    )
+union all
+select distinct hub_id from filtered_areas
+where breakdown = 'catchment' and hub_id is not null
+union all
+select area_code from filtered_areas
+where breakdown = 'area'
+union all
+select unnest(enum_range(null::children_sex))::varchar
+where breakdown = 'sex'
+union all
+select unnest(enum_range(null::children_ethnic_group))::varchar
+where breakdown = 'ethnic_group'
+union all
+select unnest(['true', 'false'])
+where breakdown = 'send'
+union all
+select unnest(age_bands())
+where breakdown = 'age_band'
+union all
+select range::varchar from range(1, 11)
+where breakdown = 'imd_decile';
 
 
 -- The key an assessment (or one of its need rows) is grouped on for a needs analysis

@@ -36,7 +36,8 @@ final as (
         coalesce(counts.numerator, 0) as numerator,
         coalesce(counts.denominator, 0) as denominator,
         counts.numerator / nullif(counts.denominator, 0) as value
-    from report_groups($by, $locality, $hub) as report_groups
+    -- survey answers have no family, so no small area or catchment filter
+    from report_groups($by, $locality, $hub, null, null) as report_groups
     full outer join counts on report_groups.report_group = counts.report_group
 )
 

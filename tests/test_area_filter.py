@@ -49,9 +49,72 @@ def test_an_area_filter_inside_a_locality(city):
     assert value(city, "requests", locality="L1", area="A2") == (1, None, 1.0)
     # An area of another locality: nothing.
     assert value(city, "requests", locality="L2", area="A1") == (0, None, 0.0)
-    # By area within A1: A1 has its 2, the locality's other area none.
+    # By area within A1: A1 alone, with its 2 (the locality's other area, A2, is not listed).
     by_area = rows(metrics.compute(city, "requests", FY, "area", Scope("L1", area="A1")))
-    assert (by_area["A1"], by_area["A2"]) == ((2, None, 2.0), (0, None, 0.0))
+    assert by_area == {"A1": (2, None, 2.0)}
+
+
+def groups(con, metric_id, by, **scope):
+    """{group: value} of a metric's breakdown within the scope."""
+    found = rows(metrics.compute(con, metric_id, FY, by, Scope(**scope)))
+    return {group: value for group, (_, _, value) in found.items()}
+
+
+def test_a_breakdown_by_area_lists_the_areas_of_the_area_and_catchment_filters(city):
+    # Requests in 2024-25: R02, R04 (F1, A1), R06 (F2, A2). Unfiltered every area is listed:
+    # A1 2, A2 1, A3 0 (R07, R08 are F3's, who has no area: unknown).
+    assert groups(city, "requests", "area") == {"A1": 2, "A2": 1, "A3": 0, "unknown": 2}
+    # An area filter: that area alone.
+    assert groups(city, "requests", "area", area="A2") == {"A2": 1}
+    # A catchment filter: the areas of that catchment, H1's is A1 (A2 has no hub); H2's is
+    # A3, listed at 0.
+    assert groups(city, "requests", "area", catchment="H1") == {"A1": 2}
+    assert groups(city, "requests", "area", catchment="H2") == {"A3": 0}
+    # Families supported, H2's catchment: F4 (A3) has E10 open at the year's end = 1.
+    assert groups(city, "families_supported", "area", catchment="H2") == {"A3": 1}
+
+
+def test_a_breakdown_by_catchment_lists_the_catchment_of_the_area_and_catchment_filters(city):
+    # Unfiltered: H1 (A1) 2, H2 (A3) 0; R06 (A2, no hub) and R07, R08 (no area) unknown = 3.
+    assert groups(city, "requests", "catchment") == {"H1": 2, "H2": 0, "unknown": 3}
+    assert groups(city, "requests", "catchment", catchment="H1") == {"H1": 2}
+    # An area filter: that area's catchment (A3's is H2, no requests) ...
+    assert groups(city, "requests", "catchment", area="A1") == {"H1": 2}
+    assert groups(city, "requests", "catchment", area="A3") == {"H2": 0}
+    # ... and none for an area without a hub: A2's one request (R06) is unknown.
+    assert groups(city, "requests", "catchment", area="A2") == {"unknown": 1}
+
+
+def test_a_breakdown_by_locality_or_hub_lists_the_locality_of_the_area_or_catchment(city):
+    # By locality: the locality the area or catchment lies in. A1 (L1) 2 requests; H2's
+    # catchment (A3, L2) none.
+    assert groups(city, "requests", "locality", area="A1") == {"L1": 2}
+    assert groups(city, "requests", "locality", catchment="H2") == {"L2": 0}
+    # By hub: the hubs of that locality, as with a locality filter (L1: H1), and any other
+    # hub with events. H1's catchment (A1): R02 received by H1, R04 by no hub (unknown).
+    assert groups(city, "requests", "hub", catchment="H1") == {"H1": 1, "unknown": 1}
+    assert groups(city, "requests", "hub", locality="L1") == {"H1": 2, "unknown": 1}
+    # Episodes started by A2's C3: E05 led by H2 and E06 by the citywide T1 (E07 is a
+    # transfer start, not counted): 1 each, listed beside L1's own H1 at 0.
+    assert groups(city, "episodes_started", "hub", area="A2") == {"H1": 0, "H2": 1, "T1": 1}
+    # H2's catchment (A3, L2): L2's hub H2 at 0; C5's E10 (2025-03-31) is led by T1.
+    assert groups(city, "episodes_started", "hub", catchment="H2") == {"H2": 0, "T1": 1}
+
+
+@pytest.mark.parametrize("by", ["area", "catchment", "locality", "hub"])
+def test_an_unknown_area_lists_no_place_groups(city, by):
+    # No area is NOPE: no family lives there, and no place is listed at 0 either.
+    assert groups(city, "requests", by, area="NOPE") == {}
+    assert groups(city, "requests", by, catchment="NOPE") == {}
+    # The whole (by none) is still a row: 0.
+    assert groups(city, "requests", "none", area="NOPE") == {"all": 0}
+
+
+def test_survey_breakdowns_ignore_the_area_filter(city):
+    # Survey answers have no family: by locality within an area they list every locality,
+    # as unfiltered (none answered here: 0 of 0, no value).
+    found = rows(metrics.compute(city, "survey_agree_rate", FY, "locality", Scope(area="A1")))
+    assert found == {"L1": (0, 0, None), "L2": (0, 0, None)}
 
 
 def test_rates_per_10k_under_an_area_filter_use_that_areas_population(city):

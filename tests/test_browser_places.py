@@ -96,6 +96,24 @@ def click_centre(page, locator) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def click_map(page, key: str, point, wanted: str) -> None:
+    """Click the map with this key at point(step) (page pixels) until the URL has `wanted`."""
+    page.locator(f".st-key-{key} .js-plotly-plot").scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)
+    # The map takes a click once it has seen the pointer: a first click may only wake it.
+    for step in range(4):
+        x, y = point(step)
+        page.mouse.move(x - 5, y - 5)
+        page.wait_for_timeout(300)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(500)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(1000)
+        settle(page)
+        if wanted in query(page):
+            return
+
+
 @pytest.fixture(scope="module")
 def places_page(sample_db, browser):  # noqa: F811
     with running_app(sample_db) as base:
@@ -127,20 +145,15 @@ def test_choosing_a_locality_then_an_area_on_the_map_filters_the_url_the_filters
     page.screenshot(path=str(ARTIFACTS / "places-demand-locality.png"), full_page=True)
 
     the_map = page.locator(".st-key-demand_area_map .js-plotly-plot")
-    the_map.scroll_into_view_if_needed()
-    page.wait_for_timeout(2000)
-    # The map takes a click once it has seen the pointer: a first click may only wake it.
-    for step in range(4):
+
+    def inside(step: int) -> tuple[float, float]:
         box = the_map.bounding_box()
-        x = box["x"] + box["width"] * (0.3 + 0.03 * step)
-        y = box["y"] + box["height"] * (0.4 + 0.03 * step)
-        page.mouse.move(x, y)
-        page.wait_for_timeout(500)
-        page.mouse.click(x, y)
-        page.wait_for_timeout(1000)
-        settle(page)
-        if "area" in query(page):
-            break
+        return (
+            box["x"] + box["width"] * (0.3 + 0.03 * step),
+            box["y"] + box["height"] * (0.4 + 0.03 * step),
+        )
+
+    click_map(page, "demand_area_map", inside, "area")
     chosen = query(page)
     area = AREAS[chosen["area"]]
     assert chosen["locality"] == area["locality_id"] == "NTH"
@@ -190,6 +203,70 @@ def test_clicking_an_area_in_the_funnel_and_a_catchment_filters_the_page(places_
     wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
     charts = figures(page)
     assert "Whole authority" in charts["demand_catchments"]["names"][-2]
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# Where a point of a map is on the page, in pixels (plotly draws maps on a canvas).
+MAP_POINT = """([key, lon, lat]) => {
+    const map = document.querySelector(`.st-key-${key} .js-plotly-plot`)._fullLayout.map._subplot.map;
+    const point = map.project([lon, lat]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.x + point.x, box.y + point.y];
+}"""
+# The areas a map outlines most thickly (the chosen ones).
+OUTLINED = """(key) => {
+    const p = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const shapes = p.data.find(t => t.type === 'choroplethmap');
+    const widths = shapes.marker.line.width;
+    const most = Math.max(...widths);
+    return shapes.locations.filter((_, i) => widths[i] === most);
+}"""
+
+
+def click_family_hub(page, link: str, key: str, locality: str) -> dict:
+    """Open the link, click the locality's family hub on the map with this key until a
+    catchment is chosen, and return the hub (its row of hubs.csv)."""
+    hub = next(
+        h for h in HUBS.values() if h["locality_id"] == locality and h["hub_type"] == "family_hub"
+    )
+    page.goto(link)
+    settle(page)
+    page.wait_for_selector(f".st-key-{key} .js-plotly-plot", timeout=30_000)
+    where = [key, float(hub["longitude"]), float(hub["latitude"])]
+    click_map(page, key, lambda step: page.evaluate(MAP_POINT, where), "catchment")
+    return hub
+
+
+def test_clicking_a_hub_on_the_small_area_map_chooses_its_catchment(places_page):
+    base, page = places_page
+    link = f"{base}/demand?period=2025-26&locality=NTH"
+    hub = click_family_hub(page, link, "demand_area_map", "NTH")
+    # The hub's catchment, not the hub (which is where requests were received, not where
+    # families live), and no area.
+    assert query(page) == {"period": "2025-26", "locality": "NTH", "catchment": hub["hub_id"]}
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    assert sidebar_choice(page, "Hub or team") == "All hubs and teams"
+    assert sidebar_choice(page, "Small area") == "Whole locality"
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"catchment of {hub['hub_name']}" in main
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
+    wait_for_title(page, "demand_by_hub", f"share of {hub['hub_name']} catchment's requests")
+    # The map outlines the catchment's areas (areas.csv: those whose hub it is).
+    catchment = sorted(a for a, r in AREAS.items() if r["hub_id"] == hub["hub_id"])
+    assert sorted(page.evaluate(OUTLINED, "demand_area_map")) == catchment
+    charts = figures(page)
+    assert [k for k, f in charts.items() if k not in MAPS and not with_authority(f)] == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "places-demand-hub-catchment.png"), full_page=True)
+
+
+def test_clicking_a_hub_on_the_localities_map_chooses_its_catchment_and_locality(places_page):
+    base, page = places_page
+    hub = click_family_hub(page, f"{base}/demand?period=2025-26", "demand_map", "EST")
+    assert query(page) == {"period": "2025-26", "locality": "EST", "catchment": hub["hub_id"]}
+    assert sidebar_choice(page, "Locality") == "Eastcliff"
+    assert sidebar_choice(page, "Hub catchment") == hub["hub_name"]
+    wait_for_trace(page, "demand_catchments", f"Chosen: {hub['hub_name']}")
     assert page.locator('[data-testid="stException"]').count() == 0
 
 

@@ -220,6 +220,33 @@ def test_a_map_names_the_authoritys_rate_on_its_colour_bar_and_never_a_scale_of_
     assert shown.data[1].name == "Whole authority: 1,200"
 
 
+def test_a_map_outlines_the_chosen_area_or_every_area_of_the_chosen_catchment():
+    from ehts_data import charts
+
+    areas = pd.DataFrame(
+        {"area_code": ["A1", "A2", "A3"], "rate": [1.0, 2.0, 3.0], "name": ["a", "b", "c"]}
+    )
+    hubs = pd.DataFrame(columns=["hub_id", "hub_name", "hub_type", "latitude", "longitude"])
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"area_code": a}, "geometry": square}
+            for a in ["A1", "A2", "A3"]
+        ],
+    }
+    kwargs = dict(title="t", value="rate", label_col="name", key="area_code")
+
+    def widths(highlight):
+        shape = charts.locality_map(geo, areas, hubs, highlight=highlight, **kwargs).data[0]
+        return dict(zip(shape.locations, shape.marker.line.width, strict=True))
+
+    # One area chosen: it alone is drawn thickly; a catchment (A1 and A3): both are.
+    assert widths("A2") == {"A1": 1.5, "A2": 4.5, "A3": 1.5}
+    assert widths(["A1", "A3"]) == {"A1": 4.5, "A2": 1.5, "A3": 4.5}
+    assert widths([]) == {"A1": 1.5, "A2": 1.5, "A3": 1.5}
+
+
 def test_published_rows_then_a_published_reference_row_keep_each_ones_withheld_cells():
     from ehts_data import disclosure
 

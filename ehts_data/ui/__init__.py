@@ -29,6 +29,7 @@ from ehts_data.ui.data import (
 )
 from ehts_data.ui.filters import (
     Filters,
+    catchment_localities,
     filter_bar,
     filter_on_click,
     filter_on_map_click,
@@ -77,6 +78,7 @@ __all__ = [
     "filters_not_applied",
     "filter_on_click",
     "filter_on_map_click",
+    "catchment_localities",
     "filters",
     "get",
     "internal_only",

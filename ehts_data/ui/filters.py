@@ -123,14 +123,34 @@ def filter_on_click(event, field: str, key: str, allowed) -> None:
         request_filter(locality=locality, **{field: value}, **other)
 
 
-def filter_on_map_click(event, key: str, areas: dict, hubs: dict) -> None:
-    """A click on the small-area map: an area chooses the area filter, a hub marker the hub
-    (its catchment's hub), each with its locality."""
+def filter_on_map_click(
+    event, key: str, field: str, places: dict, hubs: dict, catchments: dict
+) -> None:
+    """A click on a map: a shape chooses its place (`field` 'locality' or 'area'; `places` those
+    that may be chosen, as for filter_on_click), a hub marker that hub's catchment (`catchments`:
+    catchment_localities()), each with its locality; a hub with no catchment (an extract
+    without small areas, a citywide team) chooses the hub itself."""
     clicked = _clicked(event)
-    if any(v in hubs for v in clicked) and not any(v in areas for v in clicked):
-        filter_on_click(event, "hub", key, hubs)
+    marked = [v for v in clicked if v in hubs]
+    if marked and not any(v in places for v in clicked):
+        if marked[0] in catchments:
+            filter_on_click(event, "catchment", key, catchments)
+        else:
+            filter_on_click(event, "hub", key, hubs)
     else:
-        filter_on_click(event, "area", key, areas)
+        filter_on_click(event, field, key, places)
+
+
+def catchment_localities() -> dict[str, str | None]:
+    """The hubs with a catchment (some small area's hub), each with its locality: none for an
+    extract without small areas."""
+    hub_table, area_table = get(explore.hubs), get(explore.areas)
+    with_areas = set(area_table.hub_id.dropna())
+    return {
+        h: loc
+        for h, loc in zip(hub_table.hub_id, hub_table.locality_id, strict=True)
+        if h in with_areas
+    }
 
 
 def filters() -> Filters:
@@ -276,10 +296,7 @@ def filter_bar() -> Filters | None:
     area_table = get(explore.areas)
     area_names = dict(zip(area_table.area_code, area_table.area_name, strict=True))
     area_locality = dict(zip(area_table.area_code, area_table.locality_id, strict=True))
-    # The hubs with a catchment (some area's hub), with their locality.
-    catchment_locality = {
-        h: hub_locality[h] for h in hub_names if h in set(area_table.hub_id.dropna())
-    }
+    catchment_locality = catchment_localities()
     grant = auth.grant()
     if grant is not None and grant.scoped:
         # A coordinator sees their own localities only, one at a time: a link naming another
@@ -332,12 +349,15 @@ def filter_bar() -> Filters | None:
                 and hub_locality.get(st.session_state.flt_hub) != pending["locality"]
             ):
                 st.session_state.flt_hub = None
-        if "hub" in pending:
-            st.session_state.flt_hub = pending["hub"]
-        if "area" in pending:
-            st.session_state.flt_area = pending["area"]
-        if "catchment" in pending:
-            st.session_state.flt_catchment = pending["catchment"]
+        for field in ("hub", "area", "catchment"):
+            if field not in pending:
+                continue
+            if pending[field] is None:
+                # Dropped, not set to None: a selectbox set to None shows "Choose an option"
+                # instead of its first choice ("Whole locality", say).
+                st.session_state.pop(f"flt_{field}", None)
+            else:
+                st.session_state[f"flt_{field}"] = pending[field]
 
     with st.sidebar:
         st.header("Filters")
