@@ -12,11 +12,13 @@ from the server (the page's queries, building its figures and sending them) and 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from ehts_data import board, serve, site
-from ehts_data.ui import script_timing
 
 CHROMIUM = "/usr/bin/chromium"
 QUIET_S = 1.0  # run finished and nothing changed for this long: the page is drawn
@@ -165,6 +167,19 @@ def _board_pack(browser, url: str) -> dict:
         page.close()
 
 
+def _page_scripts(db: Path, period_label: str) -> dict:
+    """Each page's script run without a browser (ehts_data.ui.script_timing, its own process)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ehts_data.ui.script_timing", str(db), period_label, str(TIMEOUT_S)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S * 4,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"timing the pages' scripts failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def time_pages(
     db: Path,
     period_label: str,
@@ -182,7 +197,7 @@ def time_pages(
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} not found (Debian's chromium: tests/setup_browser.sh)")
     out: dict = {"pages": {}}
-    scripts = script_timing.page_scripts(db, period_label, TIMEOUT_S)
+    scripts = _page_scripts(db, period_label)
     with serve.running_app(db, log) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=[*board.HEADLESS_ARGS, "--disable-quic"]

@@ -90,14 +90,17 @@ def _title_lines(title: str) -> list[str]:
     return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
 
 
-# An x axis title longer than this (wider than a half-width chart's plot) takes two lines.
+# An x axis title longer than this (wider than a half-width chart's plot) takes two lines; a
+# y axis title runs up a plot about 200 px high under a two-line title and a long legend, so
+# it breaks sooner (one longer ran up into the chart's title).
 AXIS_TITLE_WIDTH = 48
+Y_AXIS_TITLE_WIDTH = 28
 
 
-def _wrapped_axis_title(text: str | None) -> str | None:
-    if not text or "<br>" in text or len(text) <= AXIS_TITLE_WIDTH:
+def _wrapped_axis_title(text: str | None, width: int = AXIS_TITLE_WIDTH) -> str | None:
+    if not text or "<br>" in text or len(text) <= width:
         return text
-    return "<br>".join(textwrap.wrap(text, AXIS_TITLE_WIDTH, break_long_words=False))
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False))
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
@@ -127,7 +130,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
         **extra,
     )
     fig.update_xaxes(title_text=_wrapped_axis_title(x_title), automargin=True)
-    fig.update_yaxes(title_text=y_title, automargin=True)
+    fig.update_yaxes(title_text=_wrapped_axis_title(y_title, Y_AXIS_TITLE_WIDTH), automargin=True)
     return fig
 
 

@@ -210,7 +210,12 @@ def board_pack(card, period) -> BoardPack:
     the page (at council scale it takes seconds), and kept for the next click."""
     current = current_store()
     comments = commentary_versions(period)  # read fresh: a saved comment makes a new pack
-    key = (current.version, card.model_dump_json(), period.label, comments.to_json(date_format="iso"))
+    key = (
+        current.version,
+        card.model_dump_json(),
+        period.label,
+        comments.to_json(date_format="iso"),
+    )
     name = f"{board.pack_stem(period)}.html"
     return BoardPack(key, current.con, card, period, name)
 

@@ -2,13 +2,16 @@
 
 Each page's script is run in Streamlit's AppTest (here because ui/ is the only place that
 imports streamlit): first with nothing cached (its queries run), then again (queries cached:
-building the figures and tables and the rest of the script).
+building the figures and tables and the rest of the script). The bench runs it as its own
+process (`python -m ehts_data.ui.script_timing DB PERIOD`, JSON on stdout): Streamlit outside
+a server logs warnings and keeps state that the bench's process should not carry.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -20,8 +23,6 @@ from ehts_data import serve, site
 
 def page_scripts(db: Path, period_label: str, timeout_s: float) -> dict:
     """{page id: {"with_queries_s", "figures_s"}}: seconds of each page's script run."""
-    # Clearing the cache outside a server logs a warning per page; it is expected here.
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
     before = os.environ.get("EHTS_DB")
     os.environ["EHTS_DB"] = str(db)
     try:
@@ -45,3 +46,7 @@ def page_scripts(db: Path, period_label: str, timeout_s: float) -> dict:
             os.environ.pop("EHTS_DB", None)
         else:
             os.environ["EHTS_DB"] = before
+
+
+if __name__ == "__main__":
+    print(json.dumps(page_scripts(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]))))
