@@ -7,6 +7,7 @@ import csv
 import json
 import sqlite3
 import sys
+import typing
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import duckdb
 from ehts_data import (
     board,
     config,
+    contract,
     disclosure,
+    explore,
     formatting,
     ingest,
     metrics,
@@ -168,15 +171,43 @@ def _print_problems(
         print(f"… and {more:,} more problems not listed", file=sys.stderr)
 
 
+def _scope(con: duckdb.DuckDBPyConnection, args) -> metrics.Scope | None:
+    """The filters the arguments name, or None after printing which code the store lacks."""
+    scope = metrics.Scope(
+        locality=args.locality,
+        hub=args.hub,
+        service=args.service,
+        area=args.area,
+        catchment=args.catchment,
+    )
+    areas = explore.areas(con)
+    known = {
+        "locality": set(explore.localities(con)["locality_id"]),
+        "hub": set(explore.hubs(con)["hub_id"]),
+        "area": set(areas["area_code"]),
+        "catchment": set(areas["hub_id"].dropna()),
+    }
+    for name, codes in known.items():
+        code = getattr(scope, name)
+        if code is not None and code not in codes:
+            shown = for_terminal(code)
+            print(f"error: --{name} {shown!r}: no such {name} in this extract", file=sys.stderr)
+            return None
+    return scope
+
+
 def cmd_metrics(args) -> int:
     period = _period(args)
     if period is None:
         return 2
     with store.connect(args.db) as con:
+        scope = _scope(con, args)
+        if scope is None:
+            return 2
         if args.metric:
-            df = metrics.compute(con, args.metric, period, args.by)
+            df = metrics.compute(con, args.metric, period, args.by, scope)
         else:
-            df = metrics.compute_all(con, period, args.by)
+            df = metrics.compute_all(con, period, args.by, scope)
     records = metrics.to_records(df)
     if args.format == "json":
         print(json.dumps(records, indent=2))
@@ -419,6 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
+    # The dashboard's filters (metrics.Scope): the family's locality, small area and catchment,
+    # the episode's lead hub and service.
+    p.add_argument("--locality", help="only families of this locality (locality_id)")
+    p.add_argument("--area", help="only families of this small area (area_code)")
+    p.add_argument("--catchment", help="only families in this hub's catchment (hub_id)")
+    p.add_argument("--hub", help="only this lead hub (hub_id)")
+    p.add_argument("--service", choices=typing.get_args(contract.Service), help="one service")
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser(

@@ -38,6 +38,44 @@ def test_metrics_json_has_exactly_the_stable_keys(sample_db, capsys):
     assert isinstance(first["value"], int) and first["denominator"] is None
 
 
+def _metrics_json(capsys, db, *args: str) -> list[dict]:
+    assert cli.main(["metrics", "--db", str(db), "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_metrics_filtered_to_a_place_equal_that_places_row_of_the_breakdown(sample_db, capsys):
+    # The dashboard's filters on the command line: each metric for one small area (or one
+    # catchment, or one locality's early help only) is that place's row of the breakdown.
+    common = ["--period", "2025-26"]
+    by_area = _metrics_json(capsys, sample_db, *common, "--by", "area")
+    area = next(r["group"] for r in by_area if r["metric"] == "requests" and r["value"])
+    one_area = _metrics_json(capsys, sample_db, *common, "--by", "area", "--area", area)
+    assert {r["group"] for r in one_area} <= {area, "unknown"}
+    rows = rows_of(by_area)
+    for r in one_area:
+        if r["group"] == area:
+            assert r == rows[(r["metric"], area)], r["metric"]
+    by_catchment = _metrics_json(capsys, sample_db, *common, "--by", "catchment")
+    hub = next(r["group"] for r in by_catchment if r["metric"] == "episodes_started")
+    one = _metrics_json(capsys, sample_db, *common, "--catchment", hub, "--metric", "requests")
+    assert one[0]["value"] == rows_of(by_catchment)[("requests", hub)]["value"]
+    services = _metrics_json(
+        capsys, sample_db, *common, "--locality", "NTH", "--service", "early_help"
+    )
+    assert services and all(r["group"] == "all" for r in services)
+
+
+def rows_of(records: list[dict]) -> dict:
+    return {(r["metric"], r["group"]): r for r in records}
+
+
+@pytest.mark.parametrize("option", ["--locality", "--hub", "--area", "--catchment"])
+def test_metrics_for_a_place_the_extract_lacks_is_refused(sample_db, capsys, option):
+    code = cli.main(["metrics", "--db", str(sample_db), "--period", "2025-26", option, "X\x1b[2J"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no such" in err and "\x1b" not in err
+
+
 def test_metrics_by_locality_with_custom_dates_as_csv(sample_db, capsys):
     code = cli.main(
         [
