@@ -90,10 +90,11 @@ def _title_lines(title: str) -> list[str]:
     return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
 
 
-# An x axis title longer than this (wider than a half-width chart's plot) takes two lines; a
-# y axis title runs up a plot about 200 px high under a two-line title and a long legend, so
-# it breaks sooner (one longer ran up into the chart's title).
-AXIS_TITLE_WIDTH = 48
+# An x axis title longer than this (wider than a half-width chart's plot beside long category
+# labels: "(95% interval)" lost its end at 44) takes two lines; a y axis title runs up a plot
+# about 200 px high under a two-line title and a long legend (one longer ran up into the
+# chart's title).
+AXIS_TITLE_WIDTH = 36
 Y_AXIS_TITLE_WIDTH = 28
 
 
