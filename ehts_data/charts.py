@@ -87,7 +87,7 @@ BARS_IN_DEFAULT_HEIGHT = 14
 
 
 def _title_lines(title: str) -> list[str]:
-    return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False) or [""]
+    return textwrap.wrap(title, TITLE_WIDTH, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 # An x axis title longer than this (wider than a half-width chart's plot beside long category
@@ -101,7 +101,7 @@ Y_AXIS_TITLE_WIDTH = 28
 def _wrapped_axis_title(text: str | None, width: int = AXIS_TITLE_WIDTH) -> str | None:
     if not text or "<br>" in text or len(text) <= width:
         return text
-    return "<br>".join(textwrap.wrap(text, width, break_long_words=False))
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):

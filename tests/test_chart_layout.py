@@ -75,5 +75,21 @@ def test_a_long_x_axis_title_takes_two_lines():
     fig = charts.bar(_bars(3), "c", "n", title="t", x_title=axis, y_title="")
     lines = fig.layout.xaxis.title.text.split("<br>")
     assert len(lines) == 2 and " ".join(lines) == axis
+    # Seen cut short beside long category labels at 44 characters; never broken at a hyphen.
+    cut = "Per 10,000 children aged 0-19 (95% interval)"
+    assert (
+        "<br>"
+        in charts.bar(_bars(3), "c", "n", title="t", x_title=cut, y_title="")["layout"]["xaxis"][
+            "title"
+        ]["text"]
+    )
+    hyphen = charts.bar(
+        _bars(3), "c", "n", title="t", x_title="Time from start of episode to step-up", y_title=""
+    )
+    assert hyphen.layout.xaxis.title.text.split("<br>")[-1] == "step-up"
+    # A y axis title runs up a short plot: it breaks sooner.
+    y = "Requests per 10,000 children aged 0-19"
+    tall = charts.bar(_bars(3), "c", "n", title="t", x_title="", y_title=y)
+    assert tall.layout.yaxis.title.text == "Requests per 10,000 children<br>aged 0-19"
     short = charts.bar(_bars(3), "c", "n", title="t", x_title="Requests", y_title="")
     assert short.layout.xaxis.title.text == "Requests"
