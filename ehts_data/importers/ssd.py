@@ -343,12 +343,14 @@ def _read_table(
         # The outcome JSON (with its free-text comments) is reduced to the first flag set as
         # the file is read, so it is never held.
         exclude.append("cont_contact_outcome_json")
+        # Each JSON is parsed once: try() turns invalid JSON into a null list (no flag), and
+        # that null marks the row invalid.
+        typed += ", try(json_extract_string(cont_contact_outcome_json, $paths)) as _outcome"
+        exclude.append("_outcome")
         computed += [
-            "list_extract($flags, list_position(list_transform(json_extract_string("
-            "case when json_valid(cont_contact_outcome_json) then cont_contact_outcome_json end,"
-            " $paths), lambda f: list_contains($yes, upper(trim(f)))), true)) as cont_outcome_flag",
-            "cont_contact_outcome_json is not null and not json_valid(cont_contact_outcome_json)"
-            " as cont_outcome_invalid",
+            "list_extract($flags, list_position(list_transform(_outcome,"
+            " lambda f: list_contains($yes, upper(trim(f)))), true)) as cont_outcome_flag",
+            "cont_contact_outcome_json is not null and _outcome is null as cont_outcome_invalid",
         ]
     outer = "*" + (f" exclude ({', '.join(exclude)})" if exclude else "")
     sql = f"""
@@ -559,7 +561,7 @@ def _apply_map(
             columns[i].append(None if part == "" else part)
     name = f"m_{vm.column}"
     cols = ", ".join(f"{ident(t)} varchar" for t in targets)
-    con.execute(f"create or replace temp table {ident(name)} (value varchar, {cols})")
+    con.execute(f"create or replace table {ident(name)} (value varchar, {cols})")
     if keys:
         unnest = ", ".join(f"unnest(${t})" for t in targets)
         con.execute(
@@ -620,7 +622,7 @@ def _load_postcodes(
     area = "area_code" if "area_code" in header and m.files.areas else "null"
     con.execute(
         f"""
-        create temp table postcode_lookup as
+        create table postcode_lookup as
         with raw as (
             select row_number() over () + 1 as _row, upper(trim(regexp_replace(postcode, '\\s+', ' ', 'g'))) as k,
                 trim(locality_id) as locality_id, {area}::varchar as area_code
@@ -739,6 +741,9 @@ def _build(
         progress(f"reading {path.name}")
         _read_table(con, table, path, m, out / ".utf8", report)
     _stop_if_problems(report)
+    # Only the t_ tables' order matters (rowid + 2 is the file row, and ties break by it);
+    # every later table is used through joins, ordered outputs and rowid-free keys.
+    con.execute("set preserve_insertion_order = false")
     progress("checking dates and ids")
     _check_tables(con, m, report)
     _stop_if_problems(report)
@@ -821,7 +826,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     use_expected = m.persons.use_expected_dob
     con.execute(
         """
-        create temp table person_birth as
+        create table person_birth as
         select pers_person_id as person_id, rowid + 2 as _row,
             coalesce(pers_dob_d, case when $expected then pers_expected_dob_d end) as birth_date
         from t_ssd_person
@@ -847,14 +852,14 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     ):
         con.execute(
             f"""
-            create temp table {name}_rows as
+            create table {name}_rows as
             select c.rowid + 2 as _row, c.*, {reason} as _dropped
             from {table} as c left join person_birth as p on p.person_id = c.{person}
             """
         )
         con.execute(f"drop table {table}")  # the rows live on in {name}_rows
         con.execute(
-            f"create temp view kept_{name}s as select * exclude (_dropped) from {name}_rows"
+            f"create view kept_{name}s as select * exclude (_dropped) from {name}_rows"
             " where _dropped is null"
         )
     for table, relation in (
@@ -870,7 +875,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     # children known only to social care; they are not early help's).
     con.execute(
         """
-        create temp table used_persons as
+        create table used_persons as
         select cont_person_id as person_id from contact_rows
         where _dropped is null or _dropped = 'child has no date of birth'
         union
@@ -897,7 +902,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
         )
     con.execute(
         """
-        create temp table kept_persons as
+        create table kept_persons as
         select rowid + 2 as _row, * from t_ssd_person
         where pers_person_id in (
             select cont_person_id from kept_contacts union select earl_person_id from kept_episodes)
@@ -1034,7 +1039,7 @@ def _families(
     key = {"table_id": "fami_table_id", "family_id": "fami_family_id"}[m.families.latest_by]
     con.execute(
         f"""
-        create temp table person_family as
+        create table person_family as
         select
             fami_person_id as person_id,
             -- a key that is not a number sorts below every number (as nulls last would)
@@ -1049,7 +1054,7 @@ def _families(
     family_counts = report.tables["ssd_family"]
     con.execute(
         f"""
-        create temp table children_out as
+        create table children_out as
         select
             p.pers_person_id as child_id,
             coalesce(f.family_id, $prefix || p.pers_person_id) as family_id,
@@ -1104,7 +1109,7 @@ def _families(
     types = list(m.addresses.types)
     con.execute(
         """
-        create temp table family_address as
+        create table family_address as
         with members as (
             select person_id, family_id from person_family
             where family_id in (select family_id from children_out)
@@ -1133,7 +1138,7 @@ def _families(
     area = "coalesce(full_match.area_code, sector_match.area_code, district_match.area_code)"
     con.execute(
         f"""
-        create temp table families_out as
+        create table families_out as
         with families as (select distinct family_id from children_out),
         located as (
             select families.family_id, a._row, a.is_current, a.postcode is not null as has_address,
@@ -1234,7 +1239,7 @@ def _requests(con: duckdb.DuckDBPyConnection, maps: dict[str, str]) -> None:
     """requests_out: one request per kept contact; decision from the first outcome flag set."""
     con.execute(
         f"""
-        create temp table requests_out as
+        create table requests_out as
         select
             c.cont_contact_id as request_id,
             c.cont_person_id as child_id,
@@ -1257,7 +1262,7 @@ EPISODES_SQL = """
 -- episodes_out: one row per kept early help episode, with its derived request, start reason
 -- and closure reason (the end reason as mapped, but step-up when a CIN referral follows, unless
 -- the end reason says transfer). Parameters: the [windows] settings.
-create temp table episodes_out as
+create table episodes_out as
 with transfer_in as (
     -- another early help episode of the child ended on the start day or up to $gap days
     -- before ('transfer_end': only one whose end reason maps to transfer)
@@ -1317,7 +1322,7 @@ def _episodes(
     w = m.windows
     con.execute(
         f"""
-        create temp table eh as
+        create table eh as
         select
             e.earl_episode_id as episode_id,
             e.earl_person_id as child_id,
@@ -1337,7 +1342,7 @@ def _episodes(
     )
     con.execute(
         """
-        create temp table cin as
+        create table cin as
         select cine_person_id as child_id, cine_referral_date_d as referral_date,
             cine_close_date_d as close_date, upper(trim(cine_close_reason)) as close_reason
         from t_ssd_cin_episodes
