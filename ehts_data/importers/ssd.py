@@ -1045,7 +1045,8 @@ def _families(
             -- a key that is not a number sorts below every number (as nulls last would)
             arg_max(fami_family_id, (coalesce(try_cast({key} as bigint), -9223372036854775808),
                                      {key}, rowid)) as family_id,
-            count(distinct fami_family_id) as n_families
+            -- more than one family id (cheaper than counting the distinct ones)
+            min(fami_family_id) <> max(fami_family_id) as several_families
         from t_ssd_family
         where fami_person_id is not null and fami_family_id is not null
         group by fami_person_id
@@ -1059,7 +1060,7 @@ def _families(
             p.pers_person_id as child_id,
             coalesce(f.family_id, $prefix || p.pers_person_id) as family_id,
             f.family_id is null as own_family,
-            coalesce(f.n_families, 0) as n_families,
+            coalesce(f.several_families, false) as several_families,
             strftime(coalesce(p.pers_dob_d, case when $expected then p.pers_expected_dob_d end),
                      '%Y-%m') as birth_month,
             {ident(maps["sex"])}.target as sex,
@@ -1075,7 +1076,7 @@ def _families(
         {"prefix": OWN_FAMILY_PREFIX, "expected": m.persons.use_expected_dob},
     )
     own, several = con.execute(
-        "select count(*) filter (where own_family), count(*) filter (where n_families > 1)"
+        "select count(*) filter (where own_family), count(*) filter (where several_families)"
         " from children_out"
     ).fetchone()
     if own and m.families.missing == "error":
