@@ -411,7 +411,23 @@ def _first(exc: Exception) -> str:
 def _date_sql(column: str) -> str:
     """The date in a cell: YYYY-MM-DD or dd/mm/yyyy (as the mapping allows); a time after
     the date (' 10:30:00.000' or 'T10:30') is ignored."""
-    return f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
+    return f"try_strptime({_date_part_sql(column)}, $formats)::date"
+
+
+def _date_part_sql(column: str) -> str:
+    """The cell's text up to its first space or 'T' (after trimming spaces). Where the first
+    ten characters hold neither and the eleventh is one of them (or there is none), that is
+    just the first ten: a fast path for the usual 'YYYY-MM-DD hh:mm:ss' and 'dd/mm/yyyy' that
+    skips the two splits (half the cost of reading a date)."""
+    head = f"left({column}, 10)"
+    return (
+        f"case when (length({column}) = 10 or substr({column}, 11, 1) in (' ', 'T'))"
+        f" and strpos({head}, ' ') = 0 and strpos({head}, 'T') = 0 then {head}"
+        f" else {DATE_PART_SPLIT.format(column=column)} end"
+    )
+
+
+DATE_PART_SPLIT = "split_part(split_part(trim({column}), ' ', 1), 'T', 1)"
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
