@@ -1144,18 +1144,13 @@ def _families(
             inner join members on members.person_id = a.addr_person_id
             where nullif(trim(a.addr_address_postcode), '') is not null
                 and (len($types) = 0 or list_contains($types, trim(a.addr_address_type)))
-        ),
-        -- the family's address: current first, then the latest start (none last), then the
-        -- latest end (none first), then the last row; one hash aggregate, no sort
-        chosen as (
-            select family_id, arg_max({'_row': _row, 'postcode': postcode,
-                                       'is_current': is_current},
-                (is_current, start_date is not null, coalesce(start_date, date '0001-01-01'),
-                 end_date is null, coalesce(end_date, date '0001-01-01'), _row)) as a
-            from candidates group by family_id
         )
-        select family_id, a._row as _row, a.postcode as postcode, a.is_current as is_current
-        from chosen
+        -- a sorted window, not an arg_max aggregate: the aggregate ran out of memory under a
+        -- tight limit where the window spills (bench/design-measurements.md)
+        select * from candidates
+        qualify row_number() over (partition by family_id
+            order by is_current desc, start_date desc nulls last, end_date desc nulls first,
+                     _row desc) = 1
         """,
         {"extract_date": extract_date, "types": types},
     )
