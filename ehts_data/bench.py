@@ -22,7 +22,7 @@ from queue import Empty
 import duckdb
 import pandas as pd
 
-from ehts_data import ingest, metrics, periods, sample, site, store
+from ehts_data import config, ingest, metrics, periods, sample, site, store
 
 SCALES = {
     "la": {
@@ -53,14 +53,23 @@ class StageClock:
 
     def __init__(self) -> None:
         self.marks: list[tuple[str, float]] = []
+        self.cpu: list[float] = []
 
     def __call__(self, message: str, fraction: float) -> None:
         self.marks.append((message, time.perf_counter()))
+        self.cpu.append(time.process_time())
 
     def seconds(self) -> dict[str, float]:
         return {
             message: round(end - start, 2)
             for (message, start), (_, end) in zip(self.marks, self.marks[1:], strict=False)
+        }
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time of the process (all its threads) per stage: comparable under load."""
+        return {
+            message: round(end - start, 2)
+            for (message, _), start, end in zip(self.marks, self.cpu, self.cpu[1:], strict=False)
         }
 
 
@@ -390,7 +399,8 @@ def run_ssd_import(
     save()
     say(f"importing ({sum(result['ssd_rows'].values()):,} SSD rows, {result['ssd_mb']:,} MB)")
     clock = StageClock()
-    started = time.perf_counter()
+    load_before = os.getloadavg()
+    started, cpu_started = time.perf_counter(), time.process_time()
     imported = ssd.import_ssd(
         source,
         source / ssd_sample.MAPPING_FILE,
@@ -400,8 +410,13 @@ def run_ssd_import(
     )
     result["import"] = {
         "seconds": round(time.perf_counter() - started, 1),
+        "cpu_s": round(time.process_time() - cpu_started, 1),
+        # the machine is shared: the 1-minute load average before and after the import
+        "load_average": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
         "peak_rss_mb_so_far": round(_peak_mb()),
+        "memory_limit": config.ingest_memory_limit(),
         "stages": clock.seconds(),
+        "stage_cpu_s": clock.cpu_seconds(),
         "written": imported.report.written,
     }
     save()
@@ -436,14 +451,27 @@ def markdown_ssd(result: dict) -> str:
         )
         + f"; peak memory of the process: {result.get('peak_rss_mb', imp['peak_rss_mb_so_far']):,}"
         " MB",
+        *(
+            [
+                f"- CPU time of the import: {imp['cpu_s']} s (2 threads at most); DuckDB memory"
+                f" limit {imp['memory_limit']}; 1-minute load average {imp['load_average'][0]}"
+                f" before, {imp['load_average'][1]} after (the machine is shared)"
+            ]
+            if "cpu_s" in imp
+            else []
+        ),
+        *([f"- note: {result['note']}"] if result.get("note") else []),
         "",
         "| SSD table | rows |",
         "|---|---:|",
         *(f"| {name} | {n:,} |" for name, n in result["ssd_rows"].items()),
         "",
-        "| import stage | seconds |",
-        "|---|---:|",
-        *(f"| {stage} | {secs} |" for stage, secs in imp["stages"].items()),
+        "| import stage | seconds | CPU seconds |",
+        "|---|---:|---:|",
+        *(
+            f"| {stage} | {secs} | {imp.get('stage_cpu_s', {}).get(stage, '–')} |"
+            for stage, secs in imp["stages"].items()
+        ),
         "",
     ]
     return "\n".join(lines)

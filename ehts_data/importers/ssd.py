@@ -347,12 +347,14 @@ def _read_table(
         # The outcome JSON (with its free-text comments) is reduced to the first flag set as
         # the file is read, so it is never held.
         exclude.append("cont_contact_outcome_json")
+        # Each JSON is parsed once: try() turns invalid JSON into a null list (no flag), and
+        # that null marks the row invalid.
+        typed += ", try(json_extract_string(cont_contact_outcome_json, $paths)) as _outcome"
+        exclude.append("_outcome")
         computed += [
-            "list_extract($flags, list_position(list_transform(json_extract_string("
-            "case when json_valid(cont_contact_outcome_json) then cont_contact_outcome_json end,"
-            " $paths), lambda f: list_contains($yes, upper(trim(f)))), true)) as cont_outcome_flag",
-            "cont_contact_outcome_json is not null and not json_valid(cont_contact_outcome_json)"
-            " as cont_outcome_invalid",
+            "list_extract($flags, list_position(list_transform(_outcome,"
+            " lambda f: list_contains($yes, upper(trim(f)))), true)) as cont_outcome_flag",
+            "cont_contact_outcome_json is not null and _outcome is null as cont_outcome_invalid",
         ]
     outer = "*" + (f" exclude ({', '.join(exclude)})" if exclude else "")
     sql = f"""
@@ -413,7 +415,23 @@ def _first(exc: Exception) -> str:
 def _date_sql(column: str) -> str:
     """The date in a cell: YYYY-MM-DD or dd/mm/yyyy (as the mapping allows); a time after
     the date (' 10:30:00.000' or 'T10:30') is ignored."""
-    return f"try_strptime(split_part(split_part(trim({column}), ' ', 1), 'T', 1), $formats)::date"
+    return f"try_strptime({_date_part_sql(column)}, $formats)::date"
+
+
+def _date_part_sql(column: str) -> str:
+    """The cell's text up to its first space or 'T' (after trimming spaces). Where the first
+    ten characters hold neither and the eleventh is one of them (or there is none), that is
+    just the first ten: a fast path for the usual 'YYYY-MM-DD hh:mm:ss' and 'dd/mm/yyyy' that
+    skips the two splits (half the cost of reading a date)."""
+    head = f"left({column}, 10)"
+    return (
+        f"case when (length({column}) = 10 or substr({column}, 11, 1) in (' ', 'T'))"
+        f" and strpos({head}, ' ') = 0 and strpos({head}, 'T') = 0 then {head}"
+        f" else {DATE_PART_SPLIT.format(column=column)} end"
+    )
+
+
+DATE_PART_SPLIT = "split_part(split_part(trim({column}), ' ', 1), 'T', 1)"
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
@@ -563,7 +581,7 @@ def _apply_map(
             columns[i].append(None if part == "" else part)
     name = f"m_{vm.column}"
     cols = ", ".join(f"{ident(t)} varchar" for t in targets)
-    con.execute(f"create or replace temp table {ident(name)} (value varchar, {cols})")
+    con.execute(f"create or replace table {ident(name)} (value varchar, {cols})")
     if keys:
         unnest = ", ".join(f"unnest(${t})" for t in targets)
         con.execute(
@@ -624,7 +642,7 @@ def _load_postcodes(
     area = "area_code" if "area_code" in header and m.files.areas else "null"
     con.execute(
         f"""
-        create temp table postcode_lookup as
+        create table postcode_lookup as
         with raw as (
             select row_number() over () + 1 as _row, upper(trim(regexp_replace(postcode, '\\s+', ' ', 'g'))) as k,
                 trim(locality_id) as locality_id, {area}::varchar as area_code
@@ -743,6 +761,9 @@ def _build(
         progress(f"reading {path.name}")
         _read_table(con, table, path, m, out / ".utf8", report)
     _stop_if_problems(report)
+    # Only the t_ tables' order matters (rowid + 2 is the file row, and ties break by it);
+    # every later table is used through joins, ordered outputs and rowid-free keys.
+    con.execute("set preserve_insertion_order = false")
     progress("checking dates and ids")
     _check_tables(con, m, report)
     _stop_if_problems(report)
@@ -825,7 +846,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     use_expected = m.persons.use_expected_dob
     con.execute(
         """
-        create temp table person_birth as
+        create table person_birth as
         select pers_person_id as person_id, rowid + 2 as _row,
             coalesce(pers_dob_d, case when $expected then pers_expected_dob_d end) as birth_date
         from t_ssd_person
@@ -851,14 +872,14 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     ):
         con.execute(
             f"""
-            create temp table {name}_rows as
+            create table {name}_rows as
             select c.rowid + 2 as _row, c.*, {reason} as _dropped
             from {table} as c left join person_birth as p on p.person_id = c.{person}
             """
         )
         con.execute(f"drop table {table}")  # the rows live on in {name}_rows
         con.execute(
-            f"create temp view kept_{name}s as select * exclude (_dropped) from {name}_rows"
+            f"create view kept_{name}s as select * exclude (_dropped) from {name}_rows"
             " where _dropped is null"
         )
     for table, relation in (
@@ -874,7 +895,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
     # children known only to social care; they are not early help's).
     con.execute(
         """
-        create temp table used_persons as
+        create table used_persons as
         select cont_person_id as person_id from contact_rows
         where _dropped is null or _dropped = 'child has no date of birth'
         union
@@ -901,7 +922,7 @@ def _keep(con: duckdb.DuckDBPyConnection, m: Mapping, report: Report) -> None:
         )
     con.execute(
         """
-        create temp table kept_persons as
+        create table kept_persons as
         select rowid + 2 as _row, * from t_ssd_person
         where pers_person_id in (
             select cont_person_id from kept_contacts union select earl_person_id from kept_episodes)
@@ -1038,13 +1059,14 @@ def _families(
     key = {"table_id": "fami_table_id", "family_id": "fami_family_id"}[m.families.latest_by]
     con.execute(
         f"""
-        create temp table person_family as
+        create table person_family as
         select
             fami_person_id as person_id,
             -- a key that is not a number sorts below every number (as nulls last would)
             arg_max(fami_family_id, (coalesce(try_cast({key} as bigint), -9223372036854775808),
                                      {key}, rowid)) as family_id,
-            count(distinct fami_family_id) as n_families
+            -- more than one family id (cheaper than counting the distinct ones)
+            min(fami_family_id) <> max(fami_family_id) as several_families
         from t_ssd_family
         where fami_person_id is not null and fami_family_id is not null
         group by fami_person_id
@@ -1053,12 +1075,12 @@ def _families(
     family_counts = report.tables["ssd_family"]
     con.execute(
         f"""
-        create temp table children_out as
+        create table children_out as
         select
             p.pers_person_id as child_id,
             coalesce(f.family_id, $prefix || p.pers_person_id) as family_id,
             f.family_id is null as own_family,
-            coalesce(f.n_families, 0) as n_families,
+            coalesce(f.several_families, false) as several_families,
             strftime(coalesce(p.pers_dob_d, case when $expected then p.pers_expected_dob_d end),
                      '%Y-%m') as birth_month,
             {ident(maps["sex"])}.target as sex,
@@ -1074,7 +1096,7 @@ def _families(
         {"prefix": OWN_FAMILY_PREFIX, "expected": m.persons.use_expected_dob},
     )
     own, several = con.execute(
-        "select count(*) filter (where own_family), count(*) filter (where n_families > 1)"
+        "select count(*) filter (where own_family), count(*) filter (where several_families)"
         " from children_out"
     ).fetchone()
     if own and m.families.missing == "error":
@@ -1108,7 +1130,7 @@ def _families(
     types = list(m.addresses.types)
     con.execute(
         """
-        create temp table family_address as
+        create table family_address as
         with members as (
             select person_id, family_id from person_family
             where family_id in (select family_id from children_out)
@@ -1127,6 +1149,8 @@ def _families(
             where nullif(trim(a.addr_address_postcode), '') is not null
                 and (len($types) = 0 or list_contains($types, trim(a.addr_address_type)))
         )
+        -- a sorted window, not an arg_max aggregate: the aggregate ran out of memory under a
+        -- tight limit where the window spills (bench/design-measurements.md)
         select * from candidates
         qualify row_number() over (partition by family_id
             order by is_current desc, start_date desc nulls last, end_date desc nulls first,
@@ -1137,7 +1161,7 @@ def _families(
     area = "coalesce(full_match.area_code, sector_match.area_code, district_match.area_code)"
     con.execute(
         f"""
-        create temp table families_out as
+        create table families_out as
         with families as (select distinct family_id from children_out),
         located as (
             select families.family_id, a._row, a.is_current, a.postcode is not null as has_address,
@@ -1238,7 +1262,7 @@ def _requests(con: duckdb.DuckDBPyConnection, maps: dict[str, str]) -> None:
     """requests_out: one request per kept contact; decision from the first outcome flag set."""
     con.execute(
         f"""
-        create temp table requests_out as
+        create table requests_out as
         select
             c.cont_contact_id as request_id,
             c.cont_person_id as child_id,
@@ -1261,7 +1285,7 @@ EPISODES_SQL = """
 -- episodes_out: one row per kept early help episode, with its derived request, start reason
 -- and closure reason (the end reason as mapped, but step-up when a CIN referral follows, unless
 -- the end reason says transfer). Parameters: the [windows] settings.
-create temp table episodes_out as
+create table episodes_out as
 with transfer_in as (
     -- another early help episode of the child ended on the start day or up to $gap days
     -- before ('transfer_end': only one whose end reason maps to transfer)
@@ -1321,7 +1345,7 @@ def _episodes(
     w = m.windows
     con.execute(
         f"""
-        create temp table eh as
+        create table eh as
         select
             e.earl_episode_id as episode_id,
             e.earl_person_id as child_id,
@@ -1341,7 +1365,7 @@ def _episodes(
     )
     con.execute(
         """
-        create temp table cin as
+        create table cin as
         select cine_person_id as child_id, cine_referral_date_d as referral_date,
             cine_close_date_d as close_date, upper(trim(cine_close_reason)) as close_reason
         from t_ssd_cin_episodes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import shutil
 import string
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,18 +180,18 @@ def ssd_from_contract(contract_dir: Path, out: Path) -> dict[str, int]:
     areas = [(r[0], r[2]) for r in _csv_rows(contract_dir / "areas.csv")] if has_areas else []
     plan = postcode_plan(localities, areas)
     hubs = [(row[0], row[1]) for row in _csv_rows(contract_dir / "hubs.csv")]
-    # Bounded memory (national scale spills to disk).
+    # Bounded memory (national scale spills to disk). The spill folder is this call's own:
+    # with a shared '.tmp', a second writer into the same folder that finished first removed
+    # it under the other ("Cannot open file .../.tmp/duckdb_temp_...").
+    spill = out / f".tmp-{uuid.uuid4().hex[:8]}"
     con = duckdb.connect(
-        config={
-            "memory_limit": config.ingest_memory_limit(),
-            "temp_directory": str(out / ".tmp"),
-        }
+        config={"memory_limit": config.ingest_memory_limit(), "temp_directory": str(spill)}
     )
     try:
         counts = _write_tables(con, contract_dir, out, plan, organisation_names(hubs))
     finally:
         con.close()
-        shutil.rmtree(out / ".tmp", ignore_errors=True)
+        shutil.rmtree(spill, ignore_errors=True)
     copied = [name for name in REFERENCE_COPIED if (contract_dir / name).is_file()]
     for name in copied:
         shutil.copyfile(contract_dir / name, out / name)
