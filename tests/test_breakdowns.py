@@ -193,3 +193,16 @@ def test_unknown_sex_and_ethnicity_and_empty_send_report_as_unknown(con):
     ethnicity = counts(con, "open_episodes", "ethnic_group")
     assert (ethnicity["white"], ethnicity["mixed"], ethnicity["unknown"]) == (2, 1, 1)
     assert counts(con, "open_episodes", "send") == {"true": 1.0, "false": 1.0, "unknown": 2.0}
+
+
+def test_median_episode_length_by_a_childs_attribute_from_counts_of_each_length(con):
+    # Closures in 2024-25 without transfers: E05 C3 male 0 days (same day), E08 C4 female
+    # 2024-05-01 to 2024-12-01 = 214 days, E09 C4 female 2024-07-01 to 2025-03-31 = 273 days.
+    # By sex: female 2 closures, the mean of the middle two (214 + 273) / 2 = 243.5; male 0.
+    by_sex = rows(metrics.compute(con, "median_episode_days", FY, "sex"))
+    assert by_sex["female"] == (None, 2, 243.5)
+    assert by_sex["male"] == (None, 1, 0.0)
+    assert by_sex["other"] == (None, 0, None)
+    # By SEND: C3's and C4's flags are empty and false: E05 unknown, E08 and E09 false.
+    by_send = rows(metrics.compute(con, "median_episode_days", FY, "send"))
+    assert by_send["false"] == (None, 2, 243.5) and by_send["unknown"] == (None, 1, 0.0)
