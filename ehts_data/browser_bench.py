@@ -5,9 +5,9 @@ Chromium. Cold is a page's first visit since the server started (its queries not
 warm is a second visit in a new session (cached); each visit is a new browser context, with
 nothing in the browser's cache. In the app is how a person moves between pages once the
 dashboard is open: each page chosen in the sidebar of one tab (plotly.js already loaded and
-the page's queries cached), after a first round through every page. Where the time goes: until the last message
-from the server (the page's queries, building its figures and sending them) and after it
-(the browser drawing), with the bytes the server sent.
+the page's queries cached), after a first round through every page. Where the time goes:
+until the last message from the server (the page's queries, building its figures and sending
+them) and after it (the browser drawing), with the bytes the server sent.
 """
 
 from __future__ import annotations

@@ -180,6 +180,8 @@ def _scope(con: duckdb.DuckDBPyConnection, args) -> metrics.Scope | None:
         area=args.area,
         catchment=args.catchment,
     )
+    if scope == metrics.ALL:
+        return scope  # nothing to look up
     areas = explore.areas(con)
     known = {
         "locality": set(explore.localities(con)["locality_id"]),
