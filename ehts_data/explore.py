@@ -174,11 +174,14 @@ def metric_by_quarter(
 ) -> pd.DataFrame:
     """Metrics for every quarter from `first` to `last` (whole authority), with the quarter."""
     ids = (metric_ids,) if isinstance(metric_ids, str) else metric_ids
-    frames = []
-    for metric_id in ids:
-        for quarter in quarters_between(first.start, last.end):
-            df = metrics.compute(con, metric_id, quarter, "none", scope)
-            frames.append(df.assign(quarter=quarter.label, quarter_start=quarter.start))
+    quarters = quarters_between(first.start, last.end)
+    frames = [
+        df.assign(quarter=quarter.label, quarter_start=quarter.start)
+        for metric_id in ids
+        for quarter, df in zip(
+            quarters, metrics.compute_periods(con, metric_id, quarters, "none", scope), strict=True
+        )
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -469,10 +472,12 @@ def place_rate_by_quarter(
     authority) for every quarter from `first` to `last`, with the same quarter a year before
     and the change on it: group, quarter, quarter_start, requests, population, rate,
     rate_year_before, change."""
+    quarters = quarters_between(first.start, last.end)
+    asked = quarters + [quarter.a_year_before() for quarter in quarters]
+    found = metrics.compute_periods(con, "requests_per_10k", asked, by, scope)
     frames = []
-    for quarter in quarters_between(first.start, last.end):
-        now = metrics.compute(con, "requests_per_10k", quarter, by, scope)
-        before = metrics.compute(con, "requests_per_10k", quarter.a_year_before(), by, scope)
+    now_and_before = zip(found[: len(quarters)], found[len(quarters) :], strict=True)
+    for quarter, (now, before) in zip(quarters, now_and_before, strict=True):
         part = now.rename(
             columns={"numerator": "requests", "denominator": "population", "value": "rate"}
         ).merge(
@@ -513,8 +518,10 @@ def headlines(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
     rows = []
     previous = period.previous()
     for metric_id in metrics.HEADLINES:
-        now = metrics.compute(con, metric_id, period, "none", scope).iloc[0]
-        before = metrics.compute(con, metric_id, previous, "none", scope).iloc[0]
+        now, before = (
+            df.iloc[0]
+            for df in metrics.compute_periods(con, metric_id, [period, previous], "none", scope)
+        )
         short = metrics.lacks_history(metric_id, period, first)
         short_before = metrics.lacks_history(metric_id, previous, first)
         rows.append(

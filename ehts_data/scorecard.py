@@ -300,6 +300,8 @@ class KpiResult:
     ci998: tuple[float, float] | None
     benchmarks: list[Benchmark] = field(default_factory=list)
     versus_authority: stats.Comparison | None = None
+    # The whole authority's value for the period (the current value when nothing is chosen).
+    authority: float | None = None
     trend: list[tuple[str, float | None]] = field(default_factory=list)
     # What each trend value rests on (metric KPIs), so a published sparkline can leave out
     # the quarters resting on small numbers.
@@ -391,7 +393,17 @@ def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
 def _metric_reading(
     con: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, scope: Scope
 ) -> Reading:
-    r = metrics.reading(con, kpi.metric, period, scope)
+    return _as_reading(metrics.reading(con, kpi.metric, period, scope), period)
+
+
+def _metric_readings(
+    con: duckdb.DuckDBPyConnection, kpi: Kpi, asked: list[tuple[Period, Scope]]
+) -> list[Reading]:
+    found = metrics.readings(con, kpi.metric, asked)
+    return [_as_reading(r, p) for r, (p, _) in zip(found, asked, strict=True)]
+
+
+def _as_reading(r: dict | None, period: Period) -> Reading:
     if r is None:
         return Reading(None, period=period.label)
     return Reading(_clean(r["value"]), _int(r["numerator"]), _int(r["denominator"]), period.label)
@@ -491,33 +503,34 @@ def evaluate_kpi(
     series: list[tuple[str, float | None]] = []
     readings: list[Reading] = []
     year_before = None
+    authority: float | None = None
     if kpi.metric:
-        current = (
-            _metric_reading(con, kpi, period, scope)
-            if cover.has_history(kpi, period)
-            else Reading(None, period=period.label)
-        )
         before = period.previous()
-        previous = (
-            _metric_reading(con, kpi, before, scope)
-            if cover.allows(kpi, before)
-            else Reading(None, period=before.label)
-        )
+        earlier = period.a_year_before() if period.kind != "year" else None
+        quarters = last_quarters(period) if trend else []
+        # Every period this KPI shows, read together: the period, the one before, the same
+        # period a year before, the sparkline's quarters (none the data cannot cover) and,
+        # for a locality (or other scope), the whole authority's value for the period.
+        wanted = [
+            (period, scope, cover.has_history(kpi, period)),
+            (before, scope, cover.allows(kpi, before)),
+            *([(earlier, scope, cover.allows(kpi, earlier))] if earlier else []),
+            *((q, scope, cover.allows(kpi, q)) for q in quarters),
+            *([(period, ALL, cover.has_history(kpi, period))] if scope != ALL else []),
+        ]
+        read = iter(_metric_readings(con, kpi, [(p, s) for p, s, ok in wanted if ok]))
+        found = [next(read) if ok else None for _, _, ok in wanted]
+        if scope != ALL:
+            whole = found.pop()
+            authority = None if whole is None else whole.value
+        current = found[0] or Reading(None, period=period.label)
+        previous = found[1] or Reading(None, period=before.label)
         target = kpi.target(period)
-        if period.kind != "year":
-            earlier = period.a_year_before()
-            year_before = (
-                _metric_reading(con, kpi, earlier, scope)
-                if cover.allows(kpi, earlier)
-                else Reading(None, period=earlier.label)
-            )
-        if trend:
-            for q in last_quarters(period):
-                reading = (
-                    _metric_reading(con, kpi, q, scope) if cover.allows(kpi, q) else Reading(None)
-                )
-                readings.append(reading)
-                series.append((q.label, reading.value))
+        if earlier:
+            year_before = found[2] or Reading(None, period=earlier.label)
+        for q, reading in zip(quarters, found[len(found) - len(quarters) :], strict=True):
+            readings.append(reading or Reading(None))
+            series.append((q.label, readings[-1].value))
     else:
         rows = _indicator_rows(con, kpi, scope)
         current, previous, at = _indicator_readings(rows, period)
@@ -533,14 +546,15 @@ def evaluate_kpi(
     )
     # A change too small to show is no change, in words and arrows alike.
     shown = None if change is None or formatting.rounds_to_zero(kpi.kind, change) else change
-    versus = None
-    if scope != ALL and current.value is not None:
-        authority = (
-            _metric_reading(con, kpi, period, ALL).value
-            if kpi.metric
-            else _indicator_readings(_indicator_rows(con, kpi, ALL), period)[0].value
-        )
-        versus = stats.compare(current.value, ci95, ci998, authority, kpi.polarity)
+    if scope == ALL:
+        authority = current.value
+    elif not kpi.metric:
+        authority = _indicator_readings(_indicator_rows(con, kpi, ALL), period)[0].value
+    versus = (
+        None
+        if scope == ALL or current.value is None
+        else stats.compare(current.value, ci95, ci998, authority, kpi.polarity)
+    )
     return KpiResult(
         kpi=kpi,
         period=period.label,
@@ -554,6 +568,7 @@ def evaluate_kpi(
         ci998=ci998,
         benchmarks=_benchmarks(kpi, card, period),
         versus_authority=versus,
+        authority=authority,
         trend=series,
         trend_readings=readings,
         year_before=year_before,
@@ -646,8 +661,10 @@ def locality_matrix(
 
 
 def authority_values(results: list[KpiResult]) -> dict[str, float | None]:
-    """Each KPI's current value from whole-authority results, for `locality_matrix`."""
-    return {r.kpi.id: r.current.value for r in results}
+    """Each KPI's whole-authority value for `locality_matrix`, from results for any scope:
+    the same for a locality's scorecard as for the authority's, so the matrix's cached
+    result serves both."""
+    return {r.kpi.id: r.authority for r in results}
 
 
 def _matrix_rows(
@@ -741,9 +758,7 @@ def monthly(
         raise ValueError(f"{kpi.title} comes from indicators.csv, which has no monthly values")
     cover = coverage(con)
     covered = [m for m in months_before(period, months) if cover.allows(kpi, m)]
-    readings = _two_at_a_time(
-        con, covered, lambda cursor, m: _metric_reading(cursor, kpi, m, scope)
-    )
+    readings = _metric_readings(con, kpi, [(m, scope) for m in covered])
     rows = [
         (m.label, m.start, r.value, r.numerator, r.denominator)
         for m, r in zip(covered, readings, strict=True)

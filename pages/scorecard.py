@@ -80,10 +80,10 @@ if not needs.empty:
     )
 
 st.header("Localities")
-# The tiles' values are the authority's own when no locality, hub or service is chosen.
-known = scorecard.authority_values(results) if f.scope == scorecard.ALL else None
 matrix = board.matrix_published(
-    ui.get(scorecard.locality_matrix, card, f.period, known), k, names["locality"]
+    ui.get(scorecard.locality_matrix, card, f.period, scorecard.authority_values(results)),
+    k,
+    names["locality"],
 )
 ui.chart(
     board.matrix_figure(matrix, card, names["locality"], f.period),

@@ -513,3 +513,63 @@ def test_children_supported_counts_each_child_once(con):
         "L1": (3, None, 3.0),
         "L2": (2, None, 2.0),
     }
+
+
+# Periods read together (trends, sparklines) must give exactly what a query per period gives:
+# 2024-25 (the worked examples above), 29 February alone, a day of exactly 12 months' look-back
+# (2024-06-15), an empty year, and 2024-25 again (a period asked twice).
+MANY = [
+    FY,
+    periods.custom(date(2024, 2, 29), date(2024, 2, 29)),
+    periods.custom(date(2024, 6, 15), date(2024, 6, 15)),
+    EMPTY,
+    periods.parse("2024-25-Q1"),
+    FY,
+]
+
+
+def _same_as_one_by_one(con, metric_ids, scope=metrics.ALL, by_all=True):
+    for metric_id in metric_ids:
+        metric = metrics.REGISTRY[metric_id]
+        # A breakdown of each kind: none, places (by the family's area and by episode's hub)
+        # and a child attribute.
+        kinds = ("none", "locality", "hub", "area", "sex") if by_all else ("none",)
+        for by in (b for b in kinds if b in metric.breakdowns):
+            together = metrics.compute_periods(con, metric_id, MANY, by, scope)
+            for period, got in zip(MANY, together, strict=True):
+                want = metrics.compute(con, metric_id, period, by, scope)
+                pd.testing.assert_frame_equal(got, want, obj=f"{metric_id}/{by}/{period.label}")
+
+
+def test_periods_read_in_one_query_match_a_query_each(con):
+    assert metrics._many_sql("requests") is not None  # the one-query path is the one tested
+    _same_as_one_by_one(con, [m.id for m in metrics.METRICS])
+    _same_as_one_by_one(con, ["re_entry_12m_rate", "requests"], metrics.Scope(locality="L1"))
+
+
+def test_periods_on_a_large_extract_are_read_a_query_each(con, monkeypatch):
+    monkeypatch.setattr(metrics, "MANY_IN_ONE_QUERY_MAX_REQUESTS", 0)
+    calls = []
+    one = metrics.compute
+    monkeypatch.setattr(metrics, "compute", lambda *a, **k: calls.append(a[2]) or one(*a, **k))
+    found = metrics.compute_periods(con, "requests", MANY)
+    assert calls == MANY
+    # 2024-25: R02 R04 R06 R07 R08; 29 February: R05 R11; 2024-06-15: none; 2010-11: none;
+    # 2024-25 Q1: R02 R04 R07 R08.
+    assert [int(df.iloc[0]["value"]) for df in found] == [5, 2, 0, 0, 4, 5]
+
+
+def test_need_prevalence_keeps_its_own_order_a_query_each(con):
+    # Its rows are ordered by need before group, which the one-query form does not repeat.
+    assert metrics._many_sql("need_prevalence") is None
+    _same_as_one_by_one(con, ["need_prevalence"], by_all=False)
+
+
+def test_periods_read_together_within_a_small_area(sample_db):
+    from ehts_data import store
+
+    con = store.connect(sample_db)
+    area = con.execute("select area_code from areas order by 1 limit 1").fetchone()[0]
+    _same_as_one_by_one(
+        con, ["requests_per_10k", "families_supported"], metrics.Scope(area=area), by_all=False
+    )
