@@ -105,8 +105,13 @@ def _wrapped_axis_title(text: str | None, width: int = AXIS_TITLE_WIDTH) -> str 
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, **extra):
+    """The figure with the common layout (title, font, margins, legend, axis titles) and
+    `extra`, as a new figure: plotly validates a layout given to its constructor in about 2 ms,
+    where update_layout walks every key path again (about 12 ms a figure)."""
     lines = _title_lines(title)
-    fig.update_layout(
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)  # the new figure takes the same default (TEMPLATE)
+    common = dict(
         title=dict(
             text="<br>".join(for_plotly(line) for line in lines),
             x=0,
@@ -130,9 +135,26 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
         ),
         **extra,
     )
-    fig.update_xaxes(title_text=_wrapped_axis_title(x_title), automargin=True)
-    fig.update_yaxes(title_text=_wrapped_axis_title(y_title, Y_AXIS_TITLE_WIDTH), automargin=True)
-    return fig
+    # Every x and y axis of the figure (subplots have several), as update_xaxes would.
+    for axis, text in (
+        ("xaxis", _wrapped_axis_title(x_title)),
+        ("yaxis", _wrapped_axis_title(y_title, Y_AXIS_TITLE_WIDTH)),
+    ):
+        for key in sorted(k for k in layout if k.rstrip("0123456789") == axis) or [axis]:
+            common[key] = _merged(common.get(key, {}), dict(title=dict(text=text), automargin=True))
+    return go.Figure(data=fig.data, layout=go.Layout(_merged(layout, common)), _validate=False)
+
+
+def _merged(base: dict, update: dict) -> dict:
+    """`base` updated by `update` as update_layout does: dicts merged key by key, anything
+    else replaced."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 # A chosen place is set against the whole authority everywhere: one look for the reference.

@@ -17,4 +17,4 @@ where
     and in_filter(hub_id, $hub)
     and in_filter(service, $service)
 group by all
-order by episodes desc
+order by episodes desc, closure_reason asc, service asc

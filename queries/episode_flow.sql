@@ -114,4 +114,4 @@ links as (
 )
 
 select * from links
-order by stage asc, children desc
+order by stage asc, children desc, source asc, target asc

@@ -19,4 +19,4 @@ where
     and in_filter(hub_id, $hub)
     and in_filter(service, $service)
 group by all
-order by episodes desc
+order by episodes desc, previous_closure_reason asc
