@@ -7,7 +7,8 @@ nothing in the browser's cache. In the app is how a person moves between pages o
 dashboard is open: each page chosen in the sidebar of one tab (plotly.js already loaded and
 the page's queries cached), after a first round through every page. Where the time goes:
 until the last message from the server (the page's queries, building its figures and sending
-them) and after it (the browser drawing), with the bytes the server sent.
+them) and after it (the browser drawing), with the bytes the server sent. The floor: an empty
+Streamlit page and one with a single plotly chart (ui/bench_floor.py), timed the same way.
 """
 
 from __future__ import annotations
@@ -167,6 +168,21 @@ def _board_pack(browser, url: str) -> dict:
         page.close()
 
 
+FLOOR_APP = Path(__file__).resolve().parent / "ui" / "bench_floor.py"
+
+
+def _floor(browser, db: Path, log: Path) -> dict:
+    """An empty Streamlit page and one with a single plotly chart (ui/bench_floor.py), each
+    timed three times in a new session: the median seconds to drawn."""
+    with serve.running_app(db, log, script=FLOOR_APP) as base:
+        _visit(browser, base)  # the server's first session
+        out = {}
+        for name, url in (("empty", f"{base}/"), ("one_chart", f"{base}/?chart=1")):
+            times = sorted(_visit(browser, url)["s"] for _ in range(3))
+            out[name] = times[1]
+        return out
+
+
 def _page_scripts(db: Path, period_label: str) -> dict:
     """Each page's script run without a browser (ehts_data.ui.script_timing, its own process)."""
     done = subprocess.run(
@@ -198,29 +214,44 @@ def time_pages(
         raise RuntimeError(f"{CHROMIUM} not found (Debian's chromium: tests/setup_browser.sh)")
     out: dict = {"pages": {}}
     scripts = _page_scripts(db, period_label)
-    with serve.running_app(db, log) as base, sync_playwright() as pw:
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=[*board.HEADLESS_ARGS, "--disable-quic"]
         )
         try:
-            _visit(browser, f"{base}/?period={period_label}")  # the server's first session
-            for page in site.PAGES:
-                url = f"{base}/{page.url_path}?period={period_label}"
-                out["pages"][page.id] = {"cold": _visit(browser, url), "warm": _visit(browser, url)}
-            for page_id, timed in _in_app(browser, base, period_label).items():
-                out["pages"][page_id]["in_app"] = timed
-                out["pages"][page_id]["script"] = scripts[page_id]
-            default = next(p for p in site.PAGES if p.default)
-            url = f"{base}/{default.url_path}?period={period_label}"
-            if locality and locality_name:
-                change = _change_locality(browser, url, locality_name)
-                out["locality_change"] = {"page": default.id, "in": "sidebar", **change}
-                link = _visit(browser, f"{url}&locality={locality}")
-                out["locality_link"] = {"page": default.id, **link}
-            out["board_pack"] = {"page": default.id, **_board_pack(browser, url)}
+            out["floor"] = _floor(browser, db, log.with_name(f"{log.stem}-floor{log.suffix}"))
+            with serve.running_app(db, log) as base:
+                _time_app(browser, base, period_label, locality, locality_name, out)
         finally:
             browser.close()
+    for page_id, script in scripts.items():
+        out["pages"][page_id]["script"] = script
     return out
+
+
+def _time_app(
+    browser,
+    base: str,
+    period_label: str,
+    locality: str | None,
+    locality_name: str | None,
+    out: dict,
+) -> None:
+    """The dashboard's pages, served at `base`, into out["pages"] and the rest of `out`."""
+    _visit(browser, f"{base}/?period={period_label}")  # the server's first session
+    for page in site.PAGES:
+        url = f"{base}/{page.url_path}?period={period_label}"
+        out["pages"][page.id] = {"cold": _visit(browser, url), "warm": _visit(browser, url)}
+    for page_id, timed in _in_app(browser, base, period_label).items():
+        out["pages"][page_id]["in_app"] = timed
+    default = next(p for p in site.PAGES if p.default)
+    url = f"{base}/{default.url_path}?period={period_label}"
+    if locality and locality_name:
+        change = _change_locality(browser, url, locality_name)
+        out["locality_change"] = {"page": default.id, "in": "sidebar", **change}
+        link = _visit(browser, f"{url}&locality={locality}")
+        out["locality_link"] = {"page": default.id, **link}
+    out["board_pack"] = {"page": default.id, **_board_pack(browser, url)}
 
 
 def markdown(result: dict) -> list[str]:
@@ -259,6 +290,13 @@ def markdown(result: dict) -> list[str]:
         lines.append(
             f"The same locality from a link, in a new session: {link['s']} s "
             f"({link['server_s']} s until the server's last message)."
+        )
+    floor = result.get("floor")
+    if floor:
+        lines.append(
+            f"The floor on this machine (ui/bench_floor.py, timed the same way): an empty "
+            f"Streamlit page {floor['empty']} s; with one small plotly chart "
+            f"{floor['one_chart']} s."
         )
     pack = result.get("board_pack")
     if pack:

@@ -30,11 +30,13 @@ def running_app(
     extra_env: dict | None = None,
     args: tuple[str, ...] | list[str] = (),
     port: int | None = None,
+    script: Path = APP,
 ) -> Iterator[str]:
-    """The app served on 127.0.0.1 from the store `db` (its output in `log`; `args`: more
-    streamlit options); yields its base URL and stops it afterwards."""
-    if not APP.is_file():
-        raise RuntimeError(f"{APP} not found: serving the dashboard needs the project's checkout")
+    """The app (or another Streamlit `script`) served on 127.0.0.1 from the store `db` (its
+    output in `log`; `args`: more streamlit options); yields its base URL and stops it
+    afterwards."""
+    if not script.is_file():
+        raise RuntimeError(f"{script} not found: serving it needs the project's checkout")
     port = port or free_port()
     env = {**os.environ, "EHTS_DB": str(db), **(extra_env or {})}
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +47,7 @@ def running_app(
                 "-m",
                 "streamlit",
                 "run",
-                str(APP),
+                str(script),
                 "--server.port",
                 str(port),
                 "--server.address",

@@ -35,10 +35,13 @@ def test_bench_runs_at_council_scale_and_writes_json_and_markdown(tmp_path):
     assert browser["locality_change"]["in"] == "sidebar" and browser["locality_change"]["s"] > 0
     assert browser["locality_change"]["charts"] > 0 and browser["locality_link"]["s"] > 0
     assert browser["board_pack"]["mb"] > 0.5  # plotly.js packed, with every chart
+    # The floor the pages are read against: an empty Streamlit page, and one with a chart.
+    assert 0 < browser["floor"]["empty"] <= browser["floor"]["one_chart"] + 0.5
     written = (tmp_path / "out" / "la.md").read_text()
     assert "| page (in Chromium) | cold s | warm s | in the app s |" in written
     assert "| script with queries s | script, queries cached s |" in written
     assert "A locality chosen in the sidebar" in written and "The board pack (HTML" in written
+    assert "The floor on this machine" in written
     # The ingest profile: every stage timed, from reading the first file to carrying over.
     stages = saved["ingest"]["stages"]
     assert any(s.startswith("reading requests.csv") for s in stages)
