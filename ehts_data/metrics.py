@@ -356,7 +356,9 @@ def compute_many(
     metric = _metric(metric_id)
     cursor = _many(con, metric, asked, by)
     if cursor is None:
-        return [compute(con, metric_id, period, by, scope) for period, scope in asked]
+        return store.two_at_a_time(
+            con, list(asked), lambda c, one: compute(c, metric_id, one[0], by, one[1])
+        )
     found = cursor.fetchnumpy()
     index = found.pop("asked_index")
     whole = _frame(found)
@@ -466,7 +468,9 @@ def readings(
     metric = metric_of(result_metric)
     cursor = _many(con, metric, asked, "none")
     if cursor is None:
-        return [reading(con, result_metric, period, scope) for period, scope in asked]
+        return store.two_at_a_time(
+            con, list(asked), lambda c, one: reading(c, result_metric, one[0], one[1])
+        )
     names = [column[0] for column in cursor.description]
     found: list[dict | None] = [None] * len(asked)
     for values in cursor.fetchall():

@@ -11,7 +11,6 @@ import dataclasses
 import os
 import sqlite3
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -600,22 +599,13 @@ def evaluate(
 ) -> list[KpiResult]:
     """Every KPI of the registry, in registry order."""
     cover = coverage(con)
-    return _two_at_a_time(
+    return store.two_at_a_time(
         con,
         card.kpi,
         lambda cursor, kpi: evaluate_kpi(
             cursor, kpi, card, period, scope, trend=trend, cover=cover
         ),
     )
-
-
-def _two_at_a_time(con: duckdb.DuckDBPyConnection, items: list, work) -> list:
-    """work(cursor, item) for each item (KPI or period), two at a time, in order. DuckDB runs a
-    small query on fewer threads than the machine has and plans it on one, so two side by side
-    take about a fifth less time than one after another (national scale, 2 cores)."""
-    cursors = [con.cursor() for _ in items]  # a cursor per item: one per thread at a time
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(work, cursors, items))
 
 
 def records(results: list[KpiResult]) -> list[dict]:
@@ -650,7 +640,7 @@ def locality_matrix(
     scorecard's results), so it is not read again."""
     localities = store.run(con, "reference_localities")["locality_id"].tolist()
     known = authority or {}
-    by_kpi = _two_at_a_time(
+    by_kpi = store.two_at_a_time(
         con, card.kpi, lambda cursor, kpi: _matrix_rows(cursor, kpi, period, localities, known)
     )
     rows = [row for kpi_rows in by_kpi for row in kpi_rows]

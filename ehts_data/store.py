@@ -25,6 +25,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -142,6 +143,15 @@ def records(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[dict]:
     cursor = _execute(con, name, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def two_at_a_time(con: duckdb.DuckDBPyConnection, items: list, work) -> list:
+    """work(cursor, item) for each item (a KPI, a period), two at a time, in order. DuckDB runs
+    a small query on fewer threads than the machine has and plans it on one, so two side by
+    side take about a fifth less time than one after another (national scale, 2 cores)."""
+    cursors = [con.cursor() for _ in items]  # a cursor per item: one per thread at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(work, cursors, items))
 
 
 def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:

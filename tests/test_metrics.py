@@ -553,7 +553,7 @@ def test_periods_on_a_large_extract_are_read_a_query_each(con, monkeypatch):
     one = metrics.compute
     monkeypatch.setattr(metrics, "compute", lambda *a, **k: calls.append(a[2]) or one(*a, **k))
     found = metrics.compute_periods(con, "requests", MANY)
-    assert calls == MANY
+    assert sorted(p.label for p in calls) == sorted(p.label for p in MANY)  # two at a time
     # 2024-25: R02 R04 R06 R07 R08; 29 February: R05 R11; 2024-06-15: none; 2010-11: none;
     # 2024-25 Q1: R02 R04 R07 R08.
     assert [int(df.iloc[0]["value"]) for df in found] == [5, 2, 0, 0, 4, 5]
