@@ -173,6 +173,9 @@ def _run_through_app() -> None:
     filter_bar()
 
 
+# A list of more small areas than this (a national extract's 33,264 made 1.2 MB, sent to the
+# browser on every run of every page) is offered only within the locality chosen.
+AREAS_LISTED_AT_MOST = 2_000
 URL_NOTICE = "ehts_url_notice"
 FILTER_PARAMS = ("period", "start", "end", "locality", "area", "catchment", "hub", "service")
 
@@ -384,8 +387,15 @@ def filter_bar() -> Filters | None:
             format_func=lambda v: "All localities" if v is None else locality_names.get(v, v),
         )
         # Areas of the chosen locality; with none chosen, every area (choosing one chooses
-        # its locality too). No widget for an extract without small areas.
+        # its locality too), unless there are too many to send on every run. No widget for an
+        # extract without small areas.
         area_options = [a for a in area_names if locality in (None, area_locality[a])]
+        if locality is None and len(area_options) > AREAS_LISTED_AT_MOST:
+            area_options = []
+            st.caption(
+                f"Small area: choose a locality to choose one of its small areas "
+                f"({len(area_names):,} in all)."
+            )
         if st.session_state.get("flt_area") not in (None, *area_options) or (
             # The locality was cleared while its area stood: the area goes with it.
             locality is None and st.session_state.get("flt_area") == st.session_state.get(_AREA)
