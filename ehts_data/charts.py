@@ -351,6 +351,31 @@ def _whole_ticks(fig, df: pd.DataFrame, by: str | None, y: str, horizontal: bool
         (fig.update_xaxes if horizontal else fig.update_yaxes)(dtick=1)
 
 
+# More lines than this cannot be told apart (the palette has eight colours), and each is a
+# trace to build and draw (a national extract's 792 localities: 1.5 s on the server alone).
+# They are drawn as one thin grey trace instead, each line's name in its hover.
+LINES_AT_MOST = 24
+
+
+def _many_lines(groups: list, x: str, y: str, hover_format: str) -> go.Scatter:
+    xs, ys, names = [], [], []
+    for name, part in groups:
+        # A gap (None) between one group's line and the next.
+        xs += [*_shown(part[x]), None]
+        ys += [*part[y], None]
+        names += [for_plotly(str(name))] * len(part) + [None]
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        customdata=names,
+        mode="lines",
+        connectgaps=False,
+        name=f"{len(groups):,} lines, one each (names in the hover)",
+        line=dict(color=MUTED, width=1),
+        hovertemplate=f"%{{customdata}}<br>%{{x}}: %{{y:{hover_format}}}<extra></extra>",
+    )
+
+
 def line(
     df: pd.DataFrame,
     x: str | Col,
@@ -405,6 +430,9 @@ def line(
                     hovertemplate=f"%{{x}}: %{{y:{hover_format}}}" + _EXTRA,
                 )
             )
+    if len(groups) > LINES_AT_MOST:
+        fig.add_trace(_many_lines(groups, x, y, hover_format))
+        groups = []
     for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Scatter(
@@ -1097,6 +1125,12 @@ def spc(
     return _mark(fig, published)
 
 
+# More units (columns) than this leave a cell no room to write in, and thousands of cell labels
+# (a national extract's 792 localities by 14 KPIs) took the browser seconds to draw: the cells
+# are then coloured only, each cell's text in its hover and in the table.
+CELL_TEXT_AT_MOST = 30
+
+
 def rag_matrix(
     cells: pd.DataFrame, *, title: str, x_title: str | None, x_order: list[str], y_order: list[str]
 ) -> go.Figure:
@@ -1120,6 +1154,7 @@ def rag_matrix(
         [0.667, RAG_COLOURS["green"]],
         [1.0, RAG_COLOURS["green"]],
     ]
+    many = len(x_order) > CELL_TEXT_AT_MOST
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
@@ -1130,7 +1165,7 @@ def rag_matrix(
             colorscale=scale,
             showscale=False,
             text=[_shown(row) for row in text.to_numpy()],
-            texttemplate="%{text}",
+            texttemplate=None if many else "%{text}",
             textfont=dict(size=13),
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
             xgap=2,
@@ -1141,5 +1176,5 @@ def rag_matrix(
     fig = _layout(fig, title, x_title, None, plot_bgcolor="#EDEDED")
     fig.update_layout(height=max(360, 170 + 40 * len(y_order)), margin=dict(t=90))
     fig.update_yaxes(autorange="reversed", dtick=1)
-    fig.update_xaxes(side="top", dtick=1)
+    fig.update_xaxes(side="top", dtick=None if many else 1)
     return _mark(fig, published)

@@ -89,3 +89,49 @@ def test_a_long_x_axis_title_takes_two_lines():
     assert tall.layout.yaxis.title.text == "Requests per 10,000 children<br>aged 0-19"
     short = charts.bar(_bars(3), "c", "n", title="t", x_title="Requests", y_title="")
     assert short.layout.xaxis.title.text == "Requests"
+
+
+def test_more_lines_than_colours_are_one_grey_trace_named_in_the_hover():
+    # A national extract's 792 localities were 792 traces: 1.5 s to build, unreadable.
+    n = charts.LINES_AT_MOST + 1
+    trend = pd.DataFrame(
+        {
+            "q": ["Q1", "Q2"] * n,
+            "v": list(range(2 * n)),
+            "m": [f"<b>Place {i}</b>" for i in range(n) for _ in range(2)],
+        }
+    )
+    few = charts.line(
+        trend[trend["m"].isin(trend["m"].unique()[:3])], "q", "v", title="t", color="m"
+    )
+    assert len(few.data) == 3
+    many = charts.line(trend, "q", "v", title="t", color="m")
+    (lines,) = many.data
+    assert lines.line.color == charts.MUTED and f"{n:,} lines" in lines.name
+    # Each place's two points, then a gap before the next place's line.
+    assert (
+        list(lines.y[:4]) == [0, 1, None, 2] and lines.customdata[0] == "&lt;b&gt;Place 0&lt;/b&gt;"
+    )
+    assert "%{customdata}" in lines.hovertemplate
+
+
+def test_a_matrix_of_more_units_than_fit_is_coloured_only_with_its_text_in_the_hover():
+    def cells(units: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"title": kpi, "unit": f"U{u}", "rag": "green", "text": "12% ✓"}
+                for kpi in ("A", "B")
+                for u in range(units)
+            ]
+        )
+
+    def matrix(units: int):
+        names = [f"U{u}" for u in range(units)]
+        return charts.rag_matrix(
+            cells(units), title="t", x_title=None, x_order=names, y_order=["A", "B"]
+        )
+
+    few, many = matrix(4), matrix(charts.CELL_TEXT_AT_MOST + 1)
+    assert few.data[0].texttemplate == "%{text}" and few.layout.xaxis.dtick == 1
+    assert many.data[0].texttemplate is None and many.layout.xaxis.dtick is None
+    assert "%{text}" in many.data[0].hovertemplate
