@@ -303,41 +303,49 @@ if not area_table.empty:
         ui.filter_on_click(event, "catchment", "demand_catchments", hub_locality)
     with right:
         by_area = ui.get(metrics.compute, "requests_per_10k", f.period, "area", place_scope)
-        plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
-        points = plot["points"].assign(
-            name=plot["points"]["group"].map(lambda g: group_names["area"].get(g, g))
-        )
-        points = ui.publish(
-            points[["group", "name", "numerator", "denominator", "value", "position"]],
-            {"numerator": "count", "denominator": "public", "value": "per_10k"},
-        )
-        event = ui.chart(
-            charts.funnel(
+        # As on the map: more areas than one chart can carry are plotted a locality at a time.
+        areas_in_all = int((by_area["group"] != "unknown").sum())
+        if f.scope.locality is None and areas_in_all > charts.MAP_AREAS_AT_MOST:
+            st.info(
+                f"The authority has {areas_in_all:,} small areas, too many for one funnel "
+                "plot: choose a locality to plot its small areas."
+            )
+        else:
+            plot = stats.funnel(by_area, "requests_per_10k", centre, "per_10k")
+            points = plot["points"].assign(
+                name=plot["points"]["group"].map(lambda g: group_names["area"].get(g, g))
+            )
+            points = ui.publish(
+                points[["group", "name", "numerator", "denominator", "value", "position"]],
+                {"numerator": "count", "denominator": "public", "value": "per_10k"},
+            )
+            event = ui.chart(
+                charts.funnel(
+                    points,
+                    plot["limits"],
+                    centre,
+                    title="Small areas against the whole authority (funnel plot)",
+                    x_title="Children aged 0-19 living in the area",
+                    y_title="Requests per 10,000 children aged 0-19",
+                    kind=PER_10K,
+                    customdata="group",
+                    highlight=area_name,
+                ),
                 points,
-                plot["limits"],
-                centre,
-                title="Small areas against the whole authority (funnel plot)",
-                x_title="Children aged 0-19 living in the area",
-                y_title="Requests per 10,000 children aged 0-19",
-                kind=PER_10K,
-                customdata="group",
-                highlight=area_name,
-            ),
-            points,
-            "demand_area_funnel",
-            sources=("requests_per_10k",),
-            columns=(
-                Col("name", "Small area"),
-                Col("numerator", "Requests", COUNT),
-                Col("denominator", "Children aged 0-19", COUNT),
-                Col("value", "Per 10,000", PER_10K),
-                Col("position", "Against the authority"),
-            ),
-            caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
-            "whole authority by more than chance would explain for an area of that size.",
-            select=True,
-        )
-        ui.filter_on_click(event, "area", "demand_area_funnel", area_locality)
+                "demand_area_funnel",
+                sources=("requests_per_10k",),
+                columns=(
+                    Col("name", "Small area"),
+                    Col("numerator", "Requests", COUNT),
+                    Col("denominator", "Children aged 0-19", COUNT),
+                    Col("value", "Per 10,000", PER_10K),
+                    Col("position", "Against the authority"),
+                ),
+                caption="Areas outside the dashed (95%) or dotted (99.8%) limits differ from the "
+                "whole authority by more than chance would explain for an area of that size.",
+                select=True,
+            )
+            ui.filter_on_click(event, "area", "demand_area_funnel", area_locality)
     if not one_locality:
         in_locality = small_area_map()
     # The locality's (or the authority's) top ten, then the locality and the authority.

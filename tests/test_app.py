@@ -324,6 +324,7 @@ def test_an_authority_with_too_many_small_areas_maps_one_locality(monkeypatch, s
     at.switch_page("pages/demand.py").run()
     assert not at.exception
     assert any("too many to draw on one map" in i.value for i in at.info)
+    assert any("too many for one funnel plot" in i.value for i in at.info)
     with store.connect(sample_db) as con:
         locality, name = con.execute(
             "select locality_id, locality_name from localities order by 1 limit 1"
@@ -332,6 +333,7 @@ def test_an_authority_with_too_many_small_areas_maps_one_locality(monkeypatch, s
     at.switch_page("pages/demand.py").run()
     assert not at.exception
     assert not any("too many to draw" in i.value for i in at.info)
+    assert not any("too many for one funnel" in i.value for i in at.info)
     assert any(f"Only {name}'s areas are drawn" in m.value for m in at.markdown)
 
 
