@@ -294,7 +294,7 @@ def markdown(result: dict) -> list[str]:
     floor = result.get("floor")
     if floor:
         lines.append(
-            f"The floor on this machine (ui/bench_floor.py, timed the same way): an empty "
+            f"The floor on this machine (ehts_data/ui/bench_floor.py, timed the same way): an empty "
             f"Streamlit page {floor['empty']} s; with one small plotly chart "
             f"{floor['one_chart']} s."
         )

@@ -8,6 +8,7 @@ Unless a test says otherwise the period is 2024-25: 2024-04-01 to 2025-03-31, bo
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -545,6 +546,16 @@ def test_periods_read_in_one_query_match_a_query_each(con):
     assert metrics._many_sql("requests") is not None  # the one-query path is the one tested
     _same_as_one_by_one(con, [m.id for m in metrics.METRICS])
     _same_as_one_by_one(con, ["re_entry_12m_rate", "requests"], metrics.Scope(locality="L1"))
+
+
+def test_no_metric_query_uses_the_names_the_one_query_form_adds():
+    # The form reads the periods as `asked` and the metric's rows as `found`, around the
+    # query's own text: a name of the query's own would be taken for them.
+    from ehts_data import store
+
+    for metric in metrics.METRICS:
+        words = set(re.findall(r"\w+", store.load_sql(metric.sql).lower()))
+        assert not words & {"asked", "asked_index"}, metric.id
 
 
 def test_periods_on_a_large_extract_are_read_a_query_each(con, monkeypatch):
