@@ -358,13 +358,17 @@ def _whole_ticks(fig, df: pd.DataFrame, by: str | None, y: str, horizontal: bool
 LINES_AT_MOST = 24
 
 
-def _spread(df: pd.DataFrame, color: str, x: str, y: str, hover_format: str) -> list:
+def _spread(
+    df: pd.DataFrame, color: str, x: str, y: str, hover_format: str, *, median: bool
+) -> list:
+    # Published frames (hidden cells missing) get no median: a median of published counts
+    # can fall from 1 to 5 and read as a small count; the lowest and highest are published.
     shown = df.dropna(subset=[y])
     at = shown.groupby(x, sort=False)[y]
     highest, lowest = shown.loc[at.idxmax()], shown.loc[at.idxmin()]
     count = df[color].nunique()
     band = dict(mode="lines", line=dict(width=0, color=MUTED))
-    return [
+    traces = [
         go.Scatter(
             x=_shown(highest[x]),
             y=highest[y],
@@ -385,15 +389,19 @@ def _spread(df: pd.DataFrame, color: str, x: str, y: str, hover_format: str) -> 
             "<extra></extra>",
             **band,
         ),
-        go.Scatter(
-            x=_shown(at.median().index),
-            y=at.median().to_numpy(),
-            mode="lines",
-            name=f"Median of the {count:,}",
-            line=dict(color="#595959", width=2),
-            hovertemplate=f"Median: %{{y:{hover_format}}}<extra>%{{x}}</extra>",
-        ),
     ]
+    if median:
+        traces.append(
+            go.Scatter(
+                x=_shown(at.median().index),
+                y=at.median().to_numpy(),
+                mode="lines",
+                name=f"Median of the {count:,}",
+                line=dict(color="#595959", width=2),
+                hovertemplate=f"Median: %{{y:{hover_format}}}<extra>%{{x}}</extra>",
+            )
+        )
+    return traces
 
 
 def line(
@@ -451,7 +459,7 @@ def line(
                 )
             )
     if len(groups) > LINES_AT_MOST:
-        fig.add_traces(_spread(df, str(color), x, y, hover_format))
+        fig.add_traces(_spread(df, str(color), x, y, hover_format, median=not published))
         groups = []
     for i, (name, part) in enumerate(groups):
         fig.add_trace(

@@ -132,3 +132,16 @@ def test_a_matrix_of_more_units_than_fit_is_coloured_only_with_its_text_in_the_h
     assert few.data[0].texttemplate == "%{text}" and few.layout.xaxis.dtick == 1
     assert many.data[0].texttemplate is None and many.layout.xaxis.dtick is None
     assert "%{text}" in many.data[0].hovertemplate
+
+
+def test_published_lines_drawn_as_their_spread_have_no_median():
+    # A median of published counts can fall from 1 to 5 and read as a small count.
+    from ehts_data import disclosure
+
+    n = charts.LINES_AT_MOST + 1
+    trend = pd.DataFrame(
+        {"q": ["Q1"] * n, "requests": [0] + [10] * (n - 1), "m": [f"P{i}" for i in range(n)]}
+    )
+    published = disclosure.publish(trend, {"requests": "count"})
+    traces = charts.line(published, "q", "requests", title="t", color="m").data
+    assert [t.name for t in traces][1:] == [f"Lowest to highest of the {n:,}"]
