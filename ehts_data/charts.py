@@ -84,6 +84,9 @@ def _formats(kind: kinds.Kind | None, value_format: str | None, default: str) ->
 TITLE_WIDTH = 42
 # Horizontal bars that fit a chart of plotly's default height with every label readable.
 BARS_IN_DEFAULT_HEIGHT = 14
+# More bars than this (792 localities nationally: a chart 16,000 px tall that took seconds to
+# draw) are ranked instead: upright, highest first, each name in its hover and the table.
+BARS_AT_MOST = 60
 
 
 def _title_lines(title: str) -> list[str]:
@@ -269,12 +272,22 @@ def bar(
     `reference_label`. `highlight`: the category chosen (in colour; the others grey)."""
     (x, x_label, _), (y, y_label, kind) = _col(x), _col(y)
     value_format, hover_format = _formats(kind, value_format, ",.0f")
+    df, published = _data(df)
+    ref_frame, ref_published = _reference_frame(reference)
+    bars = df[x].nunique()
+    ranked = horizontal and color is None and ref_frame is None and bars > BARS_AT_MOST
+    if ranked:
+        df = df.sort_values(y, ascending=False, na_position="last", kind="stable")
+        horizontal, text = False, None
+        # Titles are as seen: the value now goes up the side.
+        x_title, y_title = (
+            f"{x_label}: {bars:,}, highest to lowest (names in the hover and the table)",
+            x_title or y_label,
+        )
     if x_title is None:
         x_title = y_label if horizontal else x_label
     if y_title is None:
         y_title = x_label if horizontal else y_label
-    df, published = _data(df)
-    ref_frame, ref_published = _reference_frame(reference)
     extra_legend = None
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
@@ -330,12 +343,22 @@ def bar(
         # Every bar keeps its label (plotly would drop every other one when crowded), with
         # the height to write them.
         fig.update_yaxes(autorange="reversed", tickmode="linear", dtick=1)
-        bars = df[x].nunique()
         if bars > BARS_IN_DEFAULT_HEIGHT:
             fig.update_layout(height=160 + 20 * bars)
         fig.update_xaxes(tickformat=value_format)
     else:
         fig.update_yaxes(tickformat=value_format)
+    if ranked:
+        fig.update_xaxes(showticklabels=False, type="category")
+        chosen = df[df[x] == highlight]
+        if not chosen.empty:
+            fig.add_annotation(
+                x=_shown(chosen[x])[0],
+                y=chosen[y].iloc[0] if pd.notna(chosen[y].iloc[0]) else 0,
+                text=_shown(chosen[x])[0],
+                font=dict(color=CHOSEN),
+                arrowcolor=CHOSEN,
+            )
     _whole_ticks(fig, df, x if stacked else None, y, horizontal, value_format)
     return _mark(fig, published and ref_published)
 

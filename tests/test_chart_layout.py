@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ehts_data import board, charts, periods, scorecard, store
+from ehts_data.kinds import Col
 
 
 def _bars(n: int, value=1) -> pd.DataFrame:
@@ -145,3 +146,23 @@ def test_published_lines_drawn_as_their_spread_have_no_median():
     published = disclosure.publish(trend, {"requests": "count"})
     traces = charts.line(published, "q", "requests", title="t", color="m").data
     assert [t.name for t in traces][1:] == [f"Lowest to highest of the {n:,}"]
+
+
+def test_more_bars_than_fit_are_ranked_upright_with_the_chosen_one_named():
+    # 792 localities drew a chart 16,000 px tall; ranked, it keeps the default height.
+    n = charts.BARS_AT_MOST + 1
+    shares = pd.DataFrame(
+        {"place": [f"L{i:03}" for i in range(n)], "share": [i / n for i in range(n)]}
+    )
+    place, share = Col("place", "Locality"), Col("share", "Share", axis="Share (%)")
+    fig = charts.bar(shares, place, share, title="t", horizontal=True, highlight="L007")
+    bars = fig.data[0]
+    assert bars.orientation == "v" and fig.layout.height is None
+    assert list(bars.x[:2]) == ["L060", "L059"] and bars.y[0] == shares.share.max()
+    assert fig.layout.xaxis.showticklabels is False
+    assert fig.layout.xaxis.title.text.startswith(f"Locality: {n:,}, highest to lowest")
+    assert fig.layout.yaxis.title.text == "Share (%)"
+    assert [a.text for a in fig.layout.annotations] == ["L007"]
+    assert list(bars.marker.color).count(charts.MUTED) == n - 1
+    few = charts.bar(shares.head(charts.BARS_AT_MOST), "place", "share", title="t", horizontal=True)
+    assert few.data[0].orientation == "h"
