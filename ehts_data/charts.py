@@ -84,8 +84,9 @@ def _formats(kind: kinds.Kind | None, value_format: str | None, default: str) ->
 TITLE_WIDTH = 42
 # Horizontal bars that fit a chart of plotly's default height with every label readable.
 BARS_IN_DEFAULT_HEIGHT = 14
-# More bars than this (792 localities nationally: a chart 16,000 px tall that took seconds to
-# draw) are ranked instead: upright, highest first, each name in its hover and the table.
+# More bars or interval rows than this (792 localities nationally: a bar chart 16,000 px tall
+# that took seconds to draw) are ranked instead, highest first (bars upright), without labels:
+# each name is in its hover and the table.
 BARS_AT_MOST = 60
 
 
@@ -535,6 +536,11 @@ def intervals(
     x_title = value_label if x_title is None else x_title
     y_title = y_label if y_title is None else y_title
     df, published = _data(df)
+    rows = df[y].nunique()
+    ranked = rows > BARS_AT_MOST
+    if ranked:
+        df = df.sort_values(value, ascending=False, na_position="last", kind="stable")
+        y_title = f"{y_title}: {rows:,}, highest to lowest (names in the hover and the table)"
     fig = go.Figure()
     marks = {
         "higher": ("triangle-right", PALETTE[5], "Significantly higher than the rest"),
@@ -573,7 +579,8 @@ def intervals(
             )
         )
     chosen = df[df[y] == highlight] if highlight is not None else df.iloc[0:0]
-    _ring(fig, chosen[value], _shown(chosen[y]), highlight)
+    # Ranked rows have no labels: the chosen one is written beside its ring.
+    _ring(fig, chosen[value], _shown(chosen[y]), highlight, _shown(chosen[y]) if ranked else None)
     _reference_line(fig, reference, reference_label, axis="x", value_format=hover_format)
     if place_reference is not None:
         _reference_line(
@@ -588,6 +595,8 @@ def intervals(
     fig = _layout(fig, title, x_title, y_title)
     # Rows in the frame's order (the traces split them by flag, which would reorder them).
     fig.update_yaxes(categoryorder="array", categoryarray=_shown(df[y]), autorange="reversed")
+    if ranked:
+        fig.update_yaxes(showticklabels=False)
     fig.update_xaxes(tickformat=value_format)
     return _mark(fig, published)
 

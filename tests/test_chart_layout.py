@@ -166,3 +166,22 @@ def test_more_bars_than_fit_are_ranked_upright_with_the_chosen_one_named():
     assert list(bars.marker.color).count(charts.MUTED) == n - 1
     few = charts.bar(shares.head(charts.BARS_AT_MOST), "place", "share", title="t", horizontal=True)
     assert few.data[0].orientation == "h"
+
+
+def test_more_interval_rows_than_fit_are_ranked_with_the_chosen_one_written_by_its_ring():
+    n = charts.BARS_AT_MOST + 1
+    rates = pd.DataFrame(
+        {"hub": [f"H{i:03}" for i in range(n)], "rate": [float(i) for i in range(n)]}
+    )
+    rates = rates.assign(lower=rates.rate - 1, upper=rates.rate + 1)
+    fig = charts.intervals(
+        rates, Col("hub", "Catchment"), "rate", "lower", "upper", title="t", highlight="H007"
+    )
+    assert list(fig.layout.yaxis.categoryarray[:2]) == ["H060", "H059"]
+    assert fig.layout.yaxis.showticklabels is False
+    title = fig.layout.yaxis.title.text.replace("<br>", " ")
+    assert title.startswith(f"Catchment: {n:,}, highest to lowest")
+    ring = fig.data[-1]
+    assert ring.name == "Chosen: H007" and list(ring.text) == ["H007"]
+    few = charts.intervals(rates.head(5), "hub", "rate", "lower", "upper", title="t")
+    assert few.layout.yaxis.showticklabels is None
