@@ -585,19 +585,22 @@ def matrix_cells(
     kinds = {kpi.id: kpi.kind for kpi in card.kpi}
     marks = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼"}
     rows = []
-    withheld = matrix.row_hidden()
-    for i, r in enumerate(matrix.frame.itertuples(index=False)):
-        kind = kinds[r.kpi]
-        hidden = disclosure.CONFIDENTIAL if withheld.iloc[i] else None
-        value = None if pd.isna(r.value) else r.value
+    # Plain lists, not rows of the frame: a national matrix has 11,000 cells.
+    frame = matrix.frame
+    columns = ("kpi", "title", "locality_id", "value", "rag", "versus", "level")
+    for withheld, kpi, title, locality, value, rag, versus, level in zip(
+        matrix.row_hidden().tolist(), *(frame[c].tolist() for c in columns), strict=True
+    ):
+        hidden = disclosure.CONFIDENTIAL if withheld else None
+        value = None if pd.isna(value) else value
         # Short: a rate's row title already says per 10,000, and the cell must fit its width.
-        text = hidden or formatting.of_kind(kind, value, short=True)
-        rag = None if hidden or pd.isna(r.rag) else r.rag
+        text = hidden or formatting.of_kind(kinds[kpi], value, short=True)
+        rag = None if hidden or pd.isna(rag) else rag
         if rag:
             text += f" {charts.RAG_SYMBOLS[rag]}"
-        if not hidden and r.versus in marks:
-            text += " " + marks[r.versus] * (2 if r.level == 99.8 else 1)
-        rows.append((r.title, names.get(r.locality_id, r.locality_id), rag, text, r.versus))
+        if not hidden and versus in marks:
+            text += " " + marks[versus] * (2 if level == 99.8 else 1)
+        rows.append((title, names.get(locality, locality), rag, text, versus))
     cells = pd.DataFrame(rows, columns=["title", "unit", "rag", "text", "versus"])
     return disclosure.publish(cells, {}, matrix.k)
 

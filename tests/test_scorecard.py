@@ -903,7 +903,10 @@ def test_board_pack_carries_funnel_and_spc_charts_with_plotly_packed_once(sample
     assert {f"pack-spc-{i}" for i in monthly} <= set(figures)
     assert "statistical process control" in page and "funnel plots" in page
     # Every figure takes the one template written once into the pack.
-    assert all(f["sharedTemplate"] and "template" not in f["layout"] for f in figures.values())
+    bad = [
+        k for k, f in figures.items() if not (f["sharedTemplate"] and "template" not in f["layout"])
+    ]
+    assert not bad, bad
     packed = re.search(r'<script[^>]*id="ehts-plotly">(.*?)</script>', page, flags=re.S)
     unpacked = gzip.decompress(base64.b64decode(packed.group(1))).decode("utf-8")
     assert unpacked == plotly.offline.get_plotlyjs()
