@@ -572,29 +572,63 @@ def closures_crosstab(con: duckdb.DuckDBPyConnection, period: Period) -> pd.Data
 def monthly_volume_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """monthly_volumes with every month from the data's first to its last for every series
     (file, dimension, group), a month with no rows as 0, so a gap shows as a gap: file,
-    dimension, group, series (its label), month, rows, and of_typical (rows as a share of
-    the series' median month with rows)."""
+    dimension, group, series (its label), month, month_name ('Apr 2025'), rows, and
+    of_typical (rows as a share of the series' median month with rows)."""
     volumes = monthly_volumes(con)
-    columns = ["file", "dimension", "group", "series", "month", "rows"]
+    columns = ["file", "dimension", "group", "series", "month", "month_name", "rows"]
     if volumes.empty:
         return pd.DataFrame(columns=[*columns, "of_typical"])
     volumes["month"] = pd.to_datetime(volumes["month"])
     months = pd.date_range(volumes["month"].min(), volumes["month"].max(), freq="MS")
-    hub_table = hubs(con)
-    hub_names = dict(zip(hub_table.hub_id, hub_table.hub_name, strict=True))
+    hub_names = _distinct_names(hubs(con), "hub_id", "hub_name")
+    # Each series labelled once (thousands of hubs nationally), then given every month.
     keys = volumes[["file", "dimension", "group"]].drop_duplicates()
+    keys["series"] = [
+        f"{file}, all rows"
+        if dimension == "all"
+        else f"{file}, by {dimension}: "
+        + (hub_names.get(group, label(group)) if dimension == "hub" else label(group))
+        for file, dimension, group in zip(
+            keys["file"].tolist(), keys["dimension"].tolist(), keys["group"].tolist(), strict=True
+        )
+    ]
     full = keys.merge(pd.DataFrame({"month": months}), how="cross")
     out = full.merge(volumes, on=["file", "dimension", "month", "group"], how="left")
     out["rows"] = out["rows"].fillna(0).astype(int)
-
-    def series(r) -> str:
-        what = {"source": "by source", "hub": "by hub"}.get(r.dimension, "all rows")
-        group = hub_names.get(r.group, label(r.group)) if r.dimension == "hub" else label(r.group)
-        return f"{r.file}, {what}: {group}" if r.dimension != "all" else f"{r.file}, {what}"
-
-    out["series"] = [series(r) for r in out.itertuples()]
+    # Each month named once: strftime over every row took most of a second nationally.
+    out["month_name"] = out["month"].map(dict(zip(months, months.strftime("%b %Y"), strict=True)))
     # Against the series' own typical month, so a gap stands out in a small series too.
     # The typical month is the median of the months with rows, so a sparse series has one.
     typical = out["rows"].where(out["rows"] > 0).groupby(out["series"]).transform("median")
     out["of_typical"] = out["rows"] / typical.where(typical > 0)
     return out[[*columns, "of_typical"]]
+
+
+def _distinct_names(table: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    """Names by id, the id added to a name that two ids share (so two series never merge)."""
+    names = table[name].where(
+        ~table[name].duplicated(keep=False), table[name] + " (" + table[key] + ")"
+    )
+    return dict(zip(table[key].tolist(), names.tolist(), strict=True))
+
+
+def volume_heatmap_rows(grid: pd.DataFrame, hubs_at_most: int) -> pd.DataFrame:
+    """The monthly volume grid as its heatmap draws it: a file's series by hub, above
+    `hubs_at_most` hubs, as one series whose month is the lowest hub's share of its typical
+    month (a hub's missing month still shows), its rows that hub's."""
+    by_hub = grid["dimension"] == "hub"
+    hub_counts = grid[by_hub & (grid["group"] != "unknown")].groupby("file")["group"].nunique()
+    many = hub_counts[hub_counts > hubs_at_most]
+    if many.empty:
+        return grid
+    collapsed = grid["file"].isin(many.index) & by_hub
+    parts = grid[collapsed]
+    lowest = parts.loc[
+        parts["of_typical"].fillna(float("inf")).groupby([parts["file"], parts["month"]]).idxmin()
+    ].copy()
+    lowest["group"] = None
+    lowest["series"] = lowest["file"] + lowest["file"].map(
+        lambda f: f", by hub: the lowest of {many[f]:,} hubs"
+    )
+    shown = pd.concat([grid[~collapsed], lowest], ignore_index=True)
+    return shown.sort_values(["file", "dimension"], kind="stable", ignore_index=True)

@@ -847,11 +847,19 @@ def preview(
 
 
 def preview_workbook(
-    con: duckdb.DuckDBPyConnection, period: Period, threshold: int, audience: str
+    tables: list[Table],
+    hidden: pd.DataFrame,
+    period: Period,
+    threshold: int,
+    audience: str,
+    ingest: dict,
 ) -> bytes:
-    """The workbook (tables.xlsx) a snapshot would publish, without writing anything."""
+    """The workbook (tables.xlsx) a snapshot would publish, from its preview (the tables and
+    the cells each step hid: `preview`) and the latest ingest, without writing anything."""
     tally = disclosure.Tally()
-    tables = build_tables(con, period, threshold, audience, tally)
-    ingest = store.latest_ingest(con)
+    for table, steps in hidden.groupby("table", sort=False):
+        tally.add(
+            table, **dict(zip(steps["step"], steps["cells"].astype(int).tolist(), strict=True))
+        )
     meta = _meta(tables, tally, period, audience, threshold, ingest)
     return workbook_bytes(tables, meta, _stamp(ingest))

@@ -63,11 +63,10 @@ ui.chart(
 
 st.subheader("Rows month by month")
 grid = ui.get(explore.monthly_volume_grid)
-grid["Month"] = pd.to_datetime(grid["month"]).dt.strftime("%b %Y")
-series, month = Col("series", "Series", axis="File and group"), Col("Month", "Month")
+series, month = Col("series", "Series", axis="File and group"), Col("month_name", "Month")
 of_typical = Col("of_typical", "Of typical month", SHARE, axis="Of typical")
 volumes = charts.heatmap(
-    grid,
+    explore.volume_heatmap_rows(grid, hubs_at_most=charts.BARS_AT_MOST),
     month,
     series,
     of_typical,
@@ -85,7 +84,9 @@ ui.chart(
     "quality_monthly_volumes",
     columns=(series, month, Col("rows", "Rows", COUNT), of_typical),
     caption="A pale column is a month with few or no rows in a file: a late or partial "
-    "extract, or a month a system did not record.",
+    "extract, or a month a system did not record. Above "
+    f"{charts.BARS_AT_MOST} hubs, a file's hubs are one row, each month the lowest hub's; "
+    "the table has every hub.",
 )
 unknown = ui.get(explore.unknown_share_monthly)
 unknown["What is unknown"] = unknown["field"].map(

@@ -1,10 +1,11 @@
 """Publish: preview suppressed tables, generate a snapshot, download it; list past snapshots."""
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
 
-from ehts_data import charts, disclosure, formatting, snapshot, ui
+from ehts_data import charts, disclosure, formatting, snapshot, store, ui
 from ehts_data.kinds import COUNT, Col
 
 ui.page_header(
@@ -37,6 +38,11 @@ right.markdown(
 right.markdown("Change the period in the sidebar.")
 
 preview, hidden = ui.get(snapshot.preview, f.period, int(threshold), audience)
+ingest = ui.get(store.latest_ingest)
+# Built from the preview when the button is clicked (seconds at national scale), not each run.
+workbook = partial(
+    snapshot.preview_workbook, preview, hidden.copy(), f.period, int(threshold), audience, ingest
+)
 hidden["Step"] = hidden["step"].map(
     {"primary": "Primary (1 to K-1)", "secondary": "Secondary", "rates": "Rates withheld"}
 )
@@ -62,7 +68,7 @@ ui.chart(
 st.subheader("Preview of the published tables")
 st.download_button(
     "Download the workbook (Excel)",
-    ui.get(snapshot.preview_workbook, f.period, int(threshold), audience),
+    workbook,
     file_name=f"ehts_tables_{f.period.label}_{audience}_K{int(threshold)}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",

@@ -380,3 +380,21 @@ def test_a_link_with_dates_the_filter_cannot_take_says_so_instead_of_failing(bro
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "The link asked for dates 2040-01-01 to 2040-03-31" in main
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_publish_page_builds_its_workbook_when_the_button_is_clicked(browser_page, tmp_path):
+    from openpyxl import load_workbook
+
+    base, page = browser_page
+    page.goto(f"{base}/publish?period=2025-26")
+    settle(page)
+    button = page.get_by_role("button", name="Download the workbook (Excel)")
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    assert info.value.suggested_filename == "ehts_tables_2025-26_public_K6.xlsx"
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    workbook = load_workbook(saved)
+    assert workbook.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    assert len(workbook.sheetnames) > 3
+    assert page.locator('[data-testid="stException"]').count() == 0

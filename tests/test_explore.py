@@ -259,3 +259,47 @@ def test_episodes_after_a_transfer_closure_are_left_out_of_re_entry_by_previous_
     assert (transfers["re_entries"] == transfers["episodes"]).all()
     assert "transfer" not in set(shown["previous_closure_reason"])
     assert shown["episodes"].sum() == raw["episodes"].sum() - transfers["episodes"].sum()
+
+
+def test_a_files_hubs_above_the_limit_are_one_heatmap_row_the_lowest_hub_each_month():
+    months = pd.to_datetime(["2025-04-01", "2025-05-01"])
+    rows = [
+        ("requests.csv", "hub", hub, f"requests.csv, by hub: {hub}", month, rows, share)
+        for hub, shares in {"H1": (1.0, 0.2), "H2": (0.5, 1.0), "H3": (0.9, 0.9)}.items()
+        for month, rows, share in zip(months, (10, 20), shares, strict=True)
+    ] + [
+        ("requests.csv", "source", "school", "requests.csv, by source: School", m, 5, 1.0)
+        for m in months
+    ]
+    grid = pd.DataFrame(
+        rows, columns=["file", "dimension", "group", "series", "month", "rows", "of_typical"]
+    )
+    assert explore.volume_heatmap_rows(grid, hubs_at_most=3) is grid
+    shown = explore.volume_heatmap_rows(grid, hubs_at_most=2)
+    assert shown["series"].drop_duplicates().tolist() == [
+        "requests.csv, by hub: the lowest of 3 hubs",
+        "requests.csv, by source: School",
+    ]
+    # April: H2 at 50% of its typical month; May: H1 at 20%.
+    assert shown["of_typical"].tolist() == [0.5, 0.2, 1.0, 1.0]
+
+
+def test_hubs_that_share_a_name_are_separate_series_in_the_monthly_volumes(load):
+    from tests.test_metrics import EPISODES, REQUESTS
+
+    hubs = """
+        hub_id,hub_name,hub_type,locality_id,latitude,longitude
+        H1,Family Hub,family_hub,L1,50.1,-4.1
+        H2,Family Hub,satellite_site,L2,,
+        T1,Citywide Targeted Support,targeted_support_team,,,
+    """
+    con = load(requests__csv=REQUESTS, episodes__csv=EPISODES, hubs__csv=hubs)
+    grid = explore.monthly_volume_grid(con)
+    by_hub = grid[grid["dimension"] == "hub"]
+    assert by_hub.groupby(["file", "group"]).ngroups == by_hub["series"].nunique()
+    named = set(by_hub.loc[by_hub["group"].isin(["H1", "H2"]), "series"])
+    assert {
+        "requests.csv, by hub: Family Hub (H1)",
+        "requests.csv, by hub: Family Hub (H2)",
+    } <= named
+    assert set(grid["month_name"]) == set(grid["month"].dt.strftime("%b %Y"))

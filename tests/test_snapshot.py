@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from ehts_data import periods, snapshot, store
+from ehts_data import disclosure, periods, snapshot, store
 from ehts_data.disclosure import CONFIDENTIAL, NOT_APPLICABLE, SYMBOLS
 from ehts_data.snapshot import TOTAL
 
@@ -369,3 +369,18 @@ def test_sweep_of_58_snapshots_recovers_no_hidden_count(sample_db):
             if found:
                 leaks[period.label, audience] = found
     assert leaks == {}
+
+
+def test_the_workbook_previewed_is_the_one_a_snapshot_would_publish(sample_db):
+    # Built from the preview when the Publish page's button is clicked, not from a second
+    # build of every table.
+    period = periods.parse("2025-26")
+    with store.connect(sample_db) as con:
+        tables, hidden = snapshot.preview(con, period, 6, "partners")
+        ingest = store.latest_ingest(con)
+        tally = disclosure.Tally()
+        built = snapshot.build_tables(con, period, 6, "partners", tally)
+    meta = snapshot._meta(built, tally, period, "partners", 6, ingest)
+    expected = snapshot.workbook_bytes(built, meta, snapshot._stamp(ingest))
+    assert snapshot.preview_workbook(tables, hidden, period, 6, "partners", ingest) == expected
+    assert tally.primary + tally.secondary + tally.rates > 0
