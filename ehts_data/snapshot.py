@@ -231,18 +231,21 @@ def _crosstab_table(
     columns = [c for c in order if c in grid.columns] + [c for c in grid.columns if c not in order]
     grid = grid.reindex(columns=columns, fill_value=0)
     keys = {}
-    for r in [*grid.index, TOTAL]:
-        for c in [*grid.columns, TOTAL]:
+    # By position: reading each cell by its labels took half a second nationally.
+    values = grid.to_numpy()
+    row_sums, column_sums = values.sum(axis=1), values.sum(axis=0)
+    for i, r in enumerate([*grid.index, TOTAL]):
+        for j, c in enumerate([*grid.columns, TOTAL]):
             dims = {} if r == TOTAL else {"locality": r}
             dims |= {} if c == TOTAL else {dim: c}
             if r == TOTAL and c == TOTAL:
-                v = grid.to_numpy().sum()
+                v = values.sum()
             elif r == TOTAL:
-                v = grid[c].sum()
+                v = column_sums[j]
             elif c == TOTAL:
-                v = grid.loc[r].sum()
+                v = row_sums[i]
             else:
-                v = grid.at[r, c]
+                v = values[i, j]
             keys[r, c] = cells.count(disclosure.key(measure, **dims), v)
     for r in [*grid.index, TOTAL]:
         cells.total(keys[r, TOTAL], [keys[r, c] for c in grid.columns])
