@@ -1229,7 +1229,7 @@ def rag_matrix(
             zmax=2,
             colorscale=scale,
             showscale=False,
-            text=text,
+            text=text.tolist(),  # a list: JSON as plain as before
             texttemplate=None if many else "%{text}",
             textfont=dict(size=13),
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
