@@ -354,6 +354,8 @@ def bar(
     else:
         fig.update_yaxes(tickformat=value_format)
     if ranked:
+        # No gaps: hundreds of hairline bars with gaps between them draw pale.
+        fig.update_layout(bargap=0)
         fig.update_xaxes(showticklabels=False, type="category")
         chosen = df[df[x] == highlight]
         if not chosen.empty:

@@ -544,12 +544,12 @@ def group_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """Display names of report groups: {'locality': {id: name}, 'hub': {id: name},
     'catchment': {hub id: name}, 'area': {code: name}}."""
     loc, hub, area = localities(con), hubs(con), areas(con)
-    hub_names = dict(zip(hub.hub_id, hub.hub_name, strict=True))
+    hub_names = distinct_names(hub, "hub_id", "hub_name")
     return {
-        "locality": dict(zip(loc.locality_id, loc.locality_name, strict=True)),
+        "locality": distinct_names(loc, "locality_id", "locality_name"),
         "hub": hub_names,
         "catchment": hub_names,
-        "area": dict(zip(area.area_code, area.area_name, strict=True)),
+        "area": distinct_names(area, "area_code", "area_name"),
     }
 
 
@@ -580,7 +580,7 @@ def monthly_volume_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return pd.DataFrame(columns=[*columns, "of_typical"])
     volumes["month"] = pd.to_datetime(volumes["month"])
     months = pd.date_range(volumes["month"].min(), volumes["month"].max(), freq="MS")
-    hub_names = _distinct_names(hubs(con), "hub_id", "hub_name")
+    hub_names = distinct_names(hubs(con), "hub_id", "hub_name")
     # Each series labelled once (thousands of hubs nationally), then given every month.
     keys = volumes[["file", "dimension", "group"]].drop_duplicates()
     keys["series"] = [
@@ -604,8 +604,9 @@ def monthly_volume_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out[[*columns, "of_typical"]]
 
 
-def _distinct_names(table: pd.DataFrame, key: str, name: str) -> dict[str, str]:
-    """Names by id, the id added to a name that two ids share (so two series never merge)."""
+def distinct_names(table: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    """Names by id, the id added to a name that two ids share: a chart's categories are
+    names, and two hubs of one name would be drawn as one (stacked, or their months merged)."""
     names = table[name].where(
         ~table[name].duplicated(keep=False), table[name] + " (" + table[key] + ")"
     )

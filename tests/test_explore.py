@@ -284,7 +284,7 @@ def test_a_files_hubs_above_the_limit_are_one_heatmap_row_the_lowest_hub_each_mo
     assert shown["of_typical"].tolist() == [0.5, 0.2, 1.0, 1.0]
 
 
-def test_hubs_that_share_a_name_are_separate_series_in_the_monthly_volumes(load):
+def test_hubs_that_share_a_name_are_kept_apart_in_monthly_volumes_and_charts(load):
     from tests.test_metrics import EPISODES, REQUESTS
 
     hubs = """
@@ -302,4 +302,10 @@ def test_hubs_that_share_a_name_are_separate_series_in_the_monthly_volumes(load)
         "requests.csv, by hub: Family Hub (H1)",
         "requests.csv, by hub: Family Hub (H2)",
     } <= named
+    # Charts name their categories the same way: two hubs of one name are not drawn as one.
+    assert explore.group_names(con)["hub"] == {
+        "H1": "Family Hub (H1)",
+        "H2": "Family Hub (H2)",
+        "T1": "Citywide Targeted Support",
+    }
     assert set(grid["month_name"]) == set(grid["month"].dt.strftime("%b %Y"))
