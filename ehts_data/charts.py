@@ -286,7 +286,7 @@ def bar(
         horizontal, text = False, None
         # Titles are as seen: the value now goes up the side.
         x_title, y_title = (
-            f"{x_label}: {bars:,}, highest to lowest (names in the hover and the table)",
+            f"{x_label or x}: {bars:,}, highest to lowest (names in the hover and the table)",
             x_title or y_label,
         )
     if x_title is None:
@@ -546,7 +546,7 @@ def intervals(
     ranked = rows > BARS_AT_MOST
     if ranked:
         df = df.sort_values(value, ascending=False, na_position="last", kind="stable")
-        y_title = f"{y_title}: {rows:,}, highest to lowest (names in the hover and the table)"
+        y_title = f"{y_title or y}: {rows:,}, highest to lowest (names in the hover and the table)"
     fig = go.Figure()
     marks = {
         "higher": ("triangle-right", PALETTE[5], "Significantly higher than the rest"),
