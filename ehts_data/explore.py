@@ -549,7 +549,9 @@ def group_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
         "locality": distinct_names(loc, "locality_id", "locality_name"),
         "hub": hub_names,
         "catchment": hub_names,
-        "area": distinct_names(area, "area_code", "area_name"),
+        # Area names repeat between localities (the filter bar adds the locality's name);
+        # charts by area are drawn a locality at a time.
+        "area": dict(zip(area.area_code.tolist(), area.area_name.tolist(), strict=True)),
     }
 
 

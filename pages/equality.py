@@ -192,6 +192,12 @@ family_by = st.radio(
     key="equality_family_by",
 )
 names = ui.get(explore.group_names)
+if family_by == "area":
+    # Area names repeat between localities: here every area of the authority is one bar.
+    names = {
+        **names,
+        "area": explore.distinct_names(ui.get(explore.areas), "area_code", "area_name"),
+    }
 # By locality every locality, the chosen one in colour; by catchment or area, those of the
 # locality, the chosen one in colour (a place filter would leave the others at zero); by
 # decile, within the filter.

@@ -381,3 +381,22 @@ def test_board_pack_is_built_when_downloaded_and_kept_until_the_commentary_chang
     again = data.board_pack(card, period)
     assert again.key != pack.key
     assert "Demand rose in Riverside." in again.html().decode()
+
+
+def test_families_by_small_area_keep_areas_of_one_name_apart(monkeypatch, sample_db):
+    # The sample has areas of one name in two localities; drawn by name, each pair was one
+    # bar (the two areas' counts stacked).
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/equality.py").run()
+    at.radio(key="equality_family_by").set_value("area").run()
+    assert not at.exception, at.exception
+    with store.connect(sample_db) as con:
+        areas = explore.areas(con)
+    shared = areas[areas["area_name"].duplicated(keep=False)]
+    assert len(shared) >= 2
+    tables = [d.value for d in tables_opened(at).dataframe]
+    family = next(t for t in tables if "Families supported" in t.columns)
+    groups = list(family["Group"])
+    assert len(groups) == len(set(groups))
+    code, name = shared.iloc[0][["area_code", "area_name"]]
+    assert f"{name} ({code})" in groups

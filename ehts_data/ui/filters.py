@@ -300,7 +300,7 @@ def filter_bar() -> Filters | None:
     hub_names = explore.distinct_names(hub_table, "hub_id", "hub_name")
     hub_locality = _lookup(hub_table, "hub_id", "locality_id")
     area_table = get(explore.areas)
-    area_names = explore.distinct_names(area_table, "area_code", "area_name")
+    area_names = _lookup(area_table, "area_code", "area_name")
     area_locality = _lookup(area_table, "area_code", "locality_id")
     catchment_locality = catchment_localities()
     grant = auth.grant()
