@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 from ehts_data import kinds
+from ehts_data.contract import OUTCOME_AREAS
 from ehts_data.metrics import metric_of
 
 
@@ -98,6 +99,12 @@ LABELS = {
     "unknown": "Unknown",
     "all": "All",
 }
+
+
+def outcome_areas(codes: pd.Series) -> pd.Series:
+    """Survey outcome area numbers as their names ('3. Family relationships'), as text even
+    when there are none (an empty numeric column would be taken for a count)."""
+    return codes.map(lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}").astype(object)
 
 
 def label(code) -> str:

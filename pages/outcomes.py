@@ -75,15 +75,13 @@ with right:
 st.subheader("Family survey")
 areas = ui.get(explore.survey_agree_by_area, f.period, f.scope)
 areas["Hub"] = areas["hub_id"].map(lambda h: names["hub"].get(h, h))
-areas["Outcome area"] = areas["outcome_area"].map(lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}")
+areas["Outcome area"] = formatting.outcome_areas(areas["outcome_area"])
 # The last row: the whole authority's agreement in each area.
 # (None for a coordinator: their authority-wide queries reach their own locality only.)
 whole_areas = ui.whole_authority(explore.survey_agree_by_outcome_area, f.period)
 if whole_areas is not None:
     whole_areas = whole_areas.assign(Hub=charts.AUTHORITY)
-    whole_areas["Outcome area"] = whole_areas["outcome_area"].map(
-        lambda a: f"{a}. {OUTCOME_AREAS[int(a)]}"
-    )
+    whole_areas["Outcome area"] = formatting.outcome_areas(whole_areas["outcome_area"])
 areas = ui.publish(
     pd.concat([areas, whole_areas], ignore_index=True)[
         ["Hub", "Outcome area", "agree", "responses", "share"]

@@ -400,3 +400,12 @@ def test_families_by_small_area_keep_areas_of_one_name_apart(monkeypatch, sample
     assert len(groups) == len(set(groups))
     code, name = shared.iloc[0][["area_code", "area_name"]]
     assert f"{name} ({code})" in groups
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_a_period_after_the_data_with_one_hub_chosen(monkeypatch, sample_db, page):
+    # Nothing in the period: Outcomes labelled the survey's outcome areas of no rows as a
+    # numeric column, which publication refused.
+    at = app(monkeypatch, sample_db, start="2027-01-01", end="2027-01-31", hub="NTH-FH")
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
