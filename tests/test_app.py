@@ -409,3 +409,22 @@ def test_page_runs_on_a_period_after_the_data_with_one_hub_chosen(monkeypatch, s
     at = app(monkeypatch, sample_db, start="2027-01-01", end="2027-01-31", hub="NTH-FH")
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_chart_with_nothing_to_show_says_so_instead_of_empty_axes(monkeypatch, sample_db):
+    import pandas as pd
+
+    from ehts_data import disclosure
+    from ehts_data.ui.layout import _nothing_to_chart
+
+    at = app(monkeypatch, sample_db, start="2027-01-01", end="2027-01-31", hub="NTH-FH")
+    at.switch_page("pages/outcomes.py").run()
+    assert not at.get("plotly_chart")
+    said = [i.value for i in at.info if i.value.startswith("Nothing to chart for 2027")]
+    assert len(said) == 5 and all("hub Northgate Family Hub" in s for s in said)
+    zeros = pd.DataFrame({"group": ["a", "b"], "n": [0, None], "share": [None, None]})
+    assert _nothing_to_chart(zeros) and _nothing_to_chart(zeros.head(0))
+    assert not _nothing_to_chart(zeros.assign(n=[0, 1]))
+    # A withheld count (1 to K-1) is something: the chart is drawn, the count as c.
+    small = disclosure.publish(pd.DataFrame({"group": ["a"], "n": [3]}), {"n": "count"}, 6)
+    assert small.frame["n"].isna().all() and not _nothing_to_chart(small)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from datetime import date
@@ -132,6 +133,19 @@ def _column_config(formats: dict[str, str]) -> dict:
     }
 
 
+def _nothing_to_chart(data: disclosure.Published | pd.DataFrame) -> bool:
+    """True when a chart's numbers hold nothing: no row, or every number zero or missing and
+    none withheld (a withheld count is a small number, not nothing)."""
+    if isinstance(data, disclosure.Published):
+        if data.hidden.astype("boolean").fillna(False).to_numpy(dtype=bool).any():
+            return False
+        data = data.frame
+    numbers = data.select_dtypes("number")
+    if len(data) and numbers.columns.empty:
+        return False
+    return not (numbers.astype("float64").fillna(0) != 0).to_numpy().any()
+
+
 def chart(
     fig,
     data: disclosure.Published | pd.DataFrame,
@@ -161,6 +175,16 @@ def chart(
             f"chart {key!r}: in publication mode a chart and its table are drawn from "
             "frames that passed ehts_data.disclosure (ui.publish)"
         )
+    if _nothing_to_chart(data):
+        # Empty axes (from -1 to 4) say nothing: the chart's title and why it is not drawn.
+        title = html.unescape((fig.layout.title.text or "").replace("<br>", " "))
+        st.markdown(f"**{text.for_markdown(title)}**")
+        st.info(
+            f"Nothing to chart for {text.for_markdown(showing(filters()))}: every number is "
+            "zero or missing.",
+            icon=":material/bar_chart_off:",
+        )
+        return None
     data, formats = _table_of(data, columns, formats)
     declared = dict(data.kinds) if isinstance(data, disclosure.Published) else {}
     declared |= formats
