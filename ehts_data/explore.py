@@ -551,7 +551,7 @@ def group_names(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
         "catchment": hub_names,
         # Area names repeat between localities (the filter bar adds the locality's name);
         # charts by area are drawn a locality at a time.
-        "area": dict(zip(area.area_code.tolist(), area.area_name.tolist(), strict=True)),
+        "area": lookup(area, "area_code", "area_name"),
     }
 
 
@@ -604,6 +604,12 @@ def monthly_volume_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     typical = out["rows"].where(out["rows"] > 0).groupby(out["series"]).transform("median")
     out["of_typical"] = out["rows"] / typical.where(typical > 0)
     return out[[*columns, "of_typical"]]
+
+
+def lookup(table: pd.DataFrame, key: str, value: str) -> dict:
+    """`value` by `key`, from the columns as lists: iterating an Arrow-backed column is slow
+    (33,264 small areas nationally)."""
+    return dict(zip(table[key].tolist(), table[value].tolist(), strict=True))
 
 
 def distinct_names(table: pd.DataFrame, key: str, name: str) -> dict[str, str]:

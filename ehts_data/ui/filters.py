@@ -280,10 +280,6 @@ def keep_in_url(key: str, value: str) -> None:
         st.query_params[key] = value
 
 
-def _lookup(table: pd.DataFrame, key: str, value: str) -> dict:
-    return dict(zip(table[key].tolist(), table[value].tolist(), strict=True))
-
-
 def filter_bar() -> Filters | None:
     """Draw the filters in the sidebar and return them (None when there is no data)."""
     if not has_data():
@@ -295,13 +291,12 @@ def filter_bar() -> Filters | None:
     quarters = [p.label for p in reversed(periods.quarters_between(first_day, last_day))]
     locality_table = get(explore.localities)
     hub_table = get(explore.hubs)
-    # Columns as lists first: iterating an Arrow-backed column is slow (33,000 areas nationally).
     locality_names = explore.distinct_names(locality_table, "locality_id", "locality_name")
     hub_names = explore.distinct_names(hub_table, "hub_id", "hub_name")
-    hub_locality = _lookup(hub_table, "hub_id", "locality_id")
+    hub_locality = explore.lookup(hub_table, "hub_id", "locality_id")
     area_table = get(explore.areas)
-    area_names = _lookup(area_table, "area_code", "area_name")
-    area_locality = _lookup(area_table, "area_code", "locality_id")
+    area_names = explore.lookup(area_table, "area_code", "area_name")
+    area_locality = explore.lookup(area_table, "area_code", "locality_id")
     catchment_locality = catchment_localities()
     grant = auth.grant()
     if grant is not None and grant.scoped:
