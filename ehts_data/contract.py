@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 # 1.1 adds the optional small areas, hub catchments and population groups; a version 1
 # extract is a valid version 1.1 extract.
@@ -142,6 +143,14 @@ Name = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
 BirthMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 PeriodCode = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
 SnakeCase = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# What a cell that does not match each format is told, in words (ingest's error report).
+FORMAT_REASONS: dict[str, str] = {
+    PRINTABLE: "holds a control character (ids and names must be printable text)",
+    r"^\d{4}-(0[1-9]|1[0-2])$": "not a month written YYYY-MM, like 2019-09 (a full date of "
+    "birth is never loaded)",
+    r"^\d{4}-\d{2}(-Q[1-4])?$": "not a financial year like 2024-25 or a quarter like 2024-25-Q1",
+    r"^[a-z][a-z0-9_]*$": "not a code of lower-case letters, digits and underscores",
+}
 NeedList = Annotated[list[NeedCode], BeforeValidator(_split_needs)]
 
 
@@ -175,11 +184,36 @@ class ContractModel(BaseModel):
     rules: ClassVar[tuple[Rule, ...]] = ()
 
 
+# Report groups and published tables name the whole authority 'all' (and 'Total') and a
+# missing place 'unknown': a place with one of these ids would be merged with them.
+RESERVED_IDS: tuple[str, ...] = ("all", "unknown", "total")
+
+
+def _reserved_rule(column: str) -> Rule:
+    return Rule(
+        column,
+        f"{column} may not be 'all', 'unknown' or 'total' (in any case): those name the whole"
+        " authority, a missing place and totals",
+        f"lower(trim({column})) not in ({', '.join(repr(r) for r in RESERVED_IDS)})",
+    )
+
+
+def _check_reserved(value: str, rule: Rule) -> None:
+    if value.strip().lower() in RESERVED_IDS:
+        raise ValueError(rule.reason)
+
+
 # ---- reference data ----
 class Locality(ContractModel):
     file = "localities.csv"
     locality_id: Id = Field(json_schema_extra=unique())
     locality_name: Name
+    rules = (_reserved_rule("locality_id"),)
+
+    @model_validator(mode="after")
+    def _id_not_reserved(self) -> Locality:
+        _check_reserved(self.locality_id, self.rules[0])
+        return self
 
 
 class Hub(ContractModel):
@@ -198,12 +232,14 @@ class Hub(ContractModel):
             "locality_id may be empty only for a targeted_support_team",
             "locality_id is not null or hub_type = 'targeted_support_team'",
         ),
+        _reserved_rule("hub_id"),
     )
 
     @model_validator(mode="after")
     def _locality_needed(self) -> Hub:
         if self.locality_id is None and self.hub_type != "targeted_support_team":
             raise ValueError(self.rules[0].reason)
+        _check_reserved(self.hub_id, self.rules[1])
         return self
 
 
@@ -222,7 +258,7 @@ class Area(ContractModel):
     file = "areas.csv"
     required_file = False
     area_code: Id = Field(json_schema_extra=unique())
-    area_name: Annotated[str, Field(min_length=1)]
+    area_name: Name
     locality_id: Id = Field(json_schema_extra=references("localities", "locality_id"))
     # The family hub whose catchment holds the area.
     hub_id: Id | None = Field(default=None, json_schema_extra=references("hubs", "hub_id"))
@@ -242,7 +278,13 @@ class Area(ContractModel):
             " and hubs.hub_type <> 'targeted_support_team'"
             " and hubs.locality_id is distinct from checked.locality_id)",
         ),
+        _reserved_rule("area_code"),
     )
+
+    @model_validator(mode="after")
+    def _code_not_reserved(self) -> Area:
+        _check_reserved(self.area_code, self.rules[2])
+        return self
 
 
 class PopulationArea(ContractModel):
@@ -323,7 +365,9 @@ class Child(ContractModel):
             "birth_month",
             f"birth_month is in the future (more than {BIRTH_MONTH_AHEAD_MONTHS} months after "
             "today, later than an unborn child's expected month)",
-            "strptime(birth_month || '-01', '%Y-%m-%d')::date"
+            # try_: a cell of the wrong format is the format check's to report (SQL does not
+            # stop at the first false condition, so the rule meets that cell too)
+            "try_strptime(birth_month || '-01', '%Y-%m-%d')::date"
             f" <= current_date + interval {BIRTH_MONTH_AHEAD_MONTHS} month",
         ),
     )
@@ -426,8 +470,8 @@ class Indicator(ContractModel):
         Rule(
             "period",
             "period must be a financial year like 2024-25 or a quarter like 2024-25-Q1",
-            "(cast(substr(period, 1, 4) as integer) + 1) % 100"
-            " = cast(substr(period, 6, 2) as integer)",
+            "(try_cast(substr(period, 1, 4) as integer) + 1) % 100"
+            " = try_cast(substr(period, 6, 2) as integer)",
         ),
     )
 
@@ -514,7 +558,10 @@ def _unwrap(annotation: Any) -> tuple[Any, list, bool]:
         origin = get_origin(annotation)
         if origin is Annotated:
             annotation, *extra = get_args(annotation)
-            metadata.extend(extra)
+            # Field(ge=…) inside an Optional's Annotated stays a FieldInfo: its constraints are
+            # in its own metadata (pydantic folds them in only for a required column).
+            for item in extra:
+                metadata.extend(item.metadata if isinstance(item, FieldInfo) else [item])
         elif origin in (Union, types.UnionType):
             args = [a for a in get_args(annotation) if a is not type(None)]
             nullable = nullable or len(args) < len(get_args(annotation))

@@ -19,6 +19,10 @@ MEASURES: tuple[str, ...] = (
     "step_up_rate",
     "step_down_rate",
     "outcomes_achieved_rate",
+    # Shares of families: a family has a deprivation decile but no one sex, ethnic group,
+    # SEND or age, so these have a disparity by decile only.
+    "family_re_entry_12m_rate",
+    "families_multiple_needs_rate",
 )
 BREAKDOWN_TITLES = {
     "sex": "Sex",
@@ -67,10 +71,12 @@ def profile(
 ) -> pd.DataFrame:
     """The measure by every equality breakdown: one row per breakdown and group with its value,
     95% interval and disparity ratio against the rest (with its interval and whether it differs).
-    With a threshold K, ratios resting on a count from 1 to K-1 are withheld."""
-    kind = metrics.REGISTRY[metric_id].kind
+    With a threshold K, ratios resting on a count from 1 to K-1 are withheld. Breakdowns the
+    measure has no rows for (a family's sex) are left out."""
+    metric = metrics.REGISTRY[metric_id]
+    kind = metric.kind
     frames = []
-    for by in EQUALITY_BREAKDOWNS:
+    for by in (b for b in EQUALITY_BREAKDOWNS if b in metric.breakdowns):
         result = metrics.compute(con, metric_id, period, by, scope)
         rows = [
             {

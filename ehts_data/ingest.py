@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -137,6 +138,11 @@ def _quiet(message: str, fraction: float) -> None:
 def ident(name: str) -> str:
     """A quoted SQL identifier (names come from the contract, never from the file)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """A quoted SQL string (a pattern from the contract, never from the file)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 class _Collector:
@@ -376,6 +382,14 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
                 {},
             )
         )
+        checks.append(
+            (
+                f"{c} is not null and regexp_full_match({c}, '^-?[0-9]+$')"
+                f" and {_typed_expr(spec)} is null",
+                "too large a number",
+                {},
+            )
+        )
     elif spec.kind == "float":
         checks.append(
             (
@@ -406,9 +420,9 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
         checks.append(
             (
                 f"{c} is not null and not regexp_full_match({c}, $pattern{tag})",
-                "holds a control character (ids and names must be printable text)"
-                if spec.pattern == contract.PRINTABLE
-                else f"does not match the required format {spec.pattern}",
+                contract.FORMAT_REASONS.get(
+                    spec.pattern, f"does not match the required format {spec.pattern}"
+                ),
                 {f"pattern{tag}": spec.pattern},
             )
         )
@@ -494,11 +508,20 @@ def _load(con: duckdb.DuckDBPyConnection, model: type[ContractModel], clean: boo
     cols = ", ".join(f"{_typed_expr(spec)} as {ident(spec.name)}" for spec in specs)
     checked = f"(select *, false as _cast_failed from {_numbered(table)})"
     if not clean:
-        # A cell that failed its type check is already reported; rules skip such rows.
+        # A cell that failed its type or format check is already reported; rules skip such
+        # rows (a rule may read the cell as a date or a number: a birth month of 14/09/2019).
         failed = " or ".join(
-            f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
-            for s in specs
-            if s.kind in ("date", "int", "float")
+            [
+                f"({ident(s.name)} is not null and {_typed_expr(s)} is null)"
+                for s in specs
+                if s.kind in ("date", "int", "float")
+            ]
+            + [
+                f"({ident(s.name)} is not null"
+                f" and not regexp_full_match({ident(s.name)}, {_literal(s.pattern)}))"
+                for s in specs
+                if s.kind == "text" and s.pattern
+            ]
         )
         con.execute(
             f"create or replace temp table {ident('typ_' + table)} as select rowid + 2 as _row,"
@@ -629,9 +652,12 @@ def _check_geojson(
     in `table`; None when the file is not a FeatureCollection. Any other property (a contact's
     name, say) would be sent to every browser, public mode included: it is never kept."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError) as exc:
         problems.add(Problem(file, None, None, None, f"is not valid JSON ({exc})"))
+        return None
+    except RecursionError:
+        problems.add(Problem(file, None, None, None, "is not valid GeoJSON (nested too deeply)"))
         return None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         problems.add(Problem(file, None, "type", None, "must be a GeoJSON FeatureCollection"))
@@ -655,15 +681,65 @@ def _check_geojson(
                     f"refers to a {key} that does not exist in {table}.csv",
                 )
             )
-        elif not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
+        elif (shape := _polygons(geometry)) is None:
             problems.add(
                 Problem(
-                    file, i, "geometry", str(value), "geometry must be a Polygon or MultiPolygon"
+                    file,
+                    i,
+                    "geometry",
+                    str(value),
+                    "geometry must be a Polygon or MultiPolygon: rings of at least 4 positions, "
+                    "each 2 or 3 finite numbers",
                 )
             )
         else:
-            kept.append({"type": "Feature", "geometry": geometry, "properties": {key: str(value)}})
+            kept.append({"type": "Feature", "geometry": shape, "properties": {key: str(value)}})
     return kept
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _polygons(geometry: object) -> dict | None:
+    """A Polygon or MultiPolygon rebuilt from its type and coordinates alone (any other member
+    of the geometry object is dropped, as other properties are); None when it is not one."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
+        return None
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        return None
+    rebuilt = [_rings(polygon) for polygon in polygons]
+    if any(rings is None for rings in rebuilt):
+        return None
+    return {
+        "type": geometry["type"],
+        "coordinates": rebuilt[0] if geometry["type"] == "Polygon" else rebuilt,
+    }
+
+
+def _rings(polygon: object) -> list | None:
+    if not isinstance(polygon, list) or not polygon:
+        return None
+    rings = []
+    for ring in polygon:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return None
+        positions = []
+        for position in ring:
+            if (
+                not isinstance(position, list)
+                or len(position) not in (2, 3)
+                or not all(
+                    isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n)
+                    for n in position
+                )
+            ):
+                return None
+            positions.append(position)
+        rings.append(positions)
+    return rings
 
 
 POLYGONS = ("Polygon", "MultiPolygon")

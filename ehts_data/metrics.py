@@ -15,6 +15,7 @@ from typing import Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ehts_data import kinds, store
 from ehts_data.periods import Period, add_months
@@ -321,7 +322,7 @@ def compute(
     _check_breakdown(by)
     if by not in metric.breakdowns:
         return _frame({c: [] for c in RESULT_COLUMNS})
-    return _frame(store.arrays(con, metric.sql, **_params(con, period, by, scope)))
+    return _frame(store.arrow(con, metric.sql, **_params(con, period, by, scope)))
 
 
 # A query per period plans the whole metric again: on a small extract planning is most of its
@@ -359,8 +360,8 @@ def compute_many(
         return store.two_at_a_time(
             con, list(asked), lambda c, one: compute(c, metric_id, one[0], by, one[1])
         )
-    found = cursor.fetchnumpy()
-    index = found.pop("asked_index")
+    found = cursor.to_arrow_table()
+    index = found["asked_index"].to_numpy()
     whole = _frame(found)
     return [whole[index == i].reset_index(drop=True) for i in range(len(asked))]
 
@@ -420,8 +421,9 @@ def _large(con: duckdb.DuckDBPyConnection) -> bool:
     return store.records(con, "request_rows")[0]["requests"] > MANY_IN_ONE_QUERY_MAX_REQUESTS
 
 
-def _frame(found: dict) -> pd.DataFrame:
-    """The tidy result shape from a query's columns: cheaper than retyping DuckDB's frame."""
+def _frame(found: pa.Table | dict[str, list]) -> pd.DataFrame:
+    """The tidy result shape from a query's Arrow columns (or lists): cheaper than retyping
+    DuckDB's frame."""
     return pd.DataFrame(
         {
             "metric": pd.Series(found["metric"], dtype="str"),

@@ -24,6 +24,7 @@ measure = st.selectbox(
 )
 metric = metrics.REGISTRY[measure]
 kind = metric.kind
+counted = "families" if metric.counts == "families" else "children"
 profile = ui.get(equality.profile, measure, f.period, f.scope, k)
 whole = ui.get(metrics.compute, measure, f.period, "none", f.scope)
 reference = whole["value"].iloc[0]
@@ -31,13 +32,19 @@ reference = whole["value"].iloc[0]
 authority_value = ui.authority(metrics.compute, measure, f.period, "none")
 place_reference = None
 if authority_value is not None:
-    place_reference = (f"{f.place_name}, all children", reference)
+    place_reference = (f"{f.place_name}, all {counted}", reference)
     reference = authority_value["value"].iloc[0]
 
 st.subheader(f"{metric.title}: groups that differ from the rest")
 st.markdown(
     "\n".join(f"- {text.for_markdown(s)}" for s in equality.summary(profile, measure))
-    + ("\n\nRatios resting on a count from 1 to 5 are not shown." if k else "")
+    + (f"\n\nRatios resting on a count from 1 to {k - 1} are not shown." if k else "")
+    + (
+        "\n\nCounted in families: a family has a deprivation decile, but no one sex, ethnic "
+        "group, SEND or age, so this measure is compared by deprivation only."
+        if counted == "families"
+        else ""
+    )
 )
 
 PROFILE_KINDS = {
@@ -66,7 +73,8 @@ PROFILE = (
     Col("differs", "Differs"),
 )
 columns = st.columns(2)
-for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
+shown = [(by, t) for by, t in equality.BREAKDOWN_TITLES.items() if by in metric.breakdowns]
+for i, (by, title) in enumerate(shown):
     part = profile[profile["breakdown"] == by].drop(columns="breakdown")
     if part["value"].isna().all():
         with columns[i % 2]:
@@ -92,7 +100,7 @@ for i, (by, title) in enumerate(equality.BREAKDOWN_TITLES.items()):
                 title=f"{metric.title}, by {title.split(' (')[0].lower()}",
                 flag="differs",
                 reference=reference,
-                reference_label=charts.AUTHORITY if place_reference else "All children",
+                reference_label=charts.AUTHORITY if place_reference else f"All {counted}",
                 place_reference=place_reference,
             ),
             part,

@@ -27,7 +27,7 @@ in_period as (
 
 denominators as (
     select
-        report_label($by, report_key) as report_group,
+        report_key,
         count(*) as n
     from in_period
     group by report_key
@@ -95,7 +95,7 @@ need_rows as (
 
 need_counts as (
     select
-        report_label($by, report_key) as report_group,
+        report_key,
         need_order,
         -- Summed as doubles (exact below 2^53): the integer sum's 128-bit state is slower.
         sum(assessments::double)::bigint as n
@@ -109,7 +109,7 @@ need_counts as (
     -- each assessment's need_bits, tested need by need, groups fewer rows than the need rows
     -- would.
     select
-        report_label($by, in_period.report_key) as report_group,
+        in_period.report_key,
         need_codes.sort_order as need_order,
         count(*) as n
     from in_period
@@ -119,28 +119,54 @@ need_counts as (
     group by in_period.report_key, need_codes.sort_order
 ),
 
+-- Each report group once, with its key and its place in the report's order: the rows below
+-- join and sort on numbers, not on the groups' text.
+labelled as (
+    select
+        -- -1 for the rows without a group ('unknown', or 'all' by none): a group without
+        -- assessments is left with no key, which matches no need count
+        coalesce(report_key, -1) as report_key,
+        n,
+        report_label($by, report_key) as report_group
+    from denominators
+),
+
 groups as (
     select
-        coalesce(report_groups.report_group, denominators.report_group) as report_group,
-        coalesce(denominators.n, 0) as n
+        coalesce(report_groups.report_group, labelled.report_group) as report_group,
+        labelled.report_key,
+        coalesce(labelled.n, 0) as n,
+        row_number() over (
+            order by
+                coalesce(report_groups.report_group, labelled.report_group) = 'unknown',
+                report_order($by, coalesce(report_groups.report_group, labelled.report_group))
+        ) as group_order
     from report_groups($by, $locality, $hub, $area_number, $catchment_number) as report_groups
-    full outer join denominators on report_groups.report_group = denominators.report_group
+    full outer join labelled on report_groups.report_group = labelled.report_group
+),
+
+needs as (
+    select
+        sort_order,
+        'need_prevalence:' || need as metric
+    from need_codes
 ),
 
 final as (
     select
-        'need_prevalence:' || need_codes.need as metric,
+        needs.metric,
         groups.report_group as "group",
         coalesce(need_counts.n, 0) as numerator,
         groups.n as denominator,
         coalesce(need_counts.n, 0) / nullif(groups.n, 0) as value,
-        need_codes.sort_order
+        needs.sort_order,
+        groups.group_order
     from groups
-    cross join need_codes
+    cross join needs
     left join need_counts
         on
-            groups.report_group = need_counts.report_group
-            and need_codes.sort_order = need_counts.need_order
+            groups.report_key = coalesce(need_counts.report_key, -1)
+            and needs.sort_order = need_counts.need_order
 )
 
 select
@@ -150,4 +176,4 @@ select
     denominator,
     value
 from final
-order by sort_order, "group" = 'unknown', report_order($by, "group")
+order by sort_order, group_order

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ehts_data import equality, metrics, periods, store
-from tests.test_metrics import EPISODES, FY, REQUESTS
+from tests.test_metrics import EPISODES, FY, MULTIPLE_NEEDS, REQUESTS
 
 YEAR = periods.parse("2024-25")
 
@@ -56,3 +57,29 @@ def test_family_view_sets_children_per_family_beside_the_family_measures(con):
     assert view.at["all", "families_supported"] == 4
     assert view.at["all", "children_per_family"] == pytest.approx(1.25)
     assert view.at["all", "family_re_entry_12m_rate"] == pytest.approx(0.25)
+
+
+def test_family_shares_have_a_disparity_by_deprivation_only(load):
+    # tests/test_metrics.py's families, with F3's assessment S4 given a third headline group
+    # (parenting): F1 (decile 1) and F3 (decile 9) have multiple needs, F4 (decile 5) not, F2
+    # (no decile) not. Decile 1: 1 of 1 against the other known deciles' 1 of 2 = ratio 2.0;
+    # Katz: sqrt(1/1 - 1/1 + 1/1 - 1/2) = 0.7071, exp(ln 2 -+ 1.96 * 0.7071) = 0.500 to 7.996.
+    # Decile 9 the same; decile 5 has a zero numerator: no ratio; unknown is left out.
+    con = load(
+        requests__csv=REQUESTS,
+        episodes__csv=EPISODES,
+        assessments__csv=MULTIPLE_NEEDS.replace(
+            "debt_or_poverty;housing_insecurity", "debt_or_poverty;housing_insecurity;parenting"
+        ),
+    )
+    frame = equality.profile(con, "families_multiple_needs_rate", FY)
+    # A family has no one sex, ethnic group, SEND or age band.
+    assert set(frame["breakdown"]) == {"imd_decile"}
+    rows = frame.set_index("group")
+    for decile in ("1", "9"):
+        assert (rows.at[decile, "numerator"], rows.at[decile, "denominator"]) == (1, 1)
+        assert rows.at[decile, "ratio"] == pytest.approx(2.0)
+        assert rows.at[decile, "ratio_lower"] == pytest.approx(0.500, abs=1e-3)
+        assert rows.at[decile, "ratio_upper"] == pytest.approx(7.996, abs=1e-3)
+        assert rows.at[decile, "differs"] is None
+    assert pd.isna(rows.at["5", "ratio"]) and pd.isna(rows.at["unknown", "ratio"])

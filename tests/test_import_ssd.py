@@ -413,13 +413,66 @@ def test_postcodes_never_appear_in_an_error_only_their_district(tmp_path):
 def test_an_existing_extract_folder_is_kept_unless_replace_is_given(tmp_path):
     ssd_dir, mapping_file = write_ssd(tmp_path)
     out = tmp_path / "extract"
-    out.mkdir()
+    ssd.import_ssd(ssd_dir, mapping_file, out)
     (out / "keep.txt").write_text("mine")
     with pytest.raises(mapping.MappingError, match="--replace"):
         ssd.import_ssd(ssd_dir, mapping_file, out)
     assert (out / "keep.txt").exists()
     ssd.import_ssd(ssd_dir, mapping_file, out, replace=True)
     assert not (out / "keep.txt").exists() and (out / "children.csv").exists()
+
+
+def test_replace_never_deletes_a_folder_no_import_wrote(tmp_path):
+    # --replace once deleted whatever --out named: a store with its board commentary, or the
+    # SSD files themselves.
+    ssd_dir, mapping_file = write_ssd(tmp_path)
+    a_store = tmp_path / "store"
+    a_store.mkdir()
+    (a_store / "state.sqlite").write_text("commentary")
+    for out, message in (
+        (a_store, "no SSD import wrote"),
+        (ssd_dir, "holds the SSD files"),
+        (tmp_path, "holds the SSD files"),
+        (mapping_file.parent, "holds the mapping file"),
+    ):
+        with pytest.raises(mapping.MappingError, match=message):
+            ssd.import_ssd(ssd_dir, mapping_file, out, replace=True)
+    assert (a_store / "state.sqlite").read_text() == "commentary"
+    assert (ssd_dir / "ssd_person.csv").exists() and mapping_file.exists()
+
+
+def test_reference_files_are_written_with_their_contract_columns_only(tmp_path):
+    ssd_dir, mapping_file = write_ssd(tmp_path)
+    hubs = mapping_file.parent / "hubs.csv"
+    rows = hubs.read_text().splitlines()
+    hubs.write_text(
+        "\n".join([rows[0] + ",manager_name", *(r + ",Jane Smith" for r in rows[1:])]) + "\n"
+    )
+    (mapping_file.parent / "localities.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "Jane Smith",'
+        ' "properties": {"locality_id": "L1", "contact": "Jane Smith"}, "geometry": {"type":'
+        ' "Polygon", "note": "Jane Smith", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}'
+    )
+    mapping_file.write_text('[files]\nlocalities_geojson = "localities.geojson"\n\n' + MAPPING)
+    result = ssd.import_ssd(ssd_dir, mapping_file, tmp_path / "extract")
+    for name in ("hubs.csv", "localities.geojson"):
+        assert "Jane" not in read(result.out / name), name
+    assert read(result.out / "hubs.csv").splitlines()[0] == (
+        "hub_id,hub_name,hub_type,locality_id,latitude,longitude"
+    )
+    assert "manager_name" in read(result.out / ssd.REPORT_DIR / "mapping-report.md")
+
+
+def test_a_reference_file_that_is_not_the_contract_file_stops_the_import(tmp_path):
+    # A survey file pointed at the SSD person table would copy names and dates of birth.
+    ssd_dir, mapping_file = write_ssd(tmp_path)
+    mapping_file.write_text(
+        '[files]\nsurvey_responses = "../ssd/ssd_person.csv"\n\n' + MAPPING, encoding="utf-8"
+    )
+    with pytest.raises(ssd.SsdImportError) as caught:
+        ssd.import_ssd(ssd_dir, mapping_file, tmp_path / "extract")
+    assert "not a contract survey_responses.csv (no column response_id" in str(caught.value)
+    assert not (tmp_path / "extract").exists()
 
 
 # ---- the report and ingest ----

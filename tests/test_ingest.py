@@ -667,3 +667,110 @@ def test_geojson_keeps_only_the_geometry_and_the_locality_id(load):
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "geometry": square, "properties": {"locality_id": "L1"}}],
     }
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "column"),
+    [
+        # A locality named by the word the published tables use for their total row: its
+        # counts replaced the Total's and a count of 4 was published unsuppressed.
+        ("localities__csv", "L2,South", "Total,South", "locality_id"),
+        ("hubs__csv", "T1,Citywide", "unknown,Citywide", "hub_id"),
+        ("hubs__csv", "H1,North", " ALL ,North", "hub_id"),
+    ],
+)
+def test_place_ids_that_name_totals_or_missing_places_are_refused(
+    tmp_path, loaded_store, file, old, new, column
+):
+    text = BASE[file.replace("__", ".")]
+    assert old in text
+    error = rejected(tmp_path, loaded_store, **{file: text.replace(old, new)})
+    reserved = [p for p in error.problems if p.column == column and "may not be" in p.reason]
+    assert reserved, [str(p) for p in error.problems]
+    assert "'all', 'unknown' or 'total'" in reserved[0].reason
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "column", "reason"),
+    [
+        # The birth-month rule read these as dates and stopped the ingest with a traceback
+        # (printing the full date of birth).
+        ("children__csv", "C1,F1,2015-06", "C1,F1,2015-06-12", "birth_month", "YYYY-MM"),
+        ("children__csv", "C1,F1,2015-06", "C1,F1,12/06/2015", "birth_month", "YYYY-MM"),
+        ("children__csv", "C1,F1,2015-06", "C1,F1,2015-00", "birth_month", "YYYY-MM"),
+        # Stored as a missing value before.
+        (
+            "population__csv",
+            "L1,2024,0,1000",
+            "L1,2024,0,99999999999999999999",
+            "population",
+            "too large a number",
+        ),
+        # Limits of optional columns were not checked.
+        ("families__csv", "F4,L2,5", "F4,L2,11", "imd_decile", "between 1 and 10"),
+        ("families__csv", "F4,L2,5", "F4,L2,0", "imd_decile", "between 1 and 10"),
+        ("hubs__csv", "50.1,-4.1", "500,-4.1", "latitude", "between -90 and 90"),
+    ],
+)
+def test_bad_cells_get_a_clear_reason_not_a_traceback_or_a_silent_null(
+    tmp_path, loaded_store, file, old, new, column, reason
+):
+    text = BASE[file.replace("__", ".")]
+    assert old in text
+    error = rejected(tmp_path, loaded_store, **{file: text.replace(old, new)})
+    problem = only(error)
+    assert (problem.file, problem.column) == (file.replace("__", "."), column)
+    assert reason in problem.reason
+
+
+def test_an_indicator_period_of_the_wrong_form_is_named(tmp_path, loaded_store):
+    indicators = (
+        "indicator_id,period,area,value,unit,source\nehcp_rate,FY2024-25,all,3.1,percent,DfE\n"
+    )
+    problem = only(rejected(tmp_path, loaded_store, indicators__csv=indicators))
+    assert (problem.file, problem.row, problem.column) == ("indicators.csv", 2, "period")
+    assert "financial year like 2024-25" in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("geometry", "reason"),
+    [
+        ({"type": "Polygon", "coordinates": "not coords"}, "rings of at least 4 positions"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}, "rings of at least 4 positions"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, "x"], [0, 0]]]}, "finite"),
+    ],
+)
+def test_geojson_shapes_that_are_not_polygons_are_refused(tmp_path, loaded_store, geometry, reason):
+    import json
+
+    feature = {"type": "Feature", "geometry": geometry, "properties": {"locality_id": "L1"}}
+    text = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    problem = only(rejected(tmp_path, loaded_store, localities__geojson=text))
+    assert (problem.file, problem.row, problem.column) == ("localities.geojson", 1, "geometry")
+    assert reason in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"type": "FeatureCollection", "features": [], "x": NaN}', "NaN is not a JSON number"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_geojson_that_json_cannot_hold_is_refused(tmp_path, loaded_store, text, reason):
+    problem = only(rejected(tmp_path, loaded_store, localities__geojson=text))
+    assert problem.file == "localities.geojson" and reason in problem.reason
+
+
+def test_geojson_keeps_only_a_geometrys_type_and_coordinates(load):
+    import json
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    feature = {
+        "type": "Feature",
+        "geometry": {**square, "crs_note": "Jane Smith, 1 High St"},
+        "properties": {"locality_id": "L1"},
+    }
+    con = load(localities__geojson=json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    stored = json.loads(con.execute("select geojson from locality_geojson").fetchone()[0])
+    assert stored["features"][0]["geometry"] == square

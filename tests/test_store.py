@@ -449,14 +449,14 @@ def test_an_extract_derived_by_earlier_code_is_named_so_not_failed_in_a_query(tm
     assert len(state.commentary_entries(state.path_for(legacy))) == 3
 
 
-def test_every_connection_to_a_store_groups_up_to_2_17_keys_in_a_perfect_hash_table(sample_db):
+def test_every_connection_to_a_store_groups_up_to_2_21_keys_in_a_perfect_hash_table(sample_db):
     # Tens of thousands of small areas are grouped in a perfect hash table only above DuckDB's
     # default of 2^12 (bench/design-measurements.md); cursors share the connection's database.
     con = store.connect(sample_db)
     try:
         for c in (con, con.cursor()):
             setting = c.execute("select current_setting('perfect_ht_threshold')").fetchone()[0]
-            assert int(setting) == 17
+            assert int(setting) == 21
     finally:
         con.close()
 

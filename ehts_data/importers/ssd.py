@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from ehts_data import config
+from ehts_data import config, contract
 from ehts_data.importers import mapping as mapping_module
 from ehts_data.importers.mapping import UNMAPPED_ERROR, Mapping
 from ehts_data.ingest import Problem, ident
@@ -697,10 +698,8 @@ def import_ssd(
     started = time.perf_counter()
     m = mapping_module.load(mapping_file)
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not replace:
-        raise mapping_module.MappingError(
-            f"{out} already holds files: choose a new folder, or replace it (--replace)"
-        )
+    if out.exists() and any(out.iterdir()):
+        _check_replaceable(out, Path(ssd_dir), m.base, replace)
     report = Report()
     building = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.building"
     building.mkdir(parents=True)
@@ -723,6 +722,26 @@ def import_ssd(
         raise
     progress("done")
     return ImportResult(out, report, time.perf_counter() - started)
+
+
+def _check_replaceable(out: Path, ssd_dir: Path, mapping_dir: Path, replace: bool) -> None:
+    """--replace replaces only an extract an earlier import wrote (it holds the mapping
+    report): never a store, the SSD files or the mapping, which it would delete."""
+    if not replace:
+        raise mapping_module.MappingError(
+            f"{out} already holds files: choose a new folder, or replace it (--replace)"
+        )
+    resolved = out.resolve()
+    for inside, what in ((ssd_dir, "the SSD files"), (mapping_dir, "the mapping file")):
+        if resolved == inside.resolve() or resolved in inside.resolve().parents:
+            raise mapping_module.MappingError(
+                f"{out} holds {what}: write the extract to a folder of its own"
+            )
+    if not (out / REPORT_DIR / "mapping-report.md").is_file():
+        raise mapping_module.MappingError(
+            f"{out} holds files that no SSD import wrote (no {REPORT_DIR}/mapping-report.md),"
+            " so --replace will not delete it: choose a new folder"
+        )
 
 
 def _switch(building: Path, out: Path) -> None:
@@ -1460,8 +1479,10 @@ def _write(con: duckdb.DuckDBPyConnection, m: Mapping, out: Path, report: Report
         if not source.is_file():
             report.problem(Problem(str(source), None, None, None, f"[files] {key}: file not found"))
             continue
-        shutil.copyfile(source, out / name)
-        report.written[name] = _data_lines(source) if name.endswith(".csv") else 1
+        copy = _copy_contract_columns if name.endswith(".csv") else _copy_shapes
+        written = copy(con, key, source, out / name, report)
+        if written is not None:
+            report.written[name] = written
     _stop_if_problems(report)
     report.assumptions.append(
         "Not in SSD, so not imported: assessments (needs, THRIVE) and the survey; give them as"
@@ -1469,8 +1490,91 @@ def _write(con: duckdb.DuckDBPyConnection, m: Mapping, out: Path, report: Report
     )
 
 
-def _data_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return max(
-            sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0
+# A reference file is written with its contract columns only, never copied whole: a column
+# the council's file carries beyond the contract (a manager's name and phone, say) stays out
+# of the extract, as ingest keeps it out of the store.
+MODEL_OF_FILE = {model.file: model for model in contract.MODELS}
+
+
+def _copy_contract_columns(
+    con: duckdb.DuckDBPyConnection, key: str, source: Path, target: Path, report: Report
+) -> int | None:
+    """Write the contract's columns of a reference CSV, as text; the rows written (None when
+    the file lacks a required column: a problem, and nothing written)."""
+    specs = contract.column_specs(MODEL_OF_FILE[target.name])
+    names = [name.strip() for name in _header(source)]
+    header = set(names)
+    missing = [s.name for s in specs if s.required_column and s.name not in header]
+    if missing:
+        report.problem(
+            Problem(
+                str(source),
+                1,
+                None,
+                None,
+                f"[files] {key}: not a contract {target.name} (no column {', '.join(missing)})",
+            )
         )
+        return None
+    kept = [s.name for s in specs if s.name in header]
+    dropped = sorted(header - set(kept))
+    if dropped:
+        report.assumptions.append(
+            f"[files] {key}: columns not in the contract were left out of {target.name}: "
+            + ", ".join(dropped)
+        )
+    try:
+        return con.execute(
+            f"copy (select {', '.join(ident(c) for c in kept)} from read_csv($source,"
+            " header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"',"
+            " auto_detect = false, columns = $columns)) to $target (header true, delimiter ',')",
+            {
+                "source": str(source),
+                "target": str(target),
+                "columns": {name: "varchar" for name in names},
+            },
+        ).fetchone()[0]
+    except duckdb.Error as exc:
+        report.problem(
+            Problem(
+                str(source),
+                None,
+                None,
+                None,
+                f"[files] {key}: could not be read as CSV ({str(exc).splitlines()[0]})",
+            )
+        )
+        return None
+
+
+def _copy_shapes(
+    con: duckdb.DuckDBPyConnection, key: str, source: Path, target: Path, report: Report
+) -> int | None:
+    """Write a boundary file's features with their geometry's type and coordinates and their
+    key property only (ingest checks the shapes and keys)."""
+    property_name = "area_code" if target.name == contract.AREAS_GEOJSON_FILE else "locality_id"
+    try:
+        data = json.loads(source.read_text(encoding="utf-8-sig"))
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": feature["geometry"].get("type"),
+                    "coordinates": feature["geometry"].get("coordinates"),
+                },
+                "properties": {property_name: feature["properties"].get(property_name)},
+            }
+            for feature in data["features"]
+        ]
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
+        report.problem(
+            Problem(
+                str(source), None, None, None, f"[files] {key}: not a GeoJSON FeatureCollection"
+            )
+        )
+        return None
+    target.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")),
+        encoding="utf-8",
+    )
+    return 1
