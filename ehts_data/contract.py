@@ -136,16 +136,20 @@ def _split_needs(value: Any) -> Any:
 
 
 # Ids and names are shown on pages, in charts and in published files: no control characters
-# (a tab, a bell or an escape sequence in a name is never intended, and breaks those writers).
-PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+# (a tab, a bell or an escape sequence in a name is never intended, and breaks those writers)
+# and not spaces alone (a blank label).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"
 Id = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
 Name = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
 BirthMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 PeriodCode = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
 SnakeCase = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Case dates a service could hold, as the population years: a date outside them (0001-01-01,
+# 9999-12-31) is a placeholder or a typing slip, and would put periods beyond any calendar.
+DATE_RANGE: tuple[date, date] = (date(1990, 1, 1), date(2100, 12, 31))
 # What a cell that does not match each format is told, in words (ingest's error report).
 FORMAT_REASONS: dict[str, str] = {
-    PRINTABLE: "holds a control character (ids and names must be printable text)",
+    PRINTABLE: "holds a control character or only spaces (ids and names must be printable text)",
     r"^\d{4}-(0[1-9]|1[0-2])$": "not a month written YYYY-MM, like 2019-09 (a full date of "
     "birth is never loaded)",
     r"^\d{4}-\d{2}(-Q[1-4])?$": "not a financial year like 2024-25 or a quarter like 2024-25-Q1",

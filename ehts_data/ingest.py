@@ -294,10 +294,45 @@ def _stage(
     try:
         con.execute(sql, {"path": str(path), "columns": columns, "max_line": MAX_LINE_BYTES})
     except duckdb.Error as exc:
-        message = str(exc).splitlines()[0]
-        problems.add(Problem(model.file, None, None, None, f"could not be read as CSV: {message}"))
+        row, reason = csv_error(str(exc))
+        problems.add(Problem(model.file, row, None, None, f"could not be read as CSV: {reason}"))
         return False
     return True
+
+
+# DuckDB's CSV errors, in words: (what its message says, what the analyst is told).
+CSV_ERRORS = (
+    (
+        re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"),
+        "the row has {1} fields where the header has {0} (a missing or extra comma, or a "
+        "line break inside an unquoted value?)",
+    ),
+    (
+        re.compile(r"unterminated quote"),
+        'a quoted value is not closed, or text follows its closing quote (write a " inside a '
+        'quoted value as "")',
+    ),
+    (re.compile(r"not utf-8 encoded"), "the file is not UTF-8 (save it as CSV UTF-8)"),
+    (
+        re.compile(r"[Mm]aximum line size"),
+        f"a line is longer than {MAX_LINE_BYTES:,} bytes",
+    ),
+    (
+        re.compile(r"state machine reached an invalid state"),
+        "its structure is not CSV: mixed line endings (some CRLF, some LF) or a stray quote",
+    ),
+)
+
+
+def csv_error(message: str) -> tuple[int | None, str]:
+    """The file row (the header is row 1) and the reason of a DuckDB CSV error, in words;
+    the file's own line is never repeated (it may hold anything)."""
+    found = re.search(r"CSV Error on Line: (\d+)", message)
+    row = int(found.group(1)) if found else None
+    for pattern, reason in CSV_ERRORS:
+        if match := pattern.search(message):
+            return row, reason.format(*match.groups())
+    return row, message.splitlines()[0]
 
 
 # ---- set-based checks derived from the contract ----
@@ -372,6 +407,14 @@ def _field_checks(spec: ColumnSpec, tag: str = "") -> list[tuple[str, str, dict]
                 f" and {_typed_expr(spec)} is not null)",
                 "not a valid date (expected YYYY-MM-DD)",
                 {f"pattern{tag}": DATE_PATTERN, f"dmy{tag}": DAY_FIRST_PATTERN},
+            )
+        )
+        first, last = contract.DATE_RANGE
+        checks.append(
+            (
+                f"{_typed_expr(spec)} not between $first{tag} and $last{tag}",
+                f"out of range (dates must be from {first} to {last})",
+                {f"first{tag}": first, f"last{tag}": last},
             )
         )
     elif spec.kind == "int":
@@ -489,11 +532,22 @@ def _check_fields(
     con: duckdb.DuckDBPyConnection, model: type[ContractModel], problems: _Collector
 ) -> int:
     """Every field check of one file in one scan; returns the number of problems."""
+    specs = contract.column_specs(model)
     checks = [
         (spec.name, *check)
-        for i, spec in enumerate(contract.column_specs(model))
+        for i, spec in enumerate(specs)
         for check in _field_checks(spec, f"_{i}")
     ]
+    # Files joined by copying can carry the header again as a row (a locality 'locality_id').
+    required = [spec.name for spec in specs if spec.required_column]
+    checks.append(
+        (
+            required[0],
+            " and ".join(f"{ident(name)} = {_literal(name)}" for name in required),
+            "the header repeated as a row (remove the row)",
+            {},
+        )
+    )
     return _report_all(con, problems, model.file, _numbered(_staged(model)), checks)
 
 

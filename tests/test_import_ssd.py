@@ -257,6 +257,19 @@ def test_a_dd_mm_yyyy_file_gives_the_same_rows_and_says_so(tmp_path):
     assert any("dd/mm/yyyy" in a for a in result.report.assumptions)
 
 
+def test_a_two_digit_year_is_not_read_as_the_year_24(tmp_path):
+    # A spreadsheet's short date: strptime read 11/04/24 as 11 April of the year 24.
+    problem = first_problem(tmp_path, ssd_contacts=table(CONTACTS, "K1,P1,11/04/24,2A"))
+    assert (problem.column, problem.value, problem.row) == ("cont_contact_date", "11/04/24", 2)
+    assert "not a date" in problem.reason
+
+
+def test_a_file_that_is_not_csv_is_named_with_its_row_and_reason(tmp_path):
+    problem = first_problem(tmp_path, ssd_contacts=table(CONTACTS, "K1,P1,2024-05-01,2A", "K2,P2"))
+    assert (problem.file, problem.row) == ("ssd_contacts.csv", 3)
+    assert "the row has 2 fields where the header has 4" in problem.reason
+
+
 def test_iso_only_setting_refuses_a_dd_mm_yyyy_date(tmp_path):
     problem = first_problem(
         tmp_path,

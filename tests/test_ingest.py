@@ -774,3 +774,54 @@ def test_geojson_keeps_only_a_geometrys_type_and_coordinates(load):
     con = load(localities__geojson=json.dumps({"type": "FeatureCollection", "features": [feature]}))
     stored = json.loads(con.execute("select geojson from locality_geojson").fetchone()[0])
     assert stored["features"][0]["geometry"] == square
+
+
+@pytest.mark.parametrize(
+    ("localities", "row", "reason"),
+    [
+        ("locality_id,locality_name\nL1,North\nL2", 3, "the row has 1 fields where the header"),
+        ("locality_id,locality_name\nL1,North\nL2,South,x", 3, "the row has 3 fields"),
+        ('locality_id,locality_name\nL1,"North\nL2,South', 2, "a quoted value is not closed"),
+        ("locality_id,locality_name\nL1,Caf\xe9\nL2,South", 2, "the file is not UTF-8"),
+    ],
+)
+def test_a_file_that_is_not_csv_gets_its_row_and_the_reason_in_words(
+    tmp_path, loaded_store, localities, row, reason
+):
+    db, _ = loaded_store
+    bad = write_extract(tmp_path / "bad")
+    (bad / "localities.csv").write_bytes(localities.encode("latin-1"))
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db)
+    problem = only(info.value)
+    assert (problem.file, problem.row) == ("localities.csv", row)
+    assert reason in problem.reason and "Possible fixes" not in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "column", "reason"),
+    [
+        ("localities__csv", "L2,South", "locality_id,locality_name", "locality_id", "header"),
+        # Quoted: write_extract strips each line.
+        ("localities__csv", "L2,South", 'L2,"   "', "locality_name", "only spaces"),
+        ("families__csv", "F4,L2,5", '"   ",L2,5', "family_id", "only spaces"),
+    ],
+)
+def test_a_repeated_header_and_blank_names_are_refused(
+    tmp_path, loaded_store, file, old, new, column, reason
+):
+    text = BASE[file.replace("__", ".")]
+    error = rejected(tmp_path, loaded_store, **{file: text.replace(old, new)})
+    found = [p for p in error.problems if p.column == column and reason in p.reason]
+    assert found, [str(p) for p in error.problems]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1989-12-31", "2101-01-01"])
+def test_dates_outside_the_years_a_service_could_hold_are_refused(tmp_path, loaded_store, day):
+    requests = (
+        "request_id,child_id,received_date,source,hub_id,decision\n"
+        f"R1,C1,{day},school,H1,early_help\n"
+    )
+    problem = only(rejected(tmp_path, loaded_store, requests__csv=requests))
+    assert (problem.file, problem.row, problem.column) == ("requests.csv", 2, "received_date")
+    assert "from 1990-01-01 to 2100-12-31" in problem.reason

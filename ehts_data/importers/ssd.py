@@ -27,7 +27,7 @@ import duckdb
 from ehts_data import config, contract
 from ehts_data.importers import mapping as mapping_module
 from ehts_data.importers.mapping import UNMAPPED_ERROR, Mapping
-from ehts_data.ingest import Problem, ident
+from ehts_data.ingest import Problem, csv_error, ident
 from ehts_data.text import for_markdown, for_spreadsheet
 
 MAX_PROBLEMS = 100
@@ -387,9 +387,7 @@ def _read_table(
         con.execute(sql, params)
     except duckdb.InvalidInputException as exc:
         if encoding != "auto" or "unicode" not in str(exc).lower():
-            report.problem(
-                Problem(path.name, None, None, None, f"could not be read: {_first(exc)}")
-            )
+            report.problem(_unreadable(path, exc))
             return False
         try:
             params["path"] = str(_transcode(path, scratch))
@@ -401,22 +399,27 @@ def _read_table(
         con.execute(sql, params)
         report.assumptions.append(f"{path.name} is not UTF-8: read as Windows-1252.")
     except duckdb.Error as exc:
-        report.problem(Problem(path.name, None, None, None, f"could not be read: {_first(exc)}"))
+        report.problem(_unreadable(path, exc))
         return False
     read = con.execute(f"select count(*) from {ident('t_' + table)}").fetchone()[0]
     report.tables[table] = TableCount(table, path.name, read=read)
     return True
 
 
-def _first(exc: Exception) -> str:
-    return str(exc).splitlines()[0]
+def _unreadable(path: Path, exc: Exception) -> Problem:
+    row, reason = csv_error(str(exc))
+    return Problem(path.name, row, None, None, f"could not be read as CSV: {reason}")
 
 
 # ---- typing and checks ----
 def _date_sql(column: str) -> str:
     """The date in a cell: YYYY-MM-DD or dd/mm/yyyy (as the mapping allows); a time after
-    the date (' 10:30:00.000' or 'T10:30') is ignored."""
-    return f"try_strptime({_date_part_sql(column)}, $formats)::date"
+    the date (' 10:30:00.000' or 'T10:30') is ignored. A year of fewer than four digits is
+    not a date: strptime would read 06/09/19 as the year 19."""
+    return (
+        f"list_transform([try_strptime({_date_part_sql(column)}, $formats)::date],"
+        " lambda d: case when year(d) >= 1000 then d end)[1]"
+    )
 
 
 def _date_part_sql(column: str) -> str:
@@ -1541,7 +1544,7 @@ def _copy_contract_columns(
                 None,
                 None,
                 None,
-                f"[files] {key}: could not be read as CSV ({str(exc).splitlines()[0]})",
+                f"[files] {key}: could not be read as CSV ({csv_error(str(exc))[1]})",
             )
         )
         return None
