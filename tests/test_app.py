@@ -3,6 +3,8 @@ empty one, and the figures it shows are the metrics engine's for the same filter
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -428,3 +430,22 @@ def test_a_chart_with_nothing_to_show_says_so_instead_of_empty_axes(monkeypatch,
     # A withheld count (1 to K-1) is something: the chart is drawn, the count as c.
     small = disclosure.publish(pd.DataFrame({"group": ["a"], "n": [3]}), {"n": "count"}, 6)
     assert small.frame["n"].isna().all() and not _nothing_to_chart(small)
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_equality_compares_a_family_share_by_deprivation_only(monkeypatch, sample_db, public):
+    if public:
+        monkeypatch.setenv("EHTS_PUBLIC", "1")
+    at = app(monkeypatch, sample_db)
+    at.switch_page("pages/equality.py").run()
+    at.selectbox(key="equality_measure").set_value("families_multiple_needs_rate").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("compared by deprivation only" in m.value for m in at.markdown)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    title = [s["layout"]["title"]["text"].replace("<br>", " ") for s in specs]
+    drawn = [
+        s for s, t in zip(specs, title, strict=True) if "Families with multiple needs, by" in t
+    ]
+    assert len(drawn) == 1
+    assert drawn[0]["layout"]["title"]["text"].replace("<br>", " ").endswith("deprivation decile")
+    assert any(t.get("name", "").startswith("All families") for t in drawn[0]["data"])
