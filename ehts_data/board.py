@@ -558,7 +558,9 @@ def matrix_download(matrix: disclosure.Published, card: Registry) -> disclosure.
         "level",
     ]
     kinds = {c: kind for c, kind in matrix.kinds.items() if c != "value"}  # mixed: see unit
-    return disclosure.Published(frame, matrix.hidden, kinds, matrix.k)[columns]
+    published = disclosure.Published(frame, matrix.hidden, kinds, matrix.k)[columns]
+    # A RAG rating or a comparison would narrow a withheld value to a band.
+    return published.derived(["rag", "versus", "level"])
 
 
 def matrix_published(
@@ -649,7 +651,8 @@ def funnel_published(
     matrix does not show is withheld. Compared by hub they are published on their own."""
     frame = points[["name", "numerator", "denominator", "value", "position"]].reset_index(drop=True)
     if by != "locality" or matrix.k is None:
-        return disclosure.publish(frame, FUNNEL_KINDS, matrix.k)
+        # A position against the limits would narrow a withheld value to a band.
+        return disclosure.publish(frame, FUNNEL_KINDS, matrix.k).derived(["position"], "value")
     rows = (matrix.frame["kpi"] == kpi_id).to_numpy()
     ids = matrix.frame.loc[rows, "locality_id"]
     hidden = pd.DataFrame(index=frame.index)
@@ -657,7 +660,8 @@ def funnel_published(
         decided = dict(zip(ids, matrix.hidden.loc[rows, col], strict=True))
         hidden[col] = [bool(decided.get(g, True)) for g in points["group"]]
         frame[col] = frame[col].astype(float).where(~hidden[col])
-    return disclosure.Published(frame, hidden, dict(FUNNEL_KINDS), matrix.k)
+    published = disclosure.Published(frame, hidden, dict(FUNNEL_KINDS), matrix.k)
+    return published.derived(["position"], "value")
 
 
 def funnel_points(
@@ -698,15 +702,24 @@ def spc_figure(series: disclosure.Published, result: scorecard.SpcResult, kpi, p
     )
 
 
+def funnel_centre(plot: dict, kpi, k: int | None) -> disclosure.Checked | None:
+    """The authority's value a funnel plot is centred on, as the KPI's tile publishes it: None
+    when withheld (its limits, centred on it, would give it away too)."""
+    return disclosure.checked(
+        kpi.kind, plot["centre"], plot["centre_numerator"], plot["centre_denominator"], k
+    )
+
+
 def funnel_figure(points: disclosure.Published, plot: dict, kpi, by: str, period: Period):
     """The funnel plot of a rate KPI's localities or hubs (funnel_published points) against
-    the authority, as the Scorecard and the board pack draw it."""
+    the authority, as the Scorecard and the board pack draw it (only with a funnel_centre)."""
+    centre = funnel_centre(plot, kpi, points.k)
     return charts.funnel(
         points,
         plot["limits"],
-        plot["centre"],
+        centre,
         title=f"{kpi.title} by {by}, {period.label}, against the authority "
-        f"({formatting.of_kind(kpi.kind, plot['centre'])})",
+        f"({formatting.of_kind(kpi.kind, centre)})",
         x_title=f"Size ({funnel_unit(kpi)})",
         y_title=kpi.title,
         kind=kpi.kind,
@@ -963,8 +976,11 @@ def _pack_funnels(
             continue
         plot = scorecard.funnel(con, kpi, period, "locality")
         points = funnel_points(plot, names, matrix, kpi.id, "locality")
-        if plot["centre"] is None or points.empty:
-            parts.append(f'<p class="note">{html.escape(kpi.title)}: no values to compare.</p>')
+        if funnel_centre(plot, kpi, points.k) is None or points.empty:
+            parts.append(
+                f'<p class="note">{html.escape(kpi.title)}: no values to compare (or the '
+                "authority's value is withheld).</p>"
+            )
             continue
         figure = funnel_figure(points, plot, kpi, "locality", period)
         parts.append(_figure_html(figure, f"pack-funnel-{kpi.id}", height=300))

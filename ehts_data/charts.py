@@ -16,7 +16,7 @@ import plotly.io as pio
 
 from ehts_data import kinds
 from ehts_data.contract import minimal_geojson
-from ehts_data.disclosure import Published
+from ehts_data.disclosure import Checked, Published
 from ehts_data.kinds import Col
 from ehts_data.text import for_plotly
 
@@ -244,10 +244,15 @@ def _ring(fig: go.Figure, xs, ys, name, label=None) -> None:
 
 
 def _reference_frame(reference) -> tuple[pd.DataFrame | None, bool]:
-    """A reference given as a frame (published or not); a number is no frame."""
+    """A reference given as a frame (published or not); a number is no frame, and counts as
+    published only when it is a disclosure.Checked one (or there is none)."""
     if isinstance(reference, Published | pd.DataFrame):
         return _data(reference)
-    return None, True
+    return None, _checked(reference)
+
+
+def _checked(value) -> bool:
+    return value is None or isinstance(value, Checked)
 
 
 def bar(
@@ -587,8 +592,10 @@ def intervals(
     chosen = df[df[y] == highlight] if highlight is not None else df.iloc[0:0]
     # Ranked rows have no labels: the chosen one is written beside its ring.
     _ring(fig, chosen[value], _shown(chosen[y]), highlight, _shown(chosen[y]) if ranked else None)
+    published = published and _checked(reference)
     _reference_line(fig, reference, reference_label, axis="x", value_format=hover_format)
     if place_reference is not None:
+        published = published and _checked(place_reference[1])
         _reference_line(
             fig,
             place_reference[1],
@@ -728,6 +735,7 @@ def locality_map(
     value_format, _ = _formats(kind, value_format, ",.0f")
     hover_format = kind.hover_format if kind else ",.1f"
     areas, published = _data(areas)
+    published = published and _checked(reference)
     # A store loaded before ingest stripped GeoJSON properties may still hold them.
     geojson = None if geojson is None else minimal_geojson(geojson.get("features") or [], key)
     if geojson is not None and key != "locality_id":
@@ -1084,6 +1092,7 @@ def funnel(
         colour="#555555",
         width=1.5,
     )
+    published = published and _checked(centre)
     _reference_line(fig, centre, centre_label, axis="y", value_format=fmt, dash="solid")
     marks = {
         "within limits": ("circle", "#8C8C8C"),

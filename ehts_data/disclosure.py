@@ -182,6 +182,25 @@ def withheld(kind: str, value, numerator=None, denominator=None, k: int = DEFAUL
     return None
 
 
+class Checked(float):
+    """One figure that may be shown: it passed `withheld`, or was read from a published
+    frame. A chart drawn in publication mode takes a single reference value (a whole
+    authority's line) only as a Checked number: a raw one could be a count from 1 to K-1, or
+    give one back (a share times its published denominator)."""
+
+
+def checked(
+    kind: str, value, numerator=None, denominator=None, k: int | None = DEFAULT_K
+) -> Checked | None:
+    """The figure as it may be shown (k None: everything may), or None when it is withheld
+    or missing."""
+    if value is None or pd.isna(value):
+        return None
+    if k is not None and withheld(kind, value, numerator, denominator, k):
+        return None
+    return Checked(value)
+
+
 # ---- One set of base cells per publication, suppressed once (cross-table consistency) ----
 Key = tuple  # (measure, (dimension, value), ...) with the pairs sorted by dimension
 
@@ -410,6 +429,25 @@ class Published:
     @property
     def empty(self) -> bool:
         return self.frame.empty
+
+    def figure(self, column: str, where=None) -> Checked | None:
+        """The value of `column` in the first row `where` (a boolean mask; None: the first
+        row) selects, as one figure that may be shown on its own (a reference line): None when
+        withheld or missing."""
+        found = self.frame[column] if where is None else self.frame.loc[where, column]
+        if found.empty or pd.isna(found.iloc[0]):
+            return None
+        return Checked(found.iloc[0])
+
+    def derived(self, columns: list[str], source: str | None = None) -> Published:
+        """`columns` worked out from other values (a RAG rating, a funnel position) left empty
+        wherever `source` (by default any value of the row) is withheld: they would narrow the
+        hidden value down."""
+        hidden = self.row_hidden() if source is None else self.hidden[source]
+        frame = self.frame.copy()
+        for column in columns:
+            frame[column] = frame[column].where(~hidden.to_numpy())
+        return Published(frame, self.hidden, self.kinds, self.k)
 
     def row_hidden(self) -> pd.Series:
         """True for rows with any withheld value."""

@@ -716,15 +716,19 @@ def funnel(
     con: duckdb.DuckDBPyConnection, kpi: Kpi, period: Period, by: Literal["locality", "hub"]
 ) -> dict:
     """Units (localities or hubs) of a rate KPI against the authority's value with 95% and
-    99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None}."""
+    99.8% control limits: {'points': DataFrame, 'limits': DataFrame, 'centre': float|None,
+    'centre_numerator', 'centre_denominator'}."""
     if not (kpi.metric and kpi.has_interval):
         raise ValueError(f"{kpi.title}: a funnel plot needs a share or a rate per 10,000")
-    return stats.funnel(
+    reading = _metric_reading(con, kpi, period, ALL)
+    plot = stats.funnel(
         metrics.compute(con, kpi.metric.split(":")[0], period, by),
         kpi.metric,
-        _metric_reading(con, kpi, period, ALL).value,
+        reading.value,
         kpi.kind,
     )
+    # What the centre rests on, for publication (board.funnel_centre).
+    return plot | {"centre_numerator": reading.numerator, "centre_denominator": reading.denominator}
 
 
 # --- Statistical process control ---------------------------------------------------------------

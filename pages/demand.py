@@ -62,7 +62,7 @@ by_locality = ui.publish(
     {"value_requests": "count", "denominator": "public", "value_rate": "per_10k"},
 )
 # The authority's rate as published: every reference to it on this page reads this.
-centre = by_locality.frame.loc[by_locality.frame["group"] == "all", "value_rate"].iloc[0]
+centre = by_locality.figure("value_rate", by_locality.frame["group"] == "all")
 RATE = (
     Col(
         "locality",
@@ -267,7 +267,10 @@ if not area_table.empty:
     locality_rate = None
     if f.scope.locality:
         mine = ui.get(metrics.compute, "requests_per_10k", f.period, "none", place_scope)
-        locality_rate = (names.get(f.scope.locality, f.scope.locality), mine["value"].iloc[0])
+        locality_rate = (
+            names.get(f.scope.locality, f.scope.locality),
+            ui.published_value(mine, "per_10k"),
+        )
     chosen_catchment = ui.chosen_catchment()
     left, right = st.columns(2)
     with left:
@@ -318,7 +321,7 @@ if not area_table.empty:
             points = ui.publish(
                 points[["group", "name", "numerator", "denominator", "value", "position"]],
                 {"numerator": "count", "denominator": "public", "value": "per_10k"},
-            )
+            ).derived(["position"], "value")
             event = ui.chart(
                 charts.funnel(
                     points,
@@ -440,7 +443,7 @@ with left:
     waits = ui.publish(waits[["Where", *WAIT_KINDS]], WAIT_KINDS)
     authority_wait = ui.whole_authority(explore.request_to_start, "none", f.period)
     if authority_wait is not None:
-        authority_wait = ui.publish(authority_wait[list(WAIT_KINDS)], WAIT_KINDS).frame
+        authority_wait = ui.publish(authority_wait[list(WAIT_KINDS)], WAIT_KINDS)
     WAITS = (
         Col("Where", "Where", axis="Hub catchment" if wait_by == "catchment" else "Hub or team"),
         Col("episodes", "Episodes from a request", COUNT),
@@ -461,9 +464,7 @@ with left:
             title="Days from request to support, by "
             + ("catchment" if wait_by == "catchment" else "lead hub"),
             horizontal=True,
-            reference=None
-            if authority_wait is None or authority_wait.empty
-            else authority_wait["median_days"].iloc[0],
+            reference=None if authority_wait is None else authority_wait.figure("median_days"),
         ),
         waits,
         "demand_request_to_start",

@@ -27,13 +27,13 @@ kind = metric.kind
 counted = "families" if metric.counts == "families" else "children"
 profile = ui.get(equality.profile, measure, f.period, f.scope, k)
 whole = ui.get(metrics.compute, measure, f.period, "none", f.scope)
-reference = whole["value"].iloc[0]
+reference = ui.published_value(whole, kind)
 # With a place chosen, its own value (dotted) beside the whole authority's (dashed).
 authority_value = ui.authority(metrics.compute, measure, f.period, "none")
 place_reference = None
 if authority_value is not None:
     place_reference = (f"{f.place_name}, all {counted}", reference)
-    reference = authority_value["value"].iloc[0]
+    reference = ui.published_value(authority_value, kind)
 
 st.subheader(f"{metric.title}: groups that differ from the rest")
 st.markdown(

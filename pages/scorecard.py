@@ -115,8 +115,8 @@ if kinds.of(funnel_kpi.kind).per_population and by == "hub":
 else:
     plot = ui.get(scorecard.funnel, funnel_kpi, f.period, by)
     points = board.funnel_points(plot, names[by], matrix, funnel_kpi.id, by)
-    if plot["centre"] is None or points.empty:
-        st.info("No values to compare for this period.")
+    if board.funnel_centre(plot, funnel_kpi, points.k) is None or points.empty:
+        st.info("No values to compare for this period (or the authority's value is withheld).")
     else:
         ui.chart(
             board.funnel_figure(points, plot, funnel_kpi, by, f.period),

@@ -449,3 +449,34 @@ def test_equality_compares_a_family_share_by_deprivation_only(monkeypatch, sampl
     assert len(drawn) == 1
     assert drawn[0]["layout"]["title"]["text"].replace("<br>", " ").endswith("deprivation decile")
     assert any(t.get("name", "").startswith("All families") for t in drawn[0]["data"])
+
+
+def test_public_reference_lines_and_funnels_follow_the_tiles_rule(monkeypatch, sample_db):
+    # Targeted support, 1-14 August 2024: 3 step-ups of 32 closures. The tiles show c and 32;
+    # the Steps charts' authority line once read 9.4% (3 / 32) and the Scorecard's funnel
+    # was centred, and titled, on it.
+    monkeypatch.setenv("EHTS_PUBLIC", "1")
+    at = app(
+        monkeypatch, sample_db, start="2024-08-01", end="2024-08-14", service="targeted_support"
+    )
+    with store.connect(sample_db) as con:
+        whole = metrics.compute(
+            con,
+            "step_up_rate",
+            periods.custom(periods.date(2024, 8, 1), periods.date(2024, 8, 14)),
+            scope=Scope(service="targeted_support"),
+        ).iloc[0]
+    assert (whole["numerator"], whole["denominator"]) == (3, 32)
+    at.switch_page("pages/steps.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    names = [
+        t.get("name") or ""
+        for c in at.get("plotly_chart")
+        for t in json.loads(c.proto.spec)["data"]
+    ]
+    assert not [n for n in names if n.startswith(f"{charts.AUTHORITY}: 9.4%")]
+    at.query_params["funnel_kpi"] = "step_up"
+    at.switch_page("pages/scorecard.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert not [s for s in specs if "9.4%" in s["layout"].get("title", {}).get("text", "")]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ehts_data import disclosure
+from ehts_data import charts, disclosure
 from ehts_data.disclosure import CONFIDENTIAL, crosstab_lines, suppress_crosstab, suppress_lines
 
 
@@ -250,3 +250,52 @@ def test_the_exact_check_finds_what_single_line_differencing_misses():
     relations = [(line[-1], line[:-1]) for line in lines]
     assert disclosure.recoverable(mask, lines) == []
     assert disclosure.determined(full.ravel(), mask, relations) == [1 * 5 + 2]
+
+
+def test_a_single_figure_is_checked_by_the_tiles_rule():
+    # 3 step-ups of 32 closures: the share would give the 3 back beside the published 32.
+    assert disclosure.checked("share", 3 / 32, 3, 32, k=6) is None
+    assert disclosure.checked("share", 30 / 320, 30, 320, k=6) == pytest.approx(0.09375)
+    assert isinstance(disclosure.checked("share", 0.5, 3, 6, k=None), disclosure.Checked)
+    assert disclosure.checked("share", None, 0, 0) is None
+
+
+def test_a_chart_with_a_raw_reference_number_is_not_published():
+    frame = disclosure.publish(
+        pd.DataFrame({"place": ["a", "b"], "share": [0.5, 0.25]}), {"share": "share"}, 6
+    )
+    for reference, published in (
+        (0.09375, False),
+        (disclosure.Checked(0.09375), True),
+        (None, True),
+    ):
+        bar = charts.bar(frame, "place", "share", title="t", reference=reference)
+        dots = charts.intervals(
+            frame,
+            "place",
+            "share",
+            "share",
+            "share",
+            title="t",
+            place_reference=("here", reference),
+        )
+        assert charts.is_published(bar) is published
+        assert charts.is_published(dots) is published
+
+
+def test_values_worked_out_from_a_withheld_one_are_left_empty():
+    # A funnel position or a RAG rating narrows a withheld count to a band.
+    # 3 is withheld, and 40 with it (the column's total is known); 50 is shown.
+    frame = pd.DataFrame(
+        {
+            "numerator": [3, 40, 50],
+            "denominator": [120, 130, 140],
+            "position": ["outside", "within", "within"],
+        }
+    )
+    published = disclosure.publish(frame, {"numerator": "count", "denominator": "denominator"}, 6)
+    shown = published.derived(["position"], "numerator").frame
+    assert shown["position"].isna().tolist() == [True, True, False]
+    assert published.figure("denominator") == 120
+    assert published.figure("numerator") is None
+    assert published.figure("numerator", published.frame["denominator"] == 140) == 50

@@ -697,6 +697,15 @@ def test_the_funnel_by_locality_hides_what_the_locality_matrix_hides(sample_db):
             )
             for group, hidden in zip(points["group"], funnel.hidden["numerator"], strict=True):
                 assert hidden == in_matrix.get(group, True), (kpi.id, group)
+            # A position against the limits would narrow a withheld value to a band.
+            assert funnel.frame.loc[funnel.hidden["value"], "position"].isna().all()
+        # So would a RAG rating or a comparison with the authority in the matrix's download:
+        # Westbrook's step-ups (15 of 140) were withheld but rated amber, which only 15 fits.
+        download = board.matrix_download(matrix, CARD)
+        withheld = matrix.row_hidden()
+        assert withheld.any()
+        assert download.frame.loc[withheld, ["rag", "versus", "level"]].isna().all().all()
+        assert download.frame.loc[~withheld, "rag"].notna().any()
 
 
 # --- What the board acts on: exceptions, commentary, drill-through, empty periods ---------
@@ -920,7 +929,8 @@ def test_board_pack_funnel_and_spc_charts_withhold_small_numbers(sample_db):
     spc = figures["pack-spc-step_up"]["data"]
     values = [t for t in spc if t.get("name") != "Target"]  # the target is the board's
     assert values and all(pd.isna(_numbers(t.get("y", []))).all() for t in values)
-    funnel = figures["pack-funnel-step_up"]["data"]
-    drawn = [t for t in funnel if t.get("mode", "").startswith("markers")]
-    assert drawn == []  # no locality's point is drawn
+    # No funnel at all: its centre is the authority's value, which its limits give away too
+    # (the title once printed it beside a withheld tile).
+    assert not [name for name in figures if name.startswith("pack-funnel-")]
+    assert "no values to compare (or the authority" in page
     assert "<" not in "".join(re.findall(r'class="ehts-figure"[^>]*>(.*?)</script>', page))

@@ -10,7 +10,7 @@ from ehts_data.kinds import Col
 from ehts_data.ui import auth
 from ehts_data.ui.data import get
 from ehts_data.ui.filters import filters
-from ehts_data.ui.layout import chart, publish
+from ehts_data.ui.layout import chart, publish, published_value
 
 # A share's numbers in its chart's table: what it counts, out of what, and the share.
 SHARE_COLUMNS = (
@@ -139,7 +139,7 @@ def shares_by_group(rates: dict[str, tuple[str, str]], key: str) -> None:
                         share,
                         title=f"{title}, by {'hub catchment' if by == 'catchment' else by}",
                         horizontal=True,
-                        reference=authority_value["value"].iloc[0],
+                        reference=published_value(authority_value, "share"),
                         highlight=names[by].get(chosen) if by == compare_by else None,
                     ),
                     df,

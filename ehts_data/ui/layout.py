@@ -100,6 +100,17 @@ def publish(df: pd.DataFrame, kinds: dict[str, str], *, lines=((),)) -> disclosu
     return disclosure.publish(df, kinds, threshold(), lines=lines)
 
 
+def published_value(result: pd.DataFrame, kind: str) -> disclosure.Checked | None:
+    """A metric result's first value as one published figure (a whole authority's reference
+    line), by the tiles' rule: None when it is withheld in publication mode."""
+    if result.empty:
+        return None
+    row = result.iloc[0]
+    return disclosure.checked(
+        kind, row["value"], row.get("numerator"), row.get("denominator"), threshold()
+    )
+
+
 def internal_only() -> None:
     """Stop a page that is not part of the published dashboard."""
     if is_public():
