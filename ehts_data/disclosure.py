@@ -257,7 +257,9 @@ class Cells:
         values = np.asarray(self.values, dtype=float)
         lines = [[t, *parts] for t, parts in self.relations]
         mask, self.primary, self.secondary = suppress_lines(values, lines, k, self.fixed)
-        while found := determined(values, mask, self.relations):
+        while found := determined(values, mask, self.relations) or pinned(
+            values, mask, self.relations
+        ):
             cell = found[0]
             # Hide the smallest published count of a line through the cell; when all of
             # those are hidden already, of a line joined to it through hidden counts. Prefer
@@ -348,6 +350,62 @@ def determined(
             if rest == len(secret):
                 out.update(secret)
     return sorted(out)
+
+
+def pinned(
+    values: np.ndarray, mask: np.ndarray, relations: list[tuple[int, list[int]]]
+) -> list[int]:
+    """Hidden cells held to one whole number by the relations once every 'c' is known to be
+    at least 1 (zero is shown): what `determined` finds, and also what only small values can
+    make, across relations (two rows and a column that leave two c's adding up to 2: each
+    is 1). A linear programme per group of hidden cells joined by relations gives each cell's
+    least and greatest value; less than 1 apart, the cell has one possible value."""
+    from scipy.optimize import linprog  # only where cells are hidden together
+
+    hidden = np.flatnonzero(mask)
+    if len(hidden) < 2:
+        return []
+    equations = []  # (hidden cells with coefficients, right-hand side)
+    for total, parts in relations:
+        row = {i: 1.0 for i in parts if mask[i]}
+        if mask[total]:
+            row[total] = row.get(total, 0.0) - 1.0
+        row = {i: v for i, v in row.items() if v}
+        if row:
+            known = sum(values[i] for i in parts if not mask[i])
+            equations.append((row, (0.0 if mask[total] else values[total]) - known))
+    out = []
+    for group in _joined([set(row) for row, _ in equations]):
+        if len(group) < 2:
+            continue
+        cells = sorted(group)
+        at = {c: j for j, c in enumerate(cells)}
+        rows = [(row, rhs) for row, rhs in equations if set(row) <= group]
+        a = np.zeros((len(rows), len(cells)))
+        for r, (row, _) in enumerate(rows):
+            for c, v in row.items():
+                a[r, at[c]] = v
+        b = np.array([rhs for _, rhs in rows])
+        for j, cell in enumerate(cells):
+            aim = np.zeros(len(cells))
+            aim[j] = 1.0
+            low = linprog(aim, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+            high = linprog(-aim, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+            if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
+                out.append(int(cell))
+    return out
+
+
+def _joined(groups: list[set[int]]) -> list[set[int]]:
+    """The groups merged wherever they share a member."""
+    merged: list[set[int]] = []
+    for group in groups:
+        touching = [m for m in merged if m & group]
+        for m in touching:
+            merged.remove(m)
+            group = group | m
+        merged.append(set(group))
+    return merged
 
 
 def _unit_rows(rows: list[dict[int, Fraction]]) -> list[int]:

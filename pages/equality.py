@@ -235,18 +235,10 @@ published = ui.publish(view.drop(columns="group"), FAMILY_KINDS)
 # With a place chosen, the whole authority's average group (locality, catchment or decile).
 average = ui.authority(equality.family_view_per_group, f.period, family_by)
 if average is not None:
-    average = (
-        ui.publish(
-            average,
-            {
-                "families_with_requests": "summary",
-                "families_supported": "summary",
-                "groups": "public",
-            },
-        )
-        .frame["families_supported"]
-        .iloc[0]
-    )
+    average = ui.publish(
+        average,
+        {"families_with_requests": "summary", "families_supported": "summary", "groups": "public"},
+    ).figure("families_supported")
 group = Col("Group", "Group", axis="")
 FAMILIES = (
     group,

@@ -299,3 +299,50 @@ def test_values_worked_out_from_a_withheld_one_are_left_empty():
     assert published.figure("denominator") == 120
     assert published.figure("numerator") is None
     assert published.figure("numerator", published.frame["denominator"] == 140) == 50
+
+
+def test_small_counts_that_only_ones_could_make_are_found_across_relations():
+    # Two rows and a column of a decision table: a + b = 76, c + d = 32, a + c = 106, so
+    # b + d = 2. No one relation gives a cell, but b and d are 'c' (at least 1): each is 1,
+    # and a = 75, c = 31 follow. The reader's linear programme finds them; the row-space
+    # check alone does not.
+    values = np.array([75.0, 1.0, 31.0, 1.0, 76.0, 32.0, 106.0])
+    a, b, c, d, t1, t2, t3 = range(7)
+    relations = [(t1, [a, b]), (t2, [c, d]), (t3, [a, c])]
+    mask = np.array([True, True, True, True, False, False, False])
+    assert disclosure.determined(values, mask, relations) == []
+    assert disclosure.pinned(values, mask, relations) == [a, b, c, d]
+    # With e (a third column, 40 and 10) hidden too, b + d is no longer tied to 2.
+    wider = np.array([75.0, 1.0, 31.0, 1.0, 116.0, 42.0, 106.0, 40.0, 10.0])
+    e1, e2 = 7, 8
+    relations = [(t1, [a, b, e1]), (t2, [c, d, e2]), (t3, [a, c])]
+    mask = np.array([True, True, True, True, False, False, False, True, True])
+    assert disclosure.pinned(wider, mask, relations) == []
+
+
+def test_suppression_leaves_no_count_that_only_ones_could_make():
+    cells = disclosure.Cells()
+    grid = {("N", "TS"): 75, ("N", "U"): 1, ("W", "TS"): 31, ("W", "U"): 1}
+    grid |= {("N", "EH"): 239, ("W", "EH"): 93, ("R", "TS"): 63, ("R", "U"): 0, ("R", "EH"): 171}
+    keys = {
+        cell: cells.count(disclosure.key("requests", place=cell[0], decision=cell[1]), v)
+        for cell, v in grid.items()
+    }
+    for place in "NWR":
+        parts = [keys[(place, x)] for x in ("TS", "U", "EH")]
+        total = cells.count(
+            disclosure.key("requests", place=place),
+            sum(grid[(place, x)] for x in ("TS", "U", "EH")),
+        )
+        cells.total(total, parts)
+    for decision in ("TS", "U", "EH"):
+        parts = [keys[(p, decision)] for p in "NWR"]
+        total = cells.count(
+            disclosure.key("requests", decision=decision), sum(grid[(p, decision)] for p in "NWR")
+        )
+        cells.total(total, parts)
+    mask = cells.suppress(6)
+    values = np.asarray(cells.values)
+    assert mask[cells.index[keys[("N", "U")]]] and mask[cells.index[keys[("W", "U")]]]
+    assert disclosure.determined(values, mask, cells.relations) == []
+    assert disclosure.pinned(values, mask, cells.relations) == []
