@@ -115,9 +115,10 @@ def summary(frame: pd.DataFrame, metric_id: str) -> list[str]:
     )
     for row in frame[frame["differs"].notna()].itertuples():
         title = BREAKDOWN_TITLES[row.breakdown].split(" (")[0].lower()
-        group = row.group
+        # A decile's label names its breakdown already ("Decile 1 (most deprived)").
+        group = row.group if row.breakdown == "imd_decile" else f"{row.group} ({title})"
         sentences.append(
-            f"{group} ({title}): {row.ratio:.2f} times the rest (95% interval "
+            f"{group}: {row.ratio:.2f} times the rest (95% interval "
             f"{row.ratio_lower:.2f} to {row.ratio_upper:.2f}), significantly {row.differs}."
         )
     return sentences or [

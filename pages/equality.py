@@ -72,12 +72,13 @@ PROFILE = (
     Col("ratio_upper", "Ratio to"),
     Col("differs", "Differs"),
 )
-columns = st.columns(2)
 shown = [(by, t) for by, t in equality.BREAKDOWN_TITLES.items() if by in metric.breakdowns]
+# One breakdown (a family share's deciles) takes the page's width.
+columns = st.columns(2) if len(shown) > 1 else [st.container()]
 for i, (by, title) in enumerate(shown):
     part = profile[profile["breakdown"] == by].drop(columns="breakdown")
     if part["value"].isna().all():
-        with columns[i % 2]:
+        with columns[i % len(columns)]:
             st.markdown(
                 f"**{metric.title}, by {title.split(' (')[0].lower()}**: no value for any group "
                 + (
@@ -89,7 +90,7 @@ for i, (by, title) in enumerate(shown):
         continue
     part["Group"] = part["group"].map(lambda g, by=by: equality.group_label(by, g))
     part = ui.publish(part, PROFILE_KINDS)
-    with columns[i % 2]:
+    with columns[i % len(columns)]:
         ui.chart(
             charts.intervals(
                 part,
