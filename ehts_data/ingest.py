@@ -10,6 +10,7 @@ database; an ingest only appends its own row of history there.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import math
@@ -159,8 +160,23 @@ class _Collector:
         key = (file, column, reason)
         self.summary[key] = self.summary.get(key, 0) + count
 
-    def error(self, warnings: list[str]) -> IngestError:
-        return IngestError(self.problems, self.total, self.summary, warnings)
+    def error(self, warnings: list[str], source: Path | None = None) -> IngestError:
+        """The error to raise; with the extract's folder, each CSV problem's row is the
+        file's own row, counting blank lines (which reading skips)."""
+        problems = self.problems
+        if source is not None:
+            asked: dict[str, set[int]] = {}
+            for p in problems:
+                if p.row is not None and p.file.endswith(".csv"):
+                    asked.setdefault(p.file, set()).add(p.row)
+            rows = {f: _file_rows(source / f, wanted) for f, wanted in asked.items()}
+            problems = [
+                dataclasses.replace(p, row=rows[p.file].get(p.row, p.row))
+                if p.file in rows and p.row is not None
+                else p
+                for p in problems
+            ]
+        return IngestError(problems, self.total, self.summary, warnings)
 
     def add(self, problem: Problem, count: int = 1) -> None:
         self._count(problem.file, problem.column, problem.reason, count)
@@ -177,6 +193,38 @@ class _Collector:
 
     def room(self) -> int:
         return max(self.cap - len(self.problems), 0)
+
+
+def _file_rows(path: Path, records: set[int]) -> dict[int, int]:
+    """For record numbers as reading gives them (rowid + 2: the header is 1), the file's row
+    as a spreadsheet shows it, blank lines counted: empty when the file has no blank line
+    (the numbers are the rows then). Parsed only as far as the last one asked."""
+    if not _has_blank_line(path):
+        return {}
+    mapping, record, last = {}, 0, max(records)
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for row, cells in enumerate(csv.reader(handle), start=1):
+                if cells:
+                    record += 1
+                    if record in records:
+                        mapping[record] = row
+                    if record >= last:
+                        break
+    except (OSError, csv.Error):
+        return {}
+    return mapping
+
+
+def _has_blank_line(path: Path) -> bool:
+    tail = b""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            text = tail + block
+            if b"\n\n" in text or b"\n\r\n" in text:
+                return True
+            tail = text[-2:]
+    return False
 
 
 def _shown(value) -> str | None:
@@ -886,7 +934,7 @@ def ingest(
             con.execute("checkpoint")
             con.close()
             if problems.total:
-                raise problems.error(warnings)
+                raise problems.error(warnings, source)
             progress("making the new extract current", 0.995)
             version = store.install(target, building, result.fingerprint, result.ingest_id)
         except BaseException:

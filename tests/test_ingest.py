@@ -816,3 +816,17 @@ def test_dates_outside_the_years_a_service_could_hold_are_refused(tmp_path, load
     problem = only(rejected(tmp_path, loaded_store, requests__csv=requests))
     assert (problem.file, problem.row, problem.column) == ("requests.csv", 2, "received_date")
     assert "from 1990-01-01 to 2100-12-31" in problem.reason
+
+
+def test_rows_are_the_files_own_rows_when_it_has_blank_lines(tmp_path, loaded_store):
+    # Reading skips blank lines; a spreadsheet (and the person fixing the file) counts them.
+    db, _ = loaded_store
+    bad = write_extract(tmp_path / "bad")
+    (bad / "localities.csv").write_text(
+        'locality_id,locality_name\nL1,North\n\n\nL2,"So\nuth"\n\nL3\x07,Bad\n', encoding="utf-8"
+    )
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db)
+    problem = next(p for p in info.value.problems if p.column == "locality_id")
+    # Row 1 the header, 2 L1, 3 and 4 blank, 5 L2 (its name over two lines), 6 blank, 7 L3.
+    assert (problem.file, problem.row) == ("localities.csv", 7)
