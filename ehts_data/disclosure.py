@@ -352,6 +352,12 @@ def determined(
     return sorted(out)
 
 
+# A group of hidden cells joined by relations is solved as one linear programme per cell
+# that a few vertices leave in doubt; larger groups are left to `determined`.
+PINNED_CELLS_AT_MOST = 2000
+UNBOUNDED = 1e9
+
+
 def pinned(
     values: np.ndarray, mask: np.ndarray, relations: list[tuple[int, list[int]]]
 ) -> list[int]:
@@ -360,8 +366,6 @@ def pinned(
     make, across relations (two rows and a column that leave two c's adding up to 2: each
     is 1). A linear programme per group of hidden cells joined by relations gives each cell's
     least and greatest value; less than 1 apart, the cell has one possible value."""
-    from scipy.optimize import linprog  # only where cells are hidden together
-
     hidden = np.flatnonzero(mask)
     if len(hidden) < 2:
         return []
@@ -376,24 +380,55 @@ def pinned(
             equations.append((row, (0.0 if mask[total] else values[total]) - known))
     out = []
     for group in _joined([set(row) for row, _ in equations]):
-        if len(group) < 2:
+        rows = [(row, rhs) for row, rhs in equations if set(row) <= group]
+        # One equation alone pins its cells only when they sum to their number, which
+        # `determined` checks; a group too large to solve cell by cell is left to it too.
+        if len(group) < 2 or len(rows) < 2 or len(group) > PINNED_CELLS_AT_MOST:
             continue
         cells = sorted(group)
         at = {c: j for j, c in enumerate(cells)}
-        rows = [(row, rhs) for row, rhs in equations if set(row) <= group]
         a = np.zeros((len(rows), len(cells)))
         for r, (row, _) in enumerate(rows):
             for c, v in row.items():
                 a[r, at[c]] = v
         b = np.array([rhs for _, rhs in rows])
-        for j, cell in enumerate(cells):
+
+        # A few vertices first (all up, all down, random directions): a cell that differs
+        # between them is not pinned. Only the others get their own least and greatest.
+        spread = np.random.default_rng(0)
+        aims = [np.ones(len(cells)), -np.ones(len(cells))]
+        aims += [spread.normal(size=len(cells)) for _ in range(4)]
+        points = [x for x in (_vertex(aim, a, b) for aim in aims) if x is not None]
+        if not points:
+            continue
+        still = np.flatnonzero(np.ptp(np.array(points), axis=0) < 1 - 1e-6)
+        # Then push the cells still in doubt up together, and down together, while that
+        # moves any of them.
+        while len(still):
+            aim = np.zeros(len(cells))
+            aim[still] = 1.0
+            found = [x for x in (_vertex(-aim, a, b), _vertex(aim, a, b)) if x is not None]
+            points += found
+            left = np.flatnonzero(np.ptp(np.array(points), axis=0) < 1 - 1e-6)
+            if len(left) == len(still):
+                break
+            still = left
+        for j in still:
             aim = np.zeros(len(cells))
             aim[j] = 1.0
-            low = linprog(aim, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-            high = linprog(-aim, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-            if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
-                out.append(int(cell))
+            low, high = _vertex(aim, a, b), _vertex(-aim, a, b)
+            if low is not None and high is not None and high[j] - low[j] < 1 - 1e-6:
+                out.append(int(cells[j]))
     return out
+
+
+def _vertex(aim: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """The hidden cells' values that minimise aim · x with a x = b and every cell from 1 to
+    UNBOUNDED (the bound keeps each programme bounded: a cell that reaches it is free)."""
+    from scipy.optimize import linprog
+
+    found = linprog(aim, A_eq=a, b_eq=b, bounds=(1, UNBOUNDED), method="highs")
+    return found.x if found.status == 0 else None
 
 
 def _joined(groups: list[set[int]]) -> list[set[int]]:

@@ -166,13 +166,14 @@ class _Collector:
         problems = self.problems
         if source is not None:
             asked: dict[str, set[int]] = {}
+            # A CSV reading error's row is already the file's own line.
             for p in problems:
-                if p.row is not None and p.file.endswith(".csv"):
+                if p.row is not None and p.file.endswith(".csv") and not _unreadable(p):
                     asked.setdefault(p.file, set()).add(p.row)
             rows = {f: _file_rows(source / f, wanted) for f, wanted in asked.items()}
             problems = [
                 dataclasses.replace(p, row=rows[p.file].get(p.row, p.row))
-                if p.file in rows and p.row is not None
+                if p.file in rows and p.row is not None and not _unreadable(p)
                 else p
                 for p in problems
             ]
@@ -193,6 +194,13 @@ class _Collector:
 
     def room(self) -> int:
         return max(self.cap - len(self.problems), 0)
+
+
+UNREADABLE = "could not be read as CSV"
+
+
+def _unreadable(problem: Problem) -> bool:
+    return problem.reason.startswith(UNREADABLE)
 
 
 def _file_rows(path: Path, records: set[int]) -> dict[int, int]:
@@ -343,7 +351,7 @@ def _stage(
         con.execute(sql, {"path": str(path), "columns": columns, "max_line": MAX_LINE_BYTES})
     except duckdb.Error as exc:
         row, reason = csv_error(str(exc))
-        problems.add(Problem(model.file, row, None, None, f"could not be read as CSV: {reason}"))
+        problems.add(Problem(model.file, row, None, None, f"{UNREADABLE}: {reason}"))
         return False
     return True
 
@@ -833,15 +841,21 @@ def _rings(polygon: object) -> list | None:
             if (
                 not isinstance(position, list)
                 or len(position) not in (2, 3)
-                or not all(
-                    isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n)
-                    for n in position
-                )
+                or not all(_finite(n) for n in position)
             ):
                 return None
             positions.append(position)
         rings.append(positions)
     return rings
+
+
+def _finite(n: object) -> bool:
+    if isinstance(n, bool) or not isinstance(n, int | float):
+        return False
+    try:
+        return math.isfinite(n)
+    except OverflowError:  # an integer of hundreds of digits
+        return False
 
 
 POLYGONS = ("Polygon", "MultiPolygon")

@@ -830,3 +830,25 @@ def test_rows_are_the_files_own_rows_when_it_has_blank_lines(tmp_path, loaded_st
     problem = next(p for p in info.value.problems if p.column == "locality_id")
     # Row 1 the header, 2 L1, 3 and 4 blank, 5 L2 (its name over two lines), 6 blank, 7 L3.
     assert (problem.file, problem.row) == ("localities.csv", 7)
+
+
+def test_a_reading_error_keeps_the_line_reading_gave_it_after_blank_lines(tmp_path, loaded_store):
+    # The error's line is already the file's own: it is not renumbered as a record.
+    db, _ = loaded_store
+    bad = write_extract(tmp_path / "bad")
+    (bad / "localities.csv").write_text(
+        "locality_id,locality_name\n\nL1,North\nL2,South,x\nL3,East\nL4,West\n", encoding="utf-8"
+    )
+    with pytest.raises(ingest.IngestError) as info:
+        ingest.ingest(bad, db)
+    assert (only(info.value).file, only(info.value).row) == ("localities.csv", 4)
+
+
+def test_a_coordinate_too_large_for_a_number_is_refused_not_a_traceback(tmp_path, loaded_store):
+    ring = "[[1" + "0" * 400 + ", 0], [1, 1], [0, 1], [0, 0]]"
+    text = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"locality_id": "L1"}, "geometry": {"type": "Polygon", "coordinates": [' + ring + "]}}]}"
+    )
+    problem = only(rejected(tmp_path, loaded_store, localities__geojson=text))
+    assert (problem.file, problem.column) == ("localities.geojson", "geometry")

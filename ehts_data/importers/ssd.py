@@ -1550,6 +1550,22 @@ def _copy_contract_columns(
         return None
 
 
+def _feature_shape(feature: dict, property_name: str) -> dict:
+    """A feature's geometry type and coordinates and its key property (ingest names a
+    feature without them)."""
+    geometry = feature.get("geometry")
+    properties = feature.get("properties")
+    return {
+        "type": "Feature",
+        "geometry": {"type": geometry.get("type"), "coordinates": geometry.get("coordinates")}
+        if isinstance(geometry, dict)
+        else None,
+        "properties": {property_name: properties.get(property_name)}
+        if isinstance(properties, dict)
+        else {},
+    }
+
+
 def _copy_shapes(
     con: duckdb.DuckDBPyConnection, key: str, source: Path, target: Path, report: Report
 ) -> int | None:
@@ -1558,17 +1574,7 @@ def _copy_shapes(
     property_name = "area_code" if target.name == contract.AREAS_GEOJSON_FILE else "locality_id"
     try:
         data = json.loads(source.read_text(encoding="utf-8-sig"))
-        features = [
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": feature["geometry"].get("type"),
-                    "coordinates": feature["geometry"].get("coordinates"),
-                },
-                "properties": {property_name: feature["properties"].get(property_name)},
-            }
-            for feature in data["features"]
-        ]
+        features = [_feature_shape(feature, property_name) for feature in data["features"]]
     except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
         report.problem(
             Problem(
