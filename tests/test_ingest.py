@@ -42,11 +42,16 @@ def _state(db):
         )
 
 
-def rejected(tmp_path, loaded_store, **files) -> ingest.IngestError:
-    """Ingest a bad extract over a good store; assert the store is unchanged."""
+def rejected(
+    tmp_path, loaded_store, raw: dict[str, bytes] | None = None, **files
+) -> ingest.IngestError:
+    """Ingest a bad extract over a good store; assert the store is unchanged. `raw` files are
+    written byte for byte (write_extract strips each line)."""
     db, _ = loaded_store
     before = _state(db)
     bad = write_extract(tmp_path / "bad", **files)
+    for name, data in (raw or {}).items():
+        (bad / name).write_bytes(data)
     with pytest.raises(ingest.IngestError) as info:
         ingest.ingest(bad, db)
     assert _state(db) == before
@@ -797,12 +802,8 @@ def test_geojson_keeps_only_a_geometrys_type_and_coordinates(load):
 def test_a_file_that_is_not_csv_gets_its_row_and_the_reason_in_words(
     tmp_path, loaded_store, localities, row, reason
 ):
-    db, _ = loaded_store
-    bad = write_extract(tmp_path / "bad")
-    (bad / "localities.csv").write_bytes(localities.encode("latin-1"))
-    with pytest.raises(ingest.IngestError) as info:
-        ingest.ingest(bad, db)
-    problem = only(info.value)
+    error = rejected(tmp_path, loaded_store, raw={"localities.csv": localities.encode("latin-1")})
+    problem = only(error)
     assert (problem.file, problem.row) == ("localities.csv", row)
     assert reason in problem.reason and "Possible fixes" not in problem.reason
 
@@ -820,28 +821,18 @@ def test_dates_outside_the_years_a_service_could_hold_are_refused(tmp_path, load
 
 def test_rows_are_the_files_own_rows_when_it_has_blank_lines(tmp_path, loaded_store):
     # Reading skips blank lines; a spreadsheet (and the person fixing the file) counts them.
-    db, _ = loaded_store
-    bad = write_extract(tmp_path / "bad")
-    (bad / "localities.csv").write_text(
-        'locality_id,locality_name\nL1,North\n\n\nL2,"So\nuth"\n\nL3\x07,Bad\n', encoding="utf-8"
-    )
-    with pytest.raises(ingest.IngestError) as info:
-        ingest.ingest(bad, db)
-    problem = next(p for p in info.value.problems if p.column == "locality_id")
+    text = 'locality_id,locality_name\nL1,North\n\n\nL2,"So\nuth"\n\nL3\x07,Bad\n'
+    error = rejected(tmp_path, loaded_store, raw={"localities.csv": text.encode()})
+    problem = next(p for p in error.problems if p.column == "locality_id")
     # Row 1 the header, 2 L1, 3 and 4 blank, 5 L2 (its name over two lines), 6 blank, 7 L3.
     assert (problem.file, problem.row) == ("localities.csv", 7)
 
 
 def test_a_reading_error_keeps_the_line_reading_gave_it_after_blank_lines(tmp_path, loaded_store):
     # The error's line is already the file's own: it is not renumbered as a record.
-    db, _ = loaded_store
-    bad = write_extract(tmp_path / "bad")
-    (bad / "localities.csv").write_text(
-        "locality_id,locality_name\n\nL1,North\nL2,South,x\nL3,East\nL4,West\n", encoding="utf-8"
-    )
-    with pytest.raises(ingest.IngestError) as info:
-        ingest.ingest(bad, db)
-    assert (only(info.value).file, only(info.value).row) == ("localities.csv", 4)
+    text = "locality_id,locality_name\n\nL1,North\nL2,South,x\nL3,East\nL4,West\n"
+    problem = only(rejected(tmp_path, loaded_store, raw={"localities.csv": text.encode()}))
+    assert (problem.file, problem.row) == ("localities.csv", 4)
 
 
 def test_a_coordinate_too_large_for_a_number_is_refused_not_a_traceback(tmp_path, loaded_store):
