@@ -1524,7 +1524,8 @@ def _copy_contract_columns(
     if dropped:
         report.assumptions.append(
             f"[files] {key}: columns not in the contract were left out of {target.name}: "
-            + ", ".join(dropped)
+            # The council's own header: shown as text in the Markdown report.
+            + ", ".join(_cell(name) for name in dropped)
         )
     try:
         return con.execute(
