@@ -459,9 +459,7 @@ def test_reference_files_are_written_with_their_contract_columns_only(tmp_path):
     hubs = mapping_file.parent / "hubs.csv"
     rows = hubs.read_text().splitlines()
     hubs.write_text(
-        "\n".join(
-            [rows[0] + ",manager_name,<b>boss</b>", *(r + ",Jane Smith,x" for r in rows[1:])]
-        )
+        "\n".join([rows[0] + ",manager_name,<b>boss</b>", *(r + ",Jane Smith,x" for r in rows[1:])])
         + "\n"
     )
     (mapping_file.parent / "localities.geojson").write_text(
