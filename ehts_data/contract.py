@@ -141,19 +141,21 @@ def _split_needs(value: Any) -> Any:
 PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"
 Id = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
 Name = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
-BirthMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-PeriodCode = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
-SnakeCase = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD = r"^\d{4}-\d{2}(-Q[1-4])?$"
+SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
+BirthMonth = Annotated[str, Field(pattern=MONTH)]
+PeriodCode = Annotated[str, Field(pattern=PERIOD)]
+SnakeCase = Annotated[str, Field(pattern=SNAKE_CASE)]
 # Case dates a service could hold, as the population years: a date outside them (0001-01-01,
 # 9999-12-31) is a placeholder or a typing slip, and would put periods beyond any calendar.
 DATE_RANGE: tuple[date, date] = (date(1990, 1, 1), date(2100, 12, 31))
 # What a cell that does not match each format is told, in words (ingest's error report).
 FORMAT_REASONS: dict[str, str] = {
     PRINTABLE: "holds a control character or only spaces (ids and names must be printable text)",
-    r"^\d{4}-(0[1-9]|1[0-2])$": "not a month written YYYY-MM, like 2019-09 (a full date of "
-    "birth is never loaded)",
-    r"^\d{4}-\d{2}(-Q[1-4])?$": "not a financial year like 2024-25 or a quarter like 2024-25-Q1",
-    r"^[a-z][a-z0-9_]*$": "not a code of lower-case letters, digits and underscores",
+    MONTH: "not a month written YYYY-MM, like 2019-09 (a full date of birth is never loaded)",
+    PERIOD: "not a financial year like 2024-25 or a quarter like 2024-25-Q1",
+    SNAKE_CASE: "not a code of lower-case letters, digits and underscores",
 }
 NeedList = Annotated[list[NeedCode], BeforeValidator(_split_needs)]
 
@@ -500,18 +502,22 @@ GEOJSON_FILE = "localities.geojson"
 
 
 def minimal_geojson(features: list, key: str = "locality_id") -> dict:
-    """Only each feature's geometry and its key (locality_id, or area_code): any other
-    property (a contact's name, say) would be sent to every browser, public mode included."""
+    """Only each feature's geometry (its type and coordinates) and its key (locality_id, or
+    area_code): any other property or member (a contact's name, say) would be sent to every
+    browser, public mode included."""
+    return {"type": "FeatureCollection", "features": [_minimal_feature(f, key) for f in features]}
+
+
+def _minimal_feature(feature, key: str) -> dict:
+    feature = feature if isinstance(feature, dict) else {}
+    geometry, properties = feature.get("geometry"), feature.get("properties")
+    value = properties.get(key) if isinstance(properties, dict) else None
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": (f or {}).get("geometry"),
-                "properties": {key: str(((f or {}).get("properties") or {}).get(key))},
-            }
-            for f in features
-        ],
+        "type": "Feature",
+        "geometry": {"type": geometry.get("type"), "coordinates": geometry.get("coordinates")}
+        if isinstance(geometry, dict)
+        else None,
+        "properties": {key: None if value is None else str(value)},
     }
 
 

@@ -27,7 +27,7 @@ import duckdb
 from ehts_data import config, contract
 from ehts_data.importers import mapping as mapping_module
 from ehts_data.importers.mapping import UNMAPPED_ERROR, Mapping
-from ehts_data.ingest import Problem, csv_error, ident
+from ehts_data.ingest import UNREADABLE, Problem, csv_error, ident
 from ehts_data.text import for_markdown, for_spreadsheet
 
 MAX_PROBLEMS = 100
@@ -408,7 +408,7 @@ def _read_table(
 
 def _unreadable(path: Path, exc: Exception) -> Problem:
     row, reason = csv_error(str(exc))
-    return Problem(path.name, row, None, None, f"could not be read as CSV: {reason}")
+    return Problem(path.name, row, None, None, f"{UNREADABLE}: {reason}")
 
 
 # ---- typing and checks ----
@@ -1496,7 +1496,6 @@ def _write(con: duckdb.DuckDBPyConnection, m: Mapping, out: Path, report: Report
 # A reference file is written with its contract columns only, never copied whole: a column
 # the council's file carries beyond the contract (a manager's name and phone, say) stays out
 # of the extract, as ingest keeps it out of the store.
-MODEL_OF_FILE = {model.file: model for model in contract.MODELS}
 
 
 def _copy_contract_columns(
@@ -1504,7 +1503,7 @@ def _copy_contract_columns(
 ) -> int | None:
     """Write the contract's columns of a reference CSV, as text; the rows written (None when
     the file lacks a required column: a problem, and nothing written)."""
-    specs = contract.column_specs(MODEL_OF_FILE[target.name])
+    specs = contract.column_specs(contract.CSV_FILES[target.name])
     names = [name.strip() for name in _header(source)]
     header = set(names)
     missing = [s.name for s in specs if s.required_column and s.name not in header]
@@ -1545,26 +1544,10 @@ def _copy_contract_columns(
                 None,
                 None,
                 None,
-                f"[files] {key}: could not be read as CSV ({csv_error(str(exc))[1]})",
+                f"[files] {key}: {UNREADABLE} ({csv_error(str(exc))[1]})",
             )
         )
         return None
-
-
-def _feature_shape(feature: dict, property_name: str) -> dict:
-    """A feature's geometry type and coordinates and its key property (ingest names a
-    feature without them)."""
-    geometry = feature.get("geometry")
-    properties = feature.get("properties")
-    return {
-        "type": "Feature",
-        "geometry": {"type": geometry.get("type"), "coordinates": geometry.get("coordinates")}
-        if isinstance(geometry, dict)
-        else None,
-        "properties": {property_name: properties.get(property_name)}
-        if isinstance(properties, dict)
-        else {},
-    }
 
 
 def _copy_shapes(
@@ -1575,7 +1558,7 @@ def _copy_shapes(
     property_name = "area_code" if target.name == contract.AREAS_GEOJSON_FILE else "locality_id"
     try:
         data = json.loads(source.read_text(encoding="utf-8-sig"))
-        features = [_feature_shape(feature, property_name) for feature in data["features"]]
+        collection = contract.minimal_geojson(data["features"], property_name)
     except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
         report.problem(
             Problem(
@@ -1584,7 +1567,7 @@ def _copy_shapes(
         )
         return None
     target.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")),
+        json.dumps(collection, separators=(",", ":")),
         encoding="utf-8",
     )
     return 1
