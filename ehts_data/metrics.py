@@ -14,10 +14,12 @@ from functools import cache
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ehts_data import kinds, store
+from ehts_data import contract, kinds, store
 from ehts_data.periods import Period, add_months
 
 Breakdown = Literal[
@@ -322,7 +324,7 @@ def compute(
     _check_breakdown(by)
     if by not in metric.breakdowns:
         return _frame({c: [] for c in RESULT_COLUMNS})
-    return _frame(store.arrow(con, metric.sql, **_params(con, period, by, scope)))
+    return _frame(_tidy(store.arrow(con, metric.sql, **_params(con, period, by, scope))))
 
 
 # A query per period plans the whole metric again: on a small extract planning is most of its
@@ -421,6 +423,34 @@ def _large(con: duckdb.DuckDBPyConnection) -> bool:
     return store.records(con, "request_rows")[0]["requests"] > MANY_IN_ONE_QUERY_MAX_REQUESTS
 
 
+def _tidy(found: pa.Table) -> pa.Table:
+    """A query's result in the tidy columns. need_prevalence's query gives a row per report
+    group with its need counts as a list in need order (queries/need_prevalence.sql); its tidy
+    rows are each need over every group, in need order, and each value the count over the
+    group's assessments (none when it had none)."""
+    if "numerators" not in found.column_names:
+        return found
+    groups, needs = found.num_rows, len(contract.NEED_CODES)
+    if pc.any(pc.not_equal(pc.list_value_length(found["numerators"]), needs)).as_py():
+        raise ValueError(f"need_prevalence: every group must list {needs} needs")
+    # the counts as a groups × needs table, read need by need
+    counts = pc.list_flatten(found["numerators"]).to_numpy().reshape(groups, needs).T.ravel()
+    assessments = np.tile(found["denominator"].to_numpy(), needs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = counts / assessments
+    return pa.table(
+        {
+            "metric": pa.concat_arrays(
+                [pa.repeat(f"need_prevalence:{need}", groups) for need in contract.NEED_CODES]
+            ),
+            "group": pa.concat_arrays([found["group"].combine_chunks()] * needs),
+            "numerator": pa.array(counts),
+            "denominator": pa.array(assessments),
+            "value": pa.array(shares, mask=assessments == 0),
+        }
+    )
+
+
 def _frame(found: pa.Table | dict[str, list]) -> pd.DataFrame:
     """The tidy result shape from a query's Arrow columns (or lists): cheaper than retyping
     DuckDB's frame."""
@@ -456,8 +486,8 @@ def rows(
     metric = metric_of(result_metric)
     if by not in metric.breakdowns:
         return []
-    found = store.records(con, metric.sql, **_params(con, period, by, scope))
-    return [row for row in found if row["metric"] == result_metric]
+    found = _tidy(store.arrow(con, metric.sql, **_params(con, period, by, scope)))
+    return [row for row in found.to_pylist() if row["metric"] == result_metric]
 
 
 def readings(

@@ -47,7 +47,7 @@ POINTER_MAX_BYTES = 4096
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 # The layout of the derived fact tables: raised whenever a derive adds what queries read, so an
 # extract built by older code is named as such instead of failing in a query.
-DERIVE_VERSION = 8
+DERIVE_VERSION = 9
 
 
 class StoreError(RuntimeError):

@@ -221,4 +221,97 @@ from (
 group by all
 order by month;
 
+-- area_need_totals: running totals, month by month, of the assessments completed and of those
+-- listing each need, per small area (per locality for families without an area), with a row
+-- for every area and every month from the first to the last month with an assessment. By
+-- area or catchment, a period of whole months is the totals at its last month less those at
+-- the month before its first: two rows an area instead of a year's assessments tested need
+-- by need (need_prevalence by area at national scale: bench/design-measurements.md).
+-- need_<n> counts the need whose sort_order is n: one column per need code of the data
+-- contract, 25 (test_store checks the count), so that a period's totals are column sums.
+create or replace table area_need_totals as
+with
+
+monthly as (
+    select
+        date_trunc('month', completed_date)::date as month,
+        locality_id,
+        locality_number,
+        catchment_number,
+        area_number,
+        count(*)::integer as assessments,
+        count(*) filter (where need_bits & need_bit(1) <> 0)::integer as need_1,
+        count(*) filter (where need_bits & need_bit(2) <> 0)::integer as need_2,
+        count(*) filter (where need_bits & need_bit(3) <> 0)::integer as need_3,
+        count(*) filter (where need_bits & need_bit(4) <> 0)::integer as need_4,
+        count(*) filter (where need_bits & need_bit(5) <> 0)::integer as need_5,
+        count(*) filter (where need_bits & need_bit(6) <> 0)::integer as need_6,
+        count(*) filter (where need_bits & need_bit(7) <> 0)::integer as need_7,
+        count(*) filter (where need_bits & need_bit(8) <> 0)::integer as need_8,
+        count(*) filter (where need_bits & need_bit(9) <> 0)::integer as need_9,
+        count(*) filter (where need_bits & need_bit(10) <> 0)::integer as need_10,
+        count(*) filter (where need_bits & need_bit(11) <> 0)::integer as need_11,
+        count(*) filter (where need_bits & need_bit(12) <> 0)::integer as need_12,
+        count(*) filter (where need_bits & need_bit(13) <> 0)::integer as need_13,
+        count(*) filter (where need_bits & need_bit(14) <> 0)::integer as need_14,
+        count(*) filter (where need_bits & need_bit(15) <> 0)::integer as need_15,
+        count(*) filter (where need_bits & need_bit(16) <> 0)::integer as need_16,
+        count(*) filter (where need_bits & need_bit(17) <> 0)::integer as need_17,
+        count(*) filter (where need_bits & need_bit(18) <> 0)::integer as need_18,
+        count(*) filter (where need_bits & need_bit(19) <> 0)::integer as need_19,
+        count(*) filter (where need_bits & need_bit(20) <> 0)::integer as need_20,
+        count(*) filter (where need_bits & need_bit(21) <> 0)::integer as need_21,
+        count(*) filter (where need_bits & need_bit(22) <> 0)::integer as need_22,
+        count(*) filter (where need_bits & need_bit(23) <> 0)::integer as need_23,
+        count(*) filter (where need_bits & need_bit(24) <> 0)::integer as need_24,
+        count(*) filter (where need_bits & need_bit(25) <> 0)::integer as need_25
+    from assessment_facts
+    group by all
+),
+
+places as (
+    select distinct
+        locality_id,
+        locality_number,
+        catchment_number,
+        area_number
+    from monthly
+),
+
+months as (
+    select unnest(generate_series(min(month), max(month), interval 1 month))::date as month
+    from monthly
+),
+
+every_month as (
+    select
+        months.month,
+        places.locality_id,
+        places.locality_number,
+        places.catchment_number,
+        places.area_number,
+        -- the counts (sqlfluff reads the excluded names as references)
+        monthly.* exclude (month, locality_id, locality_number, catchment_number, area_number)  -- noqa: RF02, LT05
+    from months
+    cross join places
+    left join monthly
+        on
+            months.month = monthly.month
+            and places.locality_number is not distinct from monthly.locality_number
+            and places.area_number is not distinct from monthly.area_number
+)
+
+select
+    month,
+    locality_id,
+    locality_number,
+    catchment_number,
+    area_number,
+    sum(coalesce(columns('^(assessments|need_\d+)$'), 0)) over (
+        partition by locality_number, area_number order by month
+    )::bigint
+from every_month
+-- Month order lets a query read its two months' blocks only.
+order by month;
+
 drop table assessment_rows;

@@ -238,3 +238,47 @@ select
 from episode_facts
 where end_date is not null
 order by end_date;
+
+-- area_closure_medians: median_episode_days by small area for each financial year and each
+-- quarter (periods.py's: years from 1 April, quarters of three calendar months), taken once
+-- here: by area the query then reads a row per area instead of taking tens of thousands of
+-- medians of a year's closures (bench/design-measurements.md). As in median_episode_days,
+-- transfer closures are left out. One row per period, locality and area (no area: the
+-- locality's families without one), and one per period for every family without an area
+-- (all_localities: the authority's unknown group, as a median is not a sum of the
+-- localities').
+create or replace table area_closure_medians as
+with
+
+periods_of as (
+    select
+        locality_id,
+        catchment_number,
+        area_number,
+        episode_days,
+        unnest([
+            make_date(year(end_date - interval 3 month)::integer, 4, 1),
+            date_trunc('quarter', end_date)::date
+        ]) as period_start,
+        unnest([12, 3]) as period_months
+    from episode_closures
+    where closure_reason <> 'transfer'
+)
+
+select
+    period_start,
+    (period_start + to_months(period_months) - interval 1 day)::date as period_end,
+    grouping(locality_id) = 1 as all_localities,
+    locality_id,
+    catchment_number,
+    area_number,
+    count(*) as episodes,
+    median(episode_days)::double as median_days
+from periods_of
+group by grouping sets (
+    (period_start, period_months, locality_id, catchment_number, area_number),
+    (period_start, period_months, area_number)
+)
+-- the second set only for the families without an area (an area lies in one locality)
+having grouping(locality_id) = 0 or area_number is null
+order by period_start, period_end;

@@ -22,6 +22,33 @@ closed_in_period as (
         and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
+        and not (
+            $by = 'area' and $hub is null and $service is null and year_or_quarter($start, $end)
+        )
+),
+
+-- By area for a financial year or quarter, without a hub or service filter: the medians
+-- taken at ingest (area_closure_medians). Each area within the place filters; the families
+-- without an area (unknown) within the locality filter, or all of them, and none within an
+-- area or catchment filter.
+stored_medians as (
+    select
+        report_label($by, area_number) as report_group,
+        episodes as n,
+        median_days
+    from area_closure_medians
+    where $by = 'area' and $hub is null and $service is null and year_or_quarter($start, $end)
+        and period_start = $start and period_end = $end
+        and (
+            area_number is not null
+            and not all_localities
+            and in_filter(locality_id, $locality)
+            and in_filter(area_number, $area_number)
+            and in_filter(catchment_number, $catchment_number)
+            or area_number is null
+            and $area_number is null and $catchment_number is null
+            and if($locality is null, all_localities, locality_id = $locality)
+        )
 ),
 
 -- By a place (many groups): median() per group.
@@ -77,6 +104,8 @@ medians as (
     select * from group_medians
     union all
     select * from count_medians
+    union all
+    select * from stored_medians
 ),
 
 final as (

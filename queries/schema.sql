@@ -44,6 +44,34 @@ create or replace macro whole_months_to(end_day) as (
     end
 );
 
+-- need_prevalence reads area_need_totals (running totals by month and small area) when the
+-- period is whole months and the breakdown and filters are places a small area lies in (its
+-- locality, catchment or itself), with an area or catchment among them: a hub or service
+-- filter, or a child's attribute, is not in those totals.
+create or replace macro area_totals_apply(
+    breakdown, area_number, catchment_number, hub, service, start_day, end_day
+) as (
+    breakdown in ('none', 'locality', 'catchment', 'area')
+    and (
+        breakdown in ('catchment', 'area') or area_number is not null
+        or catchment_number is not null
+    )
+    and hub is null and service is null
+    and start_day = whole_months_from(start_day) and end_day = whole_months_to(end_day)
+);
+
+-- A financial year or a quarter as periods.py makes them (from the first day of April, or of
+-- January, April, July or October, to the day before the same day 12 or 3 months later): the
+-- periods some tables hold results for, built at ingest (area_closure_medians).
+create or replace macro year_or_quarter(start_day, end_day) as (
+    day(start_day) = 1
+    and (
+        month(start_day) = 4 and end_day = (start_day + interval 12 month - interval 1 day)::date
+        or month(start_day) in (1, 4, 7, 10)
+        and end_day = (start_day + interval 3 month - interval 1 day)::date
+    )
+);
+
 -- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
 create or replace macro birth_start(birth_month) as ((birth_month || '-01')::date);
 

@@ -11,9 +11,11 @@ Requests in 2024-25: R02 C1, R04 C2, R06 C3, R07 C4, R08 C4.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from ehts_data import metrics
+from ehts_data import contract, metrics, periods
 from tests.test_metrics import EPISODES, FY, REQUESTS, rows
 
 AREAS = """
@@ -206,3 +208,172 @@ def test_median_episode_length_by_a_childs_attribute_from_counts_of_each_length(
     # By SEND: C3's and C4's flags are empty and false: E05 unknown, E08 and E09 false.
     by_send = rows(metrics.compute(con, "median_episode_days", FY, "send"))
     assert by_send["false"] == (None, 2, 243.5) and by_send["unknown"] == (None, 1, 0.0)
+
+
+# Places: N1, N2, N6 are A1's (catchment H1, lead hub H1), N3 A2's (L1, no catchment hub,
+# lead hub H2), N4 has no area (F3, L2, lead hub H2), N5 is A3's (L2, catchment H2, lead hub
+# T1). Assessments in January, February, March and May 2024; none in April.
+NEEDS_BY_PLACE = """
+    assessment_id,episode_id,completed_date,thrive_group,needs
+    N1,E02,2024-02-29,getting_help,domestic_abuse
+    N2,E04,2024-03-01,getting_help,domestic_abuse;parenting
+    N3,E05,2024-03-15,getting_help,parenting
+    N4,E08,2024-01-10,getting_help,
+    N5,E10,2024-05-31,getting_help,domestic_abuse
+    N6,E02,2024-05-01,getting_help,domestic_abuse;domestic_abuse
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "by", "scope", "expected"),
+    [
+        # February and March whole: A1 has N1 and N2, both domestic abuse; A2 has N3 (0 of
+        # 1); A3 none. N4 (January, no area) is outside: no unknown group.
+        ("2024-02-01", "2024-03-31", "area", {}, {"A1": (2, 2), "A2": (0, 1), "A3": (0, 0)}),
+        # By catchment: H1 = A1; A2 has no catchment hub, so N3 is unknown.
+        (
+            "2024-02-01",
+            "2024-03-31",
+            "catchment",
+            {},
+            {"H1": (2, 2), "H2": (0, 0), "unknown": (0, 1)},
+        ),
+        # January to May whole: A1 N1 N2 N6 (N6 lists it twice: once) = 3 of 3; A3 N5 1 of 1;
+        # N4 unknown, 0 of 1.
+        (
+            "2024-01-01",
+            "2024-05-31",
+            "area",
+            {},
+            {"A1": (3, 3), "A2": (0, 1), "A3": (1, 1), "unknown": (0, 1)},
+        ),
+        # May to December, past the last month with an assessment: N6 and N5.
+        ("2024-05-01", "2024-12-31", "area", {}, {"A1": (1, 1), "A2": (0, 0), "A3": (1, 1)}),
+        # Before the first: nothing. April, a month without an assessment: nothing.
+        ("2023-01-01", "2023-12-31", "area", {}, {"A1": (0, 0), "A2": (0, 0), "A3": (0, 0)}),
+        ("2024-04-01", "2024-04-30", "area", {}, {"A1": (0, 0), "A2": (0, 0), "A3": (0, 0)}),
+        # Cut inside months (read from the assessments): from the leap day, N1 N2 N3; March
+        # alone, N2 N3.
+        ("2024-02-29", "2024-03-31", "area", {}, {"A1": (2, 2), "A2": (0, 1), "A3": (0, 0)}),
+        ("2024-03-01", "2024-03-30", "area", {}, {"A1": (1, 1), "A2": (0, 1), "A3": (0, 0)}),
+        # A lead-hub filter is not in the monthly totals: H1 leads N1 and N2 (A1), not N3.
+        (
+            "2024-02-01",
+            "2024-03-31",
+            "area",
+            {"hub": "H1"},
+            {"A1": (2, 2), "A2": (0, 0), "A3": (0, 0)},
+        ),
+        # Within L2 (A3 and families without an area): N5 in A3, N4 unknown.
+        ("2024-01-01", "2024-05-31", "area", {"locality": "L2"}, {"A3": (1, 1), "unknown": (0, 1)}),
+        # Within catchment H1 by locality: its areas' locality, L1: N1 N2 N6.
+        ("2024-01-01", "2024-05-31", "locality", {"catchment": "H1"}, {"L1": (3, 3)}),
+    ],
+)
+def test_need_prevalence_by_area_and_catchment_in_whole_and_cut_months(
+    load, start, end, by, scope, expected
+):
+    # Whole months by area or catchment are read from area_need_totals (running totals by
+    # month); the same counts as the assessments themselves give, at each edge of the data.
+    city = load(**CITY, assessments__csv=NEEDS_BY_PLACE)
+    period = periods.custom(date.fromisoformat(start), date.fromisoformat(end))
+    found = metrics.compute(city, "need_prevalence", period, by, metrics.Scope(**scope))
+    abuse = rows(found[found.metric == "need_prevalence:domestic_abuse"])
+    assert {group: (n, d) for group, (n, d, _) in abuse.items()} == expected
+    assert all(v == (n / d if d else None) for n, d, v in abuse.values())
+    # Every need, each over the same groups in the same order.
+    assert len(found) == 25 * len(expected)
+    assert list(found.group[: len(expected)]) == list(expected)
+
+
+def test_area_need_totals_has_a_column_for_each_need_of_the_contract_in_its_order(city):
+    # queries/derive_assessment_facts.sql writes the need columns out one by one.
+    columns = [row[0] for row in city.execute("describe area_need_totals").fetchall()]
+    needs = [c for c in columns if c.startswith("need_")]
+    assert needs == [f"need_{n}" for n in range(1, len(contract.NEED_CODES) + 1)]
+
+
+# F2 (C3, L1) has no area here, beside F3 (C4, L2): the unknown group spans two localities.
+FAMILIES_TWO_WITHOUT_AREA = """
+    family_id,locality_id,imd_decile,area_code
+    F1,L1,1,A1
+    F2,L1,,
+    F3,L2,9,
+    F4,L2,5,A3
+"""
+# Closures in 2024-25 (days from start to end): A1 (C1, C2) M1 10, M2 30, M3 69; A3 (C5) M7
+# 80 and M8 a transfer; no area M4 4 (C3, L1), M5 20 and M6 30 (C4, L2). M9 closes in 2025-26.
+EPISODE_LENGTHS = """
+    episode_id,child_id,request_id,service,hub_id,start_date,end_date,start_reason,closure_reason
+    M1,C1,,early_help,H1,2024-04-01,2024-04-11,new_request,outcomes_achieved
+    M2,C2,,early_help,H1,2024-05-01,2024-05-31,new_request,other
+    M3,C1,,early_help,H1,2024-07-01,2024-09-08,new_request,outcomes_achieved
+    M4,C3,,early_help,H1,2024-06-01,2024-06-05,new_request,other
+    M5,C4,,early_help,H1,2024-06-01,2024-06-21,new_request,other
+    M6,C4,,early_help,H1,2024-08-01,2024-08-31,new_request,other
+    M7,C5,,early_help,T1,2025-01-10,2025-03-31,new_request,outcomes_achieved
+    M8,C5,,early_help,T1,2024-10-01,2024-10-02,new_request,transfer
+    M9,C1,,early_help,H1,2025-04-01,2025-04-05,new_request,other
+"""
+YEAR_BY_AREA = {"A1": (3, 30.0), "A2": (0, None), "A3": (1, 80.0), "unknown": (3, 20.0)}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "scope", "expected"),
+    [
+        # A1: 10, 30, 69 -> 30. A3: 80 (M8 is a transfer). Unknown: 4, 20, 30 -> 20.
+        ("2024-04-01", "2025-03-31", {}, YEAR_BY_AREA),
+        # The same year less its first day: medians taken in the query, the same answer.
+        ("2024-04-02", "2025-03-31", {}, YEAR_BY_AREA),
+        # Less its last day: M7 (A3) closes outside.
+        ("2024-04-01", "2025-03-30", {}, {**YEAR_BY_AREA, "A3": (0, None)}),
+        # L2: A3's 80; its families without an area, M5 20 and M6 30 -> 25 (not L1's M4).
+        ("2024-04-01", "2025-03-31", {"locality": "L2"}, {"A3": (1, 80.0), "unknown": (2, 25.0)}),
+        # L1: A1 and A2; unknown is M4 alone.
+        (
+            "2024-04-01",
+            "2025-03-31",
+            {"locality": "L1"},
+            {"A1": (3, 30.0), "A2": (0, None), "unknown": (1, 4.0)},
+        ),
+        # A catchment or an area filter leaves the families without an area out.
+        ("2024-04-01", "2025-03-31", {"catchment": "H1"}, {"A1": (3, 30.0)}),
+        ("2024-04-01", "2025-03-31", {"area": "A3"}, {"A3": (1, 80.0)}),
+        # Quarter 1 (April to June): A1 10 and 30 -> 20; unknown 4 and 20 -> 12. Quarter 2:
+        # A1 69, unknown 30. The same quarter as dates cut a day short: M5 leaves.
+        (
+            "2024-04-01",
+            "2024-06-30",
+            {},
+            {"A1": (2, 20.0), "A2": (0, None), "A3": (0, None), "unknown": (2, 12.0)},
+        ),
+        (
+            "2024-07-01",
+            "2024-09-30",
+            {},
+            {"A1": (1, 69.0), "A2": (0, None), "A3": (0, None), "unknown": (1, 30.0)},
+        ),
+        (
+            "2024-04-01",
+            "2024-06-20",
+            {},
+            {"A1": (2, 20.0), "A2": (0, None), "A3": (0, None), "unknown": (1, 4.0)},
+        ),
+        # A lead-hub filter is not in the stored medians: H1 leads all but M7 and M8.
+        ("2024-04-01", "2025-03-31", {"hub": "H1"}, {**YEAR_BY_AREA, "A3": (0, None)}),
+        # A year with no closure.
+        ("2030-04-01", "2031-03-31", {}, {"A1": (0, None), "A2": (0, None), "A3": (0, None)}),
+    ],
+)
+def test_median_episode_length_by_area_for_years_quarters_and_other_periods(
+    load, start, end, scope, expected
+):
+    # By area a financial year or quarter reads medians taken at ingest (area_closure_medians);
+    # any other period or a hub filter takes them in the query: the same medians.
+    city = load(
+        **{**CITY, "families__csv": FAMILIES_TWO_WITHOUT_AREA, "episodes__csv": EPISODE_LENGTHS}
+    )
+    period = periods.custom(date.fromisoformat(start), date.fromisoformat(end))
+    scope = metrics.Scope(**scope)
+    found = rows(metrics.compute(city, "median_episode_days", period, "area", scope))
+    assert {group: (n, median) for group, (_, n, median) in found.items()} == expected
