@@ -205,19 +205,27 @@ area_changes as (
             and ends.area_number is not distinct from starts.area_number
 ),
 
--- A place that is a report group by itself (an area) as it is; places that make a group
--- together (a catchment's or a locality's areas, the authority's, the families without an
--- area) added up.
+-- A place that is a report group by itself (an area) as it is; by area, the families without
+-- one (a row a locality) added up into one group without grouping (grouped on the area's
+-- number, DuckDB readies a table for every number an area has: 26 sums for each of 33,264).
+-- By catchment, locality or none, the places that make a group together are added up.
 area_sums as (
     select * from area_changes
     where $by = 'area' and report_key is not null
     union all
     select
-        report_key,
+        null as report_key,
         -- as doubles, like need_counts above
         sum(columns('^(assessments|need_\d+)$')::double)::bigint
     from area_changes
-    where not ($by = 'area' and report_key is not null)
+    where $by = 'area' and report_key is null
+    having count(*) > 0
+    union all
+    select
+        report_key,
+        sum(columns('^(assessments|need_\d+)$')::double)::bigint
+    from area_changes
+    where $by <> 'area'
     group by report_key
 ),
 
