@@ -133,17 +133,13 @@ periods_of as (
         catchment_number,
         area_number,
         imd_decile,
-        unnest([
-            make_date(year(completed_date - interval 3 month)::integer, 4, 1),
-            date_trunc('quarter', completed_date)::date
-        ]) as period_start,
-        unnest([12, 3]) as period_months
+        unnest(year_and_quarter_of(completed_date), recursive := true)
     from assessment_rows
 )
 
 select
     period_start,
-    (period_start + to_months(period_months) - interval 1 day)::date as period_end,
+    period_end,
     bit_count(bit_or(need_group_bits))::utinyint as group_count,
     any_value(locality_id) as locality_id,
     any_value(locality_number) as locality_number,
@@ -151,7 +147,7 @@ select
     any_value(area_number) as area_number,
     any_value(imd_decile) as imd_decile
 from periods_of
-group by family_id, period_start, period_months
+group by family_id, period_start, period_end
 order by period_start, period_end;
 
 -- need_months: assessment_needs counted by month of completion, place, service and need, so

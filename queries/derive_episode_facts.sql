@@ -256,18 +256,14 @@ periods_of as (
         catchment_number,
         area_number,
         episode_days,
-        unnest([
-            make_date(year(end_date - interval 3 month)::integer, 4, 1),
-            date_trunc('quarter', end_date)::date
-        ]) as period_start,
-        unnest([12, 3]) as period_months
+        unnest(year_and_quarter_of(end_date), recursive := true)
     from episode_closures
     where closure_reason <> 'transfer'
 )
 
 select
     period_start,
-    (period_start + to_months(period_months) - interval 1 day)::date as period_end,
+    period_end,
     grouping(locality_id) = 1 as all_localities,
     locality_id,
     catchment_number,
@@ -276,8 +272,8 @@ select
     median(episode_days)::double as median_days
 from periods_of
 group by grouping sets (
-    (period_start, period_months, locality_id, catchment_number, area_number),
-    (period_start, period_months, area_number)
+    (period_start, period_end, locality_id, catchment_number, area_number),
+    (period_start, period_end, area_number)
 )
 -- the second set only for the families without an area (an area lies in one locality)
 having grouping(locality_id) = 0 or area_number is null

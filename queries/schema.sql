@@ -60,6 +60,21 @@ create or replace macro area_totals_apply(
     and start_day = whole_months_from(start_day) and end_day = whole_months_to(end_day)
 );
 
+-- The financial year and the quarter a day falls in (first and last days): the periods
+-- family_need_periods and area_closure_medians are built for.
+create or replace macro year_and_quarter_of(day) as (
+    list_transform(
+        [
+            (make_date(year(day - interval 3 month)::integer, 4, 1), 12),
+            (date_trunc('quarter', day)::date, 3)
+        ],
+        lambda period: {
+            'period_start': period[1],
+            'period_end': (period[1] + to_months(period[2]) - interval 1 day)::date
+        }
+    )
+);
+
 -- A financial year or a quarter as periods.py makes them (from the first day of April, or of
 -- January, April, July or October, to the day before the same day 12 or 3 months later): the
 -- periods some tables hold results for, built at ingest (area_closure_medians).
