@@ -256,7 +256,7 @@ groups as (
     select
         coalesce(report_groups.report_group, labelled.report_group) as report_group,
         coalesce(labelled.n, 0) as n,
-        -- a group without assessments: every need 0, and no share
+        -- a group without assessments: every need 0 (metrics.py leaves its shares empty)
         coalesce(
             labelled.numerators, (select list(0 order by need_codes.sort_order) from need_codes)
         ) as numerators

@@ -75,15 +75,12 @@ create or replace macro year_and_quarter_of(day) as (
     )
 );
 
--- A financial year or a quarter as periods.py makes them (from the first day of April, or of
--- January, April, July or October, to the day before the same day 12 or 3 months later): the
+-- A period that is a financial year or a quarter (year_and_quarter_of its first day): the
 -- periods some tables hold results for, built at ingest (area_closure_medians).
 create or replace macro year_or_quarter(start_day, end_day) as (
-    day(start_day) = 1
-    and (
-        month(start_day) = 4 and end_day = (start_day + interval 12 month - interval 1 day)::date
-        or month(start_day) in (1, 4, 7, 10)
-        and end_day = (start_day + interval 3 month - interval 1 day)::date
+    list_contains(
+        year_and_quarter_of(start_day),
+        { 'period_start': start_day::date, 'period_end': end_day::date }
     )
 );
 
