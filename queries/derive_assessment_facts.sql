@@ -224,7 +224,8 @@ order by month;
 -- the month before its first: two rows an area instead of a year's assessments tested need
 -- by need (need_prevalence by area at national scale: bench/design-measurements.md).
 -- need_<n> counts the need whose sort_order is n: one column per need code of the data
--- contract, 25 (test_store checks the count), so that a period's totals are column sums.
+-- contract, 25 (tests/test_breakdowns.py checks them against the contract), so that a
+-- period's counts are differences column by column.
 create or replace table area_need_totals as
 with
 
