@@ -22,11 +22,11 @@ stored as (
             null, null, null, null, imd_decile
         ) as report_key
     from family_need_periods
-    where period_start = $start and period_end = $end
+    where period_tables_apply($hub, $service, $start, $end)
+        and period_start = $start and period_end = $end
         and in_filter(locality_id, $locality)
         and in_filter(area_number, $area_number)
         and in_filter(catchment_number, $catchment_number)
-        and $hub is null and $service is null
 ),
 
 -- Any other period or filter: the family's assessments in the period grouped here.
@@ -46,13 +46,7 @@ grouped as (
         and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-        and not (
-            $hub is null and $service is null
-            and exists (
-                select 1 from family_need_periods as stored_periods
-                where stored_periods.period_start = $start and stored_periods.period_end = $end
-            )
-        )
+        and not period_tables_apply($hub, $service, $start, $end)
     group by family_id
 ),
 

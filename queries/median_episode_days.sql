@@ -22,9 +22,7 @@ closed_in_period as (
         and in_filter(catchment_number, $catchment_number)
         and in_filter(hub_id, $hub)
         and in_filter(service, $service)
-        and not (
-            $by = 'area' and $hub is null and $service is null and year_or_quarter($start, $end)
-        )
+        and not ($by = 'area' and period_tables_apply($hub, $service, $start, $end))
 ),
 
 -- By area for a financial year or quarter, without a hub or service filter: the medians
@@ -37,7 +35,7 @@ stored_medians as (
         episodes as n,
         median_days
     from area_closure_medians
-    where $by = 'area' and $hub is null and $service is null and year_or_quarter($start, $end)
+    where $by = 'area' and period_tables_apply($hub, $service, $start, $end)
         and period_start = $start and period_end = $end
         and (
             area_number is not null

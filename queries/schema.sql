@@ -76,12 +76,19 @@ create or replace macro year_and_quarter_of(day) as (
 );
 
 -- A period that is a financial year or a quarter (year_and_quarter_of its first day): the
--- periods some tables hold results for, built at ingest (area_closure_medians).
+-- periods some tables hold results for, built at ingest (family_need_periods,
+-- area_closure_medians).
 create or replace macro year_or_quarter(start_day, end_day) as (
     list_contains(
         year_and_quarter_of(start_day),
         { 'period_start': start_day::date, 'period_end': end_day::date }
     )
+);
+
+-- A table built per period (family_need_periods, area_closure_medians) answers a financial
+-- year or quarter without a lead-hub or service filter: neither is in it.
+create or replace macro period_tables_apply(hub, service, start_day, end_day) as (
+    hub is null and service is null and year_or_quarter(start_day, end_day)
 );
 
 -- The first day of a 'YYYY-MM' birth month (validated at ingest), computed once per row.
